@@ -1,0 +1,87 @@
+# omefs build. `make` builds the library and the mount program; `make test` runs every test
+# (unit tests under ASan+UBSan, then integration tests against real servers, mounts and readers).
+
+CC ?= cc
+PKGS := libcurl jansson blosc zlib libzstd liblz4
+FUSE_PKG := fuse3
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+FUSE_CFLAGS := $(shell pkg-config --cflags $(FUSE_PKG) 2>/dev/null)
+FUSE_LIBS := $(shell pkg-config --libs $(FUSE_PKG) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-truncation
+CFLAGS ?= -O2 -g
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Icore $(PKG_CFLAGS)
+LDLIBS := $(PKG_LIBS) -lpthread -lm
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+CORE_SRC := $(wildcard core/*.c)
+FS_SRC := $(wildcard fs/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+
+# Two flavours: build/ (release) and build/asan/ (sanitizers, used by the tests).
+OBJ := $(CORE_SRC:%.c=build/obj/%.o)
+ASAN_OBJ := $(CORE_SRC:%.c=build/asan/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=build/asan/tools/%)
+
+.PHONY: all test unit integration conformance deps demo bench clean fixtures asan
+
+all: build/libomefs.a $(if $(FS_SRC),build/omefs)
+
+build/obj/%.o: %.c $(wildcard core/*.h fs/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(FUSE_CFLAGS) -c $< -o $@
+
+build/asan/obj/%.o: %.c $(wildcard core/*.h fs/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC asan $<"
+	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(FUSE_CFLAGS) -c $< -o $@
+
+build/libomefs.a: $(OBJ)
+	@mkdir -p $(dir $@)
+	@ar rcs $@ $^
+
+build/asan/libomefs.a: $(ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	@ar rcs $@ $^
+
+build/omefs: $(FS_SRC:%.c=build/obj/%.o) build/libomefs.a
+	$(CC) $(CFLAGS) -o $@ $^ $(FUSE_LIBS) $(LDLIBS)
+
+build/asan/omefs: $(FS_SRC:%.c=build/asan/obj/%.o) build/asan/libomefs.a
+	$(CC) $(SAN) -o $@ $^ $(FUSE_LIBS) $(LDLIBS)
+
+build/asan/tests/%: tests/unit/%.c tests/unit/testutil.h build/asan/libomefs.a
+	@mkdir -p $(dir $@)
+	@echo "  LD asan $@"
+	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/unit $< -o $@ build/asan/libomefs.a $(LDLIBS) -lcmocka
+
+build/asan/tools/%: tests/tools/%.c build/asan/libomefs.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $< -o $@ build/asan/libomefs.a $(LDLIBS)
+
+asan: build/asan/libomefs.a $(UNIT_BIN) $(TOOL_BIN) $(if $(FS_SRC),build/asan/omefs)
+
+deps:
+	@contrib/deps.sh
+
+fixtures: build/fixtures/manifest.json
+
+build/fixtures/manifest.json: tests/fixtures/make_fixtures.py
+	@mkdir -p build/fixtures
+	/usr/bin/python3 tests/fixtures/make_fixtures.py build/fixtures
+
+test: all asan fixtures
+	@tests/run_tests.sh
+
+bench: all
+	@tests/bench/run_bench.sh
+
+demo: all
+	@contrib/demo.sh
+
+clean:
+	rm -rf build

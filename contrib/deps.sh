@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs every Debian package omefs needs to build and test. Idempotent; quiet when all is
+# present. Run as root (or with sudo available).
+set -euo pipefail
+PKGS=(
+  build-essential pkg-config
+  fuse3 libfuse3-dev libcurl4-openssl-dev libblosc-dev libzstd-dev liblz4-dev zlib1g-dev
+  libjansson-dev libtiff-dev libcmocka-dev
+  nginx libnginx-mod-http-lua openssl curl
+  python3-zarr python3-numcodecs python3-numpy python3-tifffile
+  libtiff-tools libvips-tools imagej default-jdk-headless
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "make deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,70 @@
+/* store: dispatch by source kind and small helpers shared by all stores. */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void ome_store_opts_default(ome_store_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->timeout_s = 30;
+    o->retries = 3;
+    o->connections = 16;
+    o->backoff_base_s = 0.2;
+    o->backoff_max_s = 5;
+}
+
+int ome_store_open(const char *source, const ome_store_opts *opts, ome_store **out,
+                   ome_err *err)
+{
+    ome_store_opts defaults;
+    if (!opts) {
+        ome_store_opts_default(&defaults);
+        opts = &defaults;
+    }
+    if (strncasecmp(source, "http://", 7) == 0 || strncasecmp(source, "https://", 8) == 0)
+        return ome_store_http_open(source, opts, out, err);
+    if (strncasecmp(source, "file://", 7) == 0)
+        return ome_store_file_open(source + 7, out, err);
+    if (strstr(source, "://"))
+        return ome_err_set(err, OME_EUNSUPPORTED, "%s: unsupported URL scheme", source);
+    return ome_store_file_open(source, out, err);
+}
+
+void ome_store_close(ome_store *s)
+{
+    if (s)
+        s->ops->destroy(s);
+}
+
+int ome_store_get(ome_store *s, const char *key, ome_buf *out, ome_err *err)
+{
+    ome_store_req req = {.key = key, .range = OME_RANGE_ALL};
+    int rc = s->ops->get_many(s, &req, 1);
+    if (rc == OME_OK)
+        rc = req.status;
+    if (rc < 0) {
+        if (err)
+            *err = req.err;
+        ome_buf_free(&req.body);
+        return rc;
+    }
+    ome_buf_free(out);
+    *out = req.body;
+    return rc;
+}
+
+void ome_store_describe(const ome_store *s, const char *key, char *out, size_t outlen)
+{
+    size_t n = strlen(s->root);
+    const char *sep = (n && s->root[n - 1] == '/') || !key[0] ? "" : "/";
+    snprintf(out, outlen, "%s%s%s", s->root, sep, key);
+}
+
+void ome_store_reqs_free(ome_store_req *reqs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ome_buf_free(&reqs[i].body);
+}

@@ -1,0 +1,72 @@
+/* store: where bytes live. One small interface over local files and HTTP(S) (later S3 and
+ * OMERO): fetch whole objects or byte ranges by key, many at once, with "absent" distinct from
+ * errors. */
+#ifndef OME_STORE_H
+#define OME_STORE_H
+
+#include "buf.h"
+#include "err.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Range of an object to fetch: whole object, [off, off+len), or the last `len` bytes. */
+typedef enum { OME_RANGE_ALL = 0, OME_RANGE_SPAN, OME_RANGE_SUFFIX } ome_range_kind;
+
+/* Largest object (metadata document, encoded chunk or shard) fetched whole. */
+#define OME_MAX_OBJECT_BYTES ((uint64_t)1 << 32)
+
+typedef struct ome_store_req {
+    const char *key;        /* path relative to the store's root, '/' separated */
+    ome_range_kind range;
+    uint64_t off, len;
+    /* results */
+    int status;             /* OME_OK, OME_ABSENT or a negative error code */
+    ome_buf body;
+    ome_err err;            /* message when status < 0 */
+} ome_store_req;
+
+typedef struct ome_store ome_store;
+
+typedef struct ome_store_ops {
+    /* Fetches every request; each gets its own status. Returns OME_OK when the batch was
+     * processed (even if some requests failed). */
+    int (*get_many)(ome_store *s, ome_store_req *reqs, size_t n);
+    void (*destroy)(ome_store *s);
+} ome_store_ops;
+
+/* Transport settings shared by every network store. */
+typedef struct ome_store_opts {
+    double timeout_s;        /* per attempt: connect, and the whole transfer */
+    int retries;             /* extra attempts after the first for transient failures */
+    int connections;         /* parallel transfers per request batch */
+    const char *ca_file;     /* extra CA bundle (PEM) */
+    bool insecure;           /* skip TLS verification (explicit, logged) */
+    double backoff_base_s;   /* first retry delay; doubles each time, with jitter */
+    double backoff_max_s;
+} ome_store_opts;
+
+void ome_store_opts_default(ome_store_opts *o);
+
+struct ome_store {
+    const ome_store_ops *ops;
+    char *root;              /* URL or path of the root, for messages */
+};
+
+/* Opens the right store for a source: http(s):// URL, file:// URL or local path. The store
+ * root is the source itself. */
+int ome_store_open(const char *source, const ome_store_opts *opts, ome_store **out,
+                   ome_err *err);
+int ome_store_file_open(const char *path, ome_store **out, ome_err *err);
+int ome_store_http_open(const char *url, const ome_store_opts *opts, ome_store **out,
+                        ome_err *err);
+void ome_store_close(ome_store *s);
+
+/* Convenience: fetches one whole object into `out`. Returns OME_OK, OME_ABSENT or an error. */
+int ome_store_get(ome_store *s, const char *key, ome_buf *out, ome_err *err);
+/* Full display name of a key ("https://host/a.zarr/0/.zarray") for messages. */
+void ome_store_describe(const ome_store *s, const char *key, char *out, size_t outlen);
+/* Frees the bodies of a batch of requests. */
+void ome_store_reqs_free(ome_store_req *reqs, size_t n);
+
+#endif

@@ -1,0 +1,433 @@
+/* store_http: HTTP(S) objects through libcurl. A batch of requests runs concurrently on one curl
+ * multi handle (bounded by `connections`, HTTP/2 multiplexed when offered); multi handles are
+ * pooled so connections are reused across batches. Transient failures (connection errors,
+ * timeouts, 5xx, 429) are retried with exponential backoff and jitter, honouring Retry-After. */
+#include "clock.h"
+#include "log.h"
+#include "store.h"
+#include "version.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct {
+    ome_store base;
+    ome_store_opts opts;
+    char *ca_file;
+    char user_agent[64];
+    pthread_mutex_t lock;
+    CURLM **pool; /* idle multi handles, each keeping its own connections alive */
+    size_t npool, cappool;
+} http_store;
+
+typedef struct {
+    http_store *hs;
+    ome_store_req *req;
+    CURL *easy;
+    int attempt;
+    double due;
+    bool active, done;
+    double retry_after;
+    bool too_large;
+    char url[4096];
+    char errbuf[CURL_ERROR_SIZE];
+} http_xfer;
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    http_xfer *x = ud;
+    size_t n = size * nmemb;
+    uint64_t cap = OME_MAX_OBJECT_BYTES;
+    if (x->req->range != OME_RANGE_ALL && x->req->len < cap)
+        cap = x->req->len + 65536; /* a server that ignores Range may send more; bound it */
+    if (x->req->range == OME_RANGE_SPAN && x->req->off + x->req->len + 65536 < cap)
+        cap = x->req->off + x->req->len + 65536;
+    if (x->req->body.len + n > cap) {
+        x->too_large = true;
+        return 0;
+    }
+    if (ome_buf_append(&x->req->body, data, n))
+        return 0;
+    return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+    http_xfer *x = ud;
+    size_t n = size * nmemb;
+    if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+        char tmp[64];
+        size_t m = n - 12 < sizeof tmp - 1 ? n - 12 : sizeof tmp - 1;
+        memcpy(tmp, data + 12, m);
+        tmp[m] = '\0';
+        char *end;
+        double v = strtod(tmp, &end);
+        if (end != tmp && v >= 0)
+            x->retry_after = v;
+    }
+    return n;
+}
+
+/* Percent-encodes everything in a key but unreserved characters and '/'. */
+static void build_url(const http_store *hs, const char *key, char *out, size_t outlen)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = (size_t)snprintf(out, outlen, "%s", hs->base.root);
+    if (n < outlen && n && out[n - 1] != '/' && key[0])
+        out[n++] = '/';
+    for (const unsigned char *p = (const unsigned char *)key; *p && n + 4 < outlen; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~/", *p)) {
+            out[n++] = (char)*p;
+        } else {
+            out[n++] = '%';
+            out[n++] = hex[*p >> 4];
+            out[n++] = hex[*p & 15];
+        }
+    }
+    out[n < outlen ? n : outlen - 1] = '\0';
+}
+
+static CURLM *pool_take(http_store *hs)
+{
+    CURLM *m = NULL;
+    pthread_mutex_lock(&hs->lock);
+    if (hs->npool)
+        m = hs->pool[--hs->npool];
+    pthread_mutex_unlock(&hs->lock);
+    if (!m) {
+        m = curl_multi_init();
+        if (m) {
+            curl_multi_setopt(m, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+            curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)hs->opts.connections);
+            curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)hs->opts.connections);
+        }
+    }
+    return m;
+}
+
+static void pool_give(http_store *hs, CURLM *m)
+{
+    pthread_mutex_lock(&hs->lock);
+    if (hs->npool == hs->cappool) {
+        size_t cap = hs->cappool ? hs->cappool * 2 : 4;
+        CURLM **p = realloc(hs->pool, cap * sizeof *p);
+        if (p) {
+            hs->pool = p;
+            hs->cappool = cap;
+        }
+    }
+    if (hs->npool < hs->cappool) {
+        hs->pool[hs->npool++] = m;
+        m = NULL;
+    }
+    pthread_mutex_unlock(&hs->lock);
+    if (m)
+        curl_multi_cleanup(m);
+}
+
+static int xfer_start(http_xfer *x, CURLM *m)
+{
+    http_store *hs = x->hs;
+    ome_store_req *r = x->req;
+    r->body.len = 0;
+    x->retry_after = -1;
+    x->too_large = false;
+    x->errbuf[0] = '\0';
+    CURL *e = x->easy ? x->easy : curl_easy_init();
+    if (!e)
+        return OME_ENOMEM;
+    x->easy = e;
+    curl_easy_reset(e);
+    curl_easy_setopt(e, CURLOPT_URL, x->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, hs->user_agent);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    long ms = (long)(hs->opts.timeout_s * 1000);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms < 10000 ? ms : 10000L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, hs->opts.insecure ? 0L : 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, hs->opts.insecure ? 0L : 2L);
+    if (hs->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, hs->ca_file);
+    char range[64];
+    if (r->range == OME_RANGE_SPAN) {
+        if (r->len == 0) {
+            x->done = true;
+            r->status = OME_OK;
+            return OME_OK;
+        }
+        snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)r->off,
+                 (unsigned long long)(r->off + r->len - 1));
+        curl_easy_setopt(e, CURLOPT_RANGE, range);
+    } else if (r->range == OME_RANGE_SUFFIX) {
+        snprintf(range, sizeof range, "-%llu", (unsigned long long)r->len);
+        curl_easy_setopt(e, CURLOPT_RANGE, range);
+    }
+    if (curl_multi_add_handle(m, e) != CURLM_OK)
+        return OME_EIO;
+    x->active = true;
+    x->attempt++;
+    return OME_OK;
+}
+
+/* A server that ignored the Range header answered 200 with the whole object: cut out the
+ * requested part. */
+static void slice_full_body(ome_store_req *r)
+{
+    uint64_t size = r->body.len, off = 0, len = size;
+    if (r->range == OME_RANGE_SPAN) {
+        off = r->off < size ? r->off : size;
+        len = r->len < size - off ? r->len : size - off;
+    } else if (r->range == OME_RANGE_SUFFIX) {
+        len = r->len < size ? r->len : size;
+        off = size - len;
+    }
+    memmove(r->body.data, r->body.data + off, (size_t)len);
+    r->body.len = (size_t)len;
+}
+
+static bool curl_code_is_transient(CURLcode c)
+{
+    switch (c) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool curl_code_is_tls_trust(CURLcode c)
+{
+    return c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CACERT_BADFILE ||
+           c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_ISSUER_ERROR;
+}
+
+/* Classifies a finished attempt. Returns true when it should be retried. */
+static bool xfer_finish(http_xfer *x, CURLcode cc)
+{
+    ome_store_req *r = x->req;
+    long code = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    bool transient = false;
+    if (cc != CURLE_OK) {
+        const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
+        if (x->too_large) {
+            r->status = ome_err_set(&r->err, OME_ERANGE, "%s: response larger than expected",
+                                    x->url);
+        } else if (curl_code_is_tls_trust(cc)) {
+            r->status = ome_err_set(&r->err, OME_EDENIED,
+                                    "%s: TLS certificate not trusted (%s); pass ca_file= for a "
+                                    "private CA",
+                                    x->url, detail);
+        } else {
+            transient = curl_code_is_transient(cc);
+            r->status = ome_err_set(&r->err,
+                                    cc == CURLE_OPERATION_TIMEDOUT ? OME_ETIMEDOUT : OME_EIO,
+                                    "%s: %s", x->url, detail);
+        }
+    } else if (code == 200 || code == 206) {
+        if (code == 200 && r->range != OME_RANGE_ALL)
+            slice_full_body(r);
+        r->status = OME_OK;
+    } else if (code == 404 || code == 410) {
+        r->status = OME_ABSENT;
+    } else if (code == 429 || code >= 500) {
+        transient = true;
+        r->status = ome_err_set(&r->err, OME_EIO, "%s: HTTP %ld", x->url, code);
+    } else if (code == 401 || code == 403) {
+        r->status = ome_err_set(&r->err, OME_EDENIED, "%s: HTTP %ld (access denied)", x->url,
+                                code);
+    } else if (code == 416 && r->range == OME_RANGE_SPAN) {
+        r->body.len = 0; /* range starts past the end: nothing there */
+        r->status = OME_OK;
+    } else {
+        r->status = ome_err_set(&r->err, OME_EIO, "%s: unexpected HTTP status %ld", x->url, code);
+    }
+    if (transient && x->attempt <= x->hs->opts.retries)
+        return true;
+    if (transient && x->attempt > 1)
+        ome_err_prefix(&r->err, "after %d attempts", x->attempt);
+    return false;
+}
+
+static double backoff_delay(const http_store *hs, int attempt, double retry_after,
+                            unsigned *seed)
+{
+    double d = hs->opts.backoff_base_s;
+    for (int i = 1; i < attempt && d < hs->opts.backoff_max_s; i++)
+        d *= 2;
+    if (d > hs->opts.backoff_max_s)
+        d = hs->opts.backoff_max_s;
+    d *= 0.5 + (double)rand_r(seed) / RAND_MAX; /* jitter: 50 % .. 150 % */
+    if (retry_after >= 0) {
+        double cap = hs->opts.backoff_max_s > hs->opts.timeout_s ? hs->opts.backoff_max_s
+                                                                 : hs->opts.timeout_s;
+        d = retry_after < cap ? retry_after : cap;
+    }
+    return d;
+}
+
+static int http_get_many(ome_store *s, ome_store_req *reqs, size_t n)
+{
+    http_store *hs = (http_store *)s;
+    if (n == 0)
+        return OME_OK;
+    http_xfer *xs = calloc(n, sizeof *xs);
+    CURLM *m = pool_take(hs);
+    if (!xs || !m) {
+        free(xs);
+        if (m)
+            pool_give(hs, m);
+        for (size_t i = 0; i < n; i++)
+            reqs[i].status = ome_err_set(&reqs[i].err, OME_ENOMEM, "out of memory");
+        return OME_OK;
+    }
+    unsigned seed = (unsigned)(ome_now() * 1e6) ^ (unsigned)(uintptr_t)xs;
+    double now = ome_now();
+    for (size_t i = 0; i < n; i++) {
+        xs[i].hs = hs;
+        xs[i].req = &reqs[i];
+        xs[i].due = now;
+        reqs[i].status = OME_EIO;
+        ome_err_clear(&reqs[i].err);
+        build_url(hs, reqs[i].key, xs[i].url, sizeof xs[i].url);
+    }
+    size_t done = 0, active = 0, limit = hs->opts.connections > 0 ? (size_t)hs->opts.connections : 1;
+    while (done < n) {
+        now = ome_now();
+        double next_due = now + 1.0;
+        for (size_t i = 0; i < n && active < limit; i++) {
+            http_xfer *x = &xs[i];
+            if (x->done || x->active)
+                continue;
+            if (x->due > now) {
+                if (x->due < next_due)
+                    next_due = x->due;
+                continue;
+            }
+            int rc = xfer_start(x, m);
+            if (x->done) {
+                done++;
+            } else if (rc) {
+                x->req->status = ome_err_set(&x->req->err, rc, "%s: cannot start request", x->url);
+                x->done = true;
+                done++;
+            } else {
+                active++;
+            }
+        }
+        if (done == n)
+            break;
+        if (active == 0) {
+            ome_sleep(next_due - ome_now());
+            continue;
+        }
+        int running = 0;
+        curl_multi_perform(m, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            http_xfer *x = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+            CURLcode cc = msg->data.result;
+            curl_multi_remove_handle(m, msg->easy_handle);
+            x->active = false;
+            active--;
+            if (xfer_finish(x, cc)) {
+                double d = backoff_delay(hs, x->attempt, x->retry_after, &seed);
+                OME_LOGD("%s: %s; retry %d in %.2f s", x->url, x->req->err.msg, x->attempt, d);
+                x->due = ome_now() + d;
+            } else {
+                x->done = true;
+                done++;
+            }
+        }
+        if (active > 0) {
+            double wait = next_due - ome_now();
+            int ms = wait <= 0 ? 0 : wait > 1 ? 1000 : (int)(wait * 1000) + 1;
+            curl_multi_poll(m, NULL, 0, ms, NULL);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (xs[i].easy)
+            curl_easy_cleanup(xs[i].easy);
+        if (reqs[i].status != OME_OK)
+            reqs[i].body.len = 0;
+    }
+    free(xs);
+    pool_give(hs, m);
+    return OME_OK;
+}
+
+static void http_destroy(ome_store *s)
+{
+    http_store *hs = (http_store *)s;
+    for (size_t i = 0; i < hs->npool; i++)
+        curl_multi_cleanup(hs->pool[i]);
+    free(hs->pool);
+    pthread_mutex_destroy(&hs->lock);
+    free(hs->ca_file);
+    free(hs->base.root);
+    free(hs);
+}
+
+static const ome_store_ops http_ops = {http_get_many, http_destroy};
+
+int ome_store_http_open(const char *url, const ome_store_opts *opts, ome_store **out,
+                        ome_err *err)
+{
+    pthread_once(&curl_once, curl_init_once);
+    http_store *hs = calloc(1, sizeof *hs);
+    if (!hs)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    hs->opts = *opts;
+    if (hs->opts.connections < 1)
+        hs->opts.connections = 1;
+    if (hs->opts.timeout_s <= 0)
+        hs->opts.timeout_s = 30;
+    hs->base.root = strdup(url);
+    hs->ca_file = opts->ca_file ? strdup(opts->ca_file) : NULL;
+    hs->opts.ca_file = NULL;
+    pthread_mutex_init(&hs->lock, NULL);
+    hs->base.ops = &http_ops;
+    if (!hs->base.root || (opts->ca_file && !hs->ca_file)) {
+        http_destroy(&hs->base);
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    size_t n = strlen(hs->base.root);
+    while (n > 8 && hs->base.root[n - 1] == '/')
+        hs->base.root[--n] = '\0';
+    snprintf(hs->user_agent, sizeof hs->user_agent, "omefs/%s", OME_VERSION);
+    if (opts->insecure)
+        OME_LOGW("%s: TLS certificate verification is OFF (insecure option)", url);
+    *out = &hs->base;
+    return OME_OK;
+}

@@ -1,0 +1,73 @@
+/* zarr: one Zarr array — its metadata (v2 .zarray; v3 zarr.json), chunk keys, and the pipeline
+ * that turns stored chunk bytes into a native-endian, C-order chunk. */
+#ifndef OME_ZARR_H
+#define OME_ZARR_H
+
+#include "codec.h"
+#include "dtype.h"
+#include "store.h"
+
+#include <jansson.h>
+
+#define OME_ZARR_MAX_DIMS 16
+#define OME_ZARR_MAX_CODECS 8
+
+typedef struct ome_zarr_array {
+    char *path;  /* key prefix inside the store ("0", "labels/cells/1"); "" for the root */
+    char *where; /* full URL/path of the metadata document, for messages */
+    int zarr_format;
+    int ndim;
+    uint64_t shape[OME_ZARR_MAX_DIMS];
+    uint64_t chunks[OME_ZARR_MAX_DIMS];
+    ome_dtype dtype;
+    bool big_endian;    /* byte order of the stored elements */
+    bool fortran_order; /* v2 order "F" */
+    uint8_t fill[8];    /* fill value, native byte order */
+    char separator;     /* '.' or '/' */
+    bool key_prefix_c;  /* v3 "default" encoding: keys start with "c" */
+    int ncodecs;        /* bytes-to-bytes codecs in encoding order */
+    ome_codec codecs[OME_ZARR_MAX_CODECS];
+    size_t chunk_nbytes; /* decoded chunk size in bytes */
+} ome_zarr_array;
+
+/* Reads `path/.zarray` (or `path/zarr.json`) from the store. */
+int ome_zarr_array_open(ome_store *store, const char *path, ome_zarr_array **out, ome_err *err);
+/* Parses a Zarr v2 .zarray document. `where` names it in messages. */
+int ome_zarr_array_parse_v2(json_t *doc, const char *path, const char *where,
+                            ome_zarr_array **out, ome_err *err);
+void ome_zarr_array_free(ome_zarr_array *a);
+
+/* Number of chunks along dimension d. */
+uint64_t ome_zarr_grid(const ome_zarr_array *a, int d);
+/* Store key of a chunk ("0/1.0.3"); returns OME_ERANGE when it does not fit. */
+int ome_zarr_chunk_key(const ome_zarr_array *a, const uint64_t *idx, char *out, size_t outlen);
+/* Turns stored bytes into a decoded chunk of chunk_nbytes (native order, C layout). */
+int ome_zarr_decode_chunk(const ome_zarr_array *a, const uint8_t *raw, size_t len, ome_buf *out,
+                          ome_err *err);
+/* Writes a whole chunk of fill value. */
+void ome_zarr_fill_chunk(const ome_zarr_array *a, uint8_t *out);
+/* Parses a fill value (number, "NaN", "Infinity", "-Infinity", null, hex string) for dtype. */
+int ome_zarr_parse_fill(json_t *v, ome_dtype t, uint8_t out[8], const char *where, ome_err *err);
+
+/* A decoded chunk obtained by ome_zarr_get_chunks. */
+typedef struct ome_zarr_chunk {
+    uint64_t idx[OME_ZARR_MAX_DIMS];
+    int status;    /* OME_OK (data holds the chunk) or an error */
+    uint8_t *data; /* chunk_nbytes, owned by the caller after the call */
+    void *cache_ref; /* set by the chunk cache: what ome_cache_release gives back */
+    ome_err err;
+} ome_zarr_chunk;
+
+/* Fetches and decodes n chunks concurrently; absent chunks become fill. Each chunk gets its own
+ * status. */
+void ome_zarr_get_chunks(ome_store *store, const ome_zarr_array *a, ome_zarr_chunk *chunks,
+                         size_t n);
+
+/* Helpers for JSON metadata documents shared by the format parsers. */
+int ome_json_load(ome_store *store, const char *key, json_t **out, ome_err *err);
+/* Joins two key parts with '/', skipping empties. */
+void ome_key_join(char *out, size_t outlen, const char *a, const char *b);
+/* Multiplies with overflow detection; returns false on overflow. */
+bool ome_mul_u64(uint64_t a, uint64_t b, uint64_t *out);
+
+#endif
