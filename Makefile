@@ -49,10 +49,12 @@ build/asan/libomefs.a: $(ASAN_OBJ)
 	@ar rcs $@ $^
 
 build/omefs: $(FS_SRC:%.c=build/obj/%.o) build/libomefs.a
-	$(CC) $(CFLAGS) -o $@ $^ $(FUSE_LIBS) $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(FUSE_LIBS) $(LDLIBS)
 
 build/asan/omefs: $(FS_SRC:%.c=build/asan/obj/%.o) build/asan/libomefs.a
-	$(CC) $(SAN) -o $@ $^ $(FUSE_LIBS) $(LDLIBS)
+	@echo "  LD asan $@"
+	@$(CC) $(SAN) -o $@ $^ $(FUSE_LIBS) $(LDLIBS)
 
 build/asan/tests/%: tests/unit/%.c tests/unit/testutil.h build/asan/libomefs.a
 	@mkdir -p $(dir $@)

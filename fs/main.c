@@ -1,0 +1,210 @@
+/* main: the omefs command line. Parses options (sshfs style: FUSE options and omefs options
+ * through -o), opens the source and reads its metadata before mounting — so a bad source fails
+ * with one clear line and leaves no mount — then serves the mount. */
+#include "omefs.h"
+
+#include "log.h"
+#include "version.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct omefs_opts {
+    char *source;
+    double timeout;
+    int retries;
+    int connections;
+    char *ca_file;
+    int insecure;
+    char *mem_cache;
+    char *log_level;
+    int show_help, show_version;
+} omefs_opts;
+
+#define OPT(t, p) {t, offsetof(omefs_opts, p), 1}
+static const struct fuse_opt opt_spec[] = {
+    OPT("timeout=%lf", timeout),   OPT("retries=%d", retries), OPT("connections=%d", connections),
+    OPT("ca_file=%s", ca_file),    OPT("insecure", insecure),  OPT("mem_cache=%s", mem_cache),
+    OPT("log_level=%s", log_level), OPT("--help", show_help),  OPT("-h", show_help),
+    OPT("--version", show_version), OPT("-V", show_version),   FUSE_OPT_END,
+};
+
+static int opt_proc(void *data, const char *arg, int key, struct fuse_args *out)
+{
+    (void)out;
+    omefs_opts *o = data;
+    if (key == FUSE_OPT_KEY_NONOPT && !o->source) {
+        o->source = strdup(arg);
+        return 0; /* consumed: the next non-option is the mount point */
+    }
+    return 1;
+}
+
+static void usage(const char *prog)
+{
+    printf("usage: %s [options] SOURCE MOUNTPOINT\n\n"
+           "Mounts an OME-Zarr image (http(s):// URL, file:// URL or local path) as virtual TIFF\n"
+           "files: NAME.ome.tif (pyramidal OME-TIFF) and NAME_L<k>.tif (ImageJ hyperstacks).\n"
+           "Unmount with: fusermount3 -u MOUNTPOINT\n\n"
+           "omefs options (-o name=value,...):\n"
+           "    -o timeout=SECONDS     per-request limit: connect and whole transfer (default 30)\n"
+           "    -o retries=N           extra attempts for transient failures (default 3)\n"
+           "    -o connections=N       parallel requests per read (default 16)\n"
+           "    -o ca_file=PATH        also trust the CA certificates in PATH (PEM)\n"
+           "    -o insecure            do not verify TLS certificates (logged; avoid)\n"
+           "    -o mem_cache=SIZE      memory cache of decoded chunks, e.g. 512M, 2G (default 512M)\n"
+           "    -o log_level=LEVEL     error, warn, info or debug (default warn)\n"
+           "A read fails with EIO after at most (retries+1) x timeout plus backoff (< 5 s each).\n\n"
+           "general options:\n"
+           "    -h, --help             this help, then FUSE's own options\n"
+           "    -V, --version          print the version\n"
+           "    -f                     stay in the foreground (logs to stderr, else syslog)\n"
+           "    -d                     FUSE debug output (implies -f)\n"
+           "    -s                     single-threaded\n"
+           "    -o allow_other         let other users read the mount\n\n",
+           prog);
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || v < 0)
+        return -1;
+    double mult = 1;
+    switch (*end) {
+    case 'k': case 'K': mult = 1024.0; end++; break;
+    case 'm': case 'M': mult = 1048576.0; end++; break;
+    case 'g': case 'G': mult = 1073741824.0; end++; break;
+    case '\0': break;
+    default: return -1;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end)
+        return -1;
+    *out = (size_t)(v * mult);
+    return 0;
+}
+
+static void free_mount(omefs_mount *m)
+{
+    ome_tree_free(&m->tree);
+    ome_image_free(m->image);
+    ome_cache_free(m->cache);
+    ome_store_close(m->store);
+    free(m->source);
+}
+
+int main(int argc, char **argv)
+{
+    struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+    omefs_opts o = {.timeout = 30, .retries = 3, .connections = 16};
+    if (fuse_opt_parse(&args, &o, opt_spec, opt_proc) == -1) {
+        usage(argv[0]);
+        return 2;
+    }
+    if (o.show_version) {
+        printf("omefs %s (libfuse %d)\n", OME_VERSION, fuse_version());
+        return 0;
+    }
+    if (o.show_help) {
+        usage(argv[0]);
+        fuse_lib_help(&args);
+        return 0;
+    }
+    struct fuse_cmdline_opts cl;
+    memset(&cl, 0, sizeof cl);
+    if (fuse_parse_cmdline(&args, &cl) != 0) {
+        usage(argv[0]);
+        return 2;
+    }
+    if (!o.source || !cl.mountpoint) {
+        fprintf(stderr, "omefs: need SOURCE and MOUNTPOINT\n");
+        usage(argv[0]);
+        return 2;
+    }
+    int level = ome_log_parse_level(o.log_level ? o.log_level : "warn");
+    size_t mem_cache = 512u << 20;
+    if (level < 0 || (o.mem_cache && parse_size(o.mem_cache, &mem_cache)) || o.timeout <= 0 ||
+        o.retries < 0 || o.retries > 100 || o.connections < 1 || o.connections > 1024) {
+        fprintf(stderr, "omefs: invalid option value (log_level, mem_cache, timeout, retries or "
+                        "connections)\n");
+        usage(argv[0]);
+        return 2;
+    }
+    ome_log_set_level((enum ome_log_level)level);
+
+    omefs_mount m = {.source = o.source, .mounted_at = time(NULL)};
+    /* Read-only; FUSE checks the remaining options here (unknown ones end with status 2). */
+    fuse_opt_add_arg(&args, "-ofsname=omefs,subtype=omefs,ro");
+    struct fuse *f = fuse_new(&args, &omefs_ops, sizeof omefs_ops, &m);
+    if (!f) {
+        usage(argv[0]);
+        free(o.source);
+        fuse_opt_free_args(&args);
+        free(cl.mountpoint);
+        return 2;
+    }
+    ome_store_opts so;
+    ome_store_opts_default(&so);
+    so.timeout_s = o.timeout;
+    so.retries = o.retries;
+    so.connections = o.connections;
+    so.ca_file = o.ca_file;
+    so.insecure = o.insecure != 0;
+    ome_err err = {0};
+    char name[1024];
+    ome_tree_source_name(o.source, name, sizeof name);
+    int rc = ome_store_open(o.source, &so, &m.store, &err);
+    if (rc == OME_OK)
+        rc = ome_image_open(m.store, "", name, &m.image, &err);
+    if (rc == OME_OK && !(m.cache = ome_cache_new(mem_cache)))
+        rc = ome_err_set(&err, OME_ENOMEM, "out of memory");
+    if (rc == OME_OK) {
+        m.image->cache = m.cache;
+        rc = ome_tree_add_image(&m.tree, m.image, &err);
+    }
+    if (rc != OME_OK) {
+        if (rc == OME_ABSENT)
+            fprintf(stderr, "omefs: %s: not found\n", o.source);
+        else
+            fprintf(stderr, "omefs: cannot mount %s: %s\n", o.source, err.msg);
+        fuse_destroy(f);
+        free_mount(&m);
+        fuse_opt_free_args(&args);
+        free(cl.mountpoint);
+        return 1;
+    }
+    rc = 1;
+    if (fuse_mount(f, cl.mountpoint) == 0) {
+        if (fuse_daemonize(cl.foreground) == 0 &&
+            fuse_set_signal_handlers(fuse_get_session(f)) == 0) {
+            if (!cl.foreground)
+                ome_log_use_syslog(1);
+            OME_LOGI("mounted %s on %s", o.source, cl.mountpoint);
+            if (cl.singlethread) {
+                rc = fuse_loop(f);
+            } else {
+                struct fuse_loop_config lc = {.clone_fd = cl.clone_fd,
+                                              .max_idle_threads = cl.max_idle_threads};
+                rc = fuse_loop_mt(f, &lc);
+            }
+            fuse_remove_signal_handlers(fuse_get_session(f));
+        }
+        fuse_unmount(f);
+    }
+    fuse_destroy(f);
+    free_mount(&m);
+    free(o.ca_file);
+    free(o.mem_cache);
+    free(o.log_level);
+    free(cl.mountpoint);
+    fuse_opt_free_args(&args);
+    return rc ? 1 : 0;
+}

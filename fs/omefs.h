@@ -1,0 +1,23 @@
+/* omefs: state of one mount shared by the command line (main.c) and the FUSE callbacks (ops.c). */
+#ifndef OMEFS_FS_H
+#define OMEFS_FS_H
+
+#define FUSE_USE_VERSION 35
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+
+#include "cache.h"
+#include "tree.h"
+
+typedef struct omefs_mount {
+    char *source;
+    ome_store *store;
+    ome_image *image;
+    ome_chunk_cache *cache;
+    ome_tree tree;
+    time_t mounted_at;
+} omefs_mount;
+
+extern const struct fuse_operations omefs_ops;
+
+#endif

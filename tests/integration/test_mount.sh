@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# End-to-end: real omefs mounts of fixtures served by a real nginx (HTTP and HTTPS with a test
+# CA), judged by tifffile, ImageJ, cmp/dd against files written through the library, concurrent
+# readers, EROFS, clear mount-time errors, and EIO within the bound when the server goes away
+# (then recovery). Every mount is unmounted in a trap, even on failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+source tests/lib/nginx.sh
+fixtures=${OMEFS_FIXTURES:-$repo/build/fixtures}
+OMEFS=${OMEFS_BIN:-$repo/build/asan/omefs}
+work=$(mktemp -d /tmp/omefs-mount-XXXXXX)
+mounts=()
+pids=()
+cleanup() {
+  for m in "${mounts[@]}"; do fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m" 2>/dev/null; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  nginx_stop
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+export ASAN_OPTIONS=detect_leaks=0
+ok() { echo "ok $*"; }
+fail() { echo "FAIL $*"; }
+
+# A private nginx so this script can change its fault knobs freely.
+unset OMEFS_TEST_NGINX_PID OMEFS_TEST_NGINX_DIR
+nginx_start "$fixtures" || { fail "nginx did not start"; exit 1; }
+
+# mount NAME URL [options...] → mount point in $mnt
+do_mount() {
+  local name=$1 url=$2; shift 2
+  mnt="$work/mnt-$name"
+  mkdir -p "$mnt"
+  "$OMEFS" -f "$url" "$mnt" "$@" 2>>"$work/$name.log" &
+  local pid=$!
+  pids+=("$pid")
+  mounts+=("$mnt")
+  for _ in $(seq 100); do
+    grep -q " $mnt fuse" /proc/mounts && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+# 1. HTTP mount: files and sizes, tifffile pixel check, byte-identical to the library's output.
+for n in axes_tczyx odd_700x900 axes_cyx dtype_f4be; do
+  if ! do_mount "$n" "$OMEFS_TEST_HTTP/$n.zarr" -o timeout=5,retries=2; then
+    fail "mount $n: $(tail -2 "$work/$n.log")"; continue
+  fi
+  ref="$work/ref-$n"; mkdir -p "$ref"
+  build/asan/tools/vtiff_dump "$fixtures/$n.zarr" "$n" "$ref" 7 >/dev/null 2>&1
+  want=$(cd "$ref" && ls | sort | tr '\n' ' ')
+  got=$(cd "$mnt" && ls | sort | tr '\n' ' ')
+  [ "$want" = "$got" ] && ok "ls $n: $got" || fail "ls $n: '$got', expected '$want'"
+  for f in "$ref"/*.tif; do
+    b=$(basename "$f")
+    [ "$(stat -c %s "$f")" = "$(stat -c %s "$mnt/$b")" ] || fail "size $b"
+    cmp -s "$f" "$mnt/$b" && ok "cp/cmp $b byte-identical" || fail "cmp $b differs"
+  done
+  /usr/bin/python3 tests/integration/check_tiff.py "$fixtures" "$mnt" "$n" | sed 's/^ok /ok mounted /'
+done
+
+# 2. dd with odd block sizes and offsets against the reference.
+n=odd_700x900; mnt="$work/mnt-$n"; ref="$work/ref-$n"
+dd_bad=0
+for spec in "1 0 100" "7 13 1000" "4093 3 50" "65537 1 20" "1000000 0 2"; do
+  set -- $spec
+  dd if="$mnt/$n.ome.tif" bs="$1" skip="$2" count="$3" status=none of="$work/a" 2>/dev/null
+  dd if="$ref/$n.ome.tif" bs="$1" skip="$2" count="$3" status=none of="$work/b"
+  cmp -s "$work/a" "$work/b" || { dd_bad=1; fail "dd bs=$1 skip=$2 count=$3"; }
+done
+[ $dd_bad = 0 ] && ok "dd with odd block sizes and offsets matches the reference"
+
+# 3. Eight concurrent readers on different files and regions.
+conc_bad=0
+rpids=()
+for i in $(seq 8); do
+  (
+    for f in "$ref"/*.tif "$work/ref-axes_tczyx"/*.tif; do
+      b=$(basename "$f"); d=$(dirname "$f"); m=${d/ref-/mnt-}
+      size=$(stat -c %s "$f"); off=$(( (i * 7919) % (size > 1 ? size - 1 : 1) ))
+      cmp -s <(tail -c +$((off + 1)) "$m/$b") <(tail -c +$((off + 1)) "$f") || exit 1
+    done
+  ) &
+  rpids+=($!)
+done
+for p in "${rpids[@]}"; do wait "$p" || conc_bad=1; done
+[ $conc_bad = 0 ] && ok "8 concurrent readers byte-identical" || fail "concurrent readers saw wrong bytes"
+
+# 4. ImageJ 1.53t opens the mounted ImageJ files.
+if [ -f /usr/share/java/ij.jar ] && command -v javac >/dev/null; then
+  mkdir -p build/java
+  javac -cp /usr/share/java/ij.jar -d build/java tests/integration/ImageJProbe.java 2>/dev/null
+  timeout 120 java -Djava.awt.headless=true -cp /usr/share/java/ij.jar:build/java ImageJProbe \
+    "$work"/mnt-*/*_L*.tif 2>/dev/null | /usr/bin/python3 tests/integration/check_imagej.py "$fixtures" \
+    | sed 's/^ok /ok mounted /'
+else
+  echo "skip imagej: not installed"
+fi
+
+# 5. Read-only: writes, creates and removals get EROFS.
+n=axes_cyx; mnt="$work/mnt-$n"
+out=$( (echo x > "$mnt/new.tif") 2>&1; (echo x >> "$mnt/${n}_L0.tif") 2>&1; rm -f "$mnt/${n}_L0.tif" 2>&1)
+[ "$(echo "$out" | grep -c 'Read-only file system')" = 3 ] && ok "writes, appends and removals get EROFS" || fail "EROFS: $out"
+
+# 6. HTTPS with the test CA; untrusted certificate refused at mount time.
+if do_mount https "$OMEFS_TEST_HTTPS/axes_2d.zarr" -o ca_file="$OMEFS_TEST_CA"; then
+  /usr/bin/python3 tests/integration/check_tiff.py "$fixtures" "$mnt" axes_2d | sed 's/^ok /ok https /'
+else
+  fail "https mount with ca_file: $(tail -2 "$work/https.log")"
+fi
+mkdir -p "$work/mnt-untrusted"
+msg=$("$OMEFS" -f "$OMEFS_TEST_HTTPS/axes_2d.zarr" "$work/mnt-untrusted" 2>&1); rc=$?
+if [ $rc -ne 0 ] && echo "$msg" | grep -q "TLS certificate not trusted" && ! grep -q "mnt-untrusted" /proc/mounts; then
+  ok "untrusted certificate: exit $rc, '$msg'"
+else
+  fail "untrusted certificate: rc=$rc msg=$msg"
+fi
+
+# 7. Bad sources: one clear line, non-zero exit, no mount left behind.
+mkdir -p "$work/bad.zarr/0" "$work/mnt-bad"
+echo '{"multiscales": [' >"$work/bad.zarr/.zattrs"
+for src in "$work/bad.zarr" "$OMEFS_TEST_HTTP/nope.zarr" "http://127.0.0.1:1/x.zarr"; do
+  msg=$("$OMEFS" -f -o timeout=2,retries=1 "$src" "$work/mnt-bad" 2>&1); rc=$?
+  if [ $rc -ne 0 ] && [ "$(echo "$msg" | wc -l)" = 1 ] && echo "$msg" | grep -q "$src" && ! grep -q "mnt-bad" /proc/mounts; then
+    ok "bad source: $msg"
+  else
+    fail "bad source $src: rc=$rc msg=$msg"
+  fi
+done
+"$OMEFS" -o no_such_option "$work/bad.zarr" "$work/mnt-bad" >/dev/null 2>&1
+[ $? = 2 ] && ok "unknown option: exit status 2" || fail "unknown option exit status"
+
+# 8. Server down mid-mount: EIO within the bound, the daemon keeps serving, then recovery.
+if do_mount faults "$OMEFS_TEST_HTTP/odd_700x900.zarr" -o timeout=2,retries=1; then
+  f="$mnt/odd_700x900_L0.tif"
+  head -c 4096 "$f" >/dev/null   # header: generated, no server needed
+  nginx_set mode=down
+  t0=$(date +%s.%N)
+  dd if="$f" bs=65536 skip=10 count=1 of=/dev/null status=none 2>"$work/dd.err"; rc=$?
+  dt=$(echo "$(date +%s.%N) - $t0" | bc)
+  bound=8  # (retries+1) x timeout + backoff
+  if [ $rc -ne 0 ] && grep -q "Input/output error" "$work/dd.err" && [ "$(echo "$dt < $bound" | bc)" = 1 ]; then
+    ok "server down: EIO after ${dt}s (bound ${bound}s)"
+  else
+    fail "server down: rc=$rc after ${dt}s: $(cat "$work/dd.err")"
+  fi
+  grep -q "odd_700x900" "$work/faults.log" && ok "the failure is logged with its URL" || fail "no log line"
+  nginx_set mode=none
+  ref="$work/ref-odd_700x900/odd_700x900_L0.tif"
+  if cmp -s <(dd if="$f" bs=65536 skip=10 count=1 status=none) <(dd if="$ref" bs=65536 skip=10 count=1 status=none); then
+    ok "server back: the same read succeeds with the right bytes"
+  else
+    fail "no recovery after the server came back"
+  fi
+else
+  fail "mount for fault test"
+fi
