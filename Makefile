@@ -82,7 +82,7 @@ test: all asan fixtures
 bench: all
 	@tests/bench/run_bench.sh
 
-demo: all
+demo: deps all
 	@contrib/demo.sh
 
 clean:

@@ -110,15 +110,17 @@ int ome_store_file_open(const char *path, ome_store **out, ome_err *err)
                            strerror(errno));
     if (!S_ISDIR(st.st_mode))
         return ome_err_set(err, OME_EINVAL, "%s: not a directory", path);
+    /* Absolute, so that a later change of working directory (a daemon's chdir("/")) cannot
+     * turn every chunk into "absent". */
+    char *abs = realpath(path, NULL);
+    if (!abs)
+        return ome_err_set(err, OME_EIO, "%s: %s", path, strerror(errno));
     file_store *fs = calloc(1, sizeof *fs);
-    if (!fs || !(fs->base.root = strdup(path))) {
+    if (!fs || !(fs->base.root = abs)) {
+        free(abs);
         free(fs);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     }
-    /* Drop trailing slashes so keys join cleanly. */
-    size_t n = strlen(fs->base.root);
-    while (n > 1 && fs->base.root[n - 1] == '/')
-        fs->base.root[--n] = '\0';
     fs->base.ops = &file_ops;
     *out = &fs->base;
     return OME_OK;

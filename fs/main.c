@@ -191,8 +191,10 @@ int main(int argc, char **argv)
             if (cl.singlethread) {
                 rc = fuse_loop(f);
             } else {
-                struct fuse_loop_config lc = {.clone_fd = cl.clone_fd,
-                                              .max_idle_threads = cl.max_idle_threads};
+                /* libfuse's default (UINT_MAX, "unset") only earns a warning: use its own 10 */
+                struct fuse_loop_config lc = {
+                    .clone_fd = cl.clone_fd,
+                    .max_idle_threads = cl.max_idle_threads > 1000 ? 10 : cl.max_idle_threads};
                 rc = fuse_loop_mt(f, &lc);
             }
             fuse_remove_signal_handlers(fuse_get_session(f));

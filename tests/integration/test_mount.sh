@@ -158,3 +158,12 @@ if do_mount faults "$OMEFS_TEST_HTTP/odd_700x900.zarr" -o timeout=2,retries=1; t
 else
   fail "mount for fault test"
 fi
+
+# 9. A relative local path keeps working after the daemon changes directory (not read as fill).
+n=axes_2d
+relsrc=$(realpath --relative-to="$PWD" "$fixtures/$n.zarr")
+mnt="$work/mnt-rel"; mkdir -p "$mnt"
+"$OMEFS" "$relsrc" "$mnt" 2>>"$work/rel.log"   # daemonized: chdir("/")
+mounts+=("$mnt")
+for _ in $(seq 100); do grep -q " $mnt fuse" /proc/mounts && break; sleep 0.05; done
+/usr/bin/python3 tests/integration/check_tiff.py "$fixtures" "$mnt" "$n" | sed 's/^ok /ok daemonized relative path: /'
