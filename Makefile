@@ -59,7 +59,7 @@ build/asan/omefs: $(FS_SRC:%.c=build/asan/obj/%.o) build/asan/libomefs.a
 build/asan/tests/%: tests/unit/%.c tests/unit/testutil.h build/asan/libomefs.a
 	@mkdir -p $(dir $@)
 	@echo "  LD asan $@"
-	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/unit $< -o $@ build/asan/libomefs.a $(LDLIBS) -lcmocka
+	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/unit $< -o $@ build/asan/libomefs.a $(LDLIBS) -lcmocka -ltiff
 
 build/asan/tools/%: tests/tools/%.c build/asan/libomefs.a
 	@mkdir -p $(dir $@)
