@@ -26,7 +26,7 @@ ASAN_OBJ := $(CORE_SRC:%.c=build/asan/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=build/asan/tools/%)
 
-.PHONY: all test unit integration conformance deps demo bench clean fixtures asan
+.PHONY: all test deps demo bench clean fixtures asan install
 
 all: build/libomefs.a $(if $(FS_SRC),build/omefs)
 
@@ -87,3 +87,7 @@ demo: deps all
 
 clean:
 	rm -rf build
+
+PREFIX ?= /usr/local
+install: build/omefs
+	install -D -m 0755 build/omefs $(DESTDIR)$(PREFIX)/bin/omefs

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# make bench: benchmarks (not timed tests). Prints tables; medians over repeated runs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+mkdir -p build/bench
+cc -std=c11 -D_GNU_SOURCE -O2 -Icore $(pkg-config --cflags jansson) tests/bench/layout_bench.c \
+  -o build/bench/layout_bench build/libomefs.a \
+  $(pkg-config --libs libcurl jansson blosc zlib libzstd liblz4) -lpthread -lm
+echo "== virtual TIFF layout from metadata alone ($(nproc) cores, $(date -u +%F))"
+build/bench/layout_bench
