@@ -238,6 +238,45 @@ static void huge_layout_without_io(void **state)
     json_decref(attrs);
 }
 
+/* Over 4 GiB the ImageJ file keeps ImageJ's own convention: IFD0 only, images=N. */
+static void imagej_over_4gib_has_ifd0_only(void **state)
+{
+    (void)state;
+    ome_zarr_array *arr;
+    ome_err err;
+    json_t *j = json_loads("{\"shape\":[40,10000,10000],\"chunks\":[1,1000,1000],\"dtype\":"
+                           "\"<u2\",\"compressor\":null,\"fill_value\":0}", 0, NULL);
+    assert_int_equal(ome_zarr_array_parse_v2(j, "0", "mem", &arr, &err), OME_OK);
+    json_decref(j);
+    json_t *attrs = json_loads("{\"multiscales\":[{\"axes\":[\"z\",\"y\",\"x\"],"
+                               "\"datasets\":[{\"path\":\"0\"}]}]}", 0, NULL);
+    ome_ngff_multiscale ms;
+    assert_int_equal(ome_ngff_parse_multiscales(attrs, "mem", &ms, &err), OME_OK);
+    ome_image *img;
+    assert_int_equal(ome_image_build(NULL, "mem", "big", &ms, &arr, NULL, 0, &img, &err), OME_OK);
+    ome_vtiff *vt;
+    assert_int_equal(ome_vtiff_make_imagej(img, 0, &vt, &err), OME_OK);
+    assert_true(vt->size > (4ull << 30));
+    assert_int_equal(vt->nsegs, 2); /* header + planes: no trailing IFDs */
+    uint8_t head[4096];
+    assert_int_equal(ome_vtiff_read(vt, 0, sizeof head, head, &err), (int64_t)sizeof head);
+    uint16_t n = (uint16_t)(head[8] | head[9] << 8);
+    size_t next = 8 + 2 + 12 * (size_t)n;
+    assert_int_equal(head[next] | head[next + 1] | head[next + 2] | head[next + 3], 0);
+    head[sizeof head - 1] = 0;
+    bool found = false;
+    for (size_t i = 0; i + 10 < sizeof head; i++)
+        if (memcmp(head + i, "images=40\n", 10) == 0)
+            found = true;
+    assert_true(found);
+    assert_int_equal(vt->segs[1].off, 4096);
+    assert_int_equal(vt->segs[1].plane_bytes, 10000ull * 10000 * 2);
+    ome_vtiff_free(vt);
+    ome_image_free(img);
+    ome_ngff_multiscale_free(&ms);
+    json_decref(attrs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +284,7 @@ int main(void)
         cmocka_unit_test(imagej_layout_planes_contiguous),
         cmocka_unit_test(imagej_types_and_refusals),
         cmocka_unit_test(huge_layout_without_io),
+        cmocka_unit_test(imagej_over_4gib_has_ifd0_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
