@@ -11,7 +11,7 @@ typedef struct cache_entry {
     uint8_t *data;
     size_t size;
     int refs;
-    bool loading, in_table;
+    bool loading, in_table, in_lru;
     int status; /* of the load, for waiters */
     ome_err err;
     struct cache_entry *hnext, *prev, *next; /* hash chain; LRU list (loaded entries) */
@@ -86,6 +86,9 @@ void ome_cache_get_stats(ome_chunk_cache *c, ome_cache_stats *out)
 
 static void lru_unlink(ome_chunk_cache *c, cache_entry *e)
 {
+    if (!e->in_lru)
+        return;
+    e->in_lru = false;
     if (e->prev)
         e->prev->next = e->next;
     else if (c->lru_head == e)
@@ -99,6 +102,7 @@ static void lru_unlink(ome_chunk_cache *c, cache_entry *e)
 
 static void lru_push_front(ome_chunk_cache *c, cache_entry *e)
 {
+    e->in_lru = true;
     e->prev = NULL;
     e->next = c->lru_head;
     if (c->lru_head)
@@ -118,7 +122,7 @@ static void table_remove(ome_chunk_cache *c, cache_entry *e)
     e->hnext = NULL;
     e->in_table = false;
     c->nentries--;
-    if (!e->loading) {
+    if (e->in_lru) {
         lru_unlink(c, e);
         c->bytes -= e->size;
     }
@@ -256,9 +260,7 @@ void ome_cache_get_chunks(ome_chunk_cache *c, ome_store *store, const ome_zarr_a
             ch->status = fetch[k].status;
             ch->err = fetch[k].err;
             c->stats.fetch_errors++;
-            e->loading = true; /* keeps table_remove from touching the LRU */
             table_remove(c, e);
-            e->loading = false;
         }
     }
     if (nmiss)

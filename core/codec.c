@@ -157,13 +157,15 @@ static int decode_zstd(const uint8_t *in, size_t in_len, size_t expected, ome_bu
     unsigned long long content = ZSTD_getFrameContentSize(in, in_len);
     if (content == ZSTD_CONTENTSIZE_ERROR)
         return ome_err_set(err, OME_EINVAL, "zstd frame header is invalid");
-    size_t limit = expected ? expected : OME_MAX_CHUNK_BYTES;
-    if (content != ZSTD_CONTENTSIZE_UNKNOWN && content != limit && (expected || content > limit))
-        return ome_err_set(err, OME_EINVAL, "zstd frame decodes to %llu bytes, expected %zu",
-                           content, limit);
-    if (content != ZSTD_CONTENTSIZE_UNKNOWN && !expected)
+    size_t limit = expected;
+    if (content != ZSTD_CONTENTSIZE_UNKNOWN) {
+        if (expected && content != expected)
+            return ome_err_set(err, OME_EINVAL, "zstd frame decodes to %llu bytes, expected %zu",
+                               content, expected);
+        if (content > OME_MAX_CHUNK_BYTES)
+            return ome_err_set(err, OME_ERANGE, "zstd frame claims %llu bytes", content);
         limit = (size_t)content;
-    if (!expected && content == ZSTD_CONTENTSIZE_UNKNOWN) {
+    } else if (!expected) {
         /* Stream without a size: decode by streaming with a growing buffer. */
         ZSTD_DStream *ds = ZSTD_createDStream();
         if (!ds)

@@ -16,8 +16,6 @@ static uint32_t default_color(int c, int n)
     return n == 1 ? 0xFFFFFF : cycle[c % 7];
 }
 
-static void copy_unit(char *dst, size_t n, const char *unit) { snprintf(dst, n, "%s", unit); }
-
 int ome_image_build(ome_store *store, const char *where, const char *name,
                     const ome_ngff_multiscale *ms, ome_zarr_array **arrays,
                     const ome_channel_meta *chmeta, int nchmeta, ome_image **out, ome_err *err)
@@ -39,7 +37,7 @@ int ome_image_build(ome_store *store, const char *where, const char *name,
         img->levels[i].arr = arrays[i];
     for (int a = 0; a < ms->naxes; a++) {
         img->has_axis[ms->axes[a].role] = true;
-        copy_unit(img->unit[ms->axes[a].role], sizeof img->unit[0], ms->axes[a].unit);
+        snprintf(img->unit[ms->axes[a].role], sizeof img->unit[0], "%s", ms->axes[a].unit);
     }
     img->dtype = arrays[0]->dtype;
     for (int i = 0; i < ms->ndatasets && rc == OME_OK; i++) {

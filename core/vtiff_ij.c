@@ -54,8 +54,8 @@ static void describe(const ome_image *img, const ome_level *L, char *d, size_t n
     snprintf(d + k, n - k, "loop=false\n");
 }
 
-static void build_ifd(vt_ifd *ifd, const ome_image *img, const ome_level *L, ome_dtype ft,
-                      const char *desc, uint64_t strip, uint64_t plane_bytes)
+static void build_ifd(vt_ifd *ifd, const ome_level *L, ome_dtype ft, const char *desc,
+                      uint64_t strip, uint64_t plane_bytes)
 {
     vt_ifd_init(ifd, false);
     vt_ifd_uint(ifd, 254, TT_LONG, 0);
@@ -78,7 +78,6 @@ static void build_ifd(vt_ifd *ifd, const ome_image *img, const ome_level *L, ome
         vt_ifd_uint(ifd, 296, TT_SHORT, 1);
     }
     vt_ifd_uint(ifd, 339, TT_SHORT, ome_dtype_is_float(ft) ? 3 : ome_dtype_is_signed(ft) ? 2 : 1);
-    (void)img;
 }
 
 int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_err *err)
@@ -112,15 +111,15 @@ int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_
     char desc[1024];
     describe(img, L, desc, sizeof desc);
     vt_ifd ifd0, tmpl;
-    build_ifd(&ifd0, img, L, ft, desc, 0, plane_bytes);
-    build_ifd(&tmpl, img, L, ft, NULL, 0, plane_bytes);
+    build_ifd(&ifd0, L, ft, desc, 0, plane_bytes);
+    build_ifd(&tmpl, L, ft, NULL, 0, plane_bytes);
     size_t ifd0_len = vt_ifd_size(&ifd0), tmpl_len = vt_ifd_size(&tmpl);
     uint64_t data_off = (8 + ifd0_len + ALIGN - 1) / ALIGN * ALIGN;
     uint64_t data_end = data_off + N * plane_bytes;
     bool classic_chain = N > 1 && data_end + (N - 1) * tmpl_len <= UINT32_MAX;
     /* Rebuild with the real strip offset. */
     vt_ifd_free(&ifd0);
-    build_ifd(&ifd0, img, L, ft, desc, data_off, plane_bytes);
+    build_ifd(&ifd0, L, ft, desc, data_off, plane_bytes);
     uint8_t *head = vt_own_blob(vt, (size_t)data_off);
     vt_seg *s = head ? vt_add_seg(vt, VT_SEG_BLOB, data_off) : NULL;
     int rc = s ? OME_OK : OME_ENOMEM;

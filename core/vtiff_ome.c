@@ -29,26 +29,19 @@ typedef struct {
     uint64_t tw, th, tx, ty, ntiles, tile_bytes, planes, data_off;
 } level_geom;
 
-static int bits_and_format(ome_dtype t, int *bits, int *format)
-{
-    *bits = (int)ome_dtype_size(t) * 8;
-    *format = ome_dtype_is_float(t) ? 3 : ome_dtype_is_signed(t) ? 2 : 1;
-    return OME_OK;
-}
-
 /* Builds the IFD of one plane of one level; arrays live at the given external offsets. */
 static void build_ifd(vt_ifd *ifd, const ome_image *img, int k, const level_geom *g,
                       uint64_t offsets_at, uint64_t first_tile, uint64_t xml_at, uint64_t xml_len,
                       int nsub, uint64_t subs_at)
 {
     const ome_level *L = &img->levels[k];
-    int bits, fmt;
-    bits_and_format(img->dtype, &bits, &fmt);
+    uint64_t bits = 8 * ome_dtype_size(img->dtype);
+    uint64_t fmt = ome_dtype_is_float(img->dtype) ? 3 : ome_dtype_is_signed(img->dtype) ? 2 : 1;
     vt_ifd_init(ifd, true);
     vt_ifd_uint(ifd, 254, TT_LONG, k > 0 ? 1 : 0);
     vt_ifd_uint(ifd, 256, TT_LONG, L->shape[OME_X]);
     vt_ifd_uint(ifd, 257, TT_LONG, L->shape[OME_Y]);
-    vt_ifd_uint(ifd, 258, TT_SHORT, (uint64_t)bits);
+    vt_ifd_uint(ifd, 258, TT_SHORT, bits);
     vt_ifd_uint(ifd, 259, TT_SHORT, 1);
     vt_ifd_uint(ifd, 262, TT_SHORT, 1);
     if (xml_len)
@@ -79,7 +72,7 @@ static void build_ifd(vt_ifd *ifd, const ome_image *img, int k, const level_geom
         vt_ifd_uint(ifd, 330, TT_IFD8, subs_at);
     else if (nsub > 1)
         vt_ifd_external(ifd, 330, TT_IFD8, (uint64_t)nsub, subs_at);
-    vt_ifd_uint(ifd, 339, TT_SHORT, (uint64_t)fmt);
+    vt_ifd_uint(ifd, 339, TT_SHORT, fmt);
 }
 
 /* Emits one IFD (blob) followed by its tile offset and byte-count arrays. */
@@ -101,7 +94,7 @@ static int emit_ifd(ome_vtiff *vt, vt_ifd *ifd, size_t reserved, uint64_t next,
         vt_seg *c = o ? vt_add_seg(vt, VT_SEG_CONST, 8 * g->ntiles) : NULL;
         if (!c)
             return OME_ENOMEM;
-        o = &vt->segs[vt->nsegs - 2];
+        o = &vt->segs[vt->nsegs - 2]; /* adding `c` may have moved the array */
         o->elem = c->elem = 8;
         o->start = g->data_off + first_tile * g->tile_bytes;
         o->stride = g->tile_bytes;

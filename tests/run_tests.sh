@@ -35,7 +35,6 @@ for t in build/asan/tests/test_*; do
   log="$logdir/$name.log"
   echo "== $name"
   if ! OMEFS_TEST_NGINX_DIR="$OMEFS_TEST_NGINX_DIR" "$t" >"$log" 2>&1; then
-    rc=$?
     if ! grep -q '^\[  FAILED  \]' "$log"; then
       failed=$((failed + 1)) # crashed or sanitizer report
     fi
