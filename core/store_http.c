@@ -33,6 +33,7 @@ typedef struct {
     bool active, done;
     double retry_after;
     bool too_large;
+    bool got_span; /* a 200 reply to a range request has covered the span: stopped early */
     char url[4096];
     char errbuf[CURL_ERROR_SIZE];
 } http_xfer;
@@ -43,17 +44,28 @@ static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     http_xfer *x = ud;
+    ome_store_req *r = x->req;
     size_t n = size * nmemb;
-    uint64_t cap = OME_MAX_OBJECT_BYTES;
-    if (x->req->range != OME_RANGE_ALL && x->req->len < cap)
-        cap = x->req->len + 65536; /* a server that ignores Range may send more; bound it */
-    if (x->req->range == OME_RANGE_SPAN && x->req->off + x->req->len + 65536 < cap)
-        cap = x->req->off + x->req->len + 65536;
-    if (x->req->body.len + n > cap) {
+    long code = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    /* A server that ignores Range answers 200 with the whole object: keep bytes up to the end
+     * of the span, then stop the transfer (slice_full_body cuts the span out). */
+    if (r->range == OME_RANGE_SPAN && code == 200) {
+        uint64_t need = r->off + r->len;
+        size_t take = r->body.len + n > need ? (size_t)(need - r->body.len) : n;
+        if (ome_buf_append(&r->body, data, take))
+            return 0;
+        if (r->body.len < need)
+            return n;
+        x->got_span = true;
+        return 0;
+    }
+    uint64_t cap = r->range == OME_RANGE_SPAN ? r->len : OME_MAX_OBJECT_BYTES;
+    if (r->body.len + n > cap) {
         x->too_large = true;
         return 0;
     }
-    if (ome_buf_append(&x->req->body, data, n))
+    if (ome_buf_append(&r->body, data, n))
         return 0;
     return n;
 }
@@ -140,6 +152,7 @@ static int xfer_start(http_xfer *x, CURLM *m)
     r->body.len = 0;
     x->retry_after = -1;
     x->too_large = false;
+    x->got_span = false;
     x->errbuf[0] = '\0';
     CURL *e = x->easy ? x->easy : curl_easy_init();
     if (!e)
@@ -235,6 +248,8 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
     long code = 0;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
     bool transient = false;
+    if (cc == CURLE_WRITE_ERROR && x->got_span)
+        cc = CURLE_OK; /* stopped on purpose: the span is complete */
     if (cc != CURLE_OK) {
         const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
         if (x->too_large) {

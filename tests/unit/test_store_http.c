@@ -65,6 +65,36 @@ static void whole_range_suffix_absent(void **state)
     ome_store_close(s);
 }
 
+static void server_ignoring_range(void **state)
+{
+    (void)state;
+    /* a 1.2 MB object: far longer than the span asked for */
+    ome_store *s = open_http("/norange/expected/odd_700x900", 5, 2, NULL, false);
+    NEED_SERVER(s);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/expected/odd_700x900/L0.raw", tu_fixtures());
+    size_t flen;
+    uint8_t *file = tu_read_file(path, &flen);
+    assert_non_null(file);
+    assert_true(flen > 600000);
+    ome_store_req r[2] = {
+        {.key = "L0.raw", .range = OME_RANGE_SPAN, .off = 500000, .len = 1000},
+        {.key = "L0.raw", .range = OME_RANGE_SUFFIX, .len = 7},
+    };
+    assert_int_equal(s->ops->get_many(s, r, 2), OME_OK);
+    if (r[0].status != OME_OK)
+        fail_msg("%s", r[0].err.msg);
+    assert_int_equal(r[0].body.len, 1000);
+    assert_memory_equal(r[0].body.data, file + 500000, 1000);
+    if (r[1].status != OME_OK)
+        fail_msg("%s", r[1].err.msg);
+    assert_int_equal(r[1].body.len, 7);
+    assert_memory_equal(r[1].body.data, file + flen - 7, 7);
+    ome_store_reqs_free(r, 2);
+    free(file);
+    ome_store_close(s);
+}
+
 static void retries_503_then_succeeds(void **state)
 {
     (void)state;
@@ -240,6 +270,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(whole_range_suffix_absent),
+        cmocka_unit_test(server_ignoring_range),
         cmocka_unit_test(retries_503_then_succeeds),
         cmocka_unit_test(honours_retry_after_on_429),
         cmocka_unit_test(permanent_503_is_a_clear_error),
