@@ -25,6 +25,7 @@ struct ome_chunk_cache {
     cache_entry *lru_head, *lru_tail; /* head = most recent */
     size_t bytes, cap;
     ome_cache_stats stats;
+    ome_pool *pool; /* decodes fetched chunks (not owned) */
 };
 
 static uint64_t fnv1a(const char *s)
@@ -35,7 +36,7 @@ static uint64_t fnv1a(const char *s)
     return h;
 }
 
-ome_chunk_cache *ome_cache_new(size_t cap_bytes)
+ome_chunk_cache *ome_cache_new(size_t cap_bytes, ome_pool *pool)
 {
     ome_chunk_cache *c = calloc(1, sizeof *c);
     if (!c)
@@ -47,6 +48,7 @@ ome_chunk_cache *ome_cache_new(size_t cap_bytes)
         return NULL;
     }
     c->cap = cap_bytes;
+    c->pool = pool;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->loaded, NULL);
     return c;
@@ -177,7 +179,7 @@ void ome_cache_get_chunks(ome_chunk_cache *c, ome_store *store, const ome_zarr_a
                           ome_zarr_chunk *chunks, size_t n)
 {
     if (!c) {
-        ome_zarr_get_chunks(store, a, chunks, n);
+        ome_zarr_get_chunks(store, a, chunks, n, NULL);
         for (size_t i = 0; i < n; i++)
             chunks[i].cache_ref = NULL;
         return;
@@ -240,7 +242,7 @@ void ome_cache_get_chunks(ome_chunk_cache *c, ome_store *store, const ome_zarr_a
     pthread_mutex_unlock(&c->lock);
 
     if (nmiss)
-        ome_zarr_get_chunks(store, a, fetch, nmiss);
+        ome_zarr_get_chunks(store, a, fetch, nmiss, c->pool);
 
     pthread_mutex_lock(&c->lock);
     for (size_t k = 0; k < nmiss; k++) {

@@ -11,7 +11,8 @@ typedef struct ome_cache_stats {
     uint64_t hits, misses, waits, evictions, bytes, entries, fetch_errors;
 } ome_cache_stats;
 
-ome_chunk_cache *ome_cache_new(size_t cap_bytes);
+/* `pool` (may be NULL, not owned) decodes the chunks a batch fetched. */
+ome_chunk_cache *ome_cache_new(size_t cap_bytes, ome_pool *pool);
 void ome_cache_free(ome_chunk_cache *c);
 void ome_cache_get_stats(ome_chunk_cache *c, ome_cache_stats *out);
 

@@ -7,6 +7,7 @@
 enum {
     OME_OK = 0,
     OME_ABSENT = 1,        /* not an error: the object does not exist (404, ENOENT) */
+    OME_NOT_MODIFIED = 2,  /* not an error: a conditional request found the object unchanged */
     OME_EIO = -1,          /* transport or server failure */
     OME_EINVAL = -2,       /* malformed metadata or data */
     OME_ENOMEM = -3,

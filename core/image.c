@@ -234,6 +234,46 @@ int ome_image_read_region(const ome_image *img, int level, uint64_t t, uint64_t 
                           uint64_t y0, uint64_t x0, uint64_t h, uint64_t w, void *out,
                           ome_err *err)
 {
+    ome_chunk_list l = {0};
+    int rc = ome_image_region_chunks(img, level, t, c, z, y0, x0, h, w, &l, err);
+    if (rc != OME_OK || l.n == 0)
+        return rc;
+    const ome_level *L = &img->levels[level];
+    const ome_zarr_array *a = L->arr;
+    size_t es = ome_dtype_size(img->dtype);
+    const uint64_t fixed[OME_NROLES] = {t, c, z, 0, 0};
+    uint64_t per_batch = GATHER_BATCH_BYTES / a->chunk_nbytes;
+    size_t batch = (size_t)(per_batch == 0 ? 1 : per_batch < l.n ? per_batch : l.n);
+    ome_zarr_chunk *chunks = calloc(batch, sizeof *chunks);
+    if (!chunks) {
+        ome_chunk_list_free(&l);
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    for (size_t first = 0; first < l.n && rc == OME_OK; first += batch) {
+        size_t n = l.n - first < batch ? l.n - first : batch;
+        for (size_t i = 0; i < n; i++)
+            memcpy(chunks[i].idx, l.idx[first + i], sizeof chunks[i].idx);
+        ome_cache_get_chunks(img->cache, img->store, a, chunks, n);
+        for (size_t i = 0; i < n; i++) {
+            if (chunks[i].status == OME_OK && rc == OME_OK)
+                copy_from_chunk(L, chunks[i].data, chunks[i].idx, fixed, y0, x0, h, w, es, out);
+            else if (chunks[i].status != OME_OK && rc == OME_OK) {
+                if (err)
+                    *err = chunks[i].err;
+                rc = chunks[i].status;
+            }
+            ome_cache_release(img->cache, &chunks[i]);
+        }
+    }
+    free(chunks);
+    ome_chunk_list_free(&l);
+    return rc;
+}
+
+int ome_image_region_chunks(const ome_image *img, int level, uint64_t t, uint64_t c, uint64_t z,
+                            uint64_t y0, uint64_t x0, uint64_t h, uint64_t w, ome_chunk_list *l,
+                            ome_err *err)
+{
     if (level < 0 || level >= img->nlevels)
         return ome_err_set(err, OME_ERANGE, "%s: no level %d", img->where, level);
     const ome_level *L = &img->levels[level];
@@ -244,43 +284,77 @@ int ome_image_read_region(const ome_image *img, int level, uint64_t t, uint64_t 
         return ome_err_set(err, OME_ERANGE, "%s: region outside level %d", img->where, level);
     if (h == 0 || w == 0)
         return OME_OK;
-    size_t es = ome_dtype_size(img->dtype);
+    if (l->n && l->level != level)
+        return ome_err_set(err, OME_EINVAL, "chunk list mixes levels");
+    l->level = level;
     const uint64_t fixed[OME_NROLES] = {t, c, z, 0, 0};
     int dy = L->dim_of[OME_Y], dx = L->dim_of[OME_X];
     uint64_t gy0 = y0 / a->chunks[dy], gy1 = (y0 + h - 1) / a->chunks[dy];
     uint64_t gx0 = x0 / a->chunks[dx], gx1 = (x0 + w - 1) / a->chunks[dx];
-    uint64_t nx = gx1 - gx0 + 1, total = (gy1 - gy0 + 1) * nx;
-    uint64_t per_batch = GATHER_BATCH_BYTES / a->chunk_nbytes;
-    if (per_batch == 0)
-        per_batch = 1;
-    if (per_batch > total)
-        per_batch = total;
-    ome_zarr_chunk *chunks = calloc((size_t)per_batch, sizeof *chunks);
+    for (uint64_t gy = gy0; gy <= gy1; gy++) {
+        for (uint64_t gx = gx0; gx <= gx1; gx++) {
+            if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 64;
+                void *p = realloc(l->idx, cap * sizeof *l->idx);
+                if (!p)
+                    return ome_err_set(err, OME_ENOMEM, "out of memory");
+                l->idx = p;
+                l->cap = cap;
+            }
+            uint64_t *idx = l->idx[l->n++];
+            memset(idx, 0, sizeof *l->idx);
+            for (int r = OME_T; r <= OME_Z; r++)
+                if (L->dim_of[r] >= 0)
+                    idx[L->dim_of[r]] = fixed[r] / a->chunks[L->dim_of[r]];
+            idx[dy] = gy;
+            idx[dx] = gx;
+        }
+    }
+    return OME_OK;
+}
+
+static int idx_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, sizeof(uint64_t) * OME_ZARR_MAX_DIMS);
+}
+
+int ome_image_load_chunks(const ome_image *img, ome_chunk_list *l, ome_err *err)
+{
+    if (l->n == 0)
+        return OME_OK;
+    qsort(l->idx, l->n, sizeof *l->idx, idx_cmp);
+    size_t u = 1;
+    for (size_t i = 1; i < l->n; i++)
+        if (idx_cmp(l->idx[i], l->idx[u - 1]) != 0)
+            memcpy(l->idx[u++], l->idx[i], sizeof *l->idx);
+    l->n = u;
+    const ome_zarr_array *a = img->levels[l->level].arr;
+    uint64_t per_batch = GATHER_BATCH_BYTES / (a->chunk_nbytes ? a->chunk_nbytes : 1);
+    size_t batch = (size_t)(per_batch == 0 ? 1 : per_batch < l->n ? per_batch : l->n);
+    ome_zarr_chunk *chunks = calloc(batch, sizeof *chunks);
     if (!chunks)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     int rc = OME_OK;
-    for (uint64_t first = 0; first < total && rc == OME_OK; first += per_batch) {
-        size_t n = (size_t)(total - first < per_batch ? total - first : per_batch);
-        for (size_t i = 0; i < n; i++) {
-            memset(chunks[i].idx, 0, sizeof chunks[i].idx);
-            for (int r = OME_T; r <= OME_Z; r++)
-                if (L->dim_of[r] >= 0)
-                    chunks[i].idx[L->dim_of[r]] = fixed[r] / a->chunks[L->dim_of[r]];
-            chunks[i].idx[dy] = gy0 + (first + i) / nx;
-            chunks[i].idx[dx] = gx0 + (first + i) % nx;
-        }
+    for (size_t first = 0; first < l->n; first += batch) {
+        size_t n = l->n - first < batch ? l->n - first : batch;
+        for (size_t i = 0; i < n; i++)
+            memcpy(chunks[i].idx, l->idx[first + i], sizeof chunks[i].idx);
         ome_cache_get_chunks(img->cache, img->store, a, chunks, n);
         for (size_t i = 0; i < n; i++) {
-            if (chunks[i].status == OME_OK && rc == OME_OK)
-                copy_from_chunk(L, chunks[i].data, chunks[i].idx, fixed, y0, x0, h, w, es, out);
-            else if (chunks[i].status != OME_OK && rc == OME_OK && err) {
-                *err = chunks[i].err;
+            if (chunks[i].status != OME_OK && rc == OME_OK) {
+                if (err)
+                    *err = chunks[i].err;
                 rc = chunks[i].status;
             }
             ome_cache_release(img->cache, &chunks[i]);
-            chunks[i].data = NULL;
         }
     }
     free(chunks);
     return rc;
+}
+
+void ome_chunk_list_free(ome_chunk_list *l)
+{
+    free(l->idx);
+    memset(l, 0, sizeof *l);
 }

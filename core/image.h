@@ -59,4 +59,20 @@ int ome_image_read_region(const ome_image *img, int level, uint64_t t, uint64_t 
                           uint64_t y0, uint64_t x0, uint64_t h, uint64_t w, void *out,
                           ome_err *err);
 
+/* Chunks of one level, collected from several regions to be fetched as one batch. */
+typedef struct ome_chunk_list {
+    int level;
+    size_t n, cap;
+    uint64_t (*idx)[OME_ZARR_MAX_DIMS];
+} ome_chunk_list;
+
+/* Appends the chunks the region overlaps (same bounds as ome_image_read_region). */
+int ome_image_region_chunks(const ome_image *img, int level, uint64_t t, uint64_t c, uint64_t z,
+                            uint64_t y0, uint64_t x0, uint64_t h, uint64_t w, ome_chunk_list *l,
+                            ome_err *err);
+/* Loads the listed chunks into the image's cache, concurrently and each once (duplicates in the
+ * list are dropped). Returns the first error. */
+int ome_image_load_chunks(const ome_image *img, ome_chunk_list *l, ome_err *err);
+void ome_chunk_list_free(ome_chunk_list *l);
+
 #endif

@@ -20,9 +20,14 @@ typedef struct ome_store_req {
     const char *key;        /* path relative to the store's root, '/' separated */
     ome_range_kind range;
     uint64_t off, len;
+    /* optional validators: when set and the object is unchanged, status is OME_NOT_MODIFIED */
+    const char *if_none_match;     /* an ETag */
+    const char *if_modified_since; /* an HTTP date */
     /* results */
-    int status;             /* OME_OK, OME_ABSENT or a negative error code */
+    int status;             /* OME_OK, OME_ABSENT, OME_NOT_MODIFIED or a negative error code */
     ome_buf body;
+    char etag[128];         /* validators the server sent with the object ("" when none) */
+    char last_modified[64];
     ome_err err;            /* message when status < 0 */
 } ome_store_req;
 
@@ -44,6 +49,7 @@ typedef struct ome_store_opts {
     bool insecure;           /* skip TLS verification (explicit, logged) */
     double backoff_base_s;   /* first retry delay; doubles each time, with jitter */
     double backoff_max_s;
+    struct ome_stats *stats; /* counters of the mount (may be NULL) */
 } ome_store_opts;
 
 void ome_store_opts_default(ome_store_opts *o);

@@ -4,6 +4,7 @@
  * timeouts, 5xx, 429) are retried with exponential backoff and jitter, honouring Retry-After. */
 #include "clock.h"
 #include "log.h"
+#include "stats.h"
 #include "store.h"
 #include "version.h"
 
@@ -34,6 +35,7 @@ typedef struct {
     double retry_after;
     bool too_large;
     bool got_span; /* a 200 reply to a range request has covered the span: stopped early */
+    struct curl_slist *headers;
     char url[4096];
     char errbuf[CURL_ERROR_SIZE];
 } http_xfer;
@@ -47,6 +49,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     ome_store_req *r = x->req;
     size_t n = size * nmemb;
     long code = 0;
+    if (x->hs->opts.stats) /* every byte received is paid for, error pages included */
+        ome_stats_add(&x->hs->opts.stats->bytes_fetched, n);
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
     /* A server that ignores Range answers 200 with the whole object: keep bytes up to the end
      * of the span, then stop the transfer (slice_full_body cuts the span out). */
@@ -70,10 +74,27 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* Copies a header's value, trimmed, into out. */
+static void header_value(const char *data, size_t n, size_t name_len, char *out, size_t outlen)
+{
+    const char *v = data + name_len, *end = data + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    size_t m = (size_t)(end - v) < outlen - 1 ? (size_t)(end - v) : outlen - 1;
+    memcpy(out, v, m);
+    out[m] = '\0';
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 {
     http_xfer *x = ud;
     size_t n = size * nmemb;
+    if (n > 5 && strncasecmp(data, "ETag:", 5) == 0)
+        header_value(data, n, 5, x->req->etag, sizeof x->req->etag);
+    else if (n > 14 && strncasecmp(data, "Last-Modified:", 14) == 0)
+        header_value(data, n, 14, x->req->last_modified, sizeof x->req->last_modified);
     if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
         char tmp[64];
         size_t m = n - 12 < sizeof tmp - 1 ? n - 12 : sizeof tmp - 1;
@@ -150,6 +171,7 @@ static int xfer_start(http_xfer *x, CURLM *m)
     http_store *hs = x->hs;
     ome_store_req *r = x->req;
     r->body.len = 0;
+    r->etag[0] = r->last_modified[0] = '\0';
     x->retry_after = -1;
     x->too_large = false;
     x->got_span = false;
@@ -193,10 +215,28 @@ static int xfer_start(http_xfer *x, CURLM *m)
         snprintf(range, sizeof range, "-%llu", (unsigned long long)r->len);
         curl_easy_setopt(e, CURLOPT_RANGE, range);
     }
+    if (!x->headers && (r->if_none_match || r->if_modified_since)) {
+        char h[256];
+        if (r->if_none_match) {
+            snprintf(h, sizeof h, "If-None-Match: %s", r->if_none_match);
+            x->headers = curl_slist_append(x->headers, h);
+        }
+        if (r->if_modified_since) {
+            snprintf(h, sizeof h, "If-Modified-Since: %s", r->if_modified_since);
+            x->headers = curl_slist_append(x->headers, h);
+        }
+    }
+    if (x->headers)
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
     if (curl_multi_add_handle(m, e) != CURLM_OK)
         return OME_EIO;
     x->active = true;
     x->attempt++;
+    if (hs->opts.stats) {
+        ome_stats_add(&hs->opts.stats->requests, 1);
+        if (x->attempt > 1)
+            ome_stats_add(&hs->opts.stats->retries, 1);
+    }
     return OME_OK;
 }
 
@@ -270,6 +310,9 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
         if (code == 200 && r->range != OME_RANGE_ALL)
             slice_full_body(r);
         r->status = OME_OK;
+    } else if (code == 304 && (r->if_none_match || r->if_modified_since)) {
+        r->body.len = 0;
+        r->status = OME_NOT_MODIFIED;
     } else if (code == 404 || code == 410) {
         r->status = OME_ABSENT;
     } else if (code == 429 || code >= 500) {
@@ -391,11 +434,19 @@ static int http_get_many(ome_store *s, ome_store_req *reqs, size_t n)
             curl_multi_poll(m, NULL, 0, ms, NULL);
         }
     }
+    ome_stats *st = hs->opts.stats;
     for (size_t i = 0; i < n; i++) {
         if (xs[i].easy)
             curl_easy_cleanup(xs[i].easy);
+        curl_slist_free_all(xs[i].headers);
         if (reqs[i].status != OME_OK)
             reqs[i].body.len = 0;
+        if (st) {
+            if (reqs[i].status < 0)
+                ome_stats_add(&st->fetch_errors, 1);
+            else if (reqs[i].status == OME_NOT_MODIFIED)
+                ome_stats_add(&st->not_modified, 1);
+        }
     }
     free(xs);
     pool_give(hs, m);

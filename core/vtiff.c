@@ -188,37 +188,126 @@ static int read_block(const ome_vtiff *vt, const ome_level *L, int level, uint64
     return rc;
 }
 
+/* Where byte `rel` of a pixel segment falls: a tile (OME) or a plane (ImageJ). */
+typedef struct {
+    uint64_t t, c, z, y0, x0, w_file; /* plane, block origin, block width in the file */
+    uint64_t len, within;             /* block length in bytes, offset of rel inside it */
+} vt_block;
+
+static uint64_t block_bytes(const vt_seg *s)
+{
+    return s->kind == VT_SEG_TILES ? s->tile_bytes : s->plane_bytes;
+}
+
+static void block_at(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, vt_block *b)
+{
+    const ome_level *L = &vt->img->levels[s->level];
+    uint64_t block;
+    b->y0 = b->x0 = 0;
+    if (s->kind == VT_SEG_TILES) {
+        block = rel / s->tile_bytes;
+        b->within = rel % s->tile_bytes;
+        b->len = s->tile_bytes;
+        uint64_t per_plane = s->tiles_x * s->tiles_y, ti = block % per_plane;
+        plane_coords(vt, L, block / per_plane, &b->t, &b->c, &b->z);
+        b->y0 = (ti / s->tiles_x) * s->tile_h;
+        b->x0 = (ti % s->tiles_x) * s->tile_w;
+        b->w_file = s->tile_w;
+    } else {
+        block = rel / s->plane_bytes;
+        b->within = rel % s->plane_bytes;
+        b->len = s->plane_bytes;
+        plane_coords(vt, L, block, &b->t, &b->c, &b->z);
+        b->w_file = L->shape[OME_X];
+    }
+}
+
 static int read_pixels(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, size_t n,
                        uint8_t *out, ome_err *err)
 {
     const ome_level *L = &vt->img->levels[s->level];
     size_t es = ome_dtype_size(vt->file_dtype);
     while (n > 0) {
-        uint64_t t, c, z, block, within, block_len, y0 = 0, x0 = 0, w_file;
-        if (s->kind == VT_SEG_TILES) {
-            block = rel / s->tile_bytes;
-            within = rel % s->tile_bytes;
-            block_len = s->tile_bytes;
-            uint64_t per_plane = s->tiles_x * s->tiles_y, ti = block % per_plane;
-            plane_coords(vt, L, block / per_plane, &t, &c, &z);
-            y0 = (ti / s->tiles_x) * s->tile_h;
-            x0 = (ti % s->tiles_x) * s->tile_w;
-            w_file = s->tile_w;
-        } else {
-            block = rel / s->plane_bytes;
-            within = rel % s->plane_bytes;
-            block_len = s->plane_bytes;
-            plane_coords(vt, L, block, &t, &c, &z);
-            w_file = L->shape[OME_X];
-        }
-        size_t take = (size_t)(block_len - within < n ? block_len - within : n);
-        int rc = read_block(vt, L, s->level, t, c, z, y0, x0, w_file, w_file * es, within, take,
-                            out, err);
+        vt_block b;
+        block_at(vt, s, rel, &b);
+        size_t take = (size_t)(b.len - b.within < n ? b.len - b.within : n);
+        int rc = read_block(vt, L, s->level, b.t, b.c, b.z, b.y0, b.x0, b.w_file,
+                            b.w_file * es, b.within, take, out, err);
         if (rc)
             return rc;
         out += take;
         rel += take;
         n -= take;
+    }
+    return OME_OK;
+}
+
+/* Loads into the cache every chunk behind [rel, rel+n) of a pixel segment, as one batch. */
+static int load_pixels(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, uint64_t n,
+                       size_t *nchunks, ome_err *err)
+{
+    const ome_level *L = &vt->img->levels[s->level];
+    uint64_t row_bytes_es = ome_dtype_size(vt->file_dtype);
+    uint64_t H = L->shape[OME_Y], W = L->shape[OME_X];
+    ome_chunk_list l = {0};
+    int rc = OME_OK;
+    while (n > 0 && rc == OME_OK) {
+        vt_block b;
+        block_at(vt, s, rel, &b);
+        uint64_t take = b.len - b.within < n ? b.len - b.within : n;
+        uint64_t row_bytes = b.w_file * row_bytes_es;
+        uint64_t r0 = b.within / row_bytes, r1 = (b.within + take - 1) / row_bytes;
+        uint64_t ys = b.y0 + r0, ye = b.y0 + r1 + 1 < H ? b.y0 + r1 + 1 : H;
+        uint64_t w = b.x0 + b.w_file <= W ? b.w_file : W - b.x0;
+        if (ys < ye && b.x0 < W)
+            rc = ome_image_region_chunks(vt->img, s->level, b.t, b.c, b.z, ys, b.x0, ye - ys, w,
+                                         &l, err);
+        rel += take;
+        n -= take;
+    }
+    if (rc == OME_OK)
+        rc = ome_image_load_chunks(vt->img, &l, err);
+    if (nchunks)
+        *nchunks += l.n;
+    ome_chunk_list_free(&l);
+    return rc;
+}
+
+/* Finds the segment holding `off`. */
+static int seg_at(const ome_vtiff *vt, uint64_t off)
+{
+    int lo = 0, hi = vt->nsegs - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (vt->segs[mid].off <= off)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+int ome_vtiff_load(const ome_vtiff *vt, uint64_t off, uint64_t len, size_t *nchunks,
+                   ome_err *err)
+{
+    if (nchunks)
+        *nchunks = 0;
+    if (off >= vt->size || !vt->img->cache)
+        return OME_OK;
+    if (len > vt->size - off)
+        len = vt->size - off;
+    uint64_t end = off + len;
+    for (int i = seg_at(vt, off); i < vt->nsegs && vt->segs[i].off < end; i++) {
+        const vt_seg *s = &vt->segs[i];
+        if (s->kind != VT_SEG_TILES && s->kind != VT_SEG_PLANES)
+            continue;
+        uint64_t a = off > s->off ? off : s->off;
+        uint64_t b = end < s->off + s->len ? end : s->off + s->len;
+        if (a < b) {
+            int rc = load_pixels(vt, s, a - s->off, b - a, nchunks, err);
+            if (rc)
+                return rc;
+        }
     }
     return OME_OK;
 }
@@ -229,15 +318,7 @@ int64_t ome_vtiff_read(const ome_vtiff *vt, uint64_t off, size_t len, void *buf,
         return 0;
     if (len > vt->size - off)
         len = (size_t)(vt->size - off);
-    /* binary search for the segment holding `off` */
-    int lo = 0, hi = vt->nsegs - 1;
-    while (lo < hi) {
-        int mid = (lo + hi + 1) / 2;
-        if (vt->segs[mid].off <= off)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
+    int lo = seg_at(vt, off);
     uint8_t *out = buf;
     size_t done = 0;
     for (int i = lo; i < vt->nsegs && done < len; i++) {
@@ -259,7 +340,13 @@ int64_t ome_vtiff_read(const ome_vtiff *vt, uint64_t off, size_t len, void *buf,
         case VT_SEG_CONST: read_arith(s, rel, n, out + done); break;
         case VT_SEG_REPEAT: read_repeat(s, rel, n, out + done); break;
         case VT_SEG_TILES:
-        case VT_SEG_PLANES: rc = read_pixels(vt, s, rel, n, out + done, err); break;
+        case VT_SEG_PLANES:
+            /* several blocks: fetch all their chunks at once, then copy from the cache */
+            if (vt->img->cache && rel / block_bytes(s) != (rel + n - 1) / block_bytes(s))
+                rc = load_pixels(vt, s, rel, n, NULL, err);
+            if (rc == OME_OK)
+                rc = read_pixels(vt, s, rel, n, out + done, err);
+            break;
         }
         if (rc)
             return rc;

@@ -59,6 +59,11 @@ void ome_vtiff_free(ome_vtiff *vt);
 /* Reads [off, off+len) into buf; returns the number of bytes (short at the end of the file) or
  * a negative error code. */
 int64_t ome_vtiff_read(const ome_vtiff *vt, uint64_t off, size_t len, void *buf, ome_err *err);
+/* Loads into the image's memory cache every chunk behind [off, off+len), fetching what is
+ * missing as concurrent batches (read-ahead). Sets *nchunks (when given) to the number of
+ * chunks involved. Does nothing for an image without a cache. */
+int ome_vtiff_load(const ome_vtiff *vt, uint64_t off, uint64_t len, size_t *nchunks,
+                   ome_err *err);
 
 /* ---- helpers shared by the layouts (vtiff.c, vtiff_ifd.c) ---- */
 vt_seg *vt_add_seg(ome_vtiff *vt, vt_seg_kind kind, uint64_t len);

@@ -402,8 +402,50 @@ int ome_zarr_decode_chunk(const ome_zarr_array *a, const uint8_t *raw, size_t le
     return OME_OK;
 }
 
+typedef struct {
+    ome_store *store;
+    const ome_zarr_array *a;
+    ome_zarr_chunk *chunks;
+    ome_store_req *reqs;
+    char (*keys)[1024];
+} decode_job;
+
+static void decode_one(void *ctx, size_t i)
+{
+    decode_job *j = ctx;
+    const ome_zarr_array *a = j->a;
+    ome_zarr_chunk *c = &j->chunks[i];
+    ome_store_req *r = &j->reqs[i];
+    if (r->status < 0) {
+        c->status = r->status;
+        c->err = r->err;
+        return;
+    }
+    ome_buf decoded = {0};
+    if (r->status == OME_ABSENT) {
+        if (ome_buf_reserve(&decoded, a->chunk_nbytes ? a->chunk_nbytes : 1)) {
+            c->status = ome_err_set(&c->err, OME_ENOMEM, "out of memory");
+            return;
+        }
+        ome_zarr_fill_chunk(a, decoded.data);
+        decoded.len = a->chunk_nbytes;
+        c->status = OME_OK;
+    } else {
+        c->status = ome_zarr_decode_chunk(a, r->body.data, r->body.len, &decoded, &c->err);
+        if (c->status) {
+            char where[4096];
+            ome_store_describe(j->store, j->keys[i], where, sizeof where);
+            ome_err_prefix(&c->err, "%s", where);
+        }
+    }
+    ome_buf_free(&r->body); /* the encoded bytes are no longer needed */
+    if (c->status == OME_OK)
+        c->data = ome_buf_steal(&decoded, NULL);
+    ome_buf_free(&decoded);
+}
+
 void ome_zarr_get_chunks(ome_store *store, const ome_zarr_array *a, ome_zarr_chunk *chunks,
-                         size_t n)
+                         size_t n, ome_pool *pool)
 {
     ome_store_req *reqs = calloc(n ? n : 1, sizeof *reqs);
     char(*keys)[1024] = calloc(n ? n : 1, sizeof *keys);
@@ -422,34 +464,8 @@ void ome_zarr_get_chunks(ome_store *store, const ome_zarr_array *a, ome_zarr_chu
         reqs[i].range = OME_RANGE_ALL;
     }
     store->ops->get_many(store, reqs, n);
-    for (size_t i = 0; i < n; i++) {
-        ome_zarr_chunk *c = &chunks[i];
-        char where[4096];
-        ome_store_describe(store, keys[i], where, sizeof where);
-        if (reqs[i].status < 0) {
-            c->status = reqs[i].status;
-            c->err = reqs[i].err;
-            continue;
-        }
-        ome_buf decoded = {0};
-        if (reqs[i].status == OME_ABSENT) {
-            if (ome_buf_reserve(&decoded, a->chunk_nbytes ? a->chunk_nbytes : 1)) {
-                c->status = ome_err_set(&c->err, OME_ENOMEM, "out of memory");
-                continue;
-            }
-            ome_zarr_fill_chunk(a, decoded.data);
-            decoded.len = a->chunk_nbytes;
-            c->status = OME_OK;
-        } else {
-            c->status = ome_zarr_decode_chunk(a, reqs[i].body.data, reqs[i].body.len, &decoded,
-                                              &c->err);
-            if (c->status)
-                ome_err_prefix(&c->err, "%s", where);
-        }
-        if (c->status == OME_OK)
-            c->data = ome_buf_steal(&decoded, NULL);
-        ome_buf_free(&decoded);
-    }
+    decode_job job = {store, a, chunks, reqs, keys};
+    ome_pool_for(pool, n, decode_one, &job);
     ome_store_reqs_free(reqs, n);
     free(reqs);
     free(keys);

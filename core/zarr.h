@@ -5,6 +5,7 @@
 
 #include "codec.h"
 #include "dtype.h"
+#include "pool.h"
 #include "store.h"
 
 #include <jansson.h>
@@ -58,10 +59,10 @@ typedef struct ome_zarr_chunk {
     ome_err err;
 } ome_zarr_chunk;
 
-/* Fetches and decodes n chunks concurrently; absent chunks become fill. Each chunk gets its own
- * status. */
+/* Fetches n chunks concurrently and decodes them on the pool (NULL: in the calling thread);
+ * absent chunks become fill. Each chunk gets its own status. */
 void ome_zarr_get_chunks(ome_store *store, const ome_zarr_array *a, ome_zarr_chunk *chunks,
-                         size_t n);
+                         size_t n, ome_pool *pool);
 
 /* Helpers for JSON metadata documents shared by the format parsers. */
 int ome_json_load(ome_store *store, const char *key, json_t **out, ome_err *err);

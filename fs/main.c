@@ -3,6 +3,7 @@
  * with one clear line and leaves no mount — then serves the mount. */
 #include "omefs.h"
 
+#include "disk_cache.h"
 #include "log.h"
 #include "version.h"
 
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 typedef struct omefs_opts {
@@ -21,6 +23,10 @@ typedef struct omefs_opts {
     char *ca_file;
     int insecure;
     char *mem_cache;
+    char *cache_dir;
+    char *cache_size;
+    int offline;
+    char *prefetch;
     char *log_level;
     int show_help, show_version;
 } omefs_opts;
@@ -29,6 +35,8 @@ typedef struct omefs_opts {
 static const struct fuse_opt opt_spec[] = {
     OPT("timeout=%lf", timeout),   OPT("retries=%d", retries), OPT("connections=%d", connections),
     OPT("ca_file=%s", ca_file),    OPT("insecure", insecure),  OPT("mem_cache=%s", mem_cache),
+    OPT("cache_dir=%s", cache_dir), OPT("cache_size=%s", cache_size), OPT("offline", offline),
+    OPT("prefetch=%s", prefetch),
     OPT("log_level=%s", log_level), OPT("--help", show_help),  OPT("-h", show_help),
     OPT("--version", show_version), OPT("-V", show_version),   FUSE_OPT_END,
 };
@@ -57,6 +65,12 @@ static void usage(const char *prog)
            "    -o ca_file=PATH        also trust the CA certificates in PATH (PEM)\n"
            "    -o insecure            do not verify TLS certificates (logged; avoid)\n"
            "    -o mem_cache=SIZE      memory cache of decoded chunks, e.g. 512M, 2G (default 512M)\n"
+           "    -o cache_dir=DIR       disk cache of fetched chunks, kept across mounts\n"
+           "                           (default $XDG_CACHE_HOME/omefs; \"none\" for no disk cache)\n"
+           "    -o cache_size=SIZE     cap of the disk cache (default 10G)\n"
+           "    -o offline             serve from the disk cache only; misses are EIO\n"
+           "    -o prefetch=SIZE       largest read-ahead for files read in order (default 64M,\n"
+           "                           at most mem_cache/4; 0 disables)\n"
            "    -o log_level=LEVEL     error, warn, info or debug (default warn)\n"
            "A read fails with EIO after at most (retries+1) x timeout plus backoff (< 5 s each).\n\n"
            "general options:\n"
@@ -94,11 +108,52 @@ static int parse_size(const char *s, size_t *out)
 
 static void free_mount(omefs_mount *m)
 {
+    ome_prefetch_free(m->prefetch); /* its workers use the tree's files */
     ome_tree_free(&m->tree);
     ome_image_free(m->image);
     ome_cache_free(m->cache);
+    ome_pool_free(m->pool);
     ome_store_close(m->store);
     free(m->source);
+}
+
+/* The decode pool, the memory cache and the read-ahead workers of a mount. */
+static int start_workers(omefs_mount *m, size_t mem_cache, uint64_t prefetch)
+{
+    if (!(m->pool = ome_pool_new(-1)) || !(m->cache = ome_cache_new(mem_cache, m->pool)) ||
+        !(m->prefetch = ome_prefetch_new(2, prefetch, &m->stats)))
+        return OME_ENOMEM;
+    m->image->cache = m->cache;
+    return OME_OK;
+}
+
+static bool source_is_remote(const char *source)
+{
+    return strstr(source, "://") && strncasecmp(source, "file://", 7) != 0;
+}
+
+/* Opens the store of the source, behind the disk cache when it is remote. */
+static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts *o,
+                      uint64_t cache_size, ome_err *err)
+{
+    int rc = ome_store_open(m->source, so, &m->store, err);
+    bool use_disk = !o->cache_dir || strcmp(o->cache_dir, "none") != 0;
+    if (rc != OME_OK || !source_is_remote(m->source) || !use_disk) {
+        if (rc == OME_OK && o->offline)
+            rc = ome_err_set(err, OME_EINVAL, "offline needs a disk cache (a remote source and "
+                                              "a cache_dir other than none)");
+        return rc;
+    }
+    char dir[4096];
+    if (o->cache_dir)
+        snprintf(dir, sizeof dir, "%s", o->cache_dir);
+    else
+        ome_disk_cache_default_dir(dir, sizeof dir);
+    ome_disk_cache_opts dc = {.dir = dir, .cap_bytes = cache_size, .offline = o->offline != 0,
+                              .stats = &m->stats};
+    ome_store *inner = m->store;
+    m->store = NULL;
+    return ome_disk_cache_open(inner, &dc, &m->store, err);
 }
 
 int main(int argc, char **argv)
@@ -130,11 +185,13 @@ int main(int argc, char **argv)
         return 2;
     }
     int level = ome_log_parse_level(o.log_level ? o.log_level : "warn");
-    size_t mem_cache = 512u << 20;
-    if (level < 0 || (o.mem_cache && parse_size(o.mem_cache, &mem_cache)) || o.timeout <= 0 ||
-        o.retries < 0 || o.retries > 100 || o.connections < 1 || o.connections > 1024) {
-        fprintf(stderr, "omefs: invalid option value (log_level, mem_cache, timeout, retries or "
-                        "connections)\n");
+    size_t mem_cache = 512u << 20, cache_size = (size_t)10 << 30, prefetch = 64u << 20;
+    if (level < 0 || (o.mem_cache && parse_size(o.mem_cache, &mem_cache)) ||
+        (o.cache_size && parse_size(o.cache_size, &cache_size)) ||
+        (o.prefetch && parse_size(o.prefetch, &prefetch)) || o.timeout <= 0 || o.retries < 0 ||
+        o.retries > 100 || o.connections < 1 || o.connections > 1024) {
+        fprintf(stderr, "omefs: invalid option value (log_level, mem_cache, cache_size, "
+                        "prefetch, timeout, retries or connections)\n");
         usage(argv[0]);
         return 2;
     }
@@ -158,18 +215,17 @@ int main(int argc, char **argv)
     so.connections = o.connections;
     so.ca_file = o.ca_file;
     so.insecure = o.insecure != 0;
+    so.stats = &m.stats;
     ome_err err = {0};
     char name[1024];
     ome_tree_source_name(o.source, name, sizeof name);
-    int rc = ome_store_open(o.source, &so, &m.store, &err);
+    int rc = open_store(&m, &so, &o, cache_size, &err);
     if (rc == OME_OK)
         rc = ome_image_open(m.store, "", name, &m.image, &err);
-    if (rc == OME_OK && !(m.cache = ome_cache_new(mem_cache)))
-        rc = ome_err_set(&err, OME_ENOMEM, "out of memory");
-    if (rc == OME_OK) {
-        m.image->cache = m.cache;
+    if (prefetch > mem_cache / 4)
+        prefetch = mem_cache / 4;
+    if (rc == OME_OK)
         rc = ome_tree_add_image(&m.tree, m.image, &err);
-    }
     if (rc != OME_OK) {
         if (rc == OME_ABSENT)
             fprintf(stderr, "omefs: %s: not found\n", o.source);
@@ -188,7 +244,10 @@ int main(int argc, char **argv)
             if (!cl.foreground)
                 ome_log_use_syslog(1);
             OME_LOGI("mounted %s on %s", o.source, cl.mountpoint);
-            if (cl.singlethread) {
+            /* threads only now: daemonizing forks, and threads do not survive a fork */
+            if (start_workers(&m, mem_cache, prefetch) != OME_OK) {
+                OME_LOGE("cannot start: out of memory");
+            } else if (cl.singlethread) {
                 rc = fuse_loop(f);
             } else {
                 /* libfuse's default (UINT_MAX, "unset") only earns a warning: use its own 10 */
@@ -205,6 +264,9 @@ int main(int argc, char **argv)
     free_mount(&m);
     free(o.ca_file);
     free(o.mem_cache);
+    free(o.cache_dir);
+    free(o.cache_size);
+    free(o.prefetch);
     free(o.log_level);
     free(cl.mountpoint);
     fuse_opt_free_args(&args);

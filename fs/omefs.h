@@ -7,6 +7,9 @@
 #include <fuse_lowlevel.h>
 
 #include "cache.h"
+#include "pool.h"
+#include "prefetch.h"
+#include "stats.h"
 #include "tree.h"
 
 typedef struct omefs_mount {
@@ -14,9 +17,16 @@ typedef struct omefs_mount {
     ome_store *store;
     ome_image *image;
     ome_chunk_cache *cache;
+    ome_pool *pool;
+    ome_prefetch *prefetch;
+    ome_stats stats;
     ome_tree tree;
     time_t mounted_at;
 } omefs_mount;
+
+/* The directory of mount information and the counters file in it. */
+#define OMEFS_INFO_DIR "/.omefs"
+#define OMEFS_STATS_PATH "/.omefs/stats"
 
 extern const struct fuse_operations omefs_ops;
 

@@ -1,15 +1,25 @@
-/* ops: the FUSE callbacks. Thin: paths go to the tree, reads to ome_vtiff_read. The mount is
- * read-only and its content immutable, so the kernel may cache pages and attributes for long. */
+/* ops: the FUSE callbacks. Thin: paths go to the tree, reads to ome_vtiff_read (and the
+ * read-ahead). The mount is read-only and its content immutable, so the kernel may cache pages
+ * and attributes for long. `.omefs/stats` is the exception: generated at open, read uncached. */
 #include "omefs.h"
 
 #include "log.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 static omefs_mount *mount_of(void) { return fuse_get_context()->private_data; }
+
+/* What an open file handle (fi->fh) points to. */
+typedef struct omefs_handle {
+    const ome_tree_file *file; /* NULL for the stats file */
+    ome_readahead ra;
+    char *text; /* stats snapshot */
+    size_t text_len;
+} omefs_handle;
 
 static const ome_tree_file *lookup(const char *path)
 {
@@ -39,9 +49,15 @@ static int ops_getattr(const char *path, struct stat *st, struct fuse_file_info 
     st->st_uid = getuid();
     st->st_gid = getgid();
     st->st_mtime = st->st_ctime = st->st_atime = m->mounted_at;
-    if (strcmp(path, "/") == 0) {
+    if (strcmp(path, "/") == 0 || strcmp(path, OMEFS_INFO_DIR) == 0) {
         st->st_mode = S_IFDIR | 0555;
         st->st_nlink = 2;
+        return 0;
+    }
+    if (strcmp(path, OMEFS_STATS_PATH) == 0) {
+        st->st_mode = S_IFREG | 0444; /* size 0, like /proc: read it to the end */
+        st->st_nlink = 1;
+        st->st_mtime = st->st_ctime = st->st_atime = time(NULL);
         return 0;
     }
     const ome_tree_file *f = lookup(path);
@@ -61,42 +77,94 @@ static int ops_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t 
     (void)off;
     (void)fi;
     (void)flags;
-    if (strcmp(path, "/") != 0)
-        return -ENOENT;
     fill(buf, ".", NULL, 0, 0);
     fill(buf, "..", NULL, 0, 0);
+    if (strcmp(path, OMEFS_INFO_DIR) == 0) {
+        fill(buf, OMEFS_STATS_PATH + sizeof OMEFS_INFO_DIR, NULL, 0, 0);
+        return 0;
+    }
+    if (strcmp(path, "/") != 0)
+        return -ENOENT;
+    fill(buf, OMEFS_INFO_DIR + 1, NULL, 0, 0);
     omefs_mount *m = mount_of();
     for (int i = 0; i < m->tree.nfiles; i++)
         fill(buf, m->tree.files[i].name, NULL, 0, 0);
     return 0;
 }
 
+static int open_stats(struct fuse_file_info *fi)
+{
+    omefs_mount *m = mount_of();
+    ome_cache_stats mem = {0};
+    if (m->cache)
+        ome_cache_get_stats(m->cache, &mem);
+    omefs_handle *h = calloc(1, sizeof *h);
+    int n = ome_stats_json(&m->stats, &mem, NULL, 0);
+    if (!h || n < 0 || !(h->text = malloc((size_t)n + 1))) {
+        free(h);
+        return -ENOMEM;
+    }
+    h->text_len = (size_t)ome_stats_json(&m->stats, &mem, h->text, (size_t)n + 1);
+    if (h->text_len > (size_t)n)
+        h->text_len = (size_t)n;
+    fi->direct_io = 1; /* a fresh snapshot at every open, never the page cache */
+    fi->fh = (uint64_t)(uintptr_t)h;
+    return 0;
+}
+
 static int ops_open(const char *path, struct fuse_file_info *fi)
 {
+    if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
+        return lookup(path) || strcmp(path, OMEFS_STATS_PATH) == 0 ? -EROFS : -ENOENT;
+    if (strcmp(path, OMEFS_STATS_PATH) == 0)
+        return open_stats(fi);
     const ome_tree_file *f = lookup(path);
     if (!f)
         return -ENOENT;
-    if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
-        return -EROFS;
+    omefs_handle *h = calloc(1, sizeof *h);
+    if (!h)
+        return -ENOMEM;
+    h->file = f;
     fi->keep_cache = 1;
-    fi->fh = (uint64_t)(uintptr_t)f;
+    fi->fh = (uint64_t)(uintptr_t)h;
+    return 0;
+}
+
+static int ops_release(const char *path, struct fuse_file_info *fi)
+{
+    (void)path;
+    omefs_handle *h = (omefs_handle *)(uintptr_t)fi->fh;
+    if (h) {
+        free(h->text);
+        free(h);
+    }
     return 0;
 }
 
 static int ops_read(const char *path, char *buf, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
-    const ome_tree_file *f = (const ome_tree_file *)(uintptr_t)fi->fh;
-    if (!f)
-        f = lookup(path);
-    if (!f)
-        return -ENOENT;
+    omefs_handle *h = (omefs_handle *)(uintptr_t)fi->fh;
+    if (!h)
+        return -EBADF;
+    if (!h->file) { /* stats snapshot */
+        if ((size_t)off >= h->text_len)
+            return 0;
+        size_t n = h->text_len - (size_t)off < size ? h->text_len - (size_t)off : size;
+        memcpy(buf, h->text + off, n);
+        return (int)n;
+    }
+    omefs_mount *m = mount_of();
+    ome_stats_add(&m->stats.reads, 1);
+    ome_prefetch_note_read(m->prefetch, &h->ra, h->file->vt, (uint64_t)off, size);
     ome_err err = {0};
-    int64_t n = ome_vtiff_read(f->vt, (uint64_t)off, size, buf, &err);
+    int64_t n = ome_vtiff_read(h->file->vt, (uint64_t)off, size, buf, &err);
     if (n < 0) {
+        ome_stats_add(&m->stats.read_errors, 1);
         OME_LOGE("read %s [%lld, +%zu): %s", path, (long long)off, size, err.msg);
         return -EIO;
     }
+    ome_stats_add(&m->stats.bytes_served, (uint64_t)n);
     return (int)n;
 }
 
@@ -145,6 +213,7 @@ const struct fuse_operations omefs_ops = {
     .getattr = ops_getattr,
     .readdir = ops_readdir,
     .open = ops_open,
+    .release = ops_release,
     .read = ops_read,
     .statfs = ops_statfs,
     .create = ops_erofs_create,

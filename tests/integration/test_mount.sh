@@ -20,6 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 export ASAN_OPTIONS=detect_leaks=0
+export XDG_CACHE_HOME="$work/xdg-cache"   # the default disk cache goes here, not to $HOME
 ok() { echo "ok $*"; }
 fail() { echo "FAIL $*"; }
 
@@ -134,7 +135,7 @@ done
 [ $? = 2 ] && ok "unknown option: exit status 2" || fail "unknown option exit status"
 
 # 8. Server down mid-mount: EIO within the bound, the daemon keeps serving, then recovery.
-if do_mount faults "$OMEFS_TEST_HTTP/odd_700x900.zarr" -o timeout=2,retries=1; then
+if do_mount faults "$OMEFS_TEST_HTTP/odd_700x900.zarr" -o timeout=2,retries=1,cache_dir="$work/cache-faults"; then
   f="$mnt/odd_700x900_L0.tif"
   head -c 4096 "$f" >/dev/null   # header: generated, no server needed
   nginx_set mode=down

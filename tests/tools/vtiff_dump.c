@@ -75,7 +75,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
-    img->cache = ome_cache_new(64 << 20);
+    img->cache = ome_cache_new(64 << 20, NULL);
     char path[4096];
     ome_vtiff *vt;
     int rc = 0;

@@ -26,7 +26,7 @@ static void evicts_under_cap_and_stays_exact(void **state)
     ome_store *s;
     ome_image *img = open_img(tu_fixtures(), "odd_700x900", &s);
     size_t chunk = 200 * 300 * 2;
-    ome_chunk_cache *c = ome_cache_new(3 * chunk);
+    ome_chunk_cache *c = ome_cache_new(3 * chunk, NULL);
     ome_image *plain;
     ome_store *s2;
     plain = open_img(tu_fixtures(), "odd_700x900", &s2);
@@ -99,7 +99,8 @@ static void single_flight_one_request_per_chunk(void **state)
         skip();
     ome_store *s;
     ome_image *img = open_img(url, "codec_lz4", &s); /* 3 × 64 × 50, chunks 2 × 30 × 20 */
-    ome_chunk_cache *c = ome_cache_new(64 << 20);
+    ome_pool *pool = ome_pool_new(3); /* decoding on workers too */
+    ome_chunk_cache *c = ome_cache_new(64 << 20, pool);
     img->cache = c;
     size_t before = count_in_log("GET /codec_lz4.zarr/0/");
     pthread_t th[8];
@@ -120,6 +121,7 @@ static void single_flight_one_request_per_chunk(void **state)
     assert_int_equal(st.misses, 18);
     ome_image_free(img);
     ome_cache_free(c);
+    ome_pool_free(pool);
     ome_store_close(s);
 }
 

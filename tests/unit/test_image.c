@@ -56,7 +56,7 @@ static void check_fixture(json_t *fx, const char *source_root, bool with_cache)
     ome_image *img = NULL;
     if (ome_image_open(store, "", name, &img, &err))
         fail_msg("%s: %s", source, err.msg);
-    ome_chunk_cache *cache = with_cache ? ome_cache_new(1 << 20) : NULL;
+    ome_chunk_cache *cache = with_cache ? ome_cache_new(1 << 20, NULL) : NULL;
     img->cache = cache;
     json_t *levels = json_object_get(fx, "levels");
     assert_int_equal(img->nlevels, json_array_size(levels));

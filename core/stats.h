@@ -1,0 +1,32 @@
+/* stats: counters of what a mount cost — requests, bytes fetched, cache hits and misses, bytes
+ * served — shared by the stores, the caches and the FUSE layer of one mount (no globals). */
+#ifndef OME_STATS_H
+#define OME_STATS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ome_stats {
+    _Atomic uint64_t requests;       /* network requests sent, retries included */
+    _Atomic uint64_t bytes_fetched;  /* body bytes received from the network */
+    _Atomic uint64_t retries;        /* requests that were attempts after a failure */
+    _Atomic uint64_t not_modified;   /* conditional requests answered 304 */
+    _Atomic uint64_t fetch_errors;   /* objects that failed after every attempt */
+    _Atomic uint64_t disk_hits, disk_misses, disk_writes, disk_evictions, disk_corrupt;
+    _Atomic uint64_t prefetch_jobs, prefetch_chunks;
+    _Atomic uint64_t reads, bytes_served, read_errors; /* FUSE reads */
+} ome_stats;
+
+static inline void ome_stats_add(_Atomic uint64_t *counter, uint64_t n)
+{
+    atomic_fetch_add_explicit(counter, n, memory_order_relaxed);
+}
+
+/* Memory-cache figures kept by the cache itself, passed in for the JSON report. */
+struct ome_cache_stats;
+
+/* Writes a JSON object with every counter; returns its length (like snprintf). */
+int ome_stats_json(const ome_stats *s, const struct ome_cache_stats *mem, char *out, size_t outlen);
+
+#endif
