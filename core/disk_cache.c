@@ -304,7 +304,8 @@ static void entry_write(disk_store *ds, const entry_ref *e, const ome_store_req 
 
     char tmp[4300];
     unsigned long long k = atomic_fetch_add(&ds->counter, 1);
-    snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%ld-%llu", e->dir, ds->host, (long)getpid(), k);
+    snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%ld-%ld-%llu", e->dir, ds->host, (long)getpid(),
+             (long)gettid(), k);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 && errno == ENOENT && mkdir(e->dir, 0700) == 0)
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
