@@ -7,14 +7,12 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 source tests/lib/nginx.sh
+source tests/lib/mount.sh
 fixtures=${OMEFS_FIXTURES:-$repo/build/fixtures}
 OMEFS=${OMEFS_BIN:-$repo/build/asan/omefs}
 work=$(mktemp -d /tmp/omefs-mount-XXXXXX)
-mounts=()
-pids=()
 cleanup() {
-  for m in "${mounts[@]}"; do fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  mount_cleanup
   nginx_stop
   rm -rf "$work"
 }
@@ -27,23 +25,6 @@ fail() { echo "FAIL $*"; }
 # A private nginx so this script can change its fault knobs freely.
 unset OMEFS_TEST_NGINX_PID OMEFS_TEST_NGINX_DIR
 nginx_start "$fixtures" || { fail "nginx did not start"; exit 1; }
-
-# mount NAME URL [options...] → mount point in $mnt
-do_mount() {
-  local name=$1 url=$2; shift 2
-  mnt="$work/mnt-$name"
-  mkdir -p "$mnt"
-  "$OMEFS" -f "$url" "$mnt" "$@" 2>>"$work/$name.log" &
-  local pid=$!
-  pids+=("$pid")
-  mounts+=("$mnt")
-  for _ in $(seq 100); do
-    grep -q " $mnt fuse" /proc/mounts && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.05
-  done
-  return 1
-}
 
 # 1. HTTP mount: files and sizes, tifffile pixel check, byte-identical to the library's output.
 for n in axes_tczyx odd_700x900 axes_cyx dtype_f4be; do

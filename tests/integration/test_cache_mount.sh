@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Caching and read-ahead through real mounts over a real nginx: a cold full read makes exactly
+# one request per chunk; .omefs/stats reports it; a sequential read is read ahead and random
+# reads are not; a remount serves from the disk cache without chunk requests; offline mounts
+# serve cached files with the server down and refuse uncached ones clearly; two mounts share one
+# cache directory; daemons killed with SIGKILL mid-fetch leave no corrupt entry.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+source tests/lib/nginx.sh
+source tests/lib/mount.sh
+fixtures=${OMEFS_FIXTURES:-$repo/build/fixtures}
+OMEFS=${OMEFS_BIN:-$repo/build/asan/omefs}
+PY=/usr/bin/python3
+work=$(mktemp -d /tmp/omefs-cache-XXXXXX)
+cleanup() {
+  mount_cleanup
+  nginx_stop
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+export ASAN_OPTIONS=detect_leaks=0
+ok() { echo "ok $*"; }
+fail() { echo "FAIL $*"; }
+
+unset OMEFS_TEST_NGINX_PID OMEFS_TEST_NGINX_DIR
+nginx_start "$fixtures" || { fail "nginx did not start"; exit 1; }
+log="$OMEFS_TEST_NGINX_DIR/access.log"
+n=seq_czyx                       # 2 × 2 × 1024 × 1024 uint16, 64 chunks of 256 × 256 at level 0
+src="$OMEFS_TEST_HTTP/$n.zarr"
+nchunks=$(find "$fixtures/$n.zarr/0" -type f ! -name '.*' | wc -l)
+ref="$work/ref"; mkdir -p "$ref"
+build/asan/tools/vtiff_dump "$fixtures/$n.zarr" "$n" "$ref" 7 >/dev/null 2>&1
+lines() { wc -l <"$log"; }
+# chunk requests of level 0 logged after line $1
+chunk_gets() { tail -n +"$(($1 + 1))" "$log" | grep -oE "GET /$n.zarr/0/[0-9][^ ]*" ; }
+stat_of() { $PY -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d' + sys.argv[2]))" "$1/.omefs/stats" "$2"; }
+
+# 1. Cold full read: identical bytes, exactly one request per chunk, read ahead, stats.
+cache="$work/cache"
+start=$(lines)
+if do_mount cold "$src" -o cache_dir="$cache"; then
+  cmp -s "$mnt/${n}_L0.tif" "$ref/${n}_L0.tif" && ok "cold read: identical to the library's file" \
+    || fail "cold read differs"
+  got=$(chunk_gets "$start" | wc -l); uniq=$(chunk_gets "$start" | sort -u | wc -l)
+  [ "$got" = "$nchunks" ] && [ "$uniq" = "$nchunks" ] && ok "cold read: $got requests for $nchunks chunks" \
+    || fail "cold read: $got requests ($uniq distinct) for $nchunks chunks"
+  req=$(stat_of "$mnt" "['network']['requests']"); served=$(stat_of "$mnt" "['reads']['bytes_served']")
+  pf=$(stat_of "$mnt" "['prefetch']['chunks']"); dw=$(stat_of "$mnt" "['disk_cache']['writes']")
+  size=$(stat -c %s "$ref/${n}_L0.tif")
+  [ "$req" -ge "$nchunks" ] && [ "$served" -ge "$size" ] && [ "$dw" -ge "$nchunks" ] \
+    && ok ".omefs/stats: requests=$req bytes_served=$served disk writes=$dw" \
+    || fail ".omefs/stats: requests=$req bytes_served=$served disk writes=$dw (size $size)"
+  [ "$pf" -gt 0 ] && ok "sequential read is read ahead ($pf chunks)" || fail "no read-ahead on a sequential read"
+  ls -a "$mnt/.omefs" | grep -qx stats && ok ".omefs/stats is listed" || fail ".omefs not listed"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "mount cold: $(tail -2 "$work/cold.log")"
+fi
+
+# 2. Random reads are not read ahead (no disk cache: a fresh start).
+if do_mount random "$src" -o cache_dir=none; then
+  $PY - "$mnt/$n.ome.tif" <<'EOF'
+import os, random, sys
+random.seed(7)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+size = os.fstat(fd).st_size
+for _ in range(12):
+    os.pread(fd, 65536, random.randrange(0, size - 65536) // 4096 * 4096)
+os.close(fd)
+EOF
+  jobs=$(stat_of "$mnt" "['prefetch']['jobs']"); fetched=$(stat_of "$mnt" "['network']['bytes_fetched']")
+  [ "$jobs" = 0 ] && ok "random reads: no read-ahead ($fetched bytes fetched)" || fail "random reads started $jobs read-ahead jobs"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "mount random: $(tail -2 "$work/random.log")"
+fi
+
+# 3. Remount on the same cache directory: no chunk request at all, same bytes.
+start=$(lines)
+if do_mount warm "$src" -o cache_dir="$cache"; then
+  cmp -s "$mnt/${n}_L0.tif" "$ref/${n}_L0.tif" && cmp -s "$mnt/$n.ome.tif" "$ref/$n.ome.tif" \
+    && ok "warm read: identical" || fail "warm read differs"
+  got=$(chunk_gets "$start" | wc -l)
+  hits=$(stat_of "$mnt" "['disk_cache']['hits']")
+  [ "$got" = 0 ] && [ "$hits" -ge "$nchunks" ] && ok "warm read: 0 chunk requests, $hits disk hits" \
+    || fail "warm read: $got chunk requests, $hits disk hits"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "mount warm: $(tail -2 "$work/warm.log")"
+fi
+mode=$(stat -c %a "$cache"); bad=$(find "$cache" -type f ! -perm 600 | wc -l)
+[ "$mode" = 700 ] && [ "$bad" = 0 ] && ok "cache directory 0700, entries 0600" || fail "cache modes: dir $mode, $bad files not 0600"
+
+# 4. Offline with the server down: cached files read exactly; an uncached source is refused.
+nginx_set mode=down
+if do_mount offline "$src" -o cache_dir="$cache",offline; then
+  cmp -s "$mnt/$n.ome.tif" "$ref/$n.ome.tif" && ok "offline, server down: identical bytes" || fail "offline read differs"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "offline mount: $(tail -2 "$work/offline.log")"
+fi
+mkdir -p "$work/mnt-x"
+msg=$("$OMEFS" -f -o cache_dir="$cache",offline "$OMEFS_TEST_HTTP/axes_2d.zarr" "$work/mnt-x" 2>&1); rc=$?
+if [ $rc -ne 0 ] && echo "$msg" | grep -q "not in the disk cache (offline)" && echo "$msg" | grep -q "axes_2d.zarr"; then
+  ok "offline, uncached source: '$msg'"
+else
+  fail "offline uncached: rc=$rc $msg"
+fi
+nginx_set mode=none
+
+# 5. Two mounts on one fresh cache directory read at once; a third, offline, finds every entry good.
+shared="$work/shared"
+if do_mount a "$src" -o cache_dir="$shared"; then ma=$mnt pa=$mnt_pid; else fail "mount a"; fi
+if do_mount b "$src" -o cache_dir="$shared"; then mb=$mnt pb=$mnt_pid; else fail "mount b"; fi
+(cmp -s "$ma/${n}_L0.tif" "$ref/${n}_L0.tif" && echo same >"$work/a.res") & r1=$!
+(cmp -s "$mb/$n.ome.tif" "$ref/$n.ome.tif" && echo same >"$work/b.res") & r2=$!
+(cmp -s "$mb/${n}_L0.tif" "$ref/${n}_L0.tif" && echo same >"$work/c.res") & r3=$!
+wait "$r1" "$r2" "$r3"
+[ -f "$work/a.res" ] && [ -f "$work/b.res" ] && [ -f "$work/c.res" ] && ok "two mounts on one cache directory: identical bytes" \
+  || fail "two mounts on one cache directory"
+do_unmount "$ma" "$pa"; do_unmount "$mb" "$pb"
+if do_mount c "$src" -o cache_dir="$shared",offline; then
+  cmp -s "$mnt/$n.ome.tif" "$ref/$n.ome.tif" && cmp -s "$mnt/${n}_L0.tif" "$ref/${n}_L0.tif" \
+    && [ "$(stat_of "$mnt" "['disk_cache']['corrupt']")" = 0 ] \
+    && ok "shared cache complete and sound (offline read, 0 corrupt)" || fail "shared cache entries"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "offline mount of the shared cache: $(tail -2 "$work/c.log")"
+fi
+
+# 6. SIGKILL mid-fetch (slow server), three times; then every entry left behind is sound.
+killed="$work/killed"
+nginx_set delay_ms=150
+counts=""
+for i in 1 2 3; do
+  if do_mount "kill$i" "$src" -o cache_dir="$killed"; then
+    (cat "$mnt/${n}_L0.tif" >/dev/null 2>&1 &)
+    sleep 0.$((i * 2))
+    kill -9 "$mnt_pid"; wait "$mnt_pid" 2>/dev/null
+    fusermount3 -uz "$mnt" 2>/dev/null
+    counts="$counts $(find "$killed/v1" -type f ! -name '.*' | wc -l)"
+  fi
+done
+nginx_set delay_ms=0
+entries="entries after each kill:$counts"
+if do_mount afterkill "$src" -o cache_dir="$killed"; then
+  cmp -s "$mnt/${n}_L0.tif" "$ref/${n}_L0.tif" && c=$(stat_of "$mnt" "['disk_cache']['corrupt']") && [ "$c" = 0 ] \
+    && ok "after SIGKILL x3 ($entries): identical bytes, 0 corrupt entries" \
+    || fail "after SIGKILL: corrupt=${c:-?}"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "mount after kill: $(tail -2 "$work/afterkill.log")"
+fi
