@@ -7,7 +7,8 @@ PKGS=(
   fuse3 libfuse3-dev libcurl4-openssl-dev libblosc-dev libzstd-dev liblz4-dev zlib1g-dev
   libjansson-dev libtiff-dev libcmocka-dev
   nginx libnginx-mod-http-lua openssl curl
-  python3-zarr python3-numcodecs python3-numpy python3-tifffile
+  python3-zarr python3-numcodecs python3-numpy python3-tifffile python3-fsspec python3-aiohttp
+  bc
   libtiff-tools libvips-tools imagej default-jdk-headless
 )
 missing=()

@@ -191,12 +191,14 @@ static int read_block(const ome_vtiff *vt, const ome_level *L, int level, uint64
 /* Where byte `rel` of a pixel segment falls: a tile (OME) or a plane (ImageJ). */
 typedef struct {
     uint64_t t, c, z, y0, x0, w_file; /* plane, block origin, block width in the file */
-    uint64_t len, within;             /* block length in bytes, offset of rel inside it */
+    uint64_t len, within;             /* block length in bytes (pixels, then any gap), offset
+                                         of rel inside it */
+    uint64_t data_len;                /* bytes of pixels at the start of the block */
 } vt_block;
 
 static uint64_t block_bytes(const vt_seg *s)
 {
-    return s->kind == VT_SEG_TILES ? s->tile_bytes : s->plane_bytes;
+    return s->kind == VT_SEG_TILES ? s->tile_stride : s->plane_bytes;
 }
 
 static void block_at(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, vt_block *b)
@@ -205,9 +207,10 @@ static void block_at(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, vt_bloc
     uint64_t block;
     b->y0 = b->x0 = 0;
     if (s->kind == VT_SEG_TILES) {
-        block = rel / s->tile_bytes;
-        b->within = rel % s->tile_bytes;
-        b->len = s->tile_bytes;
+        block = rel / s->tile_stride;
+        b->within = rel % s->tile_stride;
+        b->len = s->tile_stride;
+        b->data_len = s->tile_bytes;
         uint64_t per_plane = s->tiles_x * s->tiles_y, ti = block % per_plane;
         plane_coords(vt, L, block / per_plane, &b->t, &b->c, &b->z);
         b->y0 = (ti / s->tiles_x) * s->tile_h;
@@ -216,7 +219,7 @@ static void block_at(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, vt_bloc
     } else {
         block = rel / s->plane_bytes;
         b->within = rel % s->plane_bytes;
-        b->len = s->plane_bytes;
+        b->len = b->data_len = s->plane_bytes;
         plane_coords(vt, L, block, &b->t, &b->c, &b->z);
         b->w_file = L->shape[OME_X];
     }
@@ -231,10 +234,14 @@ static int read_pixels(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, size_
         vt_block b;
         block_at(vt, s, rel, &b);
         size_t take = (size_t)(b.len - b.within < n ? b.len - b.within : n);
-        int rc = read_block(vt, L, s->level, b.t, b.c, b.z, b.y0, b.x0, b.w_file,
-                            b.w_file * es, b.within, take, out, err);
+        size_t pixels = b.within >= b.data_len ? 0
+                        : (size_t)(b.data_len - b.within < take ? b.data_len - b.within : take);
+        int rc = pixels ? read_block(vt, L, s->level, b.t, b.c, b.z, b.y0, b.x0, b.w_file,
+                                     b.w_file * es, b.within, pixels, out, err)
+                        : OME_OK;
         if (rc)
             return rc;
+        memset(out + pixels, 0, take - pixels); /* the gap after a tile */
         out += take;
         rel += take;
         n -= take;
@@ -255,11 +262,13 @@ static int load_pixels(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, uint6
         vt_block b;
         block_at(vt, s, rel, &b);
         uint64_t take = b.len - b.within < n ? b.len - b.within : n;
+        uint64_t pixels = b.within >= b.data_len ? 0
+                          : b.data_len - b.within < take ? b.data_len - b.within : take;
         uint64_t row_bytes = b.w_file * row_bytes_es;
-        uint64_t r0 = b.within / row_bytes, r1 = (b.within + take - 1) / row_bytes;
+        uint64_t r0 = b.within / row_bytes, r1 = (b.within + pixels - 1) / row_bytes;
         uint64_t ys = b.y0 + r0, ye = b.y0 + r1 + 1 < H ? b.y0 + r1 + 1 : H;
         uint64_t w = b.x0 + b.w_file <= W ? b.w_file : W - b.x0;
-        if (ys < ye && b.x0 < W)
+        if (pixels && ys < ye && b.x0 < W)
             rc = ome_image_region_chunks(vt->img, s->level, b.t, b.c, b.z, ys, b.x0, ye - ys, w,
                                          &l, err);
         rel += take;

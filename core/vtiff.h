@@ -31,6 +31,7 @@ typedef struct vt_seg {
     /* TILES / PLANES */
     int level;
     uint64_t tile_w, tile_h, tiles_x, tiles_y, tile_bytes; /* TILES */
+    uint64_t tile_stride; /* TILES: from one tile's start to the next (tile, then zero gap) */
     uint64_t plane_bytes;                                   /* PLANES */
 } vt_seg;
 

@@ -1,5 +1,8 @@
 /* vtiff_ome: the pyramidal OME-TIFF layout. Little-endian BigTIFF, tiled, uncompressed:
  * header → OME-XML → every IFD with its tile arrays → (4 KiB) → tiles of level 0, 1, …
+ * Every tile starts on a 4 KiB page (zero padding after a tile whose size is not a multiple of
+ * 4 KiB), so no page holds bytes of two tiles and reading one tile never fetches another's
+ * chunk.
  * One main IFD per level-0 plane in XYZCT order; every lower level as SubIFDs of every main IFD.
  * Rule for levels that also reduce Z: the SubIFD of level k under level-0 plane z shows level-k
  * plane floor(z * Zk / Z0) — the nearest plane at or below — so every main IFD has the same
@@ -26,7 +29,7 @@ static uint64_t tile_edge(uint64_t chunk, uint64_t size)
 }
 
 typedef struct {
-    uint64_t tw, th, tx, ty, ntiles, tile_bytes, planes, data_off;
+    uint64_t tw, th, tx, ty, ntiles, tile_bytes, stride, planes, data_off;
 } level_geom;
 
 /* Builds the IFD of one plane of one level; arrays live at the given external offsets. */
@@ -62,7 +65,7 @@ static void build_ifd(vt_ifd *ifd, const ome_image *img, int k, const level_geom
     vt_ifd_uint(ifd, 322, TT_LONG, g->tw);
     vt_ifd_uint(ifd, 323, TT_LONG, g->th);
     if (g->ntiles == 1) {
-        vt_ifd_uint(ifd, 324, TT_LONG8, g->data_off + first_tile * g->tile_bytes);
+        vt_ifd_uint(ifd, 324, TT_LONG8, g->data_off + first_tile * g->stride);
         vt_ifd_uint(ifd, 325, TT_LONG8, g->tile_bytes);
     } else {
         vt_ifd_external(ifd, 324, TT_LONG8, g->ntiles, offsets_at);
@@ -96,8 +99,8 @@ static int emit_ifd(ome_vtiff *vt, vt_ifd *ifd, size_t reserved, uint64_t next,
             return OME_ENOMEM;
         o = &vt->segs[vt->nsegs - 2]; /* adding `c` may have moved the array */
         o->elem = c->elem = 8;
-        o->start = g->data_off + first_tile * g->tile_bytes;
-        o->stride = g->tile_bytes;
+        o->start = g->data_off + first_tile * g->stride;
+        o->stride = g->stride;
         c->start = g->tile_bytes;
     }
     return OME_OK;
@@ -125,6 +128,7 @@ int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err)
         g[k].ty = (L->shape[OME_Y] + g[k].th - 1) / g[k].th;
         g[k].ntiles = g[k].tx * g[k].ty;
         g[k].tile_bytes = g[k].tw * g[k].th * es;
+        g[k].stride = (g[k].tile_bytes + ALIGN - 1) / ALIGN * ALIGN;
         g[k].planes = C * L->shape[OME_Z] * T;
         vt->tile_w[k] = g[k].tw;
         vt->tile_h[k] = g[k].th;
@@ -152,7 +156,7 @@ int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err)
     uint64_t data = (meta_end + ALIGN - 1) / ALIGN * ALIGN;
     for (int k = 0; k < K; k++) {
         g[k].data_off = data;
-        data += g[k].planes * g[k].ntiles * g[k].tile_bytes;
+        data += g[k].planes * g[k].ntiles * g[k].stride;
     }
     /* Pass 2: emit. */
     uint8_t *hdr = vt_own_blob(vt, 16);
@@ -204,7 +208,7 @@ int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err)
     if (rc == OME_OK) {
         s = vt_add_seg(vt, VT_SEG_BLOB, g[0].data_off - vt->size); /* zero padding */
         for (int k = 0; k < K && s; k++) {
-            s = vt_add_seg(vt, VT_SEG_TILES, g[k].planes * g[k].ntiles * g[k].tile_bytes);
+            s = vt_add_seg(vt, VT_SEG_TILES, g[k].planes * g[k].ntiles * g[k].stride);
             if (s) {
                 s->level = k;
                 s->tile_w = g[k].tw;
@@ -212,6 +216,7 @@ int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err)
                 s->tiles_x = g[k].tx;
                 s->tiles_y = g[k].ty;
                 s->tile_bytes = g[k].tile_bytes;
+                s->tile_stride = g[k].stride;
             }
         }
         if (!s)

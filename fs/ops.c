@@ -37,6 +37,8 @@ static void *ops_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
     cfg->use_ino = 0;
     if (conn->capable & FUSE_CAP_ASYNC_READ)
         conn->want |= FUSE_CAP_ASYNC_READ;
+    /* Kernel read-ahead serves the ImageJ files, read in order; the OME-TIFF is opened with
+     * direct I/O (see ops_open). Chunks themselves are read ahead by omefs (prefetch.c). */
     conn->max_readahead = conn->max_readahead > (1u << 20) ? conn->max_readahead : (1u << 20);
     return fuse_get_context()->private_data;
 }
@@ -66,7 +68,9 @@ static int ops_getattr(const char *path, struct stat *st, struct fuse_file_info 
     st->st_mode = S_IFREG | 0444;
     st->st_nlink = 1;
     st->st_size = (off_t)f->vt->size;
-    st->st_blksize = 1 << 20;
+    /* Buffered readers (stdio, Python) read whole st_blksize blocks: a page-sized block keeps
+     * them from reading past a tile into the next one (tiles start on pages, vtiff_ome.c). */
+    st->st_blksize = 4096;
     st->st_blocks = (blkcnt_t)((f->vt->size + 511) / 512);
     return 0;
 }
@@ -125,7 +129,13 @@ static int ops_open(const char *path, struct fuse_file_info *fi)
     if (!h)
         return -ENOMEM;
     h->file = f;
-    fi->keep_cache = 1;
+    if (f->vt->kind == OME_VT_OME) {
+        /* Tiled, read here and there (viewers, tile readers): no kernel read-ahead, which
+         * would fetch neighbouring tiles' chunks in vain. The memory cache serves re-reads. */
+        fi->direct_io = 1;
+    } else {
+        fi->keep_cache = 1; /* ImageJ hyperstacks: read in order, page-cached, mappable */
+    }
     fi->fh = (uint64_t)(uintptr_t)h;
     return 0;
 }
@@ -155,6 +165,7 @@ static int ops_read(const char *path, char *buf, size_t size, off_t off,
         return (int)n;
     }
     omefs_mount *m = mount_of();
+    OME_LOGD("read %s [%lld, +%zu)", path, (long long)off, size);
     ome_stats_add(&m->stats.reads, 1);
     ome_prefetch_note_read(m->prefetch, &h->ra, h->file->vt, (uint64_t)off, size);
     ome_err err = {0};

@@ -85,7 +85,7 @@ static void ome_layout_odd_sizes(void **state)
     assert_int_equal(vt->tile_w[0], 256);
     assert_int_equal(vt->tile_h[0], 256);
     /* pixel blocks: level 0 has 3 × 4 tiles, level 1 (350 × 450) 2 × 2 */
-    uint64_t tiles = 3 * 4 * 256 * 256 * 2 + 2 * 2 * 256 * 256 * 2;
+    uint64_t tiles = (3 * 4 + 2 * 2) * (256 * 256 * 2);
     const vt_seg *last = &vt->segs[vt->nsegs - 1];
     assert_int_equal(last->kind, VT_SEG_TILES);
     assert_int_equal(vt->size, vt->segs[vt->nsegs - 2].off + tiles);
@@ -102,6 +102,16 @@ static void ome_layout_odd_sizes(void **state)
     assert_int_equal(w, 900);
     assert_int_equal(h, 700);
     assert_int_equal(tw, 256);
+    /* tiles start on pages */
+    uint64_t *offs, *counts;
+    assert_true(TIFFGetField(t, TIFFTAG_TILEOFFSETS, &offs));
+    assert_true(TIFFGetField(t, TIFFTAG_TILEBYTECOUNTS, &counts));
+    for (int i = 0; i < 12; i++) {
+        assert_int_equal(offs[i] % 4096, 0);
+        assert_int_equal(counts[i], 256 * 256 * 2);
+        if (i > 0)
+            assert_int_equal(offs[i], offs[i - 1] + counts[i - 1]);
+    }
     char *desc = NULL;
     assert_true(TIFFGetField(t, TIFFTAG_IMAGEDESCRIPTION, &desc));
     tu_assert_contains(desc, "SizeX=\"900\" SizeY=\"700\"");

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# I/O benchmark (part of `make bench`; a measurement, not a test). A 256 MiB OME-Zarr dataset
+# written by zarr-python is served by nginx on 127.0.0.1 with a per-request latency injected by
+# Lua. Compared, with medians over BENCH_REPS runs:
+#   cold sequential read of bench_L0.tif through omefs (release build, fresh caches)
+#     vs the same chunks fetched by parallel curl (the transfer limit)
+#     vs zarr-python reading the same array over HTTP (fsspec)
+#   warm read after a remount (disk cache; page cache dropped when root) vs the same TIFF on disk
+#   random 512 x 512 regions read by tifffile from bench.ome.tif: time per region, bytes fetched
+#     / bytes of the chunks needed
+#   the daemon's peak RSS against mem_cache + 64 MiB
+# Prints a Markdown table.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+source tests/lib/nginx.sh
+source tests/lib/mount.sh
+PY=/usr/bin/python3
+OMEFS=$repo/build/omefs
+REPS=${BENCH_REPS:-3}
+DELAYS=${BENCH_DELAYS:-"5 50"}
+CURL_PARALLEL=${BENCH_CURL_PARALLEL:-32}
+MEM_CACHE_MB=${BENCH_MEM_CACHE_MB:-256}
+REGIONS=${BENCH_REGIONS:-40}
+data=$repo/build/bench/data
+$PY tests/bench/make_bench_data.py "$data" || exit 1
+work=$(mktemp -d /tmp/omefs-bench-XXXXXX)
+cleanup() {
+  mount_cleanup
+  nginx_stop
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+nginx_start "$data" >/dev/null || { echo "nginx did not start"; exit 1; }
+url="$OMEFS_TEST_HTTP/bench.zarr"
+l0="bench_L0.tif"
+
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+ratio() { echo "scale=2; $1 / $2" | bc; }
+can_drop=0
+[ "$(id -u)" = 0 ] && [ -w /proc/sys/vm/drop_caches ] && can_drop=1
+drop_caches() { [ $can_drop = 1 ] && { sync; echo 3 >/proc/sys/vm/drop_caches; }; }
+stat_of() { $PY -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d' + sys.argv[2]))" "$1/.omefs/stats" "$2"; }
+peak_rss_mb() { awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
+
+# The level-0 chunks, as a curl config.
+find "$data/bench.zarr/0" -type f ! -name '.*' | sort |
+  sed "s|^$data|url = \"$OMEFS_TEST_HTTP|; s|\$|\"\noutput = \"/dev/null\"|" >"$work/urls.cfg"
+nchunks=$(grep -c '^url' "$work/urls.cfg")
+chunk_bytes=$(find "$data/bench.zarr/0" -type f ! -name '.*' -printf '%s\n' | awk '{s+=$1} END {print s}')
+
+echo "== I/O: bench.zarr, 2 x 4 x 4096 x 4096 uint16 (256 MiB), $nchunks chunks of 512 KiB at level 0"
+echo "   ($((chunk_bytes >> 20)) MiB stored), $(nproc) cores, $(date -u +%F), medians of $REPS runs"
+echo
+echo "| latency | omefs cold | parallel curl ($CURL_PARALLEL) | zarr-python | omefs / curl | omefs / zarr-python | peak RSS (mem_cache ${MEM_CACHE_MB} MiB) |"
+echo "|---|---|---|---|---|---|---|"
+rep_dir=0
+for delay in $DELAYS; do
+  nginx_set delay_ms="$delay"
+  : >"$work/t_curl"; : >"$work/t_zarr"; : >"$work/t_omefs"; : >"$work/rss"
+  for _ in $(seq "$REPS"); do
+    t=$(now); curl -s --no-progress-meter --parallel --parallel-max "$CURL_PARALLEL" -K "$work/urls.cfg"; since "$t" >>"$work/t_curl"
+    $PY tests/bench/bench_readers.py zarr "$url/0" >>"$work/t_zarr"
+    rep_dir=$((rep_dir + 1))
+    if do_mount "cold$rep_dir" "$url" -o cache_dir="$work/cache$rep_dir",mem_cache=${MEM_CACHE_MB}M; then
+      t=$(now); cat "$mnt/$l0" >/dev/null; since "$t" >>"$work/t_omefs"
+      peak_rss_mb "$mnt_pid" >>"$work/rss"; echo >>"$work/rss"
+      do_unmount "$mnt" "$mnt_pid"
+    fi
+  done
+  c=$(median <"$work/t_curl"); z=$(median <"$work/t_zarr"); o=$(median <"$work/t_omefs")
+  rss=$(sort -n "$work/rss" | tail -1)
+  printf "| %s ms | %.2f s | %.2f s | %.2f s | %s | %s | %s MiB |\n" "$delay" "$o" "$c" "$z" \
+    "$(ratio "$o" "$c")" "$(ratio "$o" "$z")" "$rss"
+done
+
+# Warm: remount on the last cold run's cache; the same bytes as a real TIFF on local disk.
+nginx_set delay_ms=50
+if do_mount copy "$url" -o cache_dir="$work/cache$rep_dir"; then
+  cp "$mnt/$l0" "$work/local.tif"
+  do_unmount "$mnt" "$mnt_pid"
+fi
+: >"$work/t_warm"; : >"$work/t_local"
+for _ in $(seq "$REPS"); do
+  if do_mount warm "$url" -o cache_dir="$work/cache$rep_dir"; then
+    drop_caches
+    t=$(now); cat "$mnt/$l0" >/dev/null; since "$t" >>"$work/t_warm"
+    do_unmount "$mnt" "$mnt_pid"
+  fi
+  drop_caches
+  t=$(now); cat "$work/local.tif" >/dev/null; since "$t" >>"$work/t_local"
+done
+w=$(median <"$work/t_warm"); lo=$(median <"$work/t_local")
+echo
+echo "| warm read (disk cache, after remount) | local TIFF on disk | local / omefs (speed ratio) | page cache dropped |"
+echo "|---|---|---|---|"
+printf "| %.2f s | %.2f s | %s | %s |\n" "$w" "$lo" "$(ratio "$lo" "$w")" "$([ $can_drop = 1 ] && echo yes || echo no)"
+
+# Random regions: a fresh mount and cache; tifffile reads only the tiles it needs.
+echo
+echo "| random 512 x 512 regions (50 ms) | time per region | chunks needed | bytes fetched / needed |"
+echo "|---|---|---|---|"
+if do_mount random "$url" -o cache_dir="$work/cache-random"; then
+  before=$(stat_of "$mnt" "['network']['bytes_fetched']")
+  res=$($PY tests/bench/bench_readers.py regions "$mnt/bench.ome.tif" "$data/bench.zarr/0" "$REGIONS")
+  after=$(stat_of "$mnt" "['network']['bytes_fetched']")
+  med=$(echo "$res" | $PY -c "import json,sys; print(json.load(sys.stdin)['median_s'])")
+  need=$(echo "$res" | $PY -c "import json,sys; print(json.load(sys.stdin)['needed_bytes'])")
+  nch=$(echo "$res" | $PY -c "import json,sys; print(json.load(sys.stdin)['chunks'])")
+  printf "| %d regions | %.0f ms | %d | %s |\n" "$REGIONS" "$(echo "$med * 1000" | bc)" "$nch" \
+    "$(echo "scale=3; ($after - $before) / $need" | bc)"
+  do_unmount "$mnt" "$mnt_pid"
+fi
