@@ -124,10 +124,8 @@ static void table_remove(ome_chunk_cache *c, cache_entry *e)
     e->hnext = NULL;
     e->in_table = false;
     c->nentries--;
-    if (e->in_lru) {
-        lru_unlink(c, e);
-        c->bytes -= e->size;
-    }
+    c->bytes -= e->size; /* every entry in the table is counted, loaded or loading */
+    lru_unlink(c, e);
 }
 
 static void table_grow(ome_chunk_cache *c)
@@ -235,10 +233,14 @@ void ome_cache_get_chunks(ome_chunk_cache *c, ome_store *store, const ome_zarr_a
         if (++c->nentries > 2 * c->nbuckets)
             table_grow(c);
         c->stats.misses++;
+        e->size = a->chunk_nbytes; /* counted from now: chunks being loaded take memory too */
+        c->bytes += e->size;
         ch->cache_ref = e;
         memcpy(fetch[nmiss].idx, ch->idx, sizeof ch->idx);
         miss[nmiss++] = i;
     }
+    if (nmiss)
+        evict(c); /* make room before the memory is used */
     pthread_mutex_unlock(&c->lock);
 
     if (nmiss)
@@ -252,9 +254,7 @@ void ome_cache_get_chunks(ome_chunk_cache *c, ome_store *store, const ome_zarr_a
         e->status = fetch[k].status;
         if (fetch[k].status == OME_OK) {
             e->data = fetch[k].data;
-            e->size = a->chunk_nbytes;
             ch->data = e->data;
-            c->bytes += e->size;
             lru_push_front(c, e);
         } else {
             /* Failures are not cached: the next read tries again. */

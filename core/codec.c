@@ -1,6 +1,8 @@
 /* codec: blosc, zlib, gzip, zstd, lz4 and crc32c decoding with size validation. */
 #include "codec.h"
 
+#include "crc32c.h"
+
 #include <blosc.h>
 #include <lz4.h>
 #include <string.h>
@@ -225,17 +227,6 @@ static int decode_lz4(const uint8_t *in, size_t in_len, size_t expected, ome_buf
         return ome_err_set(err, OME_EINVAL, "lz4 block is corrupt or truncated");
     out->len = n;
     return OME_OK;
-}
-
-uint32_t ome_crc32c(const uint8_t *data, size_t len)
-{
-    uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < len; i++) {
-        crc ^= data[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
-    }
-    return crc ^ 0xFFFFFFFFu;
 }
 
 static int decode_crc32c(const uint8_t *in, size_t in_len, size_t expected, ome_buf *out,

@@ -40,6 +40,5 @@ const char *ome_codec_name(ome_codec_kind kind);
 int ome_codec_decode(const ome_codec *c, const uint8_t *in, size_t in_len, size_t expected,
                      ome_buf *out, ome_err *err);
 
-uint32_t ome_crc32c(const uint8_t *data, size_t len);
 
 #endif

@@ -3,11 +3,12 @@
  * Layout: DIR/v1/XX/YYYYYYYYYYYYYY, the 16 hex digits of a 64-bit hash of the entry's identity
  * (source, array generation, key, range). An entry file is a 36-byte header, the identity, the
  * validators and the body:
- *   "OMEFSC1\n" | u32 flags | u32 crc32(body) | u64 body_len | u16 ident_len | u16 etag_len |
- *   u16 last_modified_len | u16 0 | u32 crc32(header[0..32) + strings) | strings | body
+ *   "OMEFSC1\n" | u32 flags | u32 crc32c(body) | u64 body_len | u16 ident_len | u16 etag_len |
+ *   u16 last_modified_len | u16 0 | u32 crc32c(header[0..32) + strings) | strings | body
  * all little-endian. Temporary files start with '.' and are renamed into place. */
 #include "disk_cache.h"
 
+#include "crc32c.h"
 #include "log.h"
 #include "stats.h"
 
@@ -22,7 +23,6 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define ENTRY_MAGIC "OMEFSC1\n"
 #define HEADER_LEN 36
@@ -34,6 +34,22 @@ typedef struct {
     char prefix[512];
     char gen[17];
 } array_gen;
+
+typedef struct {
+    char ident[4400];
+    char path[4200];
+    char dir[4100];
+} entry_ref;
+
+/* A chunk entry waiting for the writer thread. */
+typedef struct write_job {
+    entry_ref e;
+    ome_store_req r; /* owns a copy of the body and the validators */
+    bool absent;
+    struct write_job *next;
+} write_job;
+
+#define WRITE_QUEUE_BYTES ((size_t)8 << 20) /* fetching waits when more is pending */
 
 typedef struct {
     ome_store base;
@@ -49,13 +65,15 @@ typedef struct {
     array_gen gens[MAX_GENS];
     int ngens;
     char host[64];
+    /* the writer: chunk entries are written off the read path */
+    pthread_mutex_t wlock;
+    pthread_cond_t wwork, wroom;
+    write_job *whead, *wtail;
+    size_t wqueued;
+    bool wstop, wstarted;
+    pid_t wpid; /* the process that started it: daemonizing forks, threads do not follow */
+    pthread_t writer;
 } disk_store;
-
-typedef struct {
-    char ident[4400];
-    char path[4200];
-    char dir[4100];
-} entry_ref;
 
 #define COUNT(ds, field)                                                                       \
     do {                                                                                       \
@@ -97,14 +115,7 @@ static uint64_t get64(const uint8_t *p)
 
 static uint32_t crc_of(uint32_t crc, const void *data, size_t len)
 {
-    const uint8_t *p = data;
-    while (len > 0) { /* zlib takes uInt lengths */
-        uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
-        crc = (uint32_t)crc32(crc, p, n);
-        p += n;
-        len -= n;
-    }
-    return crc;
+    return ome_crc32c_update(crc, data, len);
 }
 
 static const char *basename_of(const char *key)
@@ -332,6 +343,72 @@ static void entry_write(disk_store *ds, const entry_ref *e, const ome_store_req 
         maybe_evict(ds);
 }
 
+static void *writer_main(void *arg)
+{
+    disk_store *ds = arg;
+    pthread_mutex_lock(&ds->wlock);
+    for (;;) {
+        while (!ds->whead && !ds->wstop)
+            pthread_cond_wait(&ds->wwork, &ds->wlock);
+        write_job *j = ds->whead;
+        if (!j)
+            break; /* stopping, and everything queued is written */
+        ds->whead = j->next;
+        if (!ds->whead)
+            ds->wtail = NULL;
+        pthread_mutex_unlock(&ds->wlock);
+        entry_write(ds, &j->e, &j->r, j->absent);
+        pthread_mutex_lock(&ds->wlock);
+        ds->wqueued -= j->r.body.len;
+        pthread_cond_broadcast(&ds->wroom);
+        ome_buf_free(&j->r.body);
+        free(j);
+    }
+    pthread_mutex_unlock(&ds->wlock);
+    return NULL;
+}
+
+/* Writes metadata at once (mount time, before the daemon forks); queues chunks for the writer
+ * thread, waiting while too much is pending. */
+static void entry_store(disk_store *ds, const entry_ref *e, const ome_store_req *r, bool absent)
+{
+    write_job *j = key_is_metadata(r->key) ? NULL : calloc(1, sizeof *j);
+    if (j && !absent && ome_buf_append(&j->r.body, r->body.data, r->body.len)) {
+        free(j);
+        j = NULL;
+    }
+    if (!j) {
+        entry_write(ds, e, r, absent);
+        return;
+    }
+    j->e = *e;
+    j->absent = absent;
+    memcpy(j->r.etag, r->etag, sizeof r->etag);
+    memcpy(j->r.last_modified, r->last_modified, sizeof r->last_modified);
+    pthread_mutex_lock(&ds->wlock);
+    if (!ds->wstarted || ds->wpid != getpid()) {
+        ds->wstarted = pthread_create(&ds->writer, NULL, writer_main, ds) == 0;
+        ds->wpid = getpid();
+    }
+    if (!ds->wstarted) {
+        pthread_mutex_unlock(&ds->wlock);
+        entry_write(ds, &j->e, &j->r, absent);
+        ome_buf_free(&j->r.body);
+        free(j);
+        return;
+    }
+    while (ds->wqueued > WRITE_QUEUE_BYTES)
+        pthread_cond_wait(&ds->wroom, &ds->wlock);
+    ds->wqueued += j->r.body.len;
+    if (ds->wtail)
+        ds->wtail->next = j;
+    else
+        ds->whead = j;
+    ds->wtail = j;
+    pthread_cond_signal(&ds->wwork);
+    pthread_mutex_unlock(&ds->wlock);
+}
+
 typedef struct {
     char path[4200];
     time_t mtime;
@@ -490,7 +567,7 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
             memcpy(r->etag, f->etag, sizeof r->etag);
             memcpy(r->last_modified, f->last_modified, sizeof r->last_modified);
             if (r->status == OME_OK || r->status == OME_ABSENT)
-                entry_write(ds, e, r, r->status == OME_ABSENT);
+                entry_store(ds, e, r, r->status == OME_ABSENT);
         }
     }
     for (size_t i = 0; i < n; i++)
@@ -504,6 +581,16 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
 static void disk_destroy(ome_store *s)
 {
     disk_store *ds = (disk_store *)s;
+    pthread_mutex_lock(&ds->wlock);
+    ds->wstop = true;
+    pthread_cond_broadcast(&ds->wwork);
+    bool join = ds->wstarted && ds->wpid == getpid();
+    pthread_mutex_unlock(&ds->wlock);
+    if (join)
+        pthread_join(ds->writer, NULL); /* after it has written everything queued */
+    pthread_mutex_destroy(&ds->wlock);
+    pthread_cond_destroy(&ds->wwork);
+    pthread_cond_destroy(&ds->wroom);
     ome_store_close(ds->inner);
     pthread_mutex_destroy(&ds->evict_lock);
     pthread_mutex_destroy(&ds->gen_lock);
@@ -567,6 +654,9 @@ int ome_disk_cache_open(ome_store *inner, const ome_disk_cache_opts *o, ome_stor
     ds->stats = o->stats;
     pthread_mutex_init(&ds->evict_lock, NULL);
     pthread_mutex_init(&ds->gen_lock, NULL);
+    pthread_mutex_init(&ds->wlock, NULL);
+    pthread_cond_init(&ds->wwork, NULL);
+    pthread_cond_init(&ds->wroom, NULL);
     if (gethostname(ds->host, sizeof ds->host))
         snprintf(ds->host, sizeof ds->host, "host");
     ds->host[sizeof ds->host - 1] = '\0';

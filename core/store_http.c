@@ -52,6 +52,13 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     if (x->hs->opts.stats) /* every byte received is paid for, error pages included */
         ome_stats_add(&x->hs->opts.stats->bytes_fetched, n);
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (r->body.cap == 0 && (code == 200 || code == 206)) { /* size the buffer once */
+        curl_off_t clen = -1;
+        curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
+        uint64_t cap = r->range == OME_RANGE_SPAN ? r->len : OME_MAX_OBJECT_BYTES;
+        if (clen > 0 && (uint64_t)clen <= cap)
+            ome_buf_reserve(&r->body, (size_t)clen);
+    }
     /* A server that ignores Range answers 200 with the whole object: keep bytes up to the end
      * of the span, then stop the transfer (slice_full_body cuts the span out). */
     if (r->range == OME_RANGE_SPAN && code == 200) {

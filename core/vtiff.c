@@ -156,7 +156,8 @@ static int gather_rows(const ome_vtiff *vt, const ome_level *L, int level, uint6
     uint64_t H = L->shape[OME_Y], W = L->shape[OME_X];
     uint64_t w = x0 + w_file <= W ? w_file : W - x0;
     uint64_t ys = y0 + r0, ye = y0 + r1 + 1 < H ? y0 + r1 + 1 : H;
-    memset(rows, 0, (size_t)((r1 - r0 + 1) * w_file * dst_es));
+    if (w < w_file || ys >= ye || ye - ys < r1 - r0 + 1) /* padding of edge tiles */
+        memset(rows, 0, (size_t)((r1 - r0 + 1) * w_file * dst_es));
     if (ys >= ye)
         return OME_OK;
     uint64_t h = ye - ys;

@@ -8,6 +8,7 @@
 #include "version.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +62,8 @@ static void usage(const char *prog)
            "omefs options (-o name=value,...):\n"
            "    -o timeout=SECONDS     per-request limit: connect and whole transfer (default 30)\n"
            "    -o retries=N           extra attempts for transient failures (default 3)\n"
-           "    -o connections=N       parallel requests per read (default 16)\n"
+           "    -o connections=N       parallel requests per read; read-ahead runs up to 6 such\n"
+           "                           batches at once (default 16)\n"
            "    -o ca_file=PATH        also trust the CA certificates in PATH (PEM)\n"
            "    -o insecure            do not verify TLS certificates (logged; avoid)\n"
            "    -o mem_cache=SIZE      memory cache of decoded chunks, e.g. 512M, 2G (default 512M)\n"
@@ -121,7 +123,7 @@ static void free_mount(omefs_mount *m)
 static int start_workers(omefs_mount *m, size_t mem_cache, uint64_t prefetch)
 {
     if (!(m->pool = ome_pool_new(-1)) || !(m->cache = ome_cache_new(mem_cache, m->pool)) ||
-        !(m->prefetch = ome_prefetch_new(2, prefetch, &m->stats)))
+        !(m->prefetch = ome_prefetch_new(6, prefetch, &m->stats)))
         return OME_ENOMEM;
     m->image->cache = m->cache;
     return OME_OK;
@@ -158,6 +160,10 @@ static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts
 
 int main(int argc, char **argv)
 {
+    /* Reads allocate and free chunk-sized buffers all the time: keep them in the heap for reuse
+     * instead of mapping (and faulting in) fresh pages for each. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 8 << 20);
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
     omefs_opts o = {.timeout = 30, .retries = 3, .connections = 16};
     if (fuse_opt_parse(&args, &o, opt_spec, opt_proc) == -1) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench: benchmarks (not timed tests). Prints tables; medians over repeated runs.
+# make bench: benchmarks (not timed tests). Prints tables; medians over repeated runs:
+# the layout benchmark, then the I/O benchmark (io_bench.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p build/bench
@@ -8,3 +9,5 @@ cc -std=c11 -D_GNU_SOURCE -O2 -Icore $(pkg-config --cflags jansson) tests/bench/
   $(pkg-config --libs libcurl jansson blosc zlib libzstd liblz4) -lpthread -lm
 echo "== virtual TIFF layout from metadata alone ($(nproc) cores, $(date -u +%F))"
 build/bench/layout_bench
+echo
+tests/bench/io_bench.sh
