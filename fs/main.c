@@ -66,7 +66,8 @@ static void usage(const char *prog)
            "                           batches at once (default 16)\n"
            "    -o ca_file=PATH        also trust the CA certificates in PATH (PEM)\n"
            "    -o insecure            do not verify TLS certificates (logged; avoid)\n"
-           "    -o mem_cache=SIZE      memory cache of decoded chunks, e.g. 512M, 2G (default 512M)\n"
+           "    -o mem_cache=SIZE      memory for chunks (decoded, and fetches in flight), e.g.\n"
+           "                           512M, 2G (default 512M)\n"
            "    -o cache_dir=DIR       disk cache of fetched chunks, kept across mounts\n"
            "                           (default $XDG_CACHE_HOME/omefs; \"none\" for no disk cache)\n"
            "    -o cache_size=SIZE     cap of the disk cache (default 10G)\n"
@@ -122,7 +123,10 @@ static void free_mount(omefs_mount *m)
 /* The decode pool, the memory cache and the read-ahead workers of a mount. */
 static int start_workers(omefs_mount *m, size_t mem_cache, uint64_t prefetch)
 {
-    if (!(m->pool = ome_pool_new(-1)) || !(m->cache = ome_cache_new(mem_cache, m->pool)) ||
+    /* mem_cache is the memory for chunks: decoded ones in the cache, and an eighth of it for
+     * the encoded bytes of fetches in flight (read-ahead keeps several batches going) */
+    size_t decoded = mem_cache - mem_cache / 8;
+    if (!(m->pool = ome_pool_new(-1)) || !(m->cache = ome_cache_new(decoded, m->pool)) ||
         !(m->prefetch = ome_prefetch_new(6, prefetch, &m->stats)))
         return OME_ENOMEM;
     m->image->cache = m->cache;

@@ -75,22 +75,6 @@ static void *reader(void *p)
     return NULL;
 }
 
-static size_t count_in_log(const char *needle)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/access.log", getenv("OMEFS_TEST_NGINX_DIR"));
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    char line[4096];
-    size_t n = 0;
-    while (fgets(line, sizeof line, f))
-        if (strstr(line, needle))
-            n++;
-    fclose(f);
-    return n;
-}
-
 static void single_flight_one_request_per_chunk(void **state)
 {
     (void)state;
@@ -102,7 +86,7 @@ static void single_flight_one_request_per_chunk(void **state)
     ome_pool *pool = ome_pool_new(3); /* decoding on workers too */
     ome_chunk_cache *c = ome_cache_new(64 << 20, pool);
     img->cache = c;
-    size_t before = count_in_log("GET /codec_lz4.zarr/0/");
+    size_t before = tu_count_in_log("GET /codec_lz4.zarr/0/");
     pthread_t th[8];
     reader_arg args[8];
     for (int i = 0; i < 8; i++) {
@@ -113,7 +97,7 @@ static void single_flight_one_request_per_chunk(void **state)
         pthread_join(th[i], NULL);
         assert_true(args[i].ok);
     }
-    size_t requests = count_in_log("GET /codec_lz4.zarr/0/") - before;
+    size_t requests = tu_count_in_log("GET /codec_lz4.zarr/0/") - before;
     /* chunks: z 0..1 and 2 → 2 z-chunks × 3 y-chunks × 3 x-chunks = 18 */
     assert_int_equal(requests, 18);
     ome_cache_stats st;

@@ -14,22 +14,6 @@
 #include <dirent.h>
 #include <pthread.h>
 
-static size_t count_in_log(const char *needle)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/access.log", getenv("OMEFS_TEST_NGINX_DIR"));
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    char line[4096];
-    size_t n = 0;
-    while (fgets(line, sizeof line, f))
-        if (strstr(line, needle))
-            n++;
-    fclose(f);
-    return n;
-}
-
 static const char *http_or_skip(void)
 {
     const char *url = tu_server("OMEFS_TEST_HTTP");
@@ -136,11 +120,11 @@ static void second_open_needs_no_chunk_request(void **state)
     char *dir = tu_mkdtemp(), src[4096];
     snprintf(src, sizeof src, "%s/codec_lz4.zarr", url);
     ome_stats st = {0};
-    size_t before = count_in_log("GET /codec_lz4.zarr/0/");
+    size_t before = tu_count_in_log("GET /codec_lz4.zarr/0/");
     ome_store *s = open_cached(src, dir, 1 << 30, false, &st);
     READ_OK(s, "codec_lz4", "codec_lz4");
     ome_store_close(s);
-    size_t cold = count_in_log("GET /codec_lz4.zarr/0/") - before;
+    size_t cold = tu_count_in_log("GET /codec_lz4.zarr/0/") - before;
     assert_int_equal(cold, 18 + 1); /* every chunk once, and .zarray */
     assert_int_equal(get(&st.disk_writes), get(&st.disk_misses));
 
@@ -148,7 +132,7 @@ static void second_open_needs_no_chunk_request(void **state)
     s = open_cached(src, dir, 1 << 30, false, &st2);
     READ_OK(s, "codec_lz4", "codec_lz4");
     ome_store_close(s);
-    size_t warm = count_in_log("GET /codec_lz4.zarr/0/") - before - cold;
+    size_t warm = tu_count_in_log("GET /codec_lz4.zarr/0/") - before - cold;
     assert_int_equal(warm, 1); /* only the revalidation of .zarray */
     assert_true(get(&st2.not_modified) >= 2);
     assert_int_equal(get(&st2.disk_hits), 18);
@@ -181,14 +165,14 @@ static void corrupt_entries_are_refetched(void **state)
         if (i % 5 == 0)
             assert_int_equal(truncate(e[i].path, i == 0 ? 0 : 40), 0);
     }
-    size_t before = count_in_log("GET /codec_zstd.zarr/0/");
+    size_t before = tu_count_in_log("GET /codec_zstd.zarr/0/");
     ome_stats st2 = {0};
     s = open_cached(src, dir, 1 << 30, false, &st2);
     READ_OK(s, "codec_zstd", "codec_zstd");
     ome_store_close(s);
     assert_int_equal(get(&st2.disk_corrupt), n);
     /* every chunk and every metadata document fetched again */
-    assert_int_equal(count_in_log("GET /codec_zstd.zarr/0/") - before, 18 + 1);
+    assert_int_equal(tu_count_in_log("GET /codec_zstd.zarr/0/") - before, 18 + 1);
     /* and the rewritten entries are good */
     ome_stats st3 = {0};
     s = open_cached(src, dir, 1 << 30, false, &st3);
@@ -229,12 +213,12 @@ static void offline_serves_from_the_cache_only(void **state)
     ome_store_close(s);
 
     /* offline, with the network gone: the same source reads exactly, with no request */
-    size_t before = count_in_log("/axes_czyx.zarr/");
+    size_t before = tu_count_in_log("/axes_czyx.zarr/");
     ome_stats st2 = {0};
     s = open_cached(src, dir, 1 << 30, true, &st2);
     READ_OK(s, "axes_czyx", "axes_czyx");
     ome_store_close(s);
-    assert_int_equal(count_in_log("/axes_czyx.zarr/") - before, 0);
+    assert_int_equal(tu_count_in_log("/axes_czyx.zarr/") - before, 0);
     assert_int_equal(get(&st2.requests), 0);
 
     /* something never fetched: a clear error naming the URL */

@@ -104,6 +104,23 @@ static inline const char *tu_server(const char *var)
     return v && v[0] ? v : NULL;
 }
 
+/* Lines of the test nginx's access log that contain `needle` (requests seen by the server). */
+static inline size_t tu_count_in_log(const char *needle)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/access.log", getenv("OMEFS_TEST_NGINX_DIR"));
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[4096];
+    size_t n = 0;
+    while (fgets(line, sizeof line, f))
+        if (strstr(line, needle))
+            n++;
+    fclose(f);
+    return n;
+}
+
 #define tu_assert_contains(haystack, needle)                                                  \
     do {                                                                                      \
         if (!strstr((haystack), (needle)))                                                    \
