@@ -58,7 +58,24 @@ nginx_stop() {
     fi
 }
 
-# Sets a fault/latency knob: nginx_set mode=down | mode=none | delay_ms=50
+# Restarts the server on the same ports (a crash and restart, as seen by clients).
+nginx_restart() {
+    kill -TERM "$OMEFS_TEST_NGINX_PID" 2>/dev/null
+    wait "$OMEFS_TEST_NGINX_PID" 2>/dev/null
+    sleep "${1:-1}"
+    nginx -c "$OMEFS_TEST_NGINX_DIR/nginx.conf" -p "$OMEFS_TEST_NGINX_DIR" \
+        >>"$OMEFS_TEST_NGINX_DIR/stdout.log" 2>&1 &
+    OMEFS_TEST_NGINX_PID=$!
+    local i
+    for i in $(seq 100); do
+        curl -s -o /dev/null "$OMEFS_TEST_HTTP/_control/set" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# Sets fault/latency knobs (see contrib/nginx/test-server.conf.in), e.g.
+#   nginx_set mode=down | mode=none | delay_ms=50 | "fault=e503&p=30" | rate=100000
 nginx_set() {
     curl -s -o /dev/null "$OMEFS_TEST_HTTP/_control/set?$1"
 }
