@@ -19,14 +19,16 @@ CORE_SRC := $(wildcard core/*.c)
 FS_SRC := $(wildcard fs/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 # Two flavours: build/ (release) and build/asan/ (sanitizers, used by the tests).
 OBJ := $(CORE_SRC:%.c=build/obj/%.o)
 ASAN_OBJ := $(CORE_SRC:%.c=build/asan/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=build/asan/tools/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/asan/replay/%)
 
-.PHONY: all test deps demo bench clean fixtures asan install
+.PHONY: all test deps demo bench clean fixtures asan install fuzz
 
 all: build/libomefs.a $(if $(FS_SRC),build/omefs)
 
@@ -65,7 +67,17 @@ build/asan/tools/%: tests/tools/%.c build/asan/libomefs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $< -o $@ build/asan/libomefs.a $(LDLIBS)
 
-asan: build/asan/libomefs.a $(UNIT_BIN) $(TOOL_BIN) $(if $(FS_SRC),build/asan/omefs)
+# fuzz targets without libFuzzer, to replay their regression inputs in `make test`
+build/asan/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c build/asan/libomefs.a
+	@mkdir -p $(dir $@)
+	@echo "  LD asan $@"
+	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $< tests/fuzz/replay_main.c -o $@ build/asan/libomefs.a $(LDLIBS)
+
+asan: build/asan/libomefs.a $(UNIT_BIN) $(TOOL_BIN) $(REPLAY_BIN) $(if $(FS_SRC),build/asan/omefs)
+
+# libFuzzer (clang) on every parser of outside input, FUZZ_SECONDS each (default 60)
+fuzz: fixtures
+	@tests/fuzz/run_fuzz.sh
 
 deps:
 	@contrib/deps.sh

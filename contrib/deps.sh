@@ -10,6 +10,7 @@ PKGS=(
   python3-zarr python3-numcodecs python3-numpy python3-tifffile python3-fsspec python3-aiohttp
   bc
   libtiff-tools libvips-tools imagej default-jdk-headless
+  clang valgrind
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -65,8 +65,8 @@ static int out_size(ome_buf *out, size_t n, ome_err *err)
     return OME_OK;
 }
 
-static int decode_blosc(const uint8_t *in, size_t in_len, size_t expected, ome_buf *out,
-                        ome_err *err)
+static int decode_blosc(const uint8_t *in, size_t in_len, size_t expected, size_t limit,
+                        ome_buf *out, ome_err *err)
 {
     size_t nbytes = 0, cbytes = 0, blocksize = 0;
     if (in_len < BLOSC_MIN_HEADER_LENGTH)
@@ -81,8 +81,9 @@ static int decode_blosc(const uint8_t *in, size_t in_len, size_t expected, ome_b
     if (expected && nbytes != expected)
         return ome_err_set(err, OME_EINVAL, "blosc frame decodes to %zu bytes, expected %zu",
                            nbytes, expected);
-    if (nbytes > OME_MAX_CHUNK_BYTES)
-        return ome_err_set(err, OME_ERANGE, "blosc frame claims %zu bytes", nbytes);
+    if (nbytes > limit)
+        return ome_err_set(err, OME_ERANGE, "blosc frame claims %zu bytes (at most %zu)", nbytes,
+                           limit);
     int rc = out_size(out, nbytes, err);
     if (rc)
         return rc;
@@ -94,16 +95,17 @@ static int decode_blosc(const uint8_t *in, size_t in_len, size_t expected, ome_b
 }
 
 /* zlib (windowBits 15) or gzip (windowBits 31) streams. */
-static int decode_inflate(const uint8_t *in, size_t in_len, size_t expected, int window_bits,
-                          ome_buf *out, ome_err *err)
+static int decode_inflate(const uint8_t *in, size_t in_len, size_t expected, size_t max_len,
+                          int window_bits, ome_buf *out, ome_err *err)
 {
     const char *what = window_bits == 31 ? "gzip" : "zlib";
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     if (inflateInit2(&zs, window_bits) != Z_OK)
         return ome_err_set(err, OME_ENOMEM, "%s: cannot initialise", what);
-    size_t limit = expected ? expected : OME_MAX_CHUNK_BYTES;
-    int rc = out_size(out, expected ? expected : 4 * in_len + 1024, err);
+    size_t limit = expected ? expected : max_len;
+    size_t guess = 4 * in_len + 1024;
+    int rc = out_size(out, expected ? expected : guess < limit ? guess : limit, err);
     int zrc = Z_OK;
     zs.next_in = (Bytef *)in;
     while (rc == OME_OK) {
@@ -153,8 +155,8 @@ static int decode_inflate(const uint8_t *in, size_t in_len, size_t expected, int
     return rc;
 }
 
-static int decode_zstd(const uint8_t *in, size_t in_len, size_t expected, ome_buf *out,
-                       ome_err *err)
+static int decode_zstd(const uint8_t *in, size_t in_len, size_t expected, size_t max_len,
+                       ome_buf *out, ome_err *err)
 {
     unsigned long long content = ZSTD_getFrameContentSize(in, in_len);
     if (content == ZSTD_CONTENTSIZE_ERROR)
@@ -164,20 +166,22 @@ static int decode_zstd(const uint8_t *in, size_t in_len, size_t expected, ome_bu
         if (expected && content != expected)
             return ome_err_set(err, OME_EINVAL, "zstd frame decodes to %llu bytes, expected %zu",
                                content, expected);
-        if (content > OME_MAX_CHUNK_BYTES)
-            return ome_err_set(err, OME_ERANGE, "zstd frame claims %llu bytes", content);
+        if (content > max_len)
+            return ome_err_set(err, OME_ERANGE, "zstd frame claims %llu bytes (at most %zu)",
+                               content, max_len);
         limit = (size_t)content;
     } else if (!expected) {
         /* Stream without a size: decode by streaming with a growing buffer. */
         ZSTD_DStream *ds = ZSTD_createDStream();
         if (!ds)
             return ome_err_set(err, OME_ENOMEM, "zstd: out of memory");
-        int rc = out_size(out, 4 * in_len + 1024, err);
+        size_t guess = 4 * in_len + 1024;
+        int rc = out_size(out, guess < max_len ? guess : max_len, err);
         ZSTD_inBuffer ib = {in, in_len, 0};
         size_t zr = 1;
         while (rc == OME_OK && (ib.pos < ib.size || zr != 0)) {
             if (out->len == out->cap) {
-                if (out->cap > OME_MAX_CHUNK_BYTES || ome_buf_reserve(out, out->cap)) {
+                if (out->cap >= max_len || ome_buf_reserve(out, out->cap)) {
                     rc = ome_err_set(err, OME_ERANGE, "zstd stream too large");
                     break;
                 }
@@ -207,8 +211,8 @@ static int decode_zstd(const uint8_t *in, size_t in_len, size_t expected, ome_bu
     return OME_OK;
 }
 
-static int decode_lz4(const uint8_t *in, size_t in_len, size_t expected, ome_buf *out,
-                      ome_err *err)
+static int decode_lz4(const uint8_t *in, size_t in_len, size_t expected, size_t limit,
+                      ome_buf *out, ome_err *err)
 {
     if (in_len < 4)
         return ome_err_set(err, OME_EINVAL, "lz4 frame of %zu bytes has no size header", in_len);
@@ -216,7 +220,7 @@ static int decode_lz4(const uint8_t *in, size_t in_len, size_t expected, ome_buf
                  (uint32_t)in[3] << 24;
     if (expected && n != expected)
         return ome_err_set(err, OME_EINVAL, "lz4 frame says %u bytes, expected %zu", n, expected);
-    if (n > OME_MAX_CHUNK_BYTES || n > (uint32_t)INT32_MAX || in_len - 4 > (size_t)INT32_MAX)
+    if (n > limit || n > (uint32_t)INT32_MAX || in_len - 4 > (size_t)INT32_MAX)
         return ome_err_set(err, OME_ERANGE, "lz4 frame claims %u bytes", n);
     int rc = out_size(out, n, err);
     if (rc)
@@ -229,8 +233,8 @@ static int decode_lz4(const uint8_t *in, size_t in_len, size_t expected, ome_buf
     return OME_OK;
 }
 
-static int decode_crc32c(const uint8_t *in, size_t in_len, size_t expected, ome_buf *out,
-                         ome_err *err)
+static int decode_crc32c(const uint8_t *in, size_t in_len, size_t expected, size_t limit,
+                         ome_buf *out, ome_err *err)
 {
     if (in_len < 4)
         return ome_err_set(err, OME_EINVAL, "crc32c: %zu bytes cannot hold a checksum", in_len);
@@ -238,6 +242,8 @@ static int decode_crc32c(const uint8_t *in, size_t in_len, size_t expected, ome_
     if (expected && n != expected)
         return ome_err_set(err, OME_EINVAL, "crc32c payload is %zu bytes, expected %zu", n,
                            expected);
+    if (n > limit)
+        return ome_err_set(err, OME_ERANGE, "crc32c payload of %zu bytes (at most %zu)", n, limit);
     uint32_t stored = (uint32_t)in[n] | (uint32_t)in[n + 1] << 8 | (uint32_t)in[n + 2] << 16 |
                       (uint32_t)in[n + 3] << 24;
     if (ome_crc32c(in, n) != stored)
@@ -250,16 +256,29 @@ static int decode_crc32c(const uint8_t *in, size_t in_len, size_t expected, ome_
     return OME_OK;
 }
 
+static int decode(const ome_codec *c, const uint8_t *in, size_t in_len, size_t expected,
+                  size_t limit, ome_buf *out, ome_err *err)
+{
+    switch (c->kind) {
+    case OME_CODEC_BLOSC: return decode_blosc(in, in_len, expected, limit, out, err);
+    case OME_CODEC_ZLIB: return decode_inflate(in, in_len, expected, limit, 15, out, err);
+    case OME_CODEC_GZIP: return decode_inflate(in, in_len, expected, limit, 31, out, err);
+    case OME_CODEC_ZSTD: return decode_zstd(in, in_len, expected, limit, out, err);
+    case OME_CODEC_LZ4: return decode_lz4(in, in_len, expected, limit, out, err);
+    case OME_CODEC_CRC32C: return decode_crc32c(in, in_len, expected, limit, out, err);
+    }
+    return ome_err_set(err, OME_EUNSUPPORTED, "unknown codec");
+}
+
 int ome_codec_decode(const ome_codec *c, const uint8_t *in, size_t in_len, size_t expected,
                      ome_buf *out, ome_err *err)
 {
-    switch (c->kind) {
-    case OME_CODEC_BLOSC: return decode_blosc(in, in_len, expected, out, err);
-    case OME_CODEC_ZLIB: return decode_inflate(in, in_len, expected, 15, out, err);
-    case OME_CODEC_GZIP: return decode_inflate(in, in_len, expected, 31, out, err);
-    case OME_CODEC_ZSTD: return decode_zstd(in, in_len, expected, out, err);
-    case OME_CODEC_LZ4: return decode_lz4(in, in_len, expected, out, err);
-    case OME_CODEC_CRC32C: return decode_crc32c(in, in_len, expected, out, err);
-    }
-    return ome_err_set(err, OME_EUNSUPPORTED, "unknown codec");
+    return decode(c, in, in_len, expected, expected ? expected : OME_MAX_CHUNK_BYTES, out, err);
+}
+
+int ome_codec_decode_at_most(const ome_codec *c, const uint8_t *in, size_t in_len,
+                             size_t max_len, ome_buf *out, ome_err *err)
+{
+    return decode(c, in, in_len, 0, max_len < OME_MAX_CHUNK_BYTES ? max_len : OME_MAX_CHUNK_BYTES,
+                  out, err);
 }

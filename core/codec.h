@@ -39,6 +39,11 @@ const char *ome_codec_name(ome_codec_kind kind);
  * be exactly that long; otherwise it is bounded by OME_MAX_CHUNK_BYTES. */
 int ome_codec_decode(const ome_codec *c, const uint8_t *in, size_t in_len, size_t expected,
                      ome_buf *out, ome_err *err);
+/* For a step whose output size is not known (inside a chain of codecs): the output may be any
+ * size up to max_len, whatever the frame claims — a tiny frame cannot make omefs allocate
+ * gigabytes. */
+int ome_codec_decode_at_most(const ome_codec *c, const uint8_t *in, size_t in_len,
+                             size_t max_len, ome_buf *out, ome_err *err);
 
 
 #endif

@@ -371,8 +371,14 @@ int ome_zarr_decode_chunk(const ome_zarr_array *a, const uint8_t *raw, size_t le
     size_t cur_len = len;
     int rc = OME_OK, next = 0;
     for (int i = a->ncodecs - 1; i >= 0 && rc == OME_OK; i--, next ^= 1) {
-        size_t expected = i == 0 ? a->chunk_nbytes : 0;
-        rc = ome_codec_decode(&a->codecs[i], cur, cur_len, expected, &bufs[next], err);
+        /* the last step gives the chunk; an inner step gives an encoded form of it, which no
+         * codec makes much larger than the chunk itself */
+        if (i == 0)
+            rc = ome_codec_decode(&a->codecs[i], cur, cur_len, a->chunk_nbytes, &bufs[next], err);
+        else
+            rc = ome_codec_decode_at_most(&a->codecs[i], cur, cur_len,
+                                          a->chunk_nbytes + a->chunk_nbytes / 8 + 65536,
+                                          &bufs[next], err);
         if (rc)
             ome_err_prefix(err, "%s codec", ome_codec_name(a->codecs[i].kind));
         cur = bufs[next].data;

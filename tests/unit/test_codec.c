@@ -172,6 +172,30 @@ static uint32_t crc32c_reference(const uint8_t *p, size_t len)
     return ~crc;
 }
 
+/* Found by fuzzing: with no size known (an inner step of a chain) a 24-byte frame claiming
+ * about 1 GiB made omefs allocate 2 GiB. Now the claim is checked against a bound first. */
+static void unknown_size_is_bounded(void **state)
+{
+    (void)state;
+    const uint8_t lz4_frame[] = {0x24, 0x4e, 0x8d, 0x45, 0xca, 0x34, 0x7e, 0x0a};
+    ome_codec c = {.kind = OME_CODEC_LZ4};
+    ome_buf out = {0};
+    ome_err err;
+    assert_int_equal(ome_codec_decode_at_most(&c, lz4_frame, sizeof lz4_frame, 1 << 20, &out,
+                                              &err),
+                     OME_ERANGE);
+    tu_assert_contains(err.msg, "claims");
+    assert_true(out.cap <= (1 << 20));
+    /* a real frame inside the bound still decodes */
+    uint8_t buf[N + 64];
+    int n = LZ4_compress_default((const char *)plain, (char *)buf + 4, N, (int)sizeof buf - 4);
+    buf[0] = (uint8_t)N, buf[1] = (uint8_t)(N >> 8), buf[2] = (uint8_t)(N >> 16), buf[3] = 0;
+    assert_int_equal(ome_codec_decode_at_most(&c, buf, (size_t)n + 4, 1 << 20, &out, &err), 0);
+    assert_int_equal(out.len, N);
+    assert_memory_equal(out.data, plain, N);
+    ome_buf_free(&out);
+}
+
 static void crc32c_known_vector_and_check(void **state)
 {
     (void)state;
@@ -220,6 +244,7 @@ int main(void)
         cmocka_unit_test(zstd_frames),
         cmocka_unit_test(lz4_numcodecs_framing),
         cmocka_unit_test(crc32c_known_vector_and_check),
+        cmocka_unit_test(unknown_size_is_bounded),
         cmocka_unit_test(unknown_codec_named),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

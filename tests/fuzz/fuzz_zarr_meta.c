@@ -1,0 +1,33 @@
+/* Fuzz target: Zarr v2 array metadata (.zarray) as a server could send it — parse, then use the
+ * result as the mount would (chunk keys, fill, the size of a chunk). */
+#include "zarr.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)data, size, JSON_DECODE_ANY, &je);
+    if (!doc)
+        return 0;
+    ome_zarr_array *a = NULL;
+    ome_err err;
+    if (ome_zarr_array_parse_v2(doc, "0", "fuzz/.zarray", &a, &err) == OME_OK) {
+        uint64_t idx[OME_ZARR_MAX_DIMS] = {0};
+        char key[256];
+        for (int d = 0; d < a->ndim; d++)
+            idx[d] = ome_zarr_grid(a, d) - 1;
+        ome_zarr_chunk_key(a, idx, key, sizeof key);
+        if (a->chunk_nbytes <= (1u << 20)) {
+            uint8_t *buf = malloc(a->chunk_nbytes ? a->chunk_nbytes : 1);
+            ome_zarr_fill_chunk(a, buf);
+            free(buf);
+        }
+        ome_zarr_array_free(a);
+    }
+    json_decref(doc);
+    return 0;
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the seed corpora of the fuzz targets from the test fixtures (written by zarr-python)
+# and, when present, the OME-NGFF conformance suites: build/fuzz/corpus/<target>/.
+# Usage: make_corpus.sh FIXTURES_DIR OUT_DIR
+set -euo pipefail
+fixtures=$1 out=$2
+mkdir -p "$out/fuzz_zarr_meta" "$out/fuzz_ngff" "$out/fuzz_codec"
+i=0
+while IFS= read -r f; do cp "$f" "$out/fuzz_zarr_meta/seed$((i++))"; done \
+  < <(find "$fixtures" -name .zarray | sort)
+i=0
+while IFS= read -r f; do cp "$f" "$out/fuzz_ngff/seed$((i++))"; done \
+  < <(find "$fixtures" -name .zattrs | sort)
+conf="$(cd "$(dirname "$0")/../.." && pwd)/../shared/conformance"
+if [ -d "$conf" ]; then
+  while IFS= read -r f; do cp "$f" "$out/fuzz_ngff/conf$((i++))"; done \
+    < <(find "$conf" -name '*.json' | sort)
+fi
+# codec frames: one chunk of each codec fixture, prefixed with the codec byte and the real size
+/usr/bin/python3 - "$fixtures" "$out/fuzz_codec" <<'PY'
+import json, os, sys
+fixtures, out = sys.argv[1], sys.argv[2]
+kinds = {"blosc": 0, "zlib": 1, "gzip": 2, "zstd": 3, "lz4": 4}
+n = 0
+for name in sorted(os.listdir(fixtures)):
+    za = os.path.join(fixtures, name, "0", ".zarray")
+    if not os.path.exists(za):
+        continue
+    meta = json.load(open(za))
+    comp = meta.get("compressor")
+    if not comp or comp["id"] not in kinds:
+        continue
+    chunks = [f for f in sorted(os.listdir(os.path.dirname(za))) if not f.startswith(".")]
+    if not chunks or not os.path.isfile(os.path.join(os.path.dirname(za), chunks[0])):
+        continue
+    size = 1
+    for c in meta["chunks"]:
+        size *= c
+    size *= int(meta["dtype"][2:])
+    frame = open(os.path.join(os.path.dirname(za), chunks[0]), "rb").read()
+    head = bytes([kinds[comp["id"]], size & 255, (size >> 8) & 255, (size >> 16) & 255])
+    open(os.path.join(out, "seed%d" % n), "wb").write(head + frame)
+    n += 1
+PY
