@@ -68,3 +68,22 @@ void ome_store_reqs_free(ome_store_req *reqs, size_t n)
     for (size_t i = 0; i < n; i++)
         ome_buf_free(&reqs[i].body);
 }
+
+void ome_url_redact(const char *url, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s", url);
+    char *scheme = strstr(out, "://");
+    if (!scheme)
+        return;
+    char *auth = scheme + 3, *end = auth + strcspn(auth, "/?#"), *at = NULL;
+    for (char *p = auth; p < end; p++)
+        if (*p == '@')
+            at = p;
+    if (at) { /* user:password@host → ***@host */
+        memmove(auth + 3, at, strlen(at) + 1);
+        memcpy(auth, "***", 3);
+    }
+    char *q = strchr(out, '?');
+    if (q && (size_t)(q - out) + 5 <= outlen)
+        snprintf(q, outlen - (size_t)(q - out), "?***");
+}

@@ -56,7 +56,7 @@ void ome_store_opts_default(ome_store_opts *o);
 
 struct ome_store {
     const ome_store_ops *ops;
-    char *root;              /* URL or path of the root, for messages */
+    char *root;              /* URL or path of the root, for messages: never a secret (redacted) */
 };
 
 /* Opens the right store for a source: http(s):// URL, file:// URL or local path. The store
@@ -72,6 +72,9 @@ void ome_store_close(ome_store *s);
 int ome_store_get(ome_store *s, const char *key, ome_buf *out, ome_err *err);
 /* Full display name of a key ("https://host/a.zarr/0/.zarray") for messages. */
 void ome_store_describe(const ome_store *s, const char *key, char *out, size_t outlen);
+/* A URL fit for messages and logs: user:password@ and the query (tokens, signatures) are
+ * replaced by "***". Paths and plain keys pass unchanged. */
+void ome_url_redact(const char *url, char *out, size_t outlen);
 /* Frees the bodies of a batch of requests. */
 void ome_store_reqs_free(ome_store_req *reqs, size_t n);
 

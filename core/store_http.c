@@ -16,7 +16,9 @@
 #include <strings.h>
 
 typedef struct {
-    ome_store base;
+    ome_store base;     /* base.root: the redacted URL, for messages */
+    char *fetch_root;   /* the URL requests go to, without its query */
+    char *query;        /* a query the source carried (a token, a signature), or NULL */
     ome_store_opts opts;
     char *ca_file;
     char user_agent[64];
@@ -36,7 +38,8 @@ typedef struct {
     bool too_large;
     bool got_span; /* a 200 reply to a range request has covered the span: stopped early */
     struct curl_slist *headers;
-    char url[4096];
+    char url[4096];   /* what is fetched (may hold credentials: never logged) */
+    char shown[4096]; /* the same, redacted, for messages */
     char errbuf[CURL_ERROR_SIZE];
 } http_xfer;
 
@@ -115,11 +118,12 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* Percent-encodes everything in a key but unreserved characters and '/'. */
+/* Percent-encodes everything in a key but unreserved characters and '/'; appends the source's
+ * query. */
 static void build_url(const http_store *hs, const char *key, char *out, size_t outlen)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t n = (size_t)snprintf(out, outlen, "%s", hs->base.root);
+    size_t n = (size_t)snprintf(out, outlen, "%s", hs->fetch_root);
     if (n < outlen && n && out[n - 1] != '/' && key[0])
         out[n++] = '/';
     for (const unsigned char *p = (const unsigned char *)key; *p && n + 4 < outlen; p++) {
@@ -133,6 +137,8 @@ static void build_url(const http_store *hs, const char *key, char *out, size_t o
         }
     }
     out[n < outlen ? n : outlen - 1] = '\0';
+    if (hs->query && n < outlen)
+        snprintf(out + n, outlen - n, "?%s", hs->query);
 }
 
 static CURLM *pool_take(http_store *hs)
@@ -301,17 +307,17 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
         const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
         if (x->too_large) {
             r->status = ome_err_set(&r->err, OME_ERANGE, "%s: response larger than expected",
-                                    x->url);
+                                    x->shown);
         } else if (curl_code_is_tls_trust(cc)) {
             r->status = ome_err_set(&r->err, OME_EDENIED,
                                     "%s: TLS certificate not trusted (%s); pass ca_file= for a "
                                     "private CA",
-                                    x->url, detail);
+                                    x->shown, detail);
         } else {
             transient = curl_code_is_transient(cc);
             r->status = ome_err_set(&r->err,
                                     cc == CURLE_OPERATION_TIMEDOUT ? OME_ETIMEDOUT : OME_EIO,
-                                    "%s: %s", x->url, detail);
+                                    "%s: %s", x->shown, detail);
         }
     } else if (code == 200 || code == 206) {
         if (code == 200 && r->range != OME_RANGE_ALL)
@@ -324,15 +330,16 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
         r->status = OME_ABSENT;
     } else if (code == 429 || code >= 500) {
         transient = true;
-        r->status = ome_err_set(&r->err, OME_EIO, "%s: HTTP %ld", x->url, code);
+        r->status = ome_err_set(&r->err, OME_EIO, "%s: HTTP %ld", x->shown, code);
     } else if (code == 401 || code == 403) {
-        r->status = ome_err_set(&r->err, OME_EDENIED, "%s: HTTP %ld (access denied)", x->url,
+        r->status = ome_err_set(&r->err, OME_EDENIED, "%s: HTTP %ld (access denied)", x->shown,
                                 code);
     } else if (code == 416 && r->range == OME_RANGE_SPAN) {
         r->body.len = 0; /* range starts past the end: nothing there */
         r->status = OME_OK;
     } else {
-        r->status = ome_err_set(&r->err, OME_EIO, "%s: unexpected HTTP status %ld", x->url, code);
+        r->status =
+            ome_err_set(&r->err, OME_EIO, "%s: unexpected HTTP status %ld", x->shown, code);
     }
     if (transient && x->attempt <= x->hs->opts.retries)
         return true;
@@ -382,6 +389,7 @@ static int http_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         reqs[i].status = OME_EIO;
         ome_err_clear(&reqs[i].err);
         build_url(hs, reqs[i].key, xs[i].url, sizeof xs[i].url);
+        ome_store_describe(&hs->base, reqs[i].key, xs[i].shown, sizeof xs[i].shown);
     }
     size_t done = 0, active = 0, limit = hs->opts.connections > 0 ? (size_t)hs->opts.connections : 1;
     while (done < n) {
@@ -400,7 +408,8 @@ static int http_get_many(ome_store *s, ome_store_req *reqs, size_t n)
             if (x->done) {
                 done++;
             } else if (rc) {
-                x->req->status = ome_err_set(&x->req->err, rc, "%s: cannot start request", x->url);
+                x->req->status =
+                    ome_err_set(&x->req->err, rc, "%s: cannot start request", x->shown);
                 x->done = true;
                 done++;
             } else {
@@ -428,7 +437,7 @@ static int http_get_many(ome_store *s, ome_store_req *reqs, size_t n)
             active--;
             if (xfer_finish(x, cc)) {
                 double d = backoff_delay(hs, x->attempt, x->retry_after, &seed);
-                OME_LOGD("%s: %s; retry %d in %.2f s", x->url, x->req->err.msg, x->attempt, d);
+                OME_LOGD("%s: %s; retry %d in %.2f s", x->shown, x->req->err.msg, x->attempt, d);
                 x->due = ome_now() + d;
             } else {
                 x->done = true;
@@ -469,6 +478,8 @@ static void http_destroy(ome_store *s)
     pthread_mutex_destroy(&hs->lock);
     free(hs->ca_file);
     free(hs->base.root);
+    free(hs->fetch_root);
+    free(hs->query);
     free(hs);
 }
 
@@ -486,21 +497,33 @@ int ome_store_http_open(const char *url, const ome_store_opts *opts, ome_store *
         hs->opts.connections = 1;
     if (hs->opts.timeout_s <= 0)
         hs->opts.timeout_s = 30;
-    hs->base.root = strdup(url);
+    hs->fetch_root = strdup(url);
+    hs->base.root = malloc(strlen(url) + 8);
     hs->ca_file = opts->ca_file ? strdup(opts->ca_file) : NULL;
     hs->opts.ca_file = NULL;
     pthread_mutex_init(&hs->lock, NULL);
     hs->base.ops = &http_ops;
-    if (!hs->base.root || (opts->ca_file && !hs->ca_file)) {
+    if (!hs->fetch_root || !hs->base.root || (opts->ca_file && !hs->ca_file)) {
         http_destroy(&hs->base);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     }
-    size_t n = strlen(hs->base.root);
-    while (n > 8 && hs->base.root[n - 1] == '/')
-        hs->base.root[--n] = '\0';
+    char *q = strpbrk(hs->fetch_root, "?#");
+    if (q && *q == '?' && q[1] && !(hs->query = strdup(q + 1))) {
+        http_destroy(&hs->base);
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    if (hs->query)
+        hs->query[strcspn(hs->query, "#")] = '\0';
+    if (q)
+        *q = '\0';
+    size_t n = strlen(hs->fetch_root);
+    while (n > 8 && hs->fetch_root[n - 1] == '/')
+        hs->fetch_root[--n] = '\0';
+    /* messages name the source without credentials or query */
+    ome_url_redact(hs->fetch_root, hs->base.root, strlen(url) + 8);
     snprintf(hs->user_agent, sizeof hs->user_agent, "omefs/%s", OME_VERSION);
     if (opts->insecure)
-        OME_LOGW("%s: TLS certificate verification is OFF (insecure option)", url);
+        OME_LOGW("%s: TLS certificate verification is OFF (insecure option)", hs->base.root);
     *out = &hs->base;
     return OME_OK;
 }

@@ -236,11 +236,13 @@ int main(int argc, char **argv)
         prefetch = mem_cache / 4;
     if (rc == OME_OK)
         rc = ome_tree_add_image(&m.tree, m.image, &err);
+    char shown[4096]; /* the source as messages show it: no credentials, no query */
+    ome_url_redact(o.source, shown, sizeof shown);
     if (rc != OME_OK) {
         if (rc == OME_ABSENT)
-            fprintf(stderr, "omefs: %s: not found\n", o.source);
+            fprintf(stderr, "omefs: %s: not found\n", shown);
         else
-            fprintf(stderr, "omefs: cannot mount %s: %s\n", o.source, err.msg);
+            fprintf(stderr, "omefs: cannot mount %s: %s\n", shown, err.msg);
         fuse_destroy(f);
         free_mount(&m);
         fuse_opt_free_args(&args);
@@ -253,7 +255,7 @@ int main(int argc, char **argv)
             fuse_set_signal_handlers(fuse_get_session(f)) == 0) {
             if (!cl.foreground)
                 ome_log_use_syslog(1);
-            OME_LOGI("mounted %s on %s", o.source, cl.mountpoint);
+            OME_LOGI("mounted %s on %s", shown, cl.mountpoint);
             /* threads only now: daemonizing forks, and threads do not survive a fork */
             if (start_workers(&m, mem_cache, prefetch) != OME_OK) {
                 OME_LOGE("cannot start: out of memory");

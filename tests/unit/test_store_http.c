@@ -1,6 +1,7 @@
 /* Tests of store_http against the real nginx started by tests/run_tests.sh: whole objects,
  * ranges, 404 → absent, retries of 503 and 429 (Retry-After), permanent failures, timeouts,
- * TLS trust (test CA, untrusted certificate, explicit insecure), batches. */
+ * TLS trust (test CA, untrusted certificate, explicit insecure), batches, credentials and
+ * tokens kept out of messages. */
 #include "testutil.h"
 
 #include "clock.h"
@@ -150,6 +151,54 @@ static void forbidden_is_denied(void **state)
     ome_store_close(s);
 }
 
+#define tu_assert_lacks(haystack, needle)                                                     \
+    do {                                                                                      \
+        if (strstr((haystack), (needle)))                                                     \
+            fail_msg("\"%s\" reveals \"%s\"", (haystack), (needle));                        \
+    } while (0)
+
+/* Credentials in the URL (user:password@) and query tokens reach the server but never a
+ * message; a source with a query has it added to every request. */
+static void secrets_stay_out_of_messages(void **state)
+{
+    (void)state;
+    const char *base = tu_server("OMEFS_TEST_HTTP");
+    if (!base || !tu_server("OMEFS_TEST_NGINX_DIR"))
+        skip();
+    char url[4096];
+    const char *host = strstr(base, "://") + 3;
+    snprintf(url, sizeof url, "http://reader:pw-s3cret@%s/forbidden/x.zarr?token=tok-s3cret", host);
+    ome_store *s;
+    ome_err err = {0};
+    assert_int_equal(ome_store_http_open(url, &(ome_store_opts){.timeout_s = 5, .connections = 4},
+                                         &s, &err),
+                     OME_OK);
+    tu_assert_lacks(s->root, "s3cret");
+    ome_buf b = {0};
+    assert_int_equal(ome_store_get(s, ".zattrs", &b, &err), OME_EDENIED);
+    tu_assert_contains(err.msg, "forbidden/x.zarr/.zattrs");
+    tu_assert_lacks(err.msg, "s3cret");
+    ome_store_close(s);
+
+    /* the token travels with every request of a working source */
+    snprintf(url, sizeof url, "%s/codec_lz4.zarr?token=tok-ok", base);
+    assert_int_equal(ome_store_http_open(url, &(ome_store_opts){.timeout_s = 5, .connections = 4},
+                                         &s, &err),
+                     OME_OK);
+    size_t before = tu_count_in_log("GET /codec_lz4.zarr/0/.zarray?token=tok-ok ");
+    assert_int_equal(ome_store_get(s, "0/.zarray", &b, &err), OME_OK);
+    assert_true(b.len > 0);
+    assert_int_equal(tu_count_in_log("GET /codec_lz4.zarr/0/.zarray?token=tok-ok ") - before, 1);
+    ome_buf_free(&b);
+    ome_store_close(s);
+
+    char shown[256];
+    ome_url_redact("https://u:p@h.org/a.zarr?X-Amz-Signature=abc", shown, sizeof shown);
+    assert_string_equal(shown, "https://***@h.org/a.zarr?***");
+    ome_url_redact("/data/a.zarr", shown, sizeof shown);
+    assert_string_equal(shown, "/data/a.zarr");
+}
+
 static void stall_times_out_within_bound(void **state)
 {
     (void)state;
@@ -275,6 +324,7 @@ int main(void)
         cmocka_unit_test(honours_retry_after_on_429),
         cmocka_unit_test(permanent_503_is_a_clear_error),
         cmocka_unit_test(forbidden_is_denied),
+        cmocka_unit_test(secrets_stay_out_of_messages),
         cmocka_unit_test(stall_times_out_within_bound),
         cmocka_unit_test(connection_refused_is_an_error),
         cmocka_unit_test(untrusted_certificate_rejected),
