@@ -46,7 +46,8 @@ files=("$n.ome.tif" "${n}_L0.tif")
 
 # run_fault NAME KNOBS → readers under the fault, then recovery; prints a table row
 log="$OMEFS_TEST_NGINX_DIR/access.log"
-printf "%-10s %9s %8s %6s %6s %6s %7s %9s %s\n" fault requests "not 2xx" reads EIO wrong other "worst s" recovery
+echo "| fault | requests | not 2xx | reads | EIO | wrong bytes | other errors | worst read | after |"
+echo "|---|---|---|---|---|---|---|---|---|"
 run_fault() {
   local name=$1 knobs=$2 i pids=() rec="ok" start
   start=$(wc -l <"$log")
@@ -82,8 +83,8 @@ print(t["reads"], t["eio"], t["wrong"], t["other"], "%.2f" % t["worst"])
 EOF
 )
   read -r reads eio wrong other worst <<<"$sums"
-  printf "%-10s %9s %8s %6s %6s %6s %7s %9s %s\n" "$name" "$requests" "$bad" "$reads" "$eio" "$wrong" \
-    "$other" "$worst" "$rec"
+  printf "| %s | %s | %s | %s | %s | %s | %s | %s s | %s |\n" "$name" "$requests" "$bad" "$reads" \
+    "$eio" "$wrong" "$other" "$worst" "$rec"
   rm -f "$work"/r*.json
   local alive=yes
   kill -0 "$mnt_pid" 2>/dev/null || alive=no
