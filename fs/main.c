@@ -112,6 +112,8 @@ static int parse_size(const char *s, size_t *out)
 static void free_mount(omefs_mount *m)
 {
     ome_prefetch_free(m->prefetch); /* its workers use the tree's files */
+    omefs_handles_free_all(m);
+    pthread_mutex_destroy(&m->handles_lock);
     ome_tree_free(&m->tree);
     ome_image_free(m->image);
     ome_cache_free(m->cache);
@@ -208,6 +210,7 @@ int main(int argc, char **argv)
     ome_log_set_level((enum ome_log_level)level);
 
     omefs_mount m = {.source = o.source, .mounted_at = time(NULL)};
+    pthread_mutex_init(&m.handles_lock, NULL);
     /* Read-only; FUSE checks the remaining options here (unknown ones end with status 2). */
     fuse_opt_add_arg(&args, "-ofsname=omefs,subtype=omefs,ro");
     struct fuse *f = fuse_new(&args, &omefs_ops, sizeof omefs_ops, &m);

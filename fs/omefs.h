@@ -12,6 +12,8 @@
 #include "stats.h"
 #include "tree.h"
 
+#include <pthread.h>
+
 typedef struct omefs_mount {
     char *source;
     ome_store *store;
@@ -22,6 +24,8 @@ typedef struct omefs_mount {
     ome_stats stats;
     ome_tree tree;
     time_t mounted_at;
+    pthread_mutex_t handles_lock;
+    struct omefs_handle *handles; /* open files; a release may never come before unmount */
 } omefs_mount;
 
 /* The directory of mount information and the counters file in it. */
@@ -29,5 +33,8 @@ typedef struct omefs_mount {
 #define OMEFS_STATS_PATH "/.omefs/stats"
 
 extern const struct fuse_operations omefs_ops;
+
+/* Frees the handles of files still open at unmount. */
+void omefs_handles_free_all(omefs_mount *m);
 
 #endif

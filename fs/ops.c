@@ -19,7 +19,38 @@ typedef struct omefs_handle {
     ome_readahead ra;
     char *text; /* stats snapshot */
     size_t text_len;
+    struct omefs_handle *prev, *next; /* the mount's list of open handles */
 } omefs_handle;
+
+static void handle_track(omefs_mount *m, omefs_handle *h)
+{
+    pthread_mutex_lock(&m->handles_lock);
+    h->next = m->handles;
+    if (m->handles)
+        m->handles->prev = h;
+    m->handles = h;
+    pthread_mutex_unlock(&m->handles_lock);
+}
+
+static void handle_free(omefs_mount *m, omefs_handle *h)
+{
+    pthread_mutex_lock(&m->handles_lock);
+    if (h->prev)
+        h->prev->next = h->next;
+    else if (m->handles == h)
+        m->handles = h->next;
+    if (h->next)
+        h->next->prev = h->prev;
+    pthread_mutex_unlock(&m->handles_lock);
+    free(h->text);
+    free(h);
+}
+
+void omefs_handles_free_all(omefs_mount *m)
+{
+    while (m->handles)
+        handle_free(m, m->handles);
+}
 
 static const ome_tree_file *lookup(const char *path)
 {
@@ -113,6 +144,7 @@ static int open_stats(struct fuse_file_info *fi)
         h->text_len = (size_t)n;
     fi->direct_io = 1; /* a fresh snapshot at every open, never the page cache */
     fi->fh = (uint64_t)(uintptr_t)h;
+    handle_track(m, h);
     return 0;
 }
 
@@ -136,6 +168,7 @@ static int ops_open(const char *path, struct fuse_file_info *fi)
     } else {
         fi->keep_cache = 1; /* ImageJ hyperstacks: read in order, page-cached, mappable */
     }
+    handle_track(mount_of(), h);
     fi->fh = (uint64_t)(uintptr_t)h;
     return 0;
 }
@@ -144,10 +177,8 @@ static int ops_release(const char *path, struct fuse_file_info *fi)
 {
     (void)path;
     omefs_handle *h = (omefs_handle *)(uintptr_t)fi->fh;
-    if (h) {
-        free(h->text);
-        free(h);
-    }
+    if (h)
+        handle_free(mount_of(), h);
     return 0;
 }
 
