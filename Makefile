@@ -84,7 +84,7 @@ deps:
 
 fixtures: build/fixtures/manifest.json
 
-build/fixtures/manifest.json: tests/fixtures/make_fixtures.py
+build/fixtures/manifest.json: tests/fixtures/make_fixtures.py tests/fixtures/zarr_v3_writer.py
 	@mkdir -p build/fixtures
 	/usr/bin/python3 tests/fixtures/make_fixtures.py build/fixtures
 

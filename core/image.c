@@ -142,8 +142,26 @@ int ome_image_open(ome_store *store, const char *path, const char *name, ome_ima
     ome_store_describe(store, key, where, sizeof where);
     json_t *attrs = NULL;
     int rc = ome_json_load(store, key, &attrs, err);
-    if (rc == OME_ABSENT)
-        return ome_err_set(err, OME_EINVAL, "%s: not found (is this an OME-Zarr image?)", where);
+    if (rc == OME_ABSENT) { /* Zarr v3 (OME-NGFF 0.5): the group's zarr.json holds them */
+        json_t *group = NULL;
+        ome_key_join(key, sizeof key, path, "zarr.json");
+        rc = ome_json_load(store, key, &group, err);
+        if (rc == OME_OK) {
+            ome_store_describe(store, key, where, sizeof where);
+            attrs = json_incref(json_object_get(group, "attributes"));
+            json_decref(group);
+            if (!json_is_object(attrs)) {
+                json_decref(attrs);
+                return ome_err_set(err, OME_EINVAL, "%s: no \"attributes\" object", where);
+            }
+        }
+    }
+    if (rc == OME_ABSENT) {
+        ome_key_join(key, sizeof key, path, ".zattrs");
+        ome_store_describe(store, key, where, sizeof where);
+        return ome_err_set(err, OME_EINVAL, "%s: not found, nor zarr.json (is this an OME-Zarr "
+                                            "image?)", where);
+    }
     if (rc)
         return rc;
     ome_ngff_multiscale ms;

@@ -161,6 +161,8 @@ static int gather_rows(const ome_vtiff *vt, const ome_level *L, int level, uint6
     if (ys >= ye)
         return OME_OK;
     uint64_t h = ye - ys;
+    if (w == w_file && img->dtype == vt->file_dtype) /* the common case: straight in */
+        return ome_image_read_region(img, level, t, c, z, ys, x0, h, w, rows, err);
     uint8_t *src = malloc((size_t)(h * w * src_es));
     if (!src)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
@@ -173,10 +175,11 @@ static int gather_rows(const ome_vtiff *vt, const ome_level *L, int level, uint6
     return rc;
 }
 
-/* Copies [rel, rel+n) of one pixel block (a tile or a plane) made of `row_bytes`-long rows. */
-static int read_block(const ome_vtiff *vt, const ome_level *L, int level, uint64_t t, uint64_t c,
-                      uint64_t z, uint64_t y0, uint64_t x0, uint64_t w_file, uint64_t row_bytes,
-                      uint64_t rel, size_t n, uint8_t *out, ome_err *err)
+/* Copies [rel, rel+n) of rows r0..r1 (partial rows) through a buffer. */
+static int read_rows_buffered(const ome_vtiff *vt, const ome_level *L, int level, uint64_t t,
+                              uint64_t c, uint64_t z, uint64_t y0, uint64_t x0, uint64_t w_file,
+                              uint64_t row_bytes, uint64_t rel, size_t n, uint8_t *out,
+                              ome_err *err)
 {
     uint64_t r0 = rel / row_bytes, r1 = (rel + n - 1) / row_bytes;
     uint8_t *rows = malloc((size_t)((r1 - r0 + 1) * row_bytes));
@@ -186,6 +189,31 @@ static int read_block(const ome_vtiff *vt, const ome_level *L, int level, uint64
     if (rc == OME_OK)
         memcpy(out, rows + (rel - r0 * row_bytes), n);
     free(rows);
+    return rc;
+}
+
+/* Copies [rel, rel+n) of one pixel block (a tile or a plane) made of `row_bytes`-long rows:
+ * whole rows straight into `out`, a partial first or last row through a small buffer. */
+static int read_block(const ome_vtiff *vt, const ome_level *L, int level, uint64_t t, uint64_t c,
+                      uint64_t z, uint64_t y0, uint64_t x0, uint64_t w_file, uint64_t row_bytes,
+                      uint64_t rel, size_t n, uint8_t *out, ome_err *err)
+{
+    uint64_t end = rel + n;
+    uint64_t full0 = (rel + row_bytes - 1) / row_bytes, full1 = end / row_bytes; /* [full0, full1) */
+    if (full1 <= full0)
+        return read_rows_buffered(vt, L, level, t, c, z, y0, x0, w_file, row_bytes, rel, n, out,
+                                  err);
+    int rc = OME_OK;
+    size_t head = (size_t)(full0 * row_bytes - rel);
+    if (head)
+        rc = read_rows_buffered(vt, L, level, t, c, z, y0, x0, w_file, row_bytes, rel, head, out,
+                                err);
+    if (rc == OME_OK)
+        rc = gather_rows(vt, L, level, t, c, z, y0, x0, w_file, full0, full1 - 1, out + head, err);
+    size_t tail = (size_t)(end - full1 * row_bytes);
+    if (rc == OME_OK && tail)
+        rc = read_rows_buffered(vt, L, level, t, c, z, y0, x0, w_file, row_bytes,
+                                full1 * row_bytes, tail, out + (n - tail), err);
     return rc;
 }
 

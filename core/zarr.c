@@ -46,8 +46,8 @@ int ome_json_load(ome_store *store, const char *key, json_t **out, ome_err *err)
     return OME_OK;
 }
 
-static int parse_dims(json_t *arr, const char *field, uint64_t *out, int *ndim, bool positive,
-                      const char *where, ome_err *err)
+int ome_zarr_parse_dims(json_t *arr, const char *field, uint64_t *out, int *ndim,
+                        bool positive, const char *where, ome_err *err)
 {
     if (!json_is_array(arr))
         return ome_err_set(err, OME_EINVAL, "%s: \"%s\" is missing or not a list", where, field);
@@ -140,7 +140,7 @@ int ome_zarr_parse_fill(json_t *v, ome_dtype t, uint8_t out[8], const char *wher
                        ome_dtype_name(t));
 }
 
-static int finish_sizes(ome_zarr_array *a, ome_err *err)
+int ome_zarr_finish_sizes(ome_zarr_array *a, ome_err *err)
 {
     uint64_t n = ome_dtype_size(a->dtype);
     for (int d = 0; d < a->ndim; d++) {
@@ -156,7 +156,7 @@ static int finish_sizes(ome_zarr_array *a, ome_err *err)
     return OME_OK;
 }
 
-static ome_zarr_array *array_new(const char *path, const char *where)
+ome_zarr_array *ome_zarr_array_new(const char *path, const char *where)
 {
     ome_zarr_array *a = calloc(1, sizeof *a);
     if (!a)
@@ -178,15 +178,15 @@ int ome_zarr_array_parse_v2(json_t *doc, const char *path, const char *where,
     json_t *fmt = json_object_get(doc, "zarr_format");
     if (fmt && (!json_is_integer(fmt) || json_integer_value(fmt) != 2))
         return ome_err_set(err, OME_EINVAL, "%s: zarr_format is not 2", where);
-    ome_zarr_array *a = array_new(path, where);
+    ome_zarr_array *a = ome_zarr_array_new(path, where);
     if (!a)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     a->zarr_format = 2;
     int rc, nchunks = 0;
-    if ((rc = parse_dims(json_object_get(doc, "shape"), "shape", a->shape, &a->ndim, false, where,
-                         err)) ||
-        (rc = parse_dims(json_object_get(doc, "chunks"), "chunks", a->chunks, &nchunks, true,
-                         where, err)))
+    if ((rc = ome_zarr_parse_dims(json_object_get(doc, "shape"), "shape", a->shape, &a->ndim, false,
+                                  where, err)) ||
+        (rc = ome_zarr_parse_dims(json_object_get(doc, "chunks"), "chunks", a->chunks, &nchunks,
+                                  true, where, err)))
         goto fail;
     if (nchunks != a->ndim) {
         rc = ome_err_set(err, OME_EINVAL, "%s: \"chunks\" has %d dimensions but \"shape\" has %d",
@@ -243,7 +243,7 @@ int ome_zarr_array_parse_v2(json_t *doc, const char *path, const char *where,
     }
     if ((rc = ome_zarr_parse_fill(json_object_get(doc, "fill_value"), a->dtype, a->fill, where,
                                   err)) ||
-        (rc = finish_sizes(a, err)))
+        (rc = ome_zarr_finish_sizes(a, err)))
         goto fail;
     *out = a;
     return OME_OK;
@@ -258,14 +258,22 @@ int ome_zarr_array_open(ome_store *store, const char *path, ome_zarr_array **out
     ome_key_join(key, sizeof key, path, ".zarray");
     json_t *doc = NULL;
     int rc = ome_json_load(store, key, &doc, err);
+    bool v3 = false;
+    if (rc == OME_ABSENT) { /* Zarr v3 */
+        ome_key_join(key, sizeof key, path, "zarr.json");
+        rc = ome_json_load(store, key, &doc, err);
+        v3 = true;
+    }
     if (rc == OME_ABSENT) {
-        ome_store_describe(store, key, where, sizeof where);
-        return ome_err_set(err, OME_EINVAL, "%s: array metadata not found", where);
+        ome_store_describe(store, path, where, sizeof where);
+        return ome_err_set(err, OME_EINVAL, "%s: array metadata not found (no .zarray or zarr.json)",
+                           where);
     }
     if (rc)
         return rc;
     ome_store_describe(store, key, where, sizeof where);
-    rc = ome_zarr_array_parse_v2(doc, path, where, out, err);
+    rc = v3 ? ome_zarr_array_parse_v3(doc, path, where, out, err)
+            : ome_zarr_array_parse_v2(doc, path, where, out, err);
     json_decref(doc);
     return rc;
 }

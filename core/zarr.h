@@ -36,7 +36,17 @@ int ome_zarr_array_open(ome_store *store, const char *path, ome_zarr_array **out
 /* Parses a Zarr v2 .zarray document. `where` names it in messages. */
 int ome_zarr_array_parse_v2(json_t *doc, const char *path, const char *where,
                             ome_zarr_array **out, ome_err *err);
+/* Parses a Zarr v3 array document (zarr.json; zarr_v3.c). */
+int ome_zarr_array_parse_v3(json_t *doc, const char *path, const char *where,
+                            ome_zarr_array **out, ome_err *err);
 void ome_zarr_array_free(ome_zarr_array *a);
+
+/* Shared by the v2 and v3 parsers. */
+ome_zarr_array *ome_zarr_array_new(const char *path, const char *where);
+int ome_zarr_parse_dims(json_t *arr, const char *field, uint64_t *out, int *ndim, bool positive,
+                        const char *where, ome_err *err);
+/* Checks the sizes (chunk bytes, total) for overflow and the chunk cap; sets chunk_nbytes. */
+int ome_zarr_finish_sizes(ome_zarr_array *a, ome_err *err);
 
 /* Number of chunks along dimension d. */
 uint64_t ome_zarr_grid(const ome_zarr_array *a, int d);

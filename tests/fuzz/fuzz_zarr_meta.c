@@ -1,5 +1,5 @@
-/* Fuzz target: Zarr v2 array metadata (.zarray) as a server could send it — parse, then use the
- * result as the mount would (chunk keys, fill, the size of a chunk). */
+/* Fuzz target: Zarr array metadata (v2 .zarray, v3 zarr.json) as a server could send it — parse
+ * with both parsers, then use the result as the mount would (chunk keys, fill, chunk size). */
 #include "zarr.h"
 
 #include <stdlib.h>
@@ -13,9 +13,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *doc = json_loadb((const char *)data, size, JSON_DECODE_ANY, &je);
     if (!doc)
         return 0;
-    ome_zarr_array *a = NULL;
     ome_err err;
-    if (ome_zarr_array_parse_v2(doc, "0", "fuzz/.zarray", &a, &err) == OME_OK) {
+    for (int v3 = 0; v3 < 2; v3++) {
+        ome_zarr_array *a = NULL;
+        int rc = v3 ? ome_zarr_array_parse_v3(doc, "0", "fuzz/zarr.json", &a, &err)
+                    : ome_zarr_array_parse_v2(doc, "0", "fuzz/.zarray", &a, &err);
+        if (rc != OME_OK)
+            continue;
         uint64_t idx[OME_ZARR_MAX_DIMS] = {0};
         char key[256];
         for (int d = 0; d < a->ndim; d++)

@@ -7,7 +7,7 @@ fixtures=$1 out=$2
 mkdir -p "$out/fuzz_zarr_meta" "$out/fuzz_ngff" "$out/fuzz_codec"
 i=0
 while IFS= read -r f; do cp "$f" "$out/fuzz_zarr_meta/seed$((i++))"; done \
-  < <(find "$fixtures" -name .zarray | sort)
+  < <(find "$fixtures" -name .zarray -o -name zarr.json | sort)
 i=0
 while IFS= read -r f; do cp "$f" "$out/fuzz_ngff/seed$((i++))"; done \
   < <(find "$fixtures" -name .zattrs | sort)

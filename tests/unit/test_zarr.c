@@ -276,7 +276,7 @@ static void missing_array_named(void **state)
     ome_err err = {0};
     assert_int_equal(ome_store_open(dir, NULL, &s, &err), OME_OK);
     assert_int_equal(ome_image_open(s, "", "x", &img, &err), OME_EINVAL);
-    tu_assert_contains(err.msg, "/s0/.zarray: array metadata not found");
+    tu_assert_contains(err.msg, "/s0: array metadata not found (no .zarray or zarr.json)");
     ome_store_close(s);
     tu_rmtree(dir);
 }

@@ -1,0 +1,160 @@
+/* Unit tests of zarr_v3: zarr.json array metadata — a good document (keys, codecs, endianness,
+ * transpose as F order, fill), one test per kind of bad document, and a chunk whose crc32c does
+ * not match (a copy of a fixture with one flipped byte) read as a clear error. */
+#include "testutil.h"
+
+#include "image.h"
+#include "zarr.h"
+
+#define WHERE "http://h/img.zarr/0/zarr.json"
+
+static int parse(const char *text, ome_zarr_array **out, ome_err *err)
+{
+    json_error_t je;
+    json_t *doc = json_loads(text, 0, &je);
+    if (!doc)
+        return ome_err_set(err, OME_EINVAL, "malformed JSON");
+    int rc = ome_zarr_array_parse_v3(doc, "0", WHERE, out, err);
+    json_decref(doc);
+    return rc;
+}
+
+/* A document built from its parts, so each test changes one. */
+static char *doc(const char *data_type, const char *codecs, const char *extra)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf,
+             "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[10,20],\"data_type\":\"%s\","
+             "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[4,8]}},"
+             "\"fill_value\":5,\"codecs\":%s%s}",
+             data_type, codecs, extra);
+    return buf;
+}
+
+#define BYTES_LE "{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}}"
+#define BYTES_BE "{\"name\":\"bytes\",\"configuration\":{\"endian\":\"big\"}}"
+
+static void expect_bad(const char *text, int code, const char *needle)
+{
+    ome_zarr_array *a = NULL;
+    ome_err err = {0};
+    int rc = parse(text, &a, &err);
+    if (rc != code)
+        fail_msg("expected %s, got %s (%s) for %s", ome_err_name(code), ome_err_name(rc), err.msg,
+                 text);
+    tu_assert_contains(err.msg, needle);
+    tu_assert_contains(err.msg, WHERE);
+    assert_null(a);
+}
+
+static void parses_good_array(void **state)
+{
+    (void)state;
+    ome_zarr_array *a;
+    ome_err err;
+    const char *codecs = "[{\"name\":\"transpose\",\"configuration\":{\"order\":[1,0]}}," BYTES_BE
+                         ",{\"name\":\"zstd\",\"configuration\":{\"level\":1}},{\"name\":\"crc32c\"}]";
+    if (parse(doc("int16", codecs, ""), &a, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(a->zarr_format, 3);
+    assert_int_equal(a->dtype, OME_DT_I16);
+    assert_true(a->big_endian);
+    assert_true(a->fortran_order);
+    assert_int_equal(a->ncodecs, 2);
+    assert_int_equal(a->codecs[0].kind, OME_CODEC_ZSTD);
+    assert_int_equal(a->codecs[1].kind, OME_CODEC_CRC32C);
+    int16_t fill;
+    memcpy(&fill, a->fill, 2);
+    assert_int_equal(fill, 5);
+    char key[64];
+    uint64_t idx[2] = {2, 1};
+    assert_int_equal(ome_zarr_chunk_key(a, idx, key, sizeof key), OME_OK);
+    assert_string_equal(key, "0/c/2/1");
+    ome_zarr_array_free(a);
+
+    const char *v2keys = ",\"chunk_key_encoding\":{\"name\":\"v2\",\"configuration\":"
+                         "{\"separator\":\".\"}}";
+    assert_int_equal(parse(doc("float32", "[" BYTES_LE "]", v2keys), &a, &err), OME_OK);
+    assert_int_equal(ome_zarr_chunk_key(a, idx, key, sizeof key), OME_OK);
+    assert_string_equal(key, "0/2.1");
+    assert_false(a->fortran_order);
+    ome_zarr_array_free(a);
+    assert_int_equal(parse(doc("uint8", "[{\"name\":\"bytes\"}]", ""), &a, &err), OME_OK);
+    ome_zarr_array_free(a);
+}
+
+static void bad_documents(void **state)
+{
+    (void)state;
+    expect_bad("[1]", OME_EINVAL, "not a JSON object");
+    expect_bad("{\"zarr_format\":2,\"node_type\":\"array\"}", OME_EINVAL, "zarr_format is not 3");
+    expect_bad("{\"zarr_format\":3,\"node_type\":\"group\"}", OME_EINVAL, "node_type");
+    expect_bad(doc("complex64", "[" BYTES_LE "]", ""), OME_EUNSUPPORTED, "data_type");
+    expect_bad(doc("uint16", "[]", ""), OME_EINVAL, "codecs");
+    expect_bad(doc("uint16", "[{\"name\":\"zstd\"}," BYTES_LE "]", ""), OME_EINVAL,
+               "before the bytes codec");
+    expect_bad(doc("uint16", "[{\"name\":\"bytes\"}]", ""), OME_EINVAL, "needs an endian");
+    expect_bad(doc("uint16", "[" BYTES_LE ",{\"name\":\"lz4\"}]", ""), OME_EUNSUPPORTED, "lz4");
+    expect_bad(doc("uint16",
+                   "[{\"name\":\"transpose\",\"configuration\":{\"order\":[0,0]}}," BYTES_LE "]",
+                   ""),
+               OME_EINVAL, "permutation");
+    expect_bad(doc("uint16",
+                   "[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[2,4]}}]",
+                   ""),
+               OME_EUNSUPPORTED, "sharded");
+    expect_bad(doc("uint16", "[" BYTES_LE "]",
+                   ",\"chunk_key_encoding\":{\"name\":\"weird\"}"),
+               OME_EUNSUPPORTED, "chunk key encoding");
+    char text[4096];
+    snprintf(text, sizeof text, "%s", doc("uint16", "[" BYTES_LE "]", ""));
+    char *grid = strstr(text, "\"regular\"");
+    memcpy(grid, "\"rectil\" ", 9);
+    expect_bad(text, OME_EUNSUPPORTED, "chunk grid");
+}
+
+static void crc32c_mismatch_is_an_error(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp(), cmd[8192];
+    snprintf(cmd, sizeof cmd, "cp -r %s/v05_be_gzip_crc.zarr %s/img.zarr", tu_fixtures(), dir);
+    assert_int_equal(system(cmd), 0);
+    char chunk[4096];
+    snprintf(chunk, sizeof chunk, "%s/img.zarr/0/c.0.0", dir);
+    size_t len;
+    uint8_t *bytes = tu_read_file(chunk, &len);
+    assert_non_null(bytes);
+    bytes[len / 2] ^= 0x01; /* inside the gzip stream: only the checksum can tell */
+    FILE *f = fopen(chunk, "wb");
+    fwrite(bytes, 1, len, f);
+    fclose(f);
+    free(bytes);
+    char src[4096];
+    snprintf(src, sizeof src, "%s/img.zarr", dir);
+    ome_store *s;
+    ome_err err;
+    assert_int_equal(ome_store_open(src, NULL, &s, &err), OME_OK);
+    ome_image *img;
+    assert_int_equal(ome_image_open(s, "", "img", &img, &err), OME_OK);
+    int16_t px[32 * 32];
+    int rc = ome_image_read_region(img, 0, 0, 0, 0, 0, 0, 32, 32, px, &err);
+    assert_true(rc < 0);
+    tu_assert_contains(err.msg, "c.0.0");
+    if (!strstr(err.msg, "crc32c checksum mismatch") && !strstr(err.msg, "gzip"))
+        fail_msg("unexpected message: %s", err.msg);
+    /* another chunk is still fine */
+    assert_int_equal(ome_image_read_region(img, 0, 0, 0, 0, 32, 32, 28, 18, px, &err), OME_OK);
+    ome_image_free(img);
+    ome_store_close(s);
+    tu_rmtree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parses_good_array),
+        cmocka_unit_test(bad_documents),
+        cmocka_unit_test(crc32c_mismatch_is_an_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
