@@ -282,6 +282,7 @@ void ome_zarr_array_free(ome_zarr_array *a)
 {
     if (!a)
         return;
+    ome_shard_cache_free(a->shard_cache);
     free(a->path);
     free(a->where);
     free(a);
@@ -292,7 +293,8 @@ uint64_t ome_zarr_grid(const ome_zarr_array *a, int d)
     return a->shape[d] / a->chunks[d] + (a->shape[d] % a->chunks[d] ? 1 : 0);
 }
 
-int ome_zarr_chunk_key(const ome_zarr_array *a, const uint64_t *idx, char *out, size_t outlen)
+/* Key of the object at grid position idx (a chunk, or a shard of a sharded array). */
+static int object_key(const ome_zarr_array *a, const uint64_t *idx, char *out, size_t outlen)
 {
     size_t n = 0;
     int w = 0;
@@ -322,6 +324,31 @@ int ome_zarr_chunk_key(const ome_zarr_array *a, const uint64_t *idx, char *out, 
         n += (size_t)w;
     }
     return OME_OK;
+}
+
+int ome_zarr_shard_key(const ome_zarr_array *a, const uint64_t *idx, char *out, size_t outlen,
+                       uint64_t *pos)
+{
+    uint64_t shard[OME_ZARR_MAX_DIMS] = {0}, p = 0;
+    for (int d = 0; d < a->ndim; d++) {
+        shard[d] = idx[d] / a->shard_inner[d];
+        p = p * a->shard_inner[d] + idx[d] % a->shard_inner[d]; /* C order inside the shard */
+    }
+    *pos = p;
+    return object_key(a, shard, out, outlen);
+}
+
+int ome_zarr_chunk_key(const ome_zarr_array *a, const uint64_t *idx, char *out, size_t outlen)
+{
+    if (!a->sharded)
+        return object_key(a, idx, out, outlen);
+    uint64_t pos;
+    int rc = ome_zarr_shard_key(a, idx, out, outlen, &pos);
+    size_t n = strlen(out);
+    if (rc == OME_OK && (size_t)snprintf(out + n, outlen - n, "#%llu", (unsigned long long)pos) >=
+                            outlen - n)
+        rc = OME_ERANGE;
+    return rc;
 }
 
 void ome_zarr_fill_chunk(const ome_zarr_array *a, uint8_t *out)
@@ -477,7 +504,10 @@ void ome_zarr_get_chunks(ome_store *store, const ome_zarr_array *a, ome_zarr_chu
         reqs[i].key = keys[i];
         reqs[i].range = OME_RANGE_ALL;
     }
-    store->ops->get_many(store, reqs, n);
+    if (a->sharded)
+        ome_zarr_shard_fetch(store, a, chunks, reqs, n);
+    else
+        store->ops->get_many(store, reqs, n);
     decode_job job = {store, a, chunks, reqs, keys};
     ome_pool_for(pool, n, decode_one, &job);
     ome_store_reqs_free(reqs, n);

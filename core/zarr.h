@@ -29,6 +29,13 @@ typedef struct ome_zarr_array {
     int ncodecs;        /* bytes-to-bytes codecs in encoding order */
     ome_codec codecs[OME_ZARR_MAX_CODECS];
     size_t chunk_nbytes; /* decoded chunk size in bytes */
+    /* v3 sharding_indexed: `chunks` above are the inner chunks, stored shard_inner[d] per shard
+     * along each dimension; the codecs above are the inner chunks' codecs */
+    bool sharded;
+    uint64_t shard_inner[OME_ZARR_MAX_DIMS];
+    uint64_t inner_per_shard;
+    bool index_at_start, index_big_endian, index_crc32c;
+    struct ome_shard_cache *shard_cache; /* shard indexes fetched so far (zarr_shard.c) */
 } ome_zarr_array;
 
 /* Reads `path/.zarray` (or `path/zarr.json`) from the store. */
@@ -50,8 +57,12 @@ int ome_zarr_finish_sizes(ome_zarr_array *a, ome_err *err);
 
 /* Number of chunks along dimension d. */
 uint64_t ome_zarr_grid(const ome_zarr_array *a, int d);
-/* Store key of a chunk ("0/1.0.3"); returns OME_ERANGE when it does not fit. */
+/* Store key of a chunk ("0/1.0.3"); for a sharded array the shard's key and the chunk's place
+ * in it ("0/c/0/1#5"). Returns OME_ERANGE when it does not fit. */
 int ome_zarr_chunk_key(const ome_zarr_array *a, const uint64_t *idx, char *out, size_t outlen);
+/* Store key of the shard holding inner chunk idx, and the chunk's index inside it. */
+int ome_zarr_shard_key(const ome_zarr_array *a, const uint64_t *idx, char *out, size_t outlen,
+                       uint64_t *pos);
 /* Turns stored bytes into a decoded chunk of chunk_nbytes (native order, C layout). */
 int ome_zarr_decode_chunk(const ome_zarr_array *a, const uint8_t *raw, size_t len, ome_buf *out,
                           ome_err *err);
@@ -73,6 +84,18 @@ typedef struct ome_zarr_chunk {
  * absent chunks become fill. Each chunk gets its own status. */
 void ome_zarr_get_chunks(ome_store *store, const ome_zarr_array *a, ome_zarr_chunk *chunks,
                          size_t n, ome_pool *pool);
+
+/* Fetches the stored bytes of n inner chunks of a sharded array: shard indexes (one range
+ * request per shard, cached), then the chunks' byte ranges, adjacent ones in one request. Each
+ * request gets OME_OK and the bytes, OME_ABSENT (empty: fill) or an error (zarr_shard.c). */
+void ome_zarr_shard_fetch(ome_store *store, const ome_zarr_array *a, const ome_zarr_chunk *chunks,
+                          ome_store_req *reqs, size_t n);
+/* Checks and decodes a shard index (inner_per_shard × (offset, nbytes), then an optional
+ * CRC-32C) into 2 × inner_per_shard entries. */
+int ome_zarr_shard_parse_index(const ome_zarr_array *a, const ome_buf *body, uint64_t *entries,
+                               const char *where, ome_err *err);
+struct ome_shard_cache *ome_shard_cache_new(void);
+void ome_shard_cache_free(struct ome_shard_cache *c);
 
 /* Helpers for JSON metadata documents shared by the format parsers. */
 int ome_json_load(ome_store *store, const char *key, json_t **out, ome_err *err);

@@ -1,7 +1,8 @@
 /* zarr_v3: Zarr v3 array metadata (zarr.json) into the same ome_zarr_array as v2: data type
  * names, the regular chunk grid, chunk key encodings ("default" with "/" or ".", and "v2"),
  * fill values, and the codec chain — transpose (identity or reversal), bytes (endianness), then
- * blosc, gzip, zstd and crc32c. Sharded arrays are refused with a clear message for now. */
+ * blosc, gzip, zstd and crc32c — and sharding_indexed, whose inner chunks become the array's
+ * chunks (zarr_shard.c reads them). */
 #include "zarr.h"
 
 #include <string.h>
@@ -67,6 +68,8 @@ static int parse_transpose(json_t *config, ome_zarr_array *a, const char *where,
     return OME_OK;
 }
 
+static int parse_sharding(json_t *config, ome_zarr_array *a, const char *where, ome_err *err);
+
 static int parse_codecs(json_t *codecs, ome_zarr_array *a, const char *where, ome_err *err)
 {
     if (!json_is_array(codecs) || json_array_size(codecs) == 0)
@@ -79,9 +82,14 @@ static int parse_codecs(json_t *codecs, ome_zarr_array *a, const char *where, om
         json_t *config = json_object_get(c, "configuration");
         if (!name)
             return ome_err_set(err, OME_EINVAL, "%s: codec %zu has no name", where, i);
-        if (strcmp(name, "sharding_indexed") == 0)
-            return ome_err_set(err, OME_EUNSUPPORTED, "%s: sharded arrays are not supported yet",
-                               where);
+        if (strcmp(name, "sharding_indexed") == 0) {
+            if (a->sharded || json_array_size(codecs) != 1)
+                return ome_err_set(err, OME_EUNSUPPORTED,
+                                   "%s: sharding_indexed must be the only codec (nested or "
+                                   "followed by others is not supported)",
+                                   where);
+            return parse_sharding(config, a, where, err);
+        }
         if (strcmp(name, "transpose") == 0) {
             if (seen_bytes)
                 return ome_err_set(err, OME_EINVAL, "%s: transpose after the bytes codec", where);
@@ -112,6 +120,61 @@ static int parse_codecs(json_t *codecs, ome_zarr_array *a, const char *where, om
         return ome_err_set(err, OME_EINVAL, "%s: no bytes codec", where);
     /* decoding runs from the last codec to the first: keep them in encoding order */
     return OME_OK;
+}
+
+/* index_codecs: bytes (either endian), optionally crc32c. */
+static int parse_index_codecs(json_t *codecs, ome_zarr_array *a, const char *where, ome_err *err)
+{
+    size_t n = json_array_size(codecs);
+    const char *first = json_string_value(json_object_get(json_array_get(codecs, 0), "name"));
+    const char *second = json_string_value(json_object_get(json_array_get(codecs, 1), "name"));
+    if (!json_is_array(codecs) || n < 1 || n > 2 || !first || strcmp(first, "bytes") ||
+        (n == 2 && (!second || strcmp(second, "crc32c"))))
+        return ome_err_set(err, OME_EUNSUPPORTED,
+                           "%s: shard index_codecs other than bytes (+ crc32c)", where);
+    const char *endian = json_string_value(
+        json_object_get(json_object_get(json_array_get(codecs, 0), "configuration"), "endian"));
+    a->index_big_endian = endian && strcmp(endian, "big") == 0;
+    a->index_crc32c = n == 2;
+    return OME_OK;
+}
+
+static int parse_sharding(json_t *config, ome_zarr_array *a, const char *where, ome_err *err)
+{
+    uint64_t inner[OME_ZARR_MAX_DIMS];
+    int n = 0;
+    int rc = ome_zarr_parse_dims(json_object_get(config, "chunk_shape"), "chunk_shape", inner, &n,
+                                 true, where, err);
+    if (rc)
+        return rc;
+    if (n != a->ndim)
+        return ome_err_set(err, OME_EINVAL, "%s: inner chunk_shape has %d dimensions, not %d",
+                           where, n, a->ndim);
+    uint64_t per_shard = 1;
+    for (int d = 0; d < a->ndim; d++) {
+        if (a->chunks[d] % inner[d])
+            return ome_err_set(err, OME_EINVAL,
+                               "%s: inner chunk_shape does not divide the shard shape", where);
+        a->shard_inner[d] = a->chunks[d] / inner[d];
+        if (!ome_mul_u64(per_shard, a->shard_inner[d], &per_shard) || per_shard > (1u << 20))
+            return ome_err_set(err, OME_ERANGE, "%s: more than 2^20 inner chunks per shard",
+                               where);
+        a->chunks[d] = inner[d];
+    }
+    a->inner_per_shard = per_shard;
+    const char *loc = json_string_value(json_object_get(config, "index_location"));
+    if (loc && strcmp(loc, "start") && strcmp(loc, "end"))
+        return ome_err_set(err, OME_EINVAL, "%s: index_location \"%s\"", where, loc);
+    a->index_at_start = loc && strcmp(loc, "start") == 0;
+    json_t *ic = json_object_get(config, "index_codecs");
+    if (ic && (rc = parse_index_codecs(ic, a, where, err)))
+        return rc;
+    if (!ic)
+        a->index_crc32c = false;
+    a->sharded = true;
+    if (!(a->shard_cache = ome_shard_cache_new()))
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    return parse_codecs(json_object_get(config, "codecs"), a, where, err);
 }
 
 int ome_zarr_array_parse_v3(json_t *doc, const char *path, const char *where,

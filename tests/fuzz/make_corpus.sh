@@ -4,7 +4,7 @@
 # Usage: make_corpus.sh FIXTURES_DIR OUT_DIR
 set -euo pipefail
 fixtures=$1 out=$2
-mkdir -p "$out/fuzz_zarr_meta" "$out/fuzz_ngff" "$out/fuzz_codec"
+mkdir -p "$out/fuzz_zarr_meta" "$out/fuzz_ngff" "$out/fuzz_codec" "$out/fuzz_shard_index"
 i=0
 while IFS= read -r f; do cp "$f" "$out/fuzz_zarr_meta/seed$((i++))"; done \
   < <(find "$fixtures" -name .zarray -o -name zarr.json | sort)
@@ -16,6 +16,11 @@ if [ -d "$conf" ]; then
   while IFS= read -r f; do cp "$f" "$out/fuzz_ngff/conf$((i++))"; done \
     < <(find "$conf" -name '*.json' | sort)
 fi
+# shard indexes: the last bytes of the sharded fixtures' shards (index at the end, crc32c)
+i=0
+while IFS= read -r f; do   # those shards hold 4 × 2 = 8 inner chunks: 0x47 = crc32c + 8
+  { printf '\x47\x00'; tail -c $((8 * 16 + 4)) "$f"; } >"$out/fuzz_shard_index/seed$((i++))"
+done < <(find "$fixtures" -path '*sharded_end*/c/*' -type f | sort | head -20)
 # codec frames: one chunk of each codec fixture, prefixed with the codec byte and the real size
 /usr/bin/python3 - "$fixtures" "$out/fuzz_codec" <<'PY'
 import json, os, sys

@@ -99,10 +99,6 @@ static void bad_documents(void **state)
                    "[{\"name\":\"transpose\",\"configuration\":{\"order\":[0,0]}}," BYTES_LE "]",
                    ""),
                OME_EINVAL, "permutation");
-    expect_bad(doc("uint16",
-                   "[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[2,4]}}]",
-                   ""),
-               OME_EUNSUPPORTED, "sharded");
     expect_bad(doc("uint16", "[" BYTES_LE "]",
                    ",\"chunk_key_encoding\":{\"name\":\"weird\"}"),
                OME_EUNSUPPORTED, "chunk key encoding");
@@ -149,12 +145,123 @@ static void crc32c_mismatch_is_an_error(void **state)
     tu_rmtree(dir);
 }
 
+static ome_image *open_http_image(const char *name, ome_store **s)
+{
+    char src[4096];
+    snprintf(src, sizeof src, "%s/%s.zarr", tu_server("OMEFS_TEST_HTTP"), name);
+    ome_err err;
+    assert_int_equal(ome_store_open(src, NULL, s, &err), OME_OK);
+    ome_image *img;
+    if (ome_image_open(*s, "", name, &img, &err))
+        fail_msg("%s", err.msg);
+    return img;
+}
+
+/* One index request per shard (then cached) and one range request for adjacent inner chunks,
+ * counted in nginx's log; empty inner chunks read as the fill value. */
+static void sharded_requests_are_few(void **state)
+{
+    (void)state;
+    if (!tu_server("OMEFS_TEST_HTTP") || !tu_server("OMEFS_TEST_NGINX_DIR"))
+        skip();
+    ome_store *s;
+    ome_image *img = open_http_image("v05_sharded_end", &s);
+    const char *shard = "GET /v05_sharded_end.zarr/0/c/0/0/0 ";
+    size_t before = tu_count_in_log(shard);
+    uint16_t px[64 * 64];
+    ome_err err;
+    /* the whole first shard of channel 0: 7 stored inner chunks + 1 empty one */
+    assert_int_equal(ome_image_read_region(img, 0, 0, 0, 0, 0, 0, 64, 64, px, &err), OME_OK);
+    assert_int_equal(tu_count_in_log(shard) - before, 2); /* index + one coalesced range */
+    assert_int_equal(px[0 * 64 + 40], 9);                 /* inner chunk (0,0,1): fill */
+    /* again, another part: the index is cached, one range */
+    assert_int_equal(ome_image_read_region(img, 0, 0, 0, 0, 20, 0, 10, 10, px, &err), OME_OK);
+    assert_int_equal(tu_count_in_log(shard) - before, 3);
+    /* a wholly empty shard (channel 1, x 64..127, y 0..63): its index request finds nothing */
+    assert_int_equal(ome_image_read_region(img, 0, 0, 1, 0, 0, 64, 64, 64, px, &err), OME_OK);
+    for (int i = 0; i < 64 * 64; i++)
+        assert_int_equal(px[i], 9);
+    ome_image_free(img);
+    ome_store_close(s);
+}
+
+static void corrupt_shard_index_is_an_error(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp(), cmd[8192];
+    snprintf(cmd, sizeof cmd, "cp -r %s/v05_sharded_end.zarr %s/img.zarr", tu_fixtures(), dir);
+    assert_int_equal(system(cmd), 0);
+    char shard[4096];
+    snprintf(shard, sizeof shard, "%s/img.zarr/0/c/0/0/0", dir);
+    size_t len;
+    uint8_t *bytes = tu_read_file(shard, &len);
+    assert_non_null(bytes);
+    bytes[len - 10] ^= 0x40; /* inside the index, which ends with its crc32c */
+    FILE *f = fopen(shard, "wb");
+    fwrite(bytes, 1, len, f);
+    fclose(f);
+    free(bytes);
+    char src[4096];
+    snprintf(src, sizeof src, "%s/img.zarr", dir);
+    ome_store *s;
+    ome_err err;
+    assert_int_equal(ome_store_open(src, NULL, &s, &err), OME_OK);
+    ome_image *img;
+    assert_int_equal(ome_image_open(s, "", "img", &img, &err), OME_OK);
+    uint16_t px[16 * 16];
+    assert_true(ome_image_read_region(img, 0, 0, 0, 0, 0, 0, 16, 16, px, &err) < 0);
+    tu_assert_contains(err.msg, "shard index checksum mismatch");
+    tu_assert_contains(err.msg, "c/0/0/0");
+    ome_image_free(img);
+    ome_store_close(s);
+    tu_rmtree(dir);
+}
+
+static void bad_sharding(void **state)
+{
+    (void)state;
+    char codecs[1024];
+    snprintf(codecs, sizeof codecs,
+             "[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[3,8],"
+             "\"codecs\":[" BYTES_LE "]}}]");
+    expect_bad(doc("uint16", codecs, ""), OME_EINVAL, "does not divide");
+    snprintf(codecs, sizeof codecs,
+             "[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[2,4],"
+             "\"codecs\":[" BYTES_LE "],\"index_codecs\":[{\"name\":\"zstd\"}]}}]");
+    expect_bad(doc("uint16", codecs, ""), OME_EUNSUPPORTED, "index_codecs");
+    snprintf(codecs, sizeof codecs,
+             "[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[2,4],"
+             "\"codecs\":[{\"name\":\"sharding_indexed\",\"configuration\":{}}]}}]");
+    expect_bad(doc("uint16", codecs, ""), OME_EUNSUPPORTED, "sharding_indexed must be");
+    snprintf(codecs, sizeof codecs,
+             "[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[2,4],"
+             "\"codecs\":[" BYTES_LE "],\"index_location\":\"middle\"}}]");
+    expect_bad(doc("uint16", codecs, ""), OME_EINVAL, "index_location");
+    ome_zarr_array *a;
+    ome_err err;
+    snprintf(codecs, sizeof codecs,
+             "[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[2,4],"
+             "\"codecs\":[" BYTES_LE "]}}]");
+    assert_int_equal(parse(doc("uint16", codecs, ""), &a, &err), OME_OK);
+    assert_true(a->sharded);
+    assert_int_equal(a->chunks[0], 2);
+    assert_int_equal(a->inner_per_shard, 4);
+    char key[64];
+    uint64_t idx[2] = {3, 5}; /* shard (1, 2); inside it (1, 1) → position 1 * 2 + 1 */
+    assert_int_equal(ome_zarr_chunk_key(a, idx, key, sizeof key), OME_OK);
+    assert_string_equal(key, "0/c/1/2#3");
+    ome_zarr_array_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parses_good_array),
         cmocka_unit_test(bad_documents),
         cmocka_unit_test(crc32c_mismatch_is_an_error),
+        cmocka_unit_test(sharded_requests_are_few),
+        cmocka_unit_test(corrupt_shard_index_is_an_error),
+        cmocka_unit_test(bad_sharding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
