@@ -33,7 +33,7 @@ ref="$work/ref"; mkdir -p "$ref"
 build/asan/tools/vtiff_dump "$fixtures/$n.zarr" "$n" "$ref" 7 >/dev/null 2>&1
 lines() { wc -l <"$log"; }
 # chunk requests of level 0 logged after line $1
-chunk_gets() { tail -n +"$(($1 + 1))" "$log" | grep -oE "GET /$n.zarr/0/[0-9][^ ]*" ; }
+chunk_gets() { sleep 0.2; tail -n +"$(($1 + 1))" "$log" | grep -oE "GET /$n.zarr/0/[0-9][^ ]*" ; }
 stat_of() { $PY -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d' + sys.argv[2]))" "$1/.omefs/stats" "$2"; }
 
 # 1. Cold full read: identical bytes, exactly one request per chunk, read ahead, stats.

@@ -109,29 +109,41 @@ static void bad_documents(void **state)
     expect_bad(text, OME_EUNSUPPORTED, "chunk grid");
 }
 
-static void crc32c_mismatch_is_an_error(void **state)
+/* Copies fixture NAME into a new directory as img.zarr, flips one bit of the file at `rel`
+ * (at byte `at`, counted from the end when negative) and opens it as an image. */
+static ome_image *open_damaged(const char *name, const char *rel, long at, uint8_t bit,
+                               char **dir, ome_store **s)
 {
-    (void)state;
-    char *dir = tu_mkdtemp(), cmd[8192];
-    snprintf(cmd, sizeof cmd, "cp -r %s/v05_be_gzip_crc.zarr %s/img.zarr", tu_fixtures(), dir);
+    char cmd[8192], path[4096];
+    *dir = tu_mkdtemp();
+    snprintf(cmd, sizeof cmd, "cp -r %s/%s.zarr %s/img.zarr", tu_fixtures(), name, *dir);
     assert_int_equal(system(cmd), 0);
-    char chunk[4096];
-    snprintf(chunk, sizeof chunk, "%s/img.zarr/0/c.0.0", dir);
+    snprintf(path, sizeof path, "%s/img.zarr/%s", *dir, rel);
     size_t len;
-    uint8_t *bytes = tu_read_file(chunk, &len);
+    uint8_t *bytes = tu_read_file(path, &len);
     assert_non_null(bytes);
-    bytes[len / 2] ^= 0x01; /* inside the gzip stream: only the checksum can tell */
-    FILE *f = fopen(chunk, "wb");
+    bytes[at < 0 ? (long)len + at : at] ^= bit;
+    FILE *f = fopen(path, "wb");
     fwrite(bytes, 1, len, f);
     fclose(f);
     free(bytes);
-    char src[4096];
-    snprintf(src, sizeof src, "%s/img.zarr", dir);
-    ome_store *s;
+    snprintf(path, sizeof path, "%s/img.zarr", *dir);
     ome_err err;
-    assert_int_equal(ome_store_open(src, NULL, &s, &err), OME_OK);
+    assert_int_equal(ome_store_open(path, NULL, s, &err), OME_OK);
     ome_image *img;
-    assert_int_equal(ome_image_open(s, "", "img", &img, &err), OME_OK);
+    assert_int_equal(ome_image_open(*s, "", "img", &img, &err), OME_OK);
+    return img;
+}
+
+static void crc32c_mismatch_is_an_error(void **state)
+{
+    (void)state;
+    char *dir;
+    ome_store *s;
+    /* a bit inside the gzip stream of chunk c.0.0 (60 bytes before its end): only the crc32c
+     * can tell */
+    ome_image *img = open_damaged("v05_be_gzip_crc", "0/c.0.0", -60, 0x01, &dir, &s);
+    ome_err err;
     int16_t px[32 * 32];
     int rc = ome_image_read_region(img, 0, 0, 0, 0, 0, 0, 32, 32, px, &err);
     assert_true(rc < 0);
@@ -188,26 +200,11 @@ static void sharded_requests_are_few(void **state)
 static void corrupt_shard_index_is_an_error(void **state)
 {
     (void)state;
-    char *dir = tu_mkdtemp(), cmd[8192];
-    snprintf(cmd, sizeof cmd, "cp -r %s/v05_sharded_end.zarr %s/img.zarr", tu_fixtures(), dir);
-    assert_int_equal(system(cmd), 0);
-    char shard[4096];
-    snprintf(shard, sizeof shard, "%s/img.zarr/0/c/0/0/0", dir);
-    size_t len;
-    uint8_t *bytes = tu_read_file(shard, &len);
-    assert_non_null(bytes);
-    bytes[len - 10] ^= 0x40; /* inside the index, which ends with its crc32c */
-    FILE *f = fopen(shard, "wb");
-    fwrite(bytes, 1, len, f);
-    fclose(f);
-    free(bytes);
-    char src[4096];
-    snprintf(src, sizeof src, "%s/img.zarr", dir);
+    char *dir;
     ome_store *s;
+    /* a bit inside the index, which ends with its crc32c */
+    ome_image *img = open_damaged("v05_sharded_end", "0/c/0/0/0", -10, 0x40, &dir, &s);
     ome_err err;
-    assert_int_equal(ome_store_open(src, NULL, &s, &err), OME_OK);
-    ome_image *img;
-    assert_int_equal(ome_image_open(s, "", "img", &img, &err), OME_OK);
     uint16_t px[16 * 16];
     assert_true(ome_image_read_region(img, 0, 0, 0, 0, 0, 0, 16, 16, px, &err) < 0);
     tu_assert_contains(err.msg, "shard index checksum mismatch");

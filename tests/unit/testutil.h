@@ -104,11 +104,22 @@ static inline const char *tu_server(const char *var)
     return v && v[0] ? v : NULL;
 }
 
-/* Lines of the test nginx's access log that contain `needle` (requests seen by the server). */
+/* Lines of the test nginx's access log that contain `needle` (requests seen by the server).
+ * nginx logs a request just after answering it, so first wait until the log has stopped
+ * growing for 50 ms (at most 2 s). */
 static inline size_t tu_count_in_log(const char *needle)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/access.log", getenv("OMEFS_TEST_NGINX_DIR"));
+    off_t last = -1;
+    for (int i = 0; i < 40; i++) {
+        struct stat st;
+        off_t size = stat(path, &st) == 0 ? st.st_size : 0;
+        if (size == last)
+            break;
+        last = size;
+        usleep(50000);
+    }
     FILE *f = fopen(path, "r");
     if (!f)
         return 0;
