@@ -60,7 +60,7 @@ for t in tests/integration/test_*.sh; do
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); fi
   if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then failures+=("$name"); tail -40 "$log"; fi
-  grep -E '^(ok|FAIL|skip) |^\|' "$log" | sed 's/^/   /'
+  grep -E '^(ok|FAIL|skip|note) |^\|' "$log" | sed 's/^/   /'
 done
 
 echo
