@@ -1,7 +1,9 @@
 """Writes the benchmark dataset with zarr-python: an OME-NGFF 0.4 image of 2 channels x 4 z x
 4096 x 4096 uint16 (256 MiB at level 0) in 512 x 512 chunks, blosc lz4, 3 levels, with smooth
 structure plus shot noise so it compresses like a real fluorescence image (not like zeros).
-Usage: make_bench_data.py OUT_DIR   (skips the work when OUT_DIR/bench.zarr is complete)"""
+Then the same pixels as OME-NGFF 0.5, sharded (one 4096 x 4096 shard of 512 x 512 inner
+chunks per plane), with the specification-following writer of the test fixtures.
+Usage: make_bench_data.py OUT_DIR   (skips what is already complete)"""
 import json
 import os
 import shutil
@@ -22,8 +24,43 @@ def plane(rng, c, z, n):
     return (base + rng.poisson(40, size=(n, n))).astype("<u2")
 
 
+def write_sharded(out):
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fixtures"))
+    import zarr_v3_writer as v3
+    path = os.path.join(out, "bench_sharded.zarr")
+    done = os.path.join(path, ".complete")
+    if os.path.exists(done):
+        return
+    if os.path.exists(path):
+        shutil.rmtree(path)
+    src = zarr.open_group(os.path.join(out, "bench.zarr"), mode="r")
+    codecs = [{"name": "bytes", "configuration": {"endian": "little"}},
+              {"name": "blosc", "configuration": {"cname": "lz4", "clevel": 5,
+                                                  "shuffle": "shuffle", "typesize": 2,
+                                                  "blocksize": 0}}]
+    datasets = []
+    for k in range(LEVELS):
+        n = N >> k
+        v3.write_array(os.path.join(path, str(k)), src[str(k)][...], (1, 1, n, n), codecs,
+                       sharding={"inner": (1, 1, min(CH, n), min(CH, n)),
+                                 "index_location": "end", "index_crc": True})
+        s = float(1 << k) * 0.2
+        datasets.append({"path": str(k), "coordinateTransformations": [
+            {"type": "scale", "scale": [1.0, 1.0, s, s]}]})
+    axes = src.attrs["multiscales"][0]["axes"]
+    v3.write_group(path, {"ome": {"version": "0.5", "multiscales": [
+        {"name": "bench_sharded", "axes": axes, "datasets": datasets}]}})
+    open(done, "w").close()
+    print("wrote", path)
+
+
 def main():
     out = sys.argv[1]
+    write_plain(out)
+    write_sharded(out)
+
+
+def write_plain(out):
     path = os.path.join(out, "bench.zarr")
     done = os.path.join(path, ".complete")
     if os.path.exists(done):
