@@ -26,6 +26,8 @@ int ome_store_open(const char *source, const ome_store_opts *opts, ome_store **o
     }
     if (strncasecmp(source, "http://", 7) == 0 || strncasecmp(source, "https://", 8) == 0)
         return ome_store_http_open(source, opts, out, err);
+    if (strncasecmp(source, "s3://", 5) == 0)
+        return ome_store_s3_open(source, opts, out, err);
     if (strncasecmp(source, "file://", 7) == 0)
         return ome_store_file_open(source + 7, out, err);
     if (strstr(source, "://"))

@@ -50,7 +50,18 @@ typedef struct ome_store_opts {
     double backoff_base_s;   /* first retry delay; doubles each time, with jitter */
     double backoff_max_s;
     struct ome_stats *stats; /* counters of the mount (may be NULL) */
+    /* S3 (s3:// sources, store_s3.c) */
+    const char *s3_endpoint;  /* e.g. http://127.0.0.1:9000; default AWS */
+    const char *s3_region;    /* default $AWS_REGION, $AWS_DEFAULT_REGION, else us-east-1 */
+    const char *s3_profile;   /* ~/.aws/credentials profile; default $AWS_PROFILE, "default" */
+    bool s3_no_sign;          /* anonymous requests even when credentials exist */
+    bool s3_path_style;       /* endpoint/bucket/key (default for a custom endpoint) */
 } ome_store_opts;
+
+/* AWS Signature Version 4 credentials for an HTTP store (set by store_s3.c). */
+typedef struct ome_sigv4 {
+    const char *region, *key_id, *secret, *token; /* token may be NULL */
+} ome_sigv4;
 
 void ome_store_opts_default(ome_store_opts *o);
 
@@ -66,6 +77,13 @@ int ome_store_open(const char *source, const ome_store_opts *opts, ome_store **o
 int ome_store_file_open(const char *path, ome_store **out, ome_err *err);
 int ome_store_http_open(const char *url, const ome_store_opts *opts, ome_store **out,
                         ome_err *err);
+/* An HTTP store speaking to S3: requests signed with `sig` (NULL: anonymous), S3 error codes
+ * turned into clear messages, named as `shown` (s3://bucket/prefix) in messages. */
+int ome_store_http_open_s3(const char *url, const char *shown, const ome_store_opts *opts,
+                           const ome_sigv4 *sig, ome_store **out, ome_err *err);
+/* s3://bucket/prefix, with the S3 fields of opts (store_s3.c). */
+int ome_store_s3_open(const char *source, const ome_store_opts *opts, ome_store **out,
+                      ome_err *err);
 void ome_store_close(ome_store *s);
 
 /* Convenience: fetches one whole object into `out`. Returns OME_OK, OME_ABSENT or an error. */

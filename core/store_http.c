@@ -22,6 +22,9 @@ typedef struct {
     ome_store_opts opts;
     char *ca_file;
     char user_agent[64];
+    bool s3;                 /* S3 error codes; signing when sig_* are set */
+    char *sig_provider;      /* "aws:amz:REGION:s3" */
+    char *sig_key_id, *sig_secret, *sig_token_header;
     pthread_mutex_t lock;
     CURLM **pool; /* idle multi handles, each keeping its own connections alive */
     size_t npool, cappool;
@@ -37,6 +40,11 @@ typedef struct {
     double retry_after;
     bool too_large;
     bool got_span; /* a 200 reply to a range request has covered the span: stopped early */
+    int64_t range_first, range_total; /* from Content-Range, -1 when absent */
+    bool suffix_fixed; /* a suffix range answered wrong was asked again as a span */
+    bool conditional_added;
+    bool retry_pending; /* the last attempt failed transiently and may be retried */
+    char bucket_region[64]; /* x-amz-bucket-region */
     struct curl_slist *headers;
     char url[4096];   /* what is fetched (may hold credentials: never logged) */
     char shown[4096]; /* the same, redacted, for messages */
@@ -103,6 +111,16 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     size_t n = size * nmemb;
     if (n > 5 && strncasecmp(data, "ETag:", 5) == 0)
         header_value(data, n, 5, x->req->etag, sizeof x->req->etag);
+    else if (n > 14 && strncasecmp(data, "Content-Range:", 14) == 0) {
+        char v[128];
+        unsigned long long first, last, total;
+        header_value(data, n, 14, v, sizeof v);
+        if (sscanf(v, "bytes %llu-%llu/%llu", &first, &last, &total) == 3) {
+            x->range_first = (int64_t)first;
+            x->range_total = (int64_t)total;
+        }
+    } else if (n > 20 && strncasecmp(data, "x-amz-bucket-region:", 20) == 0)
+        header_value(data, n, 20, x->bucket_region, sizeof x->bucket_region);
     else if (n > 14 && strncasecmp(data, "Last-Modified:", 14) == 0)
         header_value(data, n, 14, x->req->last_modified, sizeof x->req->last_modified);
     if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
@@ -186,6 +204,7 @@ static int xfer_start(http_xfer *x, CURLM *m)
     r->body.len = 0;
     r->etag[0] = r->last_modified[0] = '\0';
     x->retry_after = -1;
+    x->range_first = x->range_total = -1;
     x->too_large = false;
     x->got_span = false;
     x->errbuf[0] = '\0';
@@ -228,7 +247,18 @@ static int xfer_start(http_xfer *x, CURLM *m)
         snprintf(range, sizeof range, "-%llu", (unsigned long long)r->len);
         curl_easy_setopt(e, CURLOPT_RANGE, range);
     }
-    if (!x->headers && (r->if_none_match || r->if_modified_since)) {
+    if (hs->sig_provider) { /* AWS SigV4, computed by libcurl */
+        curl_easy_setopt(e, CURLOPT_AWS_SIGV4, hs->sig_provider);
+        curl_easy_setopt(e, CURLOPT_USERNAME, hs->sig_key_id);
+        curl_easy_setopt(e, CURLOPT_PASSWORD, hs->sig_secret);
+    }
+    if (!x->headers && hs->sig_provider) {
+        x->headers = curl_slist_append(x->headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+        if (hs->sig_token_header)
+            x->headers = curl_slist_append(x->headers, hs->sig_token_header);
+    }
+    if ((r->if_none_match || r->if_modified_since) && !x->conditional_added) {
+        x->conditional_added = true;
         char h[256];
         if (r->if_none_match) {
             snprintf(h, sizeof h, "If-None-Match: %s", r->if_none_match);
@@ -294,6 +324,61 @@ static bool curl_code_is_tls_trust(CURLcode c)
            c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_ISSUER_ERROR;
 }
 
+/* True when the S3 error document in the body has this <Code>. */
+static bool s3_code_is(const ome_store_req *r, const char *code)
+{
+    char tag[96];
+    snprintf(tag, sizeof tag, "<Code>%s</Code>", code);
+    return r->body.len && memmem(r->body.data, r->body.len, tag, strlen(tag)) != NULL;
+}
+
+/* The text of <Tag>…</Tag> in the body, or "". */
+static void s3_field(const ome_store_req *r, const char *tag, char *out, size_t outlen)
+{
+    char open[64], close[64];
+    snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    out[0] = '\0';
+    const char *b = r->body.len ? memmem(r->body.data, r->body.len, open, strlen(open)) : NULL;
+    if (!b)
+        return;
+    b += strlen(open);
+    const char *e = memmem(b, r->body.len - (size_t)(b - (const char *)r->body.data), close,
+                           strlen(close));
+    size_t n = e ? (size_t)(e - b) : 0;
+    n = n < outlen - 1 ? n : outlen - 1;
+    memcpy(out, b, n);
+    out[n] = '\0';
+}
+
+/* Turns S3's answers that need explaining (access denied, a wrong region) into clear errors;
+ * returns false to leave the status to the generic handling. */
+static bool s3_error(http_xfer *x, long code)
+{
+    ome_store_req *r = x->req;
+    char region[64] = "", s3code[64];
+    s3_field(r, "Code", s3code, sizeof s3code);
+    s3_field(r, "Region", region, sizeof region);
+    if (!region[0])
+        snprintf(region, sizeof region, "%s", x->bucket_region);
+    if (code == 301 || strcmp(s3code, "PermanentRedirect") == 0 ||
+        strcmp(s3code, "AuthorizationHeaderMalformed") == 0 ||
+        strcmp(s3code, "IllegalLocationConstraintException") == 0) {
+        r->status = ome_err_set(&r->err, OME_EINVAL, "%s: wrong region%s%s%s", x->shown,
+                                region[0] ? ": the bucket is in " : "", region,
+                                region[0] ? " (pass region=that)" : " (pass region=)");
+        return true;
+    }
+    if (code == 401 || code == 403) {
+        r->status = ome_err_set(&r->err, OME_EDENIED, "%s: access denied (%s)%s", x->shown,
+                                s3code[0] ? s3code : "HTTP 403",
+                                x->hs->sig_provider ? ""
+                                                    : "; anonymous request: give credentials");
+        return true;
+    }
+    return false;
+}
+
 /* Classifies a finished attempt. Returns true when it should be retried. */
 static bool xfer_finish(http_xfer *x, CURLcode cc)
 {
@@ -319,6 +404,20 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
                                     cc == CURLE_OPERATION_TIMEDOUT ? OME_ETIMEDOUT : OME_EIO,
                                     "%s: %s", x->shown, detail);
         }
+    } else if (code == 206 && r->range == OME_RANGE_SUFFIX && x->range_total >= 0 &&
+               (uint64_t)x->range_first !=
+                   ((uint64_t)x->range_total > r->len ? (uint64_t)x->range_total - r->len : 0)) {
+        /* a server answering a suffix range with the wrong bytes (seen in S3 emulators): now
+         * that the size is known, ask for the same bytes as a span */
+        uint64_t total = (uint64_t)x->range_total;
+        OME_LOGD("%s: suffix range answered with bytes from %lld; asking for a span", x->shown,
+                 (long long)x->range_first);
+        r->range = OME_RANGE_SPAN;
+        r->off = total > r->len ? total - r->len : 0;
+        r->len = total > r->len ? r->len : total;
+        x->suffix_fixed = true;
+        x->retry_pending = false;
+        return true;
     } else if (code == 200 || code == 206) {
         if (code == 200 && r->range != OME_RANGE_ALL)
             slice_full_body(r);
@@ -326,6 +425,10 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
     } else if (code == 304 && (r->if_none_match || r->if_modified_since)) {
         r->body.len = 0;
         r->status = OME_NOT_MODIFIED;
+    } else if (x->hs->s3 && code != 404 && s3_error(x, code)) {
+        /* r->status and r->err set from the S3 error document */
+    } else if (x->hs->s3 && code == 404 && s3_code_is(r, "NoSuchBucket")) {
+        r->status = ome_err_set(&r->err, OME_EINVAL, "%s: no such bucket", x->shown);
     } else if (code == 404 || code == 410) {
         r->status = OME_ABSENT;
     } else if (code == 429 || code >= 500) {
@@ -341,7 +444,8 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
         r->status =
             ome_err_set(&r->err, OME_EIO, "%s: unexpected HTTP status %ld", x->shown, code);
     }
-    if (transient && x->attempt <= x->hs->opts.retries)
+    x->retry_pending = transient && x->attempt <= x->hs->opts.retries;
+    if (x->retry_pending)
         return true;
     if (transient && x->attempt > 1)
         ome_err_prefix(&r->err, "after %d attempts", x->attempt);
@@ -435,7 +539,11 @@ static int http_get_many(ome_store *s, ome_store_req *reqs, size_t n)
             curl_multi_remove_handle(m, msg->easy_handle);
             x->active = false;
             active--;
-            if (xfer_finish(x, cc)) {
+            if (xfer_finish(x, cc) && x->suffix_fixed) {
+                x->suffix_fixed = false; /* not a failure: ask again at once */
+                x->attempt--;
+                x->due = ome_now();
+            } else if (x->retry_pending) {
                 double d = backoff_delay(hs, x->attempt, x->retry_after, &seed);
                 OME_LOGD("%s: %s; retry %d in %.2f s", x->shown, x->req->err.msg, x->attempt, d);
                 x->due = ome_now() + d;
@@ -480,10 +588,50 @@ static void http_destroy(ome_store *s)
     free(hs->base.root);
     free(hs->fetch_root);
     free(hs->query);
+    free(hs->sig_provider);
+    free(hs->sig_key_id);
+    if (hs->sig_secret) /* do not leave the secret in freed memory */
+        memset(hs->sig_secret, 0, strlen(hs->sig_secret));
+    free(hs->sig_secret);
+    free(hs->sig_token_header);
     free(hs);
 }
 
 static const ome_store_ops http_ops = {http_get_many, http_destroy};
+
+int ome_store_http_open_s3(const char *url, const char *shown, const ome_store_opts *opts,
+                           const ome_sigv4 *sig, ome_store **out, ome_err *err)
+{
+    ome_store *s;
+    int rc = ome_store_http_open(url, opts, &s, err);
+    if (rc)
+        return rc;
+    http_store *hs = (http_store *)s;
+    hs->s3 = true;
+    char *root = strdup(shown);
+    bool ok = root != NULL;
+    if (ok && sig) {
+        size_t n = strlen(sig->region) + 32;
+        hs->sig_provider = malloc(n);
+        hs->sig_key_id = strdup(sig->key_id);
+        hs->sig_secret = strdup(sig->secret);
+        if (hs->sig_provider)
+            snprintf(hs->sig_provider, n, "aws:amz:%s:s3", sig->region);
+        if (sig->token && (hs->sig_token_header = malloc(strlen(sig->token) + 24)))
+            sprintf(hs->sig_token_header, "x-amz-security-token: %s", sig->token);
+        ok = hs->sig_provider && hs->sig_key_id && hs->sig_secret &&
+             (!sig->token || hs->sig_token_header);
+    }
+    if (!ok) {
+        free(root);
+        http_destroy(s);
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    free(hs->base.root);
+    hs->base.root = root;
+    *out = s;
+    return OME_OK;
+}
 
 int ome_store_http_open(const char *url, const ome_store_opts *opts, ome_store **out,
                         ome_err *err)

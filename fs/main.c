@@ -28,6 +28,8 @@ typedef struct omefs_opts {
     char *cache_size;
     int offline;
     char *prefetch;
+    char *endpoint, *region, *profile;
+    int no_sign, path_style;
     char *log_level;
     int show_help, show_version;
 } omefs_opts;
@@ -37,7 +39,8 @@ static const struct fuse_opt opt_spec[] = {
     OPT("timeout=%lf", timeout),   OPT("retries=%d", retries), OPT("connections=%d", connections),
     OPT("ca_file=%s", ca_file),    OPT("insecure", insecure),  OPT("mem_cache=%s", mem_cache),
     OPT("cache_dir=%s", cache_dir), OPT("cache_size=%s", cache_size), OPT("offline", offline),
-    OPT("prefetch=%s", prefetch),
+    OPT("prefetch=%s", prefetch),   OPT("endpoint=%s", endpoint), OPT("region=%s", region),
+    OPT("profile=%s", profile),     OPT("no_sign", no_sign),      OPT("path_style", path_style),
     OPT("log_level=%s", log_level), OPT("--help", show_help),  OPT("-h", show_help),
     OPT("--version", show_version), OPT("-V", show_version),   FUSE_OPT_END,
 };
@@ -56,7 +59,8 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *out)
 static void usage(const char *prog)
 {
     printf("usage: %s [options] SOURCE MOUNTPOINT\n\n"
-           "Mounts an OME-Zarr image (http(s):// URL, file:// URL or local path) as virtual TIFF\n"
+           "Mounts an OME-Zarr image (http(s):// or s3:// URL, file:// URL or local path) as\n"
+           "virtual TIFF\n"
            "files: NAME.ome.tif (pyramidal OME-TIFF) and NAME_L<k>.tif (ImageJ hyperstacks).\n"
            "Unmount with: fusermount3 -u MOUNTPOINT\n\n"
            "omefs options (-o name=value,...):\n"
@@ -75,6 +79,13 @@ static void usage(const char *prog)
            "    -o prefetch=SIZE       largest read-ahead for files read in order (default 64M,\n"
            "                           at most mem_cache/4; 0 disables)\n"
            "    -o log_level=LEVEL     error, warn, info or debug (default warn)\n"
+           "  s3://bucket/prefix sources:\n"
+           "    -o endpoint=URL        an S3-compatible endpoint (path-style); default AWS\n"
+           "    -o region=REGION       default $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1\n"
+           "    -o profile=NAME        credentials from ~/.aws/credentials [NAME]; default:\n"
+           "                           $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, else [default]\n"
+           "    -o no_sign             anonymous requests (public buckets)\n"
+           "    -o path_style          AWS path-style addresses (bucket in the path)\n"
            "A read fails with EIO after at most (retries+1) x timeout plus backoff (< 5 s each).\n\n"
            "general options:\n"
            "    -h, --help             this help, then FUSE's own options\n"
@@ -229,6 +240,11 @@ int main(int argc, char **argv)
     so.ca_file = o.ca_file;
     so.insecure = o.insecure != 0;
     so.stats = &m.stats;
+    so.s3_endpoint = o.endpoint;
+    so.s3_region = o.region;
+    so.s3_profile = o.profile;
+    so.s3_no_sign = o.no_sign != 0;
+    so.s3_path_style = o.path_style != 0;
     ome_err err = {0};
     char name[1024];
     ome_tree_source_name(o.source, name, sizeof name);
@@ -282,6 +298,9 @@ int main(int argc, char **argv)
     free(o.cache_dir);
     free(o.cache_size);
     free(o.prefetch);
+    free(o.endpoint);
+    free(o.region);
+    free(o.profile);
     free(o.log_level);
     free(cl.mountpoint);
     fuse_opt_free_args(&args);
