@@ -4,6 +4,7 @@
  * timeouts, 5xx, 429) are retried with exponential backoff and jitter, honouring Retry-After. */
 #include "clock.h"
 #include "log.h"
+#include "sigv4.h"
 #include "stats.h"
 #include "store.h"
 #include "version.h"
@@ -247,15 +248,11 @@ static int xfer_start(http_xfer *x, CURLM *m)
         snprintf(range, sizeof range, "-%llu", (unsigned long long)r->len);
         curl_easy_setopt(e, CURLOPT_RANGE, range);
     }
-    if (hs->sig_provider) { /* AWS SigV4, computed by libcurl */
-        curl_easy_setopt(e, CURLOPT_AWS_SIGV4, hs->sig_provider);
-        curl_easy_setopt(e, CURLOPT_USERNAME, hs->sig_key_id);
-        curl_easy_setopt(e, CURLOPT_PASSWORD, hs->sig_secret);
-    }
-    if (!x->headers && hs->sig_provider) {
-        x->headers = curl_slist_append(x->headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-        if (hs->sig_token_header)
-            x->headers = curl_slist_append(x->headers, hs->sig_token_header);
+    if (hs->sig_provider) { /* AWS SigV4 (sigv4.c); the headers once per transfer */
+        struct curl_slist *none = NULL;
+        ome_sigv4_apply(e, hs->sig_provider, hs->sig_key_id, hs->sig_secret,
+                        hs->sig_token_header, x->headers ? &none : &x->headers);
+        curl_slist_free_all(none);
     }
     if ((r->if_none_match || r->if_modified_since) && !x->conditional_added) {
         x->conditional_added = true;
