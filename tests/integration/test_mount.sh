@@ -27,7 +27,7 @@ unset OMEFS_TEST_NGINX_PID OMEFS_TEST_NGINX_DIR
 nginx_start "$fixtures" || { fail "nginx did not start"; exit 1; }
 
 # 1. HTTP mount: files and sizes, tifffile pixel check, byte-identical to the library's output.
-for n in axes_tczyx odd_700x900 axes_cyx dtype_f4be; do
+for n in axes_tczyx odd_700x900 axes_cyx dtype_f4be v05_czyx_blosc v05_sharded_end; do
   if ! do_mount "$n" "$OMEFS_TEST_HTTP/$n.zarr" -o timeout=5,retries=2; then
     fail "mount $n: $(tail -2 "$work/$n.log")"; continue
   fi

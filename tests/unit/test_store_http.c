@@ -199,6 +199,37 @@ static void secrets_stay_out_of_messages(void **state)
     assert_string_equal(shown, "/data/a.zarr");
 }
 
+/* S3's answers for a bucket in another region and for a denied object become clear errors
+ * naming the s3:// object (nginx plays S3's part). */
+static void s3_errors_are_explained(void **state)
+{
+    (void)state;
+    const char *base = tu_server("OMEFS_TEST_HTTP");
+    if (!base)
+        skip();
+    ome_store_opts o;
+    ome_store_opts_default(&o);
+    o.retries = 0;
+    char url[4096];
+    ome_store *s;
+    ome_err err = {0};
+    ome_buf b = {0};
+    snprintf(url, sizeof url, "%s/s3region/img.zarr", base);
+    assert_int_equal(ome_store_http_open_s3(url, "s3://bucket/img.zarr", &o, NULL, &s, &err),
+                     OME_OK);
+    assert_int_equal(ome_store_get(s, "zarr.json", &b, &err), OME_EINVAL);
+    tu_assert_contains(err.msg, "s3://bucket/img.zarr/zarr.json: wrong region");
+    tu_assert_contains(err.msg, "eu-west-1");
+    ome_store_close(s);
+    snprintf(url, sizeof url, "%s/s3denied/img.zarr", base);
+    assert_int_equal(ome_store_http_open_s3(url, "s3://bucket/img.zarr", &o, NULL, &s, &err),
+                     OME_OK);
+    assert_int_equal(ome_store_get(s, "0/c/0/0", &b, &err), OME_EDENIED);
+    tu_assert_contains(err.msg, "s3://bucket/img.zarr/0/c/0/0: access denied (AccessDenied)");
+    tu_assert_contains(err.msg, "anonymous");
+    ome_store_close(s);
+}
+
 static void stall_times_out_within_bound(void **state)
 {
     (void)state;
@@ -325,6 +356,7 @@ int main(void)
         cmocka_unit_test(permanent_503_is_a_clear_error),
         cmocka_unit_test(forbidden_is_denied),
         cmocka_unit_test(secrets_stay_out_of_messages),
+        cmocka_unit_test(s3_errors_are_explained),
         cmocka_unit_test(stall_times_out_within_bound),
         cmocka_unit_test(connection_refused_is_an_error),
         cmocka_unit_test(untrusted_certificate_rejected),
