@@ -210,7 +210,9 @@ int ome_zarr_array_parse_v2(json_t *doc, const char *path, const char *where,
         rc = ome_err_set(err, OME_EINVAL, "%s: \"order\" must be \"C\" or \"F\"", where);
         goto fail;
     }
-    a->fortran_order = ord[0] == 'F';
+    a->transposed = ord[0] == 'F' && a->ndim > 1; /* Fortran order: the axes reversed */
+    for (int d = 0; d < a->ndim; d++)
+        a->perm[d] = a->transposed ? a->ndim - 1 - d : d;
     json_t *sep = json_object_get(doc, "dimension_separator");
     a->separator = '.';
     if (sep && !json_is_null(sep)) {
@@ -367,23 +369,24 @@ void ome_zarr_fill_chunk(const ome_zarr_array *a, uint8_t *out)
 }
 
 /* Rewrites a Fortran-order chunk into C order. */
-static int fortran_to_c(const ome_zarr_array *a, ome_buf *buf, ome_err *err)
+/* Reorders a chunk stored with permuted axes (stored axis k = array axis perm[k]) into C order. */
+static int transpose_to_c(const ome_zarr_array *a, ome_buf *buf, ome_err *err)
 {
     size_t es = ome_dtype_size(a->dtype);
     uint8_t *dst = malloc(buf->len ? buf->len : 1);
     if (!dst)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
-    uint64_t fstride[OME_ZARR_MAX_DIMS], idx[OME_ZARR_MAX_DIMS] = {0};
-    uint64_t s = 1;
-    for (int d = 0; d < a->ndim; d++) {
-        fstride[d] = s;
-        s *= a->chunks[d];
+    /* stride in the stored chunk of each array axis */
+    uint64_t stride[OME_ZARR_MAX_DIMS], idx[OME_ZARR_MAX_DIMS] = {0}, s = 1;
+    for (int k = a->ndim - 1; k >= 0; k--) {
+        stride[a->perm[k]] = s;
+        s *= a->chunks[a->perm[k]];
     }
     size_t n = buf->len / es;
     for (size_t i = 0; i < n; i++) {
         uint64_t src = 0;
         for (int d = 0; d < a->ndim; d++)
-            src += idx[d] * fstride[d];
+            src += idx[d] * stride[d];
         memcpy(dst + i * es, buf->data + src * es, es);
         for (int d = a->ndim - 1; d >= 0; d--) {
             if (++idx[d] < a->chunks[d])
@@ -435,7 +438,7 @@ int ome_zarr_decode_chunk(const ome_zarr_array *a, const uint8_t *raw, size_t le
     ome_buf_free(&bufs[1]);
     if (rc)
         return rc;
-    if (a->fortran_order && a->ndim > 1 && (rc = fortran_to_c(a, out, err)))
+    if (a->transposed && (rc = transpose_to_c(a, out, err)))
         return rc;
     size_t es = ome_dtype_size(a->dtype);
     if (es > 1 && a->big_endian != ome_host_is_big_endian())

@@ -22,7 +22,9 @@ typedef struct ome_zarr_array {
     uint64_t chunks[OME_ZARR_MAX_DIMS];
     ome_dtype dtype;
     bool big_endian;    /* byte order of the stored elements */
-    bool fortran_order; /* v2 order "F" */
+    bool transposed;    /* chunks are stored with their axes permuted (v2 order "F", v3
+                           transpose): stored axis k is array axis perm[k] */
+    int perm[OME_ZARR_MAX_DIMS];
     uint8_t fill[8];    /* fill value, native byte order */
     char separator;     /* '.' or '/' */
     bool key_prefix_c;  /* v3 "default" encoding: keys start with "c" */

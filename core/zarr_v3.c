@@ -1,6 +1,6 @@
 /* zarr_v3: Zarr v3 array metadata (zarr.json) into the same ome_zarr_array as v2: data type
  * names, the regular chunk grid, chunk key encodings ("default" with "/" or ".", and "v2"),
- * fill values, and the codec chain — transpose (identity or reversal), bytes (endianness), then
+ * fill values, and the codec chain — transpose (any permutation), bytes (endianness), then
  * blosc, gzip, zstd and crc32c — and sharding_indexed, whose inner chunks become the array's
  * chunks (zarr_shard.c reads them). */
 #include "zarr.h"
@@ -43,28 +43,25 @@ static int parse_key_encoding(json_t *enc, ome_zarr_array *a, const char *where,
     return OME_OK;
 }
 
-/* transpose: the identity, or the full reversal (the same as v2's order "F"). */
+/* transpose: any permutation of the axes. */
 static int parse_transpose(json_t *config, ome_zarr_array *a, const char *where, ome_err *err)
 {
     json_t *order = json_object_get(config, "order");
     if (!json_is_array(order) || (int)json_array_size(order) != a->ndim)
         return ome_err_set(err, OME_EINVAL, "%s: transpose order must list %d dimensions", where,
                            a->ndim);
-    bool identity = true, reversed = true, seen[OME_ZARR_MAX_DIMS] = {false};
-    for (int d = 0; d < a->ndim; d++) {
-        json_int_t v = json_integer_value(json_array_get(order, (size_t)d));
-        if (!json_is_integer(json_array_get(order, (size_t)d)) || v < 0 || v >= a->ndim ||
-            seen[v])
+    bool seen[OME_ZARR_MAX_DIMS] = {false}, identity = true;
+    for (int k = 0; k < a->ndim; k++) {
+        json_t *v = json_array_get(order, (size_t)k);
+        json_int_t d = json_integer_value(v);
+        if (!json_is_integer(v) || d < 0 || d >= a->ndim || seen[d])
             return ome_err_set(err, OME_EINVAL, "%s: transpose order is not a permutation",
                                where);
-        seen[v] = true;
-        identity &= v == d;
-        reversed &= v == a->ndim - 1 - d;
+        seen[d] = true;
+        a->perm[k] = (int)d;
+        identity &= d == k;
     }
-    if (!identity && !reversed)
-        return ome_err_set(err, OME_EUNSUPPORTED,
-                           "%s: transpose orders other than the identity or the reversal", where);
-    a->fortran_order = !identity && reversed && a->ndim > 1;
+    a->transposed = !identity;
     return OME_OK;
 }
 

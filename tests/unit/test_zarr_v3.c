@@ -59,7 +59,9 @@ static void parses_good_array(void **state)
     assert_int_equal(a->zarr_format, 3);
     assert_int_equal(a->dtype, OME_DT_I16);
     assert_true(a->big_endian);
-    assert_true(a->fortran_order);
+    assert_true(a->transposed);
+    assert_int_equal(a->perm[0], 1);
+    assert_int_equal(a->perm[1], 0);
     assert_int_equal(a->ncodecs, 2);
     assert_int_equal(a->codecs[0].kind, OME_CODEC_ZSTD);
     assert_int_equal(a->codecs[1].kind, OME_CODEC_CRC32C);
@@ -77,7 +79,7 @@ static void parses_good_array(void **state)
     assert_int_equal(parse(doc("float32", "[" BYTES_LE "]", v2keys), &a, &err), OME_OK);
     assert_int_equal(ome_zarr_chunk_key(a, idx, key, sizeof key), OME_OK);
     assert_string_equal(key, "0/2.1");
-    assert_false(a->fortran_order);
+    assert_false(a->transposed);
     ome_zarr_array_free(a);
     assert_int_equal(parse(doc("uint8", "[{\"name\":\"bytes\"}]", ""), &a, &err), OME_OK);
     ome_zarr_array_free(a);
