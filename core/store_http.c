@@ -4,6 +4,7 @@
  * timeouts, 5xx, 429) are retried with exponential backoff and jitter, honouring Retry-After. */
 #include "clock.h"
 #include "log.h"
+#include "s3_errors.h"
 #include "sigv4.h"
 #include "stats.h"
 #include "store.h"
@@ -321,61 +322,6 @@ static bool curl_code_is_tls_trust(CURLcode c)
            c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_ISSUER_ERROR;
 }
 
-/* True when the S3 error document in the body has this <Code>. */
-static bool s3_code_is(const ome_store_req *r, const char *code)
-{
-    char tag[96];
-    snprintf(tag, sizeof tag, "<Code>%s</Code>", code);
-    return r->body.len && memmem(r->body.data, r->body.len, tag, strlen(tag)) != NULL;
-}
-
-/* The text of <Tag>…</Tag> in the body, or "". */
-static void s3_field(const ome_store_req *r, const char *tag, char *out, size_t outlen)
-{
-    char open[64], close[64];
-    snprintf(open, sizeof open, "<%s>", tag);
-    snprintf(close, sizeof close, "</%s>", tag);
-    out[0] = '\0';
-    const char *b = r->body.len ? memmem(r->body.data, r->body.len, open, strlen(open)) : NULL;
-    if (!b)
-        return;
-    b += strlen(open);
-    const char *e = memmem(b, r->body.len - (size_t)(b - (const char *)r->body.data), close,
-                           strlen(close));
-    size_t n = e ? (size_t)(e - b) : 0;
-    n = n < outlen - 1 ? n : outlen - 1;
-    memcpy(out, b, n);
-    out[n] = '\0';
-}
-
-/* Turns S3's answers that need explaining (access denied, a wrong region) into clear errors;
- * returns false to leave the status to the generic handling. */
-static bool s3_error(http_xfer *x, long code)
-{
-    ome_store_req *r = x->req;
-    char region[64] = "", s3code[64];
-    s3_field(r, "Code", s3code, sizeof s3code);
-    s3_field(r, "Region", region, sizeof region);
-    if (!region[0])
-        snprintf(region, sizeof region, "%s", x->bucket_region);
-    if (code == 301 || strcmp(s3code, "PermanentRedirect") == 0 ||
-        strcmp(s3code, "AuthorizationHeaderMalformed") == 0 ||
-        strcmp(s3code, "IllegalLocationConstraintException") == 0) {
-        r->status = ome_err_set(&r->err, OME_EINVAL, "%s: wrong region%s%s%s", x->shown,
-                                region[0] ? ": the bucket is in " : "", region,
-                                region[0] ? " (pass region=that)" : " (pass region=)");
-        return true;
-    }
-    if (code == 401 || code == 403) {
-        r->status = ome_err_set(&r->err, OME_EDENIED, "%s: access denied (%s)%s", x->shown,
-                                s3code[0] ? s3code : "HTTP 403",
-                                x->hs->sig_provider ? ""
-                                                    : "; anonymous request: give credentials");
-        return true;
-    }
-    return false;
-}
-
 /* Classifies a finished attempt. Returns true when it should be retried. */
 static bool xfer_finish(http_xfer *x, CURLcode cc)
 {
@@ -422,9 +368,10 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
     } else if (code == 304 && (r->if_none_match || r->if_modified_since)) {
         r->body.len = 0;
         r->status = OME_NOT_MODIFIED;
-    } else if (x->hs->s3 && code != 404 && s3_error(x, code)) {
+    } else if (x->hs->s3 && code != 404 &&
+               ome_s3_explain(r, code, x->shown, x->bucket_region, x->hs->sig_provider != NULL)) {
         /* r->status and r->err set from the S3 error document */
-    } else if (x->hs->s3 && code == 404 && s3_code_is(r, "NoSuchBucket")) {
+    } else if (x->hs->s3 && code == 404 && ome_s3_code_is(r, "NoSuchBucket")) {
         r->status = ome_err_set(&r->err, OME_EINVAL, "%s: no such bucket", x->shown);
     } else if (code == 404 || code == 410) {
         r->status = OME_ABSENT;

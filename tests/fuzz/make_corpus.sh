@@ -4,7 +4,15 @@
 # Usage: make_corpus.sh FIXTURES_DIR OUT_DIR
 set -euo pipefail
 fixtures=$1 out=$2
-mkdir -p "$out/fuzz_zarr_meta" "$out/fuzz_ngff" "$out/fuzz_codec" "$out/fuzz_shard_index"
+mkdir -p "$out/fuzz_zarr_meta" "$out/fuzz_ngff" "$out/fuzz_codec" "$out/fuzz_shard_index" \
+  "$out/fuzz_s3_error"
+# S3 error documents: byte 0 picks the HTTP status (see fuzz_s3_error.c)
+printf '\x03<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' \
+  >"$out/fuzz_s3_error/denied"
+printf '\x00<Error><Code>PermanentRedirect</Code><Region>eu-west-1</Region></Error>' \
+  >"$out/fuzz_s3_error/region"
+printf '\x04<Error><Code>NoSuchBucket</Code><BucketName>b</BucketName></Error>' \
+  >"$out/fuzz_s3_error/nobucket"
 i=0
 while IFS= read -r f; do cp "$f" "$out/fuzz_zarr_meta/seed$((i++))"; done \
   < <(find "$fixtures" -name .zarray -o -name zarr.json | sort)
