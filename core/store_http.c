@@ -249,12 +249,9 @@ static int xfer_start(http_xfer *x, CURLM *m)
         snprintf(range, sizeof range, "-%llu", (unsigned long long)r->len);
         curl_easy_setopt(e, CURLOPT_RANGE, range);
     }
-    if (hs->sig_provider) { /* AWS SigV4 (sigv4.c); the headers once per transfer */
-        struct curl_slist *none = NULL;
+    if (hs->sig_provider) /* AWS SigV4 (sigv4.c); the headers once per transfer */
         ome_sigv4_apply(e, hs->sig_provider, hs->sig_key_id, hs->sig_secret,
-                        hs->sig_token_header, x->headers ? &none : &x->headers);
-        curl_slist_free_all(none);
-    }
+                        hs->sig_token_header, x->headers ? NULL : &x->headers);
     if ((r->if_none_match || r->if_modified_since) && !x->conditional_added) {
         x->conditional_added = true;
         char h[256];

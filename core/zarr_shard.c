@@ -129,11 +129,6 @@ typedef struct {
     uint64_t *entries;
 } shard_ref;
 
-static struct ome_shard_cache *cache_of(const ome_zarr_array *a)
-{
-    return a->shard_cache; /* made with the array (ome_shard_cache_new); never replaced */
-}
-
 struct ome_shard_cache *ome_shard_cache_new(void)
 {
     struct ome_shard_cache *c = calloc(1, sizeof *c);
@@ -158,7 +153,7 @@ static void load_indexes(ome_store *store, const ome_zarr_array *a, shard_ref *s
         return;
     }
     for (size_t s = 0; s < nshards; s++) {
-        if (cache_get(cache_of(a), shards[s].key, shards[s].entries, n, &shards[s].absent))
+        if (cache_get(a->shard_cache, shards[s].key, shards[s].entries, n, &shards[s].absent))
             continue;
         reqs[nreq] = (ome_store_req){.key = shards[s].key,
                                      .range = a->index_at_start ? OME_RANGE_SPAN : OME_RANGE_SUFFIX,
@@ -173,14 +168,14 @@ static void load_indexes(ome_store *store, const ome_zarr_array *a, shard_ref *s
         ome_store_describe(store, sh->key, where, sizeof where);
         if (reqs[k].status == OME_ABSENT) {
             sh->absent = true;
-            cache_put(cache_of(a), sh->key, NULL, n, true);
+            cache_put(a->shard_cache, sh->key, NULL, n, true);
         } else if (reqs[k].status < 0) {
             sh->failed = true;
             sh->err = reqs[k].err;
         } else if (ome_zarr_shard_parse_index(a, &reqs[k].body, sh->entries, where, &sh->err)) {
             sh->failed = true;
         } else {
-            cache_put(cache_of(a), sh->key, sh->entries, n, false);
+            cache_put(a->shard_cache, sh->key, sh->entries, n, false);
         }
     }
     ome_store_reqs_free(reqs, nreq);

@@ -23,8 +23,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 export ASAN_OPTIONS=detect_leaks=0
-ok() { echo "ok $*"; }
-fail() { echo "FAIL $*"; }
 
 unset OMEFS_TEST_NGINX_PID OMEFS_TEST_NGINX_DIR
 nginx_start "$fixtures" || { fail "nginx did not start"; exit 1; }

@@ -19,8 +19,6 @@ cleanup() {
 trap cleanup EXIT INT TERM
 export ASAN_OPTIONS=detect_leaks=0
 export XDG_CACHE_HOME="$work/xdg-cache"   # the default disk cache goes here, not to $HOME
-ok() { echo "ok $*"; }
-fail() { echo "FAIL $*"; }
 
 # A private nginx so this script can change its fault knobs freely.
 unset OMEFS_TEST_NGINX_PID OMEFS_TEST_NGINX_DIR

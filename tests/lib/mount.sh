@@ -5,6 +5,10 @@
 mounts=()
 pids=()
 
+# Result lines, counted by tests/run_tests.sh.
+ok() { echo "ok $*"; }
+fail() { echo "FAIL $*"; }
+
 # do_mount NAME SOURCE [options...] → mounts in the foreground (logging to $work/NAME.log) and
 # waits until the mount is up; sets $mnt and $mnt_pid. Returns 1 when it does not come up.
 do_mount() {
