@@ -22,8 +22,9 @@ def main():
     out = {"reads": 0, "eio": 0, "other": 0, "wrong": 0, "worst": 0.0}
     end = time.monotonic() + duration
     while time.monotonic() < end:
-        length = rng.choice([4096, 65536, 200000, 1 << 20])
-        off = rng.randrange(0, max(1, size - length))
+        # at most one FUSE request (128 KiB) per read, so the bound of one request applies
+        length = rng.choice([4096, 65536, 100000, 131072])
+        off = rng.randrange(0, max(1, size - length)) // 4096 * 4096
         # drop cached pages so the read reaches the daemon (no-op for direct I/O files)
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         t0 = time.monotonic()

@@ -32,7 +32,8 @@ build/asan/tools/vtiff_dump "$fixtures/$n.zarr" "$n" "$ref" 7 >/dev/null 2>&1
 TIMEOUT=2 RETRIES=2
 # One fetch gives up after (retries+1) attempts of at most `timeout` each, with backoff waits
 # (< 1 s here, or a Retry-After of 1 s) between them; a read may need two such fetches when
-# concurrent readers evict its chunks in between.
+# concurrent readers evict its chunks in between. The bound is per FUSE request, so the readers
+# read at most 128 KiB, page-aligned (a larger read is several requests, each bounded).
 BOUND=$(( 2 * ((RETRIES + 1) * TIMEOUT + RETRIES * 1 + 1) ))
 DURATION=${FAULT_SECONDS:-3}
 
