@@ -11,18 +11,33 @@ typedef struct cache_entry {
     uint8_t *data;
     size_t size;
     int refs;
-    bool loading, in_table, in_lru;
+    bool loading, in_table;
+    bool ahead; /* loaded by read-ahead and not read since */
     int status; /* of the load, for waiters */
     ome_err err;
-    struct cache_entry *hnext, *prev, *next; /* hash chain; LRU list (loaded entries) */
+    struct cache_list *list; /* the list holding it once loaded, or NULL */
+    struct cache_entry *hnext, *prev, *next; /* hash chain; list neighbours */
 } cache_entry;
+
+/* A recency list, most recent at the head. */
+typedef struct cache_list {
+    cache_entry *head, *tail;
+    size_t bytes;
+} cache_list;
+
+/* Streams keep at least stream_keep bytes of what they read past (this by default), and always
+ * twice the largest set of chunks one streaming read touched, so the band of chunks a stream is
+ * in never leaves early. */
+#define STREAM_KEEP_DEFAULT ((size_t)32 << 20)
 
 struct ome_chunk_cache {
     pthread_mutex_t lock;
     pthread_cond_t loaded;
     cache_entry **buckets;
     size_t nbuckets, nentries;
-    cache_entry *lru_head, *lru_tail; /* head = most recent */
+    cache_list recent; /* read at random, or loaded ahead and not read yet */
+    cache_list passed; /* read by a stream: dropped first */
+    size_t stream_keep, stream_touch_max;
     size_t bytes, cap;
     ome_cache_stats stats;
     ome_pool *pool; /* decodes fetched chunks (not owned) */
@@ -48,6 +63,7 @@ ome_chunk_cache *ome_cache_new(size_t cap_bytes, ome_pool *pool)
         return NULL;
     }
     c->cap = cap_bytes;
+    c->stream_keep = STREAM_KEEP_DEFAULT;
     c->pool = pool;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->loaded, NULL);
@@ -77,41 +93,69 @@ void ome_cache_free(ome_chunk_cache *c)
     free(c);
 }
 
+void ome_cache_set_stream_keep(ome_chunk_cache *c, size_t bytes)
+{
+    pthread_mutex_lock(&c->lock);
+    c->stream_keep = bytes;
+    pthread_mutex_unlock(&c->lock);
+}
+
 void ome_cache_get_stats(ome_chunk_cache *c, ome_cache_stats *out)
 {
     pthread_mutex_lock(&c->lock);
     *out = c->stats;
     out->bytes = c->bytes;
+    out->stream_bytes = c->passed.bytes;
     out->entries = c->nentries;
     pthread_mutex_unlock(&c->lock);
 }
 
-static void lru_unlink(ome_chunk_cache *c, cache_entry *e)
+static void list_unlink(cache_entry *e)
 {
-    if (!e->in_lru)
+    cache_list *l = e->list;
+    if (!l)
         return;
-    e->in_lru = false;
     if (e->prev)
         e->prev->next = e->next;
-    else if (c->lru_head == e)
-        c->lru_head = e->next;
+    else
+        l->head = e->next;
     if (e->next)
         e->next->prev = e->prev;
-    else if (c->lru_tail == e)
-        c->lru_tail = e->prev;
+    else
+        l->tail = e->prev;
+    l->bytes -= e->size;
     e->prev = e->next = NULL;
+    e->list = NULL;
 }
 
-static void lru_push_front(ome_chunk_cache *c, cache_entry *e)
+static void list_push_front(cache_list *l, cache_entry *e)
 {
-    e->in_lru = true;
+    list_unlink(e);
+    e->list = l;
     e->prev = NULL;
-    e->next = c->lru_head;
-    if (c->lru_head)
-        c->lru_head->prev = e;
-    c->lru_head = e;
-    if (!c->lru_tail)
-        c->lru_tail = e;
+    e->next = l->head;
+    if (l->head)
+        l->head->prev = e;
+    l->head = e;
+    if (!l->tail)
+        l->tail = e;
+    l->bytes += e->size;
+}
+
+/* Where a loaded entry goes when read: a stream moves what it reads past (of its own or loaded
+ * ahead for it) to the short-lived list; anything read at random is kept by recency. Read-ahead
+ * finding an entry leaves it where it is. */
+static void touch(ome_chunk_cache *c, cache_entry *e, ome_access access)
+{
+    if (access == OME_ACCESS_AHEAD)
+        return;
+    if (access == OME_ACCESS_STREAM && (e->ahead || e->list == &c->passed)) {
+        e->ahead = false;
+        list_push_front(&c->passed, e);
+        return;
+    }
+    e->ahead = false;
+    list_push_front(&c->recent, e);
 }
 
 static void table_remove(ome_chunk_cache *c, cache_entry *e)
@@ -125,7 +169,7 @@ static void table_remove(ome_chunk_cache *c, cache_entry *e)
     e->in_table = false;
     c->nentries--;
     c->bytes -= e->size; /* every entry in the table is counted, loaded or loading */
-    lru_unlink(c, e);
+    list_unlink(e);
 }
 
 static void table_grow(ome_chunk_cache *c)
@@ -154,16 +198,28 @@ static cache_entry *table_find(ome_chunk_cache *c, const char *key, uint64_t h)
     return NULL;
 }
 
+static void evict_entry(ome_chunk_cache *c, cache_entry *e)
+{
+    table_remove(c, e);
+    c->stats.evictions++;
+    if (e->refs == 0)
+        entry_free(e);
+}
+
+/* Drops what streams read past beyond their window, then the least recent under the cap. */
 static void evict(ome_chunk_cache *c)
 {
-    cache_entry *e = c->lru_tail;
-    while (c->bytes > c->cap && e) {
-        cache_entry *prev = e->prev;
-        table_remove(c, e);
-        c->stats.evictions++;
-        if (e->refs == 0)
-            entry_free(e);
-        e = prev;
+    size_t keep = 2 * c->stream_touch_max > c->stream_keep ? 2 * c->stream_touch_max
+                                                            : c->stream_keep;
+    while (c->passed.bytes > keep && c->passed.tail) {
+        c->stats.stream_evictions++;
+        evict_entry(c, c->passed.tail);
+    }
+    while (c->bytes > c->cap) {
+        cache_entry *e = c->passed.tail ? c->passed.tail : c->recent.tail;
+        if (!e)
+            break;
+        evict_entry(c, e);
     }
 }
 
@@ -175,6 +231,12 @@ static void release_locked(cache_entry *e)
 
 void ome_cache_get_chunks(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
                           ome_zarr_chunk *chunks, size_t n)
+{
+    ome_cache_get_chunks_as(c, store, a, chunks, n, OME_ACCESS_RANDOM);
+}
+
+void ome_cache_get_chunks_as(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
+                             ome_zarr_chunk *chunks, size_t n, ome_access access)
 {
     if (!c) {
         ome_zarr_get_chunks(store, a, chunks, n, NULL);
@@ -193,6 +255,8 @@ void ome_cache_get_chunks(ome_chunk_cache *c, ome_store *store, const ome_zarr_a
     }
     size_t nmiss = 0;
     pthread_mutex_lock(&c->lock);
+    if (access == OME_ACCESS_STREAM && n * a->chunk_nbytes > c->stream_touch_max)
+        c->stream_touch_max = n * a->chunk_nbytes;
     for (size_t i = 0; i < n; i++) {
         char key[4096];
         ome_zarr_chunk *ch = &chunks[i];
@@ -214,8 +278,7 @@ void ome_cache_get_chunks(ome_chunk_cache *c, ome_store *store, const ome_zarr_a
             } else {
                 c->stats.hits++;
                 ch->data = e->data;
-                lru_unlink(c, e);
-                lru_push_front(c, e);
+                touch(c, e, access);
             }
             continue;
         }
@@ -255,7 +318,8 @@ void ome_cache_get_chunks(ome_chunk_cache *c, ome_store *store, const ome_zarr_a
         if (fetch[k].status == OME_OK) {
             e->data = fetch[k].data;
             ch->data = e->data;
-            lru_push_front(c, e);
+            e->ahead = access == OME_ACCESS_AHEAD;
+            list_push_front(access == OME_ACCESS_STREAM ? &c->passed : &c->recent, e);
         } else {
             /* Failures are not cached: the next read tries again. */
             e->err = fetch[k].err;

@@ -252,6 +252,14 @@ int ome_image_read_region(const ome_image *img, int level, uint64_t t, uint64_t 
                           uint64_t y0, uint64_t x0, uint64_t h, uint64_t w, void *out,
                           ome_err *err)
 {
+    return ome_image_read_region_as(img, level, t, c, z, y0, x0, h, w, out, OME_ACCESS_RANDOM,
+                                    err);
+}
+
+int ome_image_read_region_as(const ome_image *img, int level, uint64_t t, uint64_t c,
+                             uint64_t z, uint64_t y0, uint64_t x0, uint64_t h, uint64_t w,
+                             void *out, ome_access access, ome_err *err)
+{
     ome_chunk_list l = {0};
     int rc = ome_image_region_chunks(img, level, t, c, z, y0, x0, h, w, &l, err);
     if (rc != OME_OK || l.n == 0)
@@ -271,7 +279,7 @@ int ome_image_read_region(const ome_image *img, int level, uint64_t t, uint64_t 
         size_t n = l.n - first < batch ? l.n - first : batch;
         for (size_t i = 0; i < n; i++)
             memcpy(chunks[i].idx, l.idx[first + i], sizeof chunks[i].idx);
-        ome_cache_get_chunks(img->cache, img->store, a, chunks, n);
+        ome_cache_get_chunks_as(img->cache, img->store, a, chunks, n, access);
         for (size_t i = 0; i < n; i++) {
             if (chunks[i].status == OME_OK && rc == OME_OK)
                 copy_from_chunk(L, chunks[i].data, chunks[i].idx, fixed, y0, x0, h, w, es, out);
@@ -336,7 +344,8 @@ static int idx_cmp(const void *a, const void *b)
     return memcmp(a, b, sizeof(uint64_t) * OME_ZARR_MAX_DIMS);
 }
 
-int ome_image_load_chunks(const ome_image *img, ome_chunk_list *l, ome_err *err)
+int ome_image_load_chunks(const ome_image *img, ome_chunk_list *l, ome_access access,
+                          ome_err *err)
 {
     if (l->n == 0)
         return OME_OK;
@@ -357,7 +366,7 @@ int ome_image_load_chunks(const ome_image *img, ome_chunk_list *l, ome_err *err)
         size_t n = l->n - first < batch ? l->n - first : batch;
         for (size_t i = 0; i < n; i++)
             memcpy(chunks[i].idx, l->idx[first + i], sizeof chunks[i].idx);
-        ome_cache_get_chunks(img->cache, img->store, a, chunks, n);
+        ome_cache_get_chunks_as(img->cache, img->store, a, chunks, n, access);
         for (size_t i = 0; i < n; i++) {
             if (chunks[i].status != OME_OK && rc == OME_OK) {
                 if (err)

@@ -4,10 +4,10 @@
 #ifndef OME_IMAGE_H
 #define OME_IMAGE_H
 
+#include "cache.h"
 #include "ngff.h"
 #include "zarr.h"
 
-typedef struct ome_chunk_cache ome_chunk_cache;
 
 typedef struct ome_level {
     ome_zarr_array *arr;
@@ -58,6 +58,10 @@ size_t ome_image_pixel_size(const ome_image *img);
 int ome_image_read_region(const ome_image *img, int level, uint64_t t, uint64_t c, uint64_t z,
                           uint64_t y0, uint64_t x0, uint64_t h, uint64_t w, void *out,
                           ome_err *err);
+/* The same, telling the cache how the region is read (a stream keeps little behind it). */
+int ome_image_read_region_as(const ome_image *img, int level, uint64_t t, uint64_t c,
+                             uint64_t z, uint64_t y0, uint64_t x0, uint64_t h, uint64_t w,
+                             void *out, ome_access access, ome_err *err);
 
 /* Chunks of one level, collected from several regions to be fetched as one batch. */
 typedef struct ome_chunk_list {
@@ -72,7 +76,8 @@ int ome_image_region_chunks(const ome_image *img, int level, uint64_t t, uint64_
                             ome_err *err);
 /* Loads the listed chunks into the image's cache, concurrently and each once (duplicates in the
  * list are dropped). Returns the first error. */
-int ome_image_load_chunks(const ome_image *img, ome_chunk_list *l, ome_err *err);
+int ome_image_load_chunks(const ome_image *img, ome_chunk_list *l, ome_access access,
+                          ome_err *err);
 void ome_chunk_list_free(ome_chunk_list *l);
 
 #endif

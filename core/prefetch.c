@@ -103,11 +103,11 @@ static uint64_t enqueue_locked(ome_prefetch *p, const ome_vtiff *vt, uint64_t of
     return off;
 }
 
-void ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff *vt,
+bool ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff *vt,
                             uint64_t off, uint64_t len)
 {
     if (!p || p->nthreads == 0 || len == 0)
-        return;
+        return false;
     uint64_t end = off + len;
     pthread_mutex_lock(&p->lock);
     bool in_run = ra->run_end > 0 && off + RUN_SLACK >= ra->run_start &&
@@ -118,12 +118,13 @@ void ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff 
         ra->ahead_end = 0;
         ra->window = 0;
         pthread_mutex_unlock(&p->lock);
-        return;
+        return false;
     }
     if (end > ra->run_end)
         ra->run_end = end;
     /* Read ahead only once the run is clearly longer than a tile or two of a random access. */
-    if (ra->run_end - ra->run_start >= MIN_WINDOW / 2 && !p->stop) {
+    bool streaming = ra->run_end - ra->run_start >= MIN_WINDOW / 2;
+    if (streaming && !p->stop) {
         if (ra->window == 0)
             ra->window = MIN_WINDOW < p->max_window ? MIN_WINDOW : p->max_window;
         uint64_t pos = ra->run_end;
@@ -137,4 +138,5 @@ void ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff 
         }
     }
     pthread_mutex_unlock(&p->lock);
+    return streaming;
 }

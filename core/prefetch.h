@@ -25,8 +25,9 @@ ome_prefetch *ome_prefetch_new(int nthreads, uint64_t max_window, ome_stats *sta
 void ome_prefetch_free(ome_prefetch *p);
 
 /* Tells the prefetcher that [off, off+len) of vt was read through the handle owning ra. May
- * queue read-ahead. vt must outlive the prefetcher. */
-void ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff *vt,
+ * queue read-ahead. vt must outlive the prefetcher. Returns true when the handle is walking the
+ * file in order (a stream: read-ahead is on for it). */
+bool ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff *vt,
                             uint64_t off, uint64_t len);
 
 #endif

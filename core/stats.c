@@ -21,7 +21,8 @@ int ome_stats_json(const ome_stats *s, const ome_cache_stats *mem, char *out, si
         "  \"network\": {\"requests\": %llu, \"bytes_fetched\": %llu, \"retries\": %llu, "
         "\"not_modified\": %llu, \"errors\": %llu},\n"
         "  \"memory_cache\": {\"hits\": %llu, \"misses\": %llu, \"waits\": %llu, "
-        "\"evictions\": %llu, \"bytes\": %llu, \"entries\": %llu},\n"
+        "\"evictions\": %llu, \"bytes\": %llu, \"entries\": %llu, \"stream_bytes\": %llu, "
+        "\"stream_evictions\": %llu},\n"
         "  \"disk_cache\": {\"hits\": %llu, \"misses\": %llu, \"writes\": %llu, "
         "\"evictions\": %llu, \"corrupt\": %llu},\n"
         "  \"prefetch\": {\"jobs\": %llu, \"chunks\": %llu},\n"
@@ -30,7 +31,9 @@ int ome_stats_json(const ome_stats *s, const ome_cache_stats *mem, char *out, si
         get(&s->requests), get(&s->bytes_fetched), get(&s->retries), get(&s->not_modified),
         get(&s->fetch_errors), (unsigned long long)m.hits, (unsigned long long)m.misses,
         (unsigned long long)m.waits, (unsigned long long)m.evictions,
-        (unsigned long long)m.bytes, (unsigned long long)m.entries, get(&s->disk_hits),
+        (unsigned long long)m.bytes, (unsigned long long)m.entries,
+        (unsigned long long)m.stream_bytes, (unsigned long long)m.stream_evictions,
+        get(&s->disk_hits),
         get(&s->disk_misses), get(&s->disk_writes), get(&s->disk_evictions),
         get(&s->disk_corrupt), get(&s->prefetch_jobs), get(&s->prefetch_chunks),
         get(&s->reads), get(&s->bytes_served), get(&s->read_errors));

@@ -149,7 +149,7 @@ static void plane_coords(const ome_vtiff *vt, const ome_level *L, uint64_t p, ui
  * the file type into `rows`; rows beyond the level are left as zero. */
 static int gather_rows(const ome_vtiff *vt, const ome_level *L, int level, uint64_t t, uint64_t c,
                        uint64_t z, uint64_t y0, uint64_t x0, uint64_t w_file, uint64_t r0,
-                       uint64_t r1, uint8_t *rows, ome_err *err)
+                       uint64_t r1, uint8_t *rows, ome_access access, ome_err *err)
 {
     const ome_image *img = vt->img;
     size_t src_es = ome_dtype_size(img->dtype), dst_es = ome_dtype_size(vt->file_dtype);
@@ -162,11 +162,11 @@ static int gather_rows(const ome_vtiff *vt, const ome_level *L, int level, uint6
         return OME_OK;
     uint64_t h = ye - ys;
     if (w == w_file && img->dtype == vt->file_dtype) /* the common case: straight in */
-        return ome_image_read_region(img, level, t, c, z, ys, x0, h, w, rows, err);
+        return ome_image_read_region_as(img, level, t, c, z, ys, x0, h, w, rows, access, err);
     uint8_t *src = malloc((size_t)(h * w * src_es));
     if (!src)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
-    int rc = ome_image_read_region(img, level, t, c, z, ys, x0, h, w, src, err);
+    int rc = ome_image_read_region_as(img, level, t, c, z, ys, x0, h, w, src, access, err);
     if (rc == OME_OK)
         for (uint64_t r = 0; r < h; r++)
             convert_pixels(src + r * w * src_es, img->dtype, rows + r * w_file * dst_es,
@@ -179,13 +179,13 @@ static int gather_rows(const ome_vtiff *vt, const ome_level *L, int level, uint6
 static int read_rows_buffered(const ome_vtiff *vt, const ome_level *L, int level, uint64_t t,
                               uint64_t c, uint64_t z, uint64_t y0, uint64_t x0, uint64_t w_file,
                               uint64_t row_bytes, uint64_t rel, size_t n, uint8_t *out,
-                              ome_err *err)
+                              ome_access access, ome_err *err)
 {
     uint64_t r0 = rel / row_bytes, r1 = (rel + n - 1) / row_bytes;
     uint8_t *rows = malloc((size_t)((r1 - r0 + 1) * row_bytes));
     if (!rows)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
-    int rc = gather_rows(vt, L, level, t, c, z, y0, x0, w_file, r0, r1, rows, err);
+    int rc = gather_rows(vt, L, level, t, c, z, y0, x0, w_file, r0, r1, rows, access, err);
     if (rc == OME_OK)
         memcpy(out, rows + (rel - r0 * row_bytes), n);
     free(rows);
@@ -196,24 +196,25 @@ static int read_rows_buffered(const ome_vtiff *vt, const ome_level *L, int level
  * whole rows straight into `out`, a partial first or last row through a small buffer. */
 static int read_block(const ome_vtiff *vt, const ome_level *L, int level, uint64_t t, uint64_t c,
                       uint64_t z, uint64_t y0, uint64_t x0, uint64_t w_file, uint64_t row_bytes,
-                      uint64_t rel, size_t n, uint8_t *out, ome_err *err)
+                      uint64_t rel, size_t n, uint8_t *out, ome_access access, ome_err *err)
 {
     uint64_t end = rel + n;
     uint64_t full0 = (rel + row_bytes - 1) / row_bytes, full1 = end / row_bytes; /* [full0, full1) */
     if (full1 <= full0)
         return read_rows_buffered(vt, L, level, t, c, z, y0, x0, w_file, row_bytes, rel, n, out,
-                                  err);
+                                  access, err);
     int rc = OME_OK;
     size_t head = (size_t)(full0 * row_bytes - rel);
     if (head)
         rc = read_rows_buffered(vt, L, level, t, c, z, y0, x0, w_file, row_bytes, rel, head, out,
-                                err);
+                                access, err);
     if (rc == OME_OK)
-        rc = gather_rows(vt, L, level, t, c, z, y0, x0, w_file, full0, full1 - 1, out + head, err);
+        rc = gather_rows(vt, L, level, t, c, z, y0, x0, w_file, full0, full1 - 1, out + head,
+                         access, err);
     size_t tail = (size_t)(end - full1 * row_bytes);
     if (rc == OME_OK && tail)
         rc = read_rows_buffered(vt, L, level, t, c, z, y0, x0, w_file, row_bytes,
-                                full1 * row_bytes, tail, out + (n - tail), err);
+                                full1 * row_bytes, tail, out + (n - tail), access, err);
     return rc;
 }
 
@@ -255,7 +256,7 @@ static void block_at(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, vt_bloc
 }
 
 static int read_pixels(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, size_t n,
-                       uint8_t *out, ome_err *err)
+                       uint8_t *out, ome_access access, ome_err *err)
 {
     const ome_level *L = &vt->img->levels[s->level];
     size_t es = ome_dtype_size(vt->file_dtype);
@@ -266,7 +267,7 @@ static int read_pixels(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, size_
         size_t pixels = b.within >= b.data_len ? 0
                         : (size_t)(b.data_len - b.within < take ? b.data_len - b.within : take);
         int rc = pixels ? read_block(vt, L, s->level, b.t, b.c, b.z, b.y0, b.x0, b.w_file,
-                                     b.w_file * es, b.within, pixels, out, err)
+                                     b.w_file * es, b.within, pixels, out, access, err)
                         : OME_OK;
         if (rc)
             return rc;
@@ -280,7 +281,7 @@ static int read_pixels(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, size_
 
 /* Loads into the cache every chunk behind [rel, rel+n) of a pixel segment, as one batch. */
 static int load_pixels(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, uint64_t n,
-                       size_t *nchunks, ome_err *err)
+                       size_t *nchunks, ome_access access, ome_err *err)
 {
     const ome_level *L = &vt->img->levels[s->level];
     uint64_t row_bytes_es = ome_dtype_size(vt->file_dtype);
@@ -304,7 +305,7 @@ static int load_pixels(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, uint6
         n -= take;
     }
     if (rc == OME_OK)
-        rc = ome_image_load_chunks(vt->img, &l, err);
+        rc = ome_image_load_chunks(vt->img, &l, access, err);
     if (nchunks)
         *nchunks += l.n;
     ome_chunk_list_free(&l);
@@ -342,7 +343,7 @@ int ome_vtiff_load(const ome_vtiff *vt, uint64_t off, uint64_t len, size_t *nchu
         uint64_t a = off > s->off ? off : s->off;
         uint64_t b = end < s->off + s->len ? end : s->off + s->len;
         if (a < b) {
-            int rc = load_pixels(vt, s, a - s->off, b - a, nchunks, err);
+            int rc = load_pixels(vt, s, a - s->off, b - a, nchunks, OME_ACCESS_AHEAD, err);
             if (rc)
                 return rc;
         }
@@ -351,6 +352,12 @@ int ome_vtiff_load(const ome_vtiff *vt, uint64_t off, uint64_t len, size_t *nchu
 }
 
 int64_t ome_vtiff_read(const ome_vtiff *vt, uint64_t off, size_t len, void *buf, ome_err *err)
+{
+    return ome_vtiff_read_as(vt, off, len, buf, OME_ACCESS_RANDOM, err);
+}
+
+int64_t ome_vtiff_read_as(const ome_vtiff *vt, uint64_t off, size_t len, void *buf,
+                          ome_access access, ome_err *err)
 {
     if (off >= vt->size)
         return 0;
@@ -381,9 +388,9 @@ int64_t ome_vtiff_read(const ome_vtiff *vt, uint64_t off, size_t len, void *buf,
         case VT_SEG_PLANES:
             /* several blocks: fetch all their chunks at once, then copy from the cache */
             if (vt->img->cache && rel / block_bytes(s) != (rel + n - 1) / block_bytes(s))
-                rc = load_pixels(vt, s, rel, n, NULL, err);
+                rc = load_pixels(vt, s, rel, n, NULL, access, err);
             if (rc == OME_OK)
-                rc = read_pixels(vt, s, rel, n, out + done, err);
+                rc = read_pixels(vt, s, rel, n, out + done, access, err);
             break;
         }
         if (rc)

@@ -60,6 +60,9 @@ void ome_vtiff_free(ome_vtiff *vt);
 /* Reads [off, off+len) into buf; returns the number of bytes (short at the end of the file) or
  * a negative error code. */
 int64_t ome_vtiff_read(const ome_vtiff *vt, uint64_t off, size_t len, void *buf, ome_err *err);
+/* The same, telling the memory cache how the file is being read (see ome_access). */
+int64_t ome_vtiff_read_as(const ome_vtiff *vt, uint64_t off, size_t len, void *buf,
+                          ome_access access, ome_err *err);
 /* Loads into the image's memory cache every chunk behind [off, off+len), fetching what is
  * missing as concurrent batches (read-ahead). Sets *nchunks (when given) to the number of
  * chunks involved. Does nothing for an image without a cache. */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <stddef.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,9 +179,13 @@ static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts
 int main(int argc, char **argv)
 {
     /* Reads allocate and free chunk-sized buffers all the time: keep them in the heap for reuse
-     * instead of mapping (and faulting in) fresh pages for each. */
+     * instead of mapping (and faulting in) fresh pages for each. Faulting in fresh memory costs
+     * about as much as decoding into it, so the heap is not trimmed often, and the threads share
+     * few arenas (one per two cores) rather than each growing its own. */
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 8 << 20);
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    mallopt(M_ARENA_MAX, ncpu >= 2 ? (int)(ncpu / 2) : 1);
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
     omefs_opts o = {.timeout = 30, .retries = 3, .connections = 16};
     if (fuse_opt_parse(&args, &o, opt_spec, opt_proc) == -1) {

@@ -198,9 +198,10 @@ static int ops_read(const char *path, char *buf, size_t size, off_t off,
     omefs_mount *m = mount_of();
     OME_LOGD("read %s [%lld, +%zu)", path, (long long)off, size);
     ome_stats_add(&m->stats.reads, 1);
-    ome_prefetch_note_read(m->prefetch, &h->ra, h->file->vt, (uint64_t)off, size);
+    bool stream = ome_prefetch_note_read(m->prefetch, &h->ra, h->file->vt, (uint64_t)off, size);
     ome_err err = {0};
-    int64_t n = ome_vtiff_read(h->file->vt, (uint64_t)off, size, buf, &err);
+    int64_t n = ome_vtiff_read_as(h->file->vt, (uint64_t)off, size, buf,
+                                  stream ? OME_ACCESS_STREAM : OME_ACCESS_RANDOM, &err);
     if (n < 0) {
         ome_stats_add(&m->stats.read_errors, 1);
         OME_LOGE("read %s [%lld, +%zu): %s", path, (long long)off, size, err.msg);
