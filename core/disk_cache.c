@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -192,51 +193,57 @@ static void entry_locate(disk_store *ds, const ome_store_req *r, bool metadata, 
     snprintf(e->path, sizeof e->path, "%s/%s", e->dir, hex + 2);
 }
 
-static int read_full(int fd, void *buf, size_t n)
+/* Reads up to n bytes (fewer only at the end of the file); returns the count, or -1. */
+static ssize_t read_upto(int fd, uint8_t *p, size_t n)
 {
-    uint8_t *p = buf;
-    while (n > 0) {
-        ssize_t k = read(fd, p, n);
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = read(fd, p + got, n - got);
         if (k < 0 && errno == EINTR)
             continue;
-        if (k <= 0)
+        if (k < 0)
             return -1;
-        p += k;
-        n -= (size_t)k;
+        if (k == 0)
+            break;
+        got += (size_t)k;
     }
-    return 0;
+    return (ssize_t)got;
 }
 
+#define HEAD_READ 8192 /* the header and strings are read with the start of the body */
+
 /* Reads an entry. Returns OME_OK (body/validators in r; *absent for a cached 404), 1 when there
- * is no usable entry (a corrupt one is removed). */
+ * is no usable entry (a corrupt one is removed). Two reads: the head, then the rest of the body
+ * straight into the request's buffer. */
 static int entry_read(disk_store *ds, const entry_ref *e, ome_store_req *r, bool *absent)
 {
     int fd = open(e->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 1;
     struct stat st;
-    uint8_t h[HEADER_LEN];
+    uint8_t head[HEAD_READ];
     const char *why = NULL;
-    char strings[4400 + 128 + 64];
-    if (fstat(fd, &st) || read_full(fd, h, HEADER_LEN)) {
+    ssize_t got = fstat(fd, &st) ? -1 : read_upto(fd, head, sizeof head);
+    if (got < HEADER_LEN) {
         why = "truncated header";
         goto bad;
     }
+    const uint8_t *h = head;
     uint32_t flags = get32(h + 8), body_crc = get32(h + 12);
     uint64_t body_len = get64(h + 16);
     size_t ilen = get16(h + 24), elen = get16(h + 26), llen = get16(h + 28);
+    size_t strings_end = HEADER_LEN + ilen + elen + llen;
+    const char *strings = (const char *)head + HEADER_LEN;
     if (memcmp(h, ENTRY_MAGIC, 8) != 0) {
         why = "bad magic";
         goto bad;
     }
-    if (ilen + elen + llen > sizeof strings || elen >= sizeof r->etag ||
-        llen >= sizeof r->last_modified ||
-        (uint64_t)st.st_size != HEADER_LEN + ilen + elen + llen + body_len) {
+    if (strings_end > (size_t)got || elen >= sizeof r->etag ||
+        llen >= sizeof r->last_modified || (uint64_t)st.st_size != strings_end + body_len) {
         why = "size does not match its header";
         goto bad;
     }
-    if (read_full(fd, strings, ilen + elen + llen) ||
-        crc_of(crc_of(0, h, 32), strings, ilen + elen + llen) != get32(h + 32)) {
+    if (crc_of(crc_of(0, h, 32), strings, ilen + elen + llen) != get32(h + 32)) {
         why = "header checksum mismatch";
         goto bad;
     }
@@ -249,7 +256,11 @@ static int entry_read(disk_store *ds, const entry_ref *e, ome_store_req *r, bool
         why = "body too large";
         goto bad;
     }
-    if (read_full(fd, r->body.data, body_len) || crc_of(0, r->body.data, body_len) != body_crc) {
+    size_t in_head = (size_t)got - strings_end; /* at most body_len: the sizes matched */
+    memcpy(r->body.data, head + strings_end, in_head);
+    size_t rest = (size_t)(body_len - in_head);
+    if (read_upto(fd, r->body.data + in_head, rest) != (ssize_t)rest ||
+        crc_of(0, r->body.data, body_len) != body_crc) {
         why = "body checksum mismatch";
         goto bad;
     }
@@ -259,7 +270,10 @@ static int entry_read(disk_store *ds, const entry_ref *e, ome_store_req *r, bool
     memcpy(r->last_modified, strings + ilen + elen, llen);
     r->last_modified[llen] = '\0';
     *absent = (flags & FLAG_ABSENT) != 0;
-    futimens(fd, NULL); /* recency for LRU eviction; best effort (shared directories) */
+    /* Recency for LRU eviction (best effort on shared directories); not rewritten for entries
+     * used within the last minute, to spare a metadata write per read. */
+    if (time(NULL) - st.st_mtime > 60)
+        futimens(fd, NULL);
     close(fd);
     return OME_OK;
 bad:
