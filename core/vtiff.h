@@ -98,6 +98,8 @@ void vt_ifd_free(vt_ifd *ifd);
 void vt_ifd_uint(vt_ifd *ifd, uint16_t tag, uint16_t type, uint64_t v);
 void vt_ifd_rational(vt_ifd *ifd, uint16_t tag, double v);
 void vt_ifd_ascii(vt_ifd *ifd, uint16_t tag, const char *s);
+/* A value of `count` items given as little-endian bytes. */
+void vt_ifd_bytes(vt_ifd *ifd, uint16_t tag, uint16_t type, uint64_t count, const void *le);
 void vt_ifd_external(vt_ifd *ifd, uint16_t tag, uint16_t type, uint64_t count, uint64_t off);
 /* Bytes the IFD takes with its out-of-line values. */
 size_t vt_ifd_size(const vt_ifd *ifd);

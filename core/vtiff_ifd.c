@@ -83,6 +83,12 @@ void vt_ifd_ascii(vt_ifd *ifd, uint16_t tag, const char *s)
     memcpy(e->data, s, n);
 }
 
+void vt_ifd_bytes(vt_ifd *ifd, uint16_t tag, uint16_t type, uint64_t count, const void *le)
+{
+    vt_entry *e = add(ifd, tag, type, count, (size_t)count * vt_type_size(type));
+    memcpy(e->data, le, (size_t)count * vt_type_size(type));
+}
+
 void vt_ifd_external(vt_ifd *ifd, uint16_t tag, uint16_t type, uint64_t count, uint64_t off)
 {
     vt_entry *e = add(ifd, tag, type, count, 0);

@@ -1,7 +1,8 @@
 /* vtiff_ij: the ImageJ hyperstack layout of one level. Classic little-endian TIFF, uncompressed,
  * one strip per plane, planes contiguous in CZT order from a 4 KiB boundary, ImageJ description
- * in IFD0. Files up to 4 GiB have one IFD per plane (IFD0 first, the rest after the pixels);
- * larger ones follow ImageJ's own convention: IFD0 only, `images=N`, contiguous planes. */
+ * in IFD0, with per-channel display ranges and LUTs from the omero metadata. Files up to 4 GiB
+ * have one IFD per plane (IFD0 first, the rest after the pixels); larger ones follow ImageJ's
+ * own convention: IFD0 only, `images=N`, contiguous planes. */
 #include "ome_xml.h"
 #include "vtiff.h"
 
@@ -54,8 +55,74 @@ static void describe(const ome_image *img, const ome_level *L, char *d, size_t n
     snprintf(d + k, n - k, "loop=false\n");
 }
 
+/* ImageJ's per-channel display settings, the private tags 50838 (byte counts) and 50839 (data)
+ * that ImageJ's TiffDecoder reads: the magic "IJIJ", then (type, count) pairs, then the entries — one
+ * "rang" entry with a (min, max) double pair per channel, from the omero windows, and one "luts"
+ * entry per channel, 768 bytes (256 reds, greens, blues) ramping to the omero color. Numbers are
+ * in the file's (little-endian) order. For 2 to 7 channels (composite mode); ranges only when
+ * every channel has a window, else ImageJ's automatic ranges apply. */
+typedef struct {
+    uint8_t data[4 + 2 * 8 + 16 * 7 + 7 * 768];
+    uint8_t counts[4 * (1 + 1 + 7)];
+    size_t len, ncounts;
+} ij_display;
+
+#define IJ_MAGIC 0x494a494au       /* "IJIJ" */
+#define IJ_TYPE_RANGES 0x72616e67u /* "rang" */
+#define IJ_TYPE_LUTS 0x6c757473u   /* "luts" */
+#define IJ_MAX_LUT_CHANNELS 7      /* composite mode, the one with a LUT per channel */
+
+static bool ij_display_build(const ome_image *img, uint64_t C, ij_display *d)
+{
+    if (C < 2 || C > IJ_MAX_LUT_CHANNELS || (uint64_t)img->nchannels != C)
+        return false;
+    bool ranges = true, luts = true; /* every channel has a color (given or the default) */
+    for (uint64_t c = 0; c < C; c++)
+        ranges = ranges && img->channels[c].has_window;
+    uint32_t ntypes = (uint32_t)ranges + (uint32_t)luts, hdr = 4 + 8 * ntypes;
+    uint8_t *p = d->data;
+    vt_put_le(p, IJ_MAGIC, 4); /* an int like the rest: "JIJI" in a little-endian file */
+    p += 4;
+    d->ncounts = 0;
+    vt_put_le(d->counts + 4 * d->ncounts++, hdr, 4);
+    if (ranges) {
+        vt_put_le(p, IJ_TYPE_RANGES, 4);
+        vt_put_le(p + 4, 1, 4);
+        p += 8;
+    }
+    if (luts) {
+        vt_put_le(p, IJ_TYPE_LUTS, 4);
+        vt_put_le(p + 4, C, 4);
+        p += 8;
+    }
+    if (ranges) {
+        for (uint64_t c = 0; c < C; c++) {
+            double mm[2] = {img->channels[c].start, img->channels[c].end};
+            for (int i = 0; i < 2; i++, p += 8) {
+                uint64_t bits;
+                memcpy(&bits, &mm[i], 8);
+                vt_put_le(p, bits, 8);
+            }
+        }
+        vt_put_le(d->counts + 4 * d->ncounts++, 16 * C, 4);
+    }
+    if (luts) {
+        for (uint64_t c = 0; c < C; c++) {
+            uint32_t rgb = img->channels[c].rgb;
+            for (int k = 0; k < 3; k++) {
+                unsigned full = (rgb >> (16 - 8 * k)) & 0xff;
+                for (unsigned i = 0; i < 256; i++)
+                    *p++ = (uint8_t)((i * full + 127) / 255);
+            }
+            vt_put_le(d->counts + 4 * d->ncounts++, 768, 4);
+        }
+    }
+    d->len = (size_t)(p - d->data);
+    return true;
+}
+
 static void build_ifd(vt_ifd *ifd, const ome_level *L, ome_dtype ft, const char *desc,
-                      uint64_t strip, uint64_t plane_bytes)
+                      const ij_display *display, uint64_t strip, uint64_t plane_bytes)
 {
     vt_ifd_init(ifd, false);
     vt_ifd_uint(ifd, 254, TT_LONG, 0);
@@ -78,6 +145,10 @@ static void build_ifd(vt_ifd *ifd, const ome_level *L, ome_dtype ft, const char 
         vt_ifd_uint(ifd, 296, TT_SHORT, 1);
     }
     vt_ifd_uint(ifd, 339, TT_SHORT, ome_dtype_is_float(ft) ? 3 : ome_dtype_is_signed(ft) ? 2 : 1);
+    if (display) {
+        vt_ifd_bytes(ifd, 50838, TT_LONG, display->ncounts, display->counts);
+        vt_ifd_bytes(ifd, 50839, TT_BYTE, display->len, display->data);
+    }
 }
 
 int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_err *err)
@@ -110,16 +181,18 @@ int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_
     vt->file_dtype = ft;
     char desc[1024];
     describe(img, L, desc, sizeof desc);
+    ij_display display;
+    const ij_display *disp = ij_display_build(img, L->shape[OME_C], &display) ? &display : NULL;
     vt_ifd ifd0, tmpl;
-    build_ifd(&ifd0, L, ft, desc, 0, plane_bytes);
-    build_ifd(&tmpl, L, ft, NULL, 0, plane_bytes);
+    build_ifd(&ifd0, L, ft, desc, disp, 0, plane_bytes);
+    build_ifd(&tmpl, L, ft, NULL, NULL, 0, plane_bytes);
     size_t ifd0_len = vt_ifd_size(&ifd0), tmpl_len = vt_ifd_size(&tmpl);
     uint64_t data_off = (8 + ifd0_len + ALIGN - 1) / ALIGN * ALIGN;
     uint64_t data_end = data_off + N * plane_bytes;
     bool classic_chain = N > 1 && data_end + (N - 1) * tmpl_len <= UINT32_MAX;
     /* Rebuild with the real strip offset. */
     vt_ifd_free(&ifd0);
-    build_ifd(&ifd0, L, ft, desc, data_off, plane_bytes);
+    build_ifd(&ifd0, L, ft, desc, disp, data_off, plane_bytes);
     uint8_t *head = vt_own_blob(vt, (size_t)data_off);
     vt_seg *s = head ? vt_add_seg(vt, VT_SEG_BLOB, data_off) : NULL;
     int rc = s ? OME_OK : OME_ENOMEM;

@@ -1,10 +1,28 @@
 // Opens TIFF files with ImageJ 1.x (headless) and prints what it sees: dimensions c z t, bit
-// depth, calibration and the pixel value at (x, y) of the last plane. Used by the tests as an
-// independent reader of NAME_L<k>.tif.
+// depth, calibration, the pixel value at (x, y) of the last plane and, for a composite image,
+// each channel's LUT color (its brightest entry, as RRGGBB) and display range. Used by the tests
+// as an independent reader of NAME_L<k>.tif.
+import ij.CompositeImage;
 import ij.IJ;
 import ij.ImagePlus;
+import ij.process.LUT;
 
 public class ImageJProbe {
+    static String channels(ImagePlus imp) {
+        if (!imp.isComposite())
+            return "";
+        StringBuilder sb = new StringBuilder(" luts=");
+        CompositeImage ci = (CompositeImage) imp;
+        ci.updateImage(); /* applies the file's LUTs and ranges, as showing it would */
+        LUT[] luts = ci.getLuts();
+        for (int c = 0; c < luts.length; c++) {
+            int rgb = luts[c].getRGB(255) & 0xffffff;
+            sb.append(c > 0 ? "," : "").append(String.format("%06X", rgb));
+            sb.append(":").append(luts[c].min).append(":").append(luts[c].max);
+        }
+        return sb.toString();
+    }
+
     public static void main(String[] args) {
         for (String path : args) {
             ImagePlus imp = IJ.openImage(path);
@@ -19,7 +37,7 @@ public class ImageJProbe {
             System.out.println("ok " + path + " w=" + d[0] + " h=" + d[1] + " c=" + d[2] + " z="
                     + d[3] + " t=" + d[4] + " bits=" + imp.getBitDepth() + " pw="
                     + imp.getCalibration().pixelWidth + " unit=" + imp.getCalibration().getUnit()
-                    + " last=" + v);
+                    + " last=" + v + channels(imp));
         }
     }
 }

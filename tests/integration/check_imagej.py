@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Checks ImageJProbe output lines against the fixtures: c/z/t, bit depth, pixel width and the
-last pixel of the last plane. Usage: check_imagej.py FIXTURES_DIR < probe-output"""
+"""Checks ImageJProbe output lines against the fixtures: c/z/t, bit depth, pixel width, the
+last pixel of the last plane, and for images with omero channel metadata each channel's color
+and display range in ImageJ's composite image. Usage: check_imagej.py FIXTURES_DIR < output"""
 import json
 import os
 import re
@@ -13,6 +14,7 @@ manifest = {f["name"]: f for f in json.load(open(os.path.join(fixtures, "manifes
 BITS = {"uint8": 8, "uint16": 16, "int16": 16, "float32": 32, "int32": 32, "uint32": 32,
         "float64": 32, "int8": 16}
 bad = 0
+checked_luts = 0
 for line in sys.stdin:
     line = line.strip()
     if line.startswith("null "):
@@ -20,7 +22,7 @@ for line in sys.stdin:
         bad += 1
         continue
     m = re.match(r"ok (\S+)_L(\d+)\.tif w=(\d+) h=(\d+) c=(\d+) z=(\d+) t=(\d+) bits=(\d+) "
-                 r"pw=(\S+) unit=(\S+) last=(\S+)", line)
+                 r"pw=(\S+) unit=(\S+) last=(\S+)(?: luts=(\S+))?", line)
     if not m:
         continue
     path, k = m.group(1), int(m.group(2))
@@ -45,10 +47,21 @@ for line in sys.stdin:
     scale_x = fx["scale0"][fx["axes"].index("x")] * 2 ** k
     if abs(float(m.group(9)) - scale_x) > 1e-6 * scale_x:
         problems.append("pixel width %s, expected %s" % (m.group(9), scale_x))
+    omero = fx.get("omero")
+    if omero and 2 <= len(omero["channels"]) <= 7:
+        want_luts = ["%s:%s:%s" % (ch["color"].upper(), float(ch["window"]["start"]),
+                                   float(ch["window"]["end"])) for ch in omero["channels"]]
+        if m.group(12) is None or m.group(12).split(",") != want_luts:
+            problems.append("channel LUTs/ranges %s, expected %s" % (m.group(12), want_luts))
+        else:
+            checked_luts += 1
     if problems:
         print("FAIL imagej %s_L%d: %s" % (name, k, "; ".join(problems)))
         bad += 1
     else:
         print("ok imagej %s_L%d: c=%d z=%d t=%d bits=%s" % (name, k, got[2], got[3], got[4],
                                                             m.group(8)))
+if checked_luts:
+    print("ok imagej: %d composite files show each channel's omero color and window" %
+          checked_luts)
 sys.exit(1 if bad else 0)

@@ -17,11 +17,14 @@ for n in $names; do
   fi
   /usr/bin/python3 tests/integration/check_tiff.py "$fixtures" "$out" "$n" || true
 done
-# libtiff: no errors or warnings on any file
+# libtiff: no errors or warnings on any file, except that it does not know ImageJ's registered
+# private tags (50838/50839, per-channel display settings), as for ImageJ's own files
 lt_bad=0
+ij_tags='Unknown field with tag 5083[89] '
 for f in "$out"/*.tif; do
-  if tiffinfo -D "$f" 2>&1 >/dev/null | grep -q . || tiffdump "$f" 2>&1 >/dev/null | grep -q .; then
-    echo "FAIL libtiff $(basename "$f"): $(tiffinfo -D "$f" 2>&1 >/dev/null | head -2)"; lt_bad=1
+  msgs=$( (tiffinfo -D "$f" 2>&1 >/dev/null; tiffdump "$f" 2>&1 >/dev/null) | grep -v "$ij_tags")
+  if [ -n "$msgs" ]; then
+    echo "FAIL libtiff $(basename "$f"): $(echo "$msgs" | head -2)"; lt_bad=1
   fi
 done
 [ $lt_bad = 0 ] && echo "ok libtiff: tiffinfo and tiffdump read $(ls "$out"/*.tif | wc -l) files without warnings"
