@@ -50,7 +50,7 @@ typedef struct write_job {
     struct write_job *next;
 } write_job;
 
-#define WRITE_QUEUE_BYTES ((size_t)8 << 20) /* fetching waits when more is pending */
+#define WRITE_BEHIND_DEFAULT ((size_t)8 << 20) /* fetching waits when more is pending */
 
 typedef struct {
     ome_store base;
@@ -71,6 +71,7 @@ typedef struct {
     pthread_cond_t wwork, wroom;
     write_job *whead, *wtail;
     size_t wqueued;
+    size_t write_behind; /* bytes of entries that may wait for the writer */
     bool wstop, wstarted;
     pid_t wpid; /* the process that started it: daemonizing forks, threads do not follow */
     pthread_t writer;
@@ -411,7 +412,7 @@ static void entry_store(disk_store *ds, const entry_ref *e, const ome_store_req 
         free(j);
         return;
     }
-    while (ds->wqueued > WRITE_QUEUE_BYTES)
+    while (ds->wqueued > ds->write_behind)
         pthread_cond_wait(&ds->wroom, &ds->wlock);
     ds->wqueued += j->r.body.len;
     if (ds->wtail)
@@ -664,6 +665,7 @@ int ome_disk_cache_open(ome_store *inner, const ome_disk_cache_opts *o, ome_stor
     ds->base.ops = &disk_ops;
     ds->base.root = inner->root;
     ds->cap = o->cap_bytes;
+    ds->write_behind = o->write_behind_bytes ? o->write_behind_bytes : WRITE_BEHIND_DEFAULT;
     ds->offline = o->offline;
     ds->stats = o->stats;
     pthread_mutex_init(&ds->evict_lock, NULL);

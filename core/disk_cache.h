@@ -23,6 +23,8 @@ typedef struct ome_disk_cache_opts {
     const char *dir;          /* created with mode 0700 when missing */
     uint64_t cap_bytes;       /* total size of entries kept */
     bool offline;             /* never use the network: misses are errors */
+    size_t write_behind_bytes; /* chunk entries waiting to be written, at most (0: 8 MiB);
+                                  fetching waits beyond it */
     struct ome_stats *stats;  /* may be NULL */
 } ome_disk_cache_opts;
 

@@ -71,8 +71,8 @@ static void usage(const char *prog)
            "                           batches at once (default 16)\n"
            "    -o ca_file=PATH        also trust the CA certificates in PATH (PEM)\n"
            "    -o insecure            do not verify TLS certificates (logged; avoid)\n"
-           "    -o mem_cache=SIZE      memory for chunks (decoded, and fetches in flight), e.g.\n"
-           "                           512M, 2G (default 512M)\n"
+           "    -o mem_cache=SIZE      memory for chunks: decoded, in flight, and (a quarter)\n"
+           "                           waiting for the disk cache; e.g. 512M, 2G (default 512M)\n"
            "    -o cache_dir=DIR       disk cache of fetched chunks, kept across mounts\n"
            "                           (default $XDG_CACHE_HOME/omefs; \"none\" for no disk cache)\n"
            "    -o cache_size=SIZE     cap of the disk cache (default 10G)\n"
@@ -137,9 +137,10 @@ static void free_mount(omefs_mount *m)
 /* The decode pool, the memory cache and the read-ahead workers of a mount. */
 static int start_workers(omefs_mount *m, size_t mem_cache, uint64_t prefetch)
 {
-    /* mem_cache is the memory for chunks: decoded ones in the cache, and an eighth of it for
-     * the encoded bytes of fetches in flight (read-ahead keeps several batches going) */
-    size_t decoded = mem_cache - mem_cache / 8;
+    /* mem_cache is the memory for chunks: decoded ones in the cache, an eighth of it for the
+     * encoded bytes of fetches in flight (read-ahead keeps several batches going), and with a
+     * disk cache a quarter for fetched chunks waiting to be written to it (open_store) */
+    size_t decoded = mem_cache - mem_cache / 8 - m->write_behind;
     if (!(m->pool = ome_pool_new(-1)) || !(m->cache = ome_cache_new(decoded, m->pool)) ||
         !(m->prefetch = ome_prefetch_new(6, prefetch, &m->stats)))
         return OME_ENOMEM;
@@ -154,7 +155,7 @@ static bool source_is_remote(const char *source)
 
 /* Opens the store of the source, behind the disk cache when it is remote. */
 static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts *o,
-                      uint64_t cache_size, ome_err *err)
+                      uint64_t cache_size, size_t mem_cache, ome_err *err)
 {
     int rc = ome_store_open(m->source, so, &m->store, err);
     bool use_disk = !o->cache_dir || strcmp(o->cache_dir, "none") != 0;
@@ -169,8 +170,10 @@ static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts
         snprintf(dir, sizeof dir, "%s", o->cache_dir);
     else
         ome_disk_cache_default_dir(dir, sizeof dir);
+    /* Writes go behind reads: a read waits for the disk only once this much is pending. */
+    m->write_behind = mem_cache / 4;
     ome_disk_cache_opts dc = {.dir = dir, .cap_bytes = cache_size, .offline = o->offline != 0,
-                              .stats = &m->stats};
+                              .write_behind_bytes = m->write_behind, .stats = &m->stats};
     ome_store *inner = m->store;
     m->store = NULL;
     return ome_disk_cache_open(inner, &dc, &m->store, err);
@@ -253,7 +256,7 @@ int main(int argc, char **argv)
     ome_err err = {0};
     char name[1024];
     ome_tree_source_name(o.source, name, sizeof name);
-    int rc = open_store(&m, &so, &o, cache_size, &err);
+    int rc = open_store(&m, &so, &o, cache_size, mem_cache, &err);
     if (rc == OME_OK)
         rc = ome_image_open(m.store, "", name, &m.image, &err);
     if (prefetch > mem_cache / 4)

@@ -22,6 +22,7 @@ typedef struct omefs_mount {
     ome_pool *pool;
     ome_prefetch *prefetch;
     ome_stats stats;
+    size_t write_behind; /* bytes of mem_cache lent to the disk cache's writer (0: none) */
     ome_tree tree;
     time_t mounted_at;
     pthread_mutex_t handles_lock;

@@ -23,8 +23,8 @@ static const char *http_or_skip(void)
 }
 
 /* Opens SOURCE behind a disk cache in dir. */
-static ome_store *open_cached(const char *source, const char *dir, uint64_t cap, bool offline,
-                              ome_stats *stats)
+static ome_store *open_cached_behind(const char *source, const char *dir, uint64_t cap,
+                                     bool offline, size_t write_behind, ome_stats *stats)
 {
     ome_store_opts so;
     ome_store_opts_default(&so);
@@ -34,10 +34,17 @@ static ome_store *open_cached(const char *source, const char *dir, uint64_t cap,
     ome_store *inner, *s;
     ome_err err;
     assert_int_equal(ome_store_open(source, &so, &inner, &err), OME_OK);
-    ome_disk_cache_opts o = {.dir = dir, .cap_bytes = cap, .offline = offline, .stats = stats};
+    ome_disk_cache_opts o = {.dir = dir, .cap_bytes = cap, .offline = offline,
+                             .write_behind_bytes = write_behind, .stats = stats};
     if (ome_disk_cache_open(inner, &o, &s, &err))
         fail_msg("%s", err.msg);
     return s;
+}
+
+static ome_store *open_cached(const char *source, const char *dir, uint64_t cap, bool offline,
+                              ome_stats *stats)
+{
+    return open_cached_behind(source, dir, cap, offline, 0, stats);
 }
 
 /* Reads the whole level 0 of NAME through store and compares with zarr-python's pixels. Returns
@@ -137,6 +144,32 @@ static void second_open_needs_no_chunk_request(void **state)
     assert_true(get(&st2.not_modified) >= 2);
     assert_int_equal(get(&st2.disk_hits), 18);
     tu_rmtree(dir);
+}
+
+/* Entries waiting behind reads are all written when the store closes, however much may wait:
+ * an offline open afterwards serves every chunk. */
+static void written_behind_entries_land_at_close(void **state)
+{
+    (void)state;
+    const char *url = http_or_skip();
+    static const size_t behind[] = {1, 64u << 20};
+    for (size_t i = 0; i < 2; i++) {
+        char *dir = tu_mkdtemp(), src[4096];
+        snprintf(src, sizeof src, "%s/codec_lz4.zarr", url);
+        ome_stats st = {0};
+        ome_store *s = open_cached_behind(src, dir, 1 << 30, false, behind[i], &st);
+        READ_OK(s, "codec_lz4", "codec_lz4");
+        ome_store_close(s);
+        assert_int_equal(get(&st.disk_writes), get(&st.disk_misses));
+        ome_stats st2 = {0};
+        s = open_cached(src, dir, 1 << 30, true, &st2);
+        READ_OK(s, "codec_lz4", "codec_lz4");
+        ome_store_close(s);
+        assert_true(get(&st2.disk_hits) >= 18); /* the chunks, and the metadata read */
+        assert_int_equal(get(&st2.disk_misses), 0);
+        assert_int_equal(get(&st2.disk_corrupt), 0);
+        tu_rmtree(dir);
+    }
 }
 
 static void corrupt_entries_are_refetched(void **state)
@@ -381,6 +414,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(second_open_needs_no_chunk_request),
+        cmocka_unit_test(written_behind_entries_land_at_close),
         cmocka_unit_test(corrupt_entries_are_refetched),
         cmocka_unit_test(eviction_keeps_the_cap),
         cmocka_unit_test(offline_serves_from_the_cache_only),
