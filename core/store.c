@@ -1,4 +1,5 @@
 /* store: dispatch by source kind and small helpers shared by all stores. */
+#include "omero_session.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -24,6 +25,10 @@ int ome_store_open(const char *source, const ome_store_opts *opts, ome_store **o
         ome_store_opts_default(&defaults);
         opts = &defaults;
     }
+    char omero_root[2048];
+    long long omero_image;
+    if (ome_omero_parse_source(source, omero_root, sizeof omero_root, &omero_image))
+        return ome_store_omero_open(source, opts, out, err);
     if (strncasecmp(source, "http://", 7) == 0 || strncasecmp(source, "https://", 8) == 0)
         return ome_store_http_open(source, opts, out, err);
     if (strncasecmp(source, "s3://", 5) == 0)

@@ -1,6 +1,5 @@
-/* store: where bytes live. One small interface over local files and HTTP(S) (later S3 and
- * OMERO): fetch whole objects or byte ranges by key, many at once, with "absent" distinct from
- * errors. */
+/* store: where bytes live. One small interface over local files, HTTP(S), S3 and OMERO: fetch
+ * whole objects or byte ranges by key, many at once, with "absent" distinct from errors. */
 #ifndef OME_STORE_H
 #define OME_STORE_H
 
@@ -56,6 +55,10 @@ typedef struct ome_store_opts {
     const char *s3_profile;   /* ~/.aws/credentials profile; default $AWS_PROFILE, "default" */
     bool s3_no_sign;          /* anonymous requests even when credentials exist */
     bool s3_path_style;       /* endpoint/bucket/key (default for a custom endpoint) */
+    /* OMERO (web-client addresses of images, store_omero.c) */
+    const char *omero_user;     /* NULL: the server's public user */
+    const char *omero_password;
+    const char *omero_tiles;    /* root of the pixel-buffer service; default OMERO.web's host */
 } ome_store_opts;
 
 /* AWS Signature Version 4 credentials for an HTTP store (set by store_s3.c). */
@@ -70,8 +73,8 @@ struct ome_store {
     char *root;              /* URL or path of the root, for messages: never a secret (redacted) */
 };
 
-/* Opens the right store for a source: http(s):// URL, file:// URL or local path. The store
- * root is the source itself. */
+/* Opens the right store for a source: the address of an OMERO image, http(s):// URL, s3:// URL,
+ * file:// URL or local path. The store root is the source itself. */
 int ome_store_open(const char *source, const ome_store_opts *opts, ome_store **out,
                    ome_err *err);
 int ome_store_file_open(const char *path, ome_store **out, ome_err *err);
@@ -81,9 +84,17 @@ int ome_store_http_open(const char *url, const ome_store_opts *opts, ome_store *
  * turned into clear messages, named as `shown` (s3://bucket/prefix) in messages. */
 int ome_store_http_open_s3(const char *url, const char *shown, const ome_store_opts *opts,
                            const ome_sigv4 *sig, ome_store **out, ome_err *err);
+/* HTTP stores only: headers sent with every request from now on (a session cookie, say),
+ * replacing earlier ones; and keys of the form "path?query" whose query is kept as given. */
+int ome_store_http_set_headers(ome_store *s, const char *const *headers, size_t n);
+void ome_store_http_keys_carry_query(ome_store *s);
 /* s3://bucket/prefix, with the S3 fields of opts (store_s3.c). */
 int ome_store_s3_open(const char *source, const ome_store_opts *opts, ome_store **out,
                       ome_err *err);
+/* An OMERO image, from the address of its page in OMERO.web (store_omero.c), with the OMERO
+ * fields of opts. */
+int ome_store_omero_open(const char *source, const ome_store_opts *opts, ome_store **out,
+                         ome_err *err);
 void ome_store_close(ome_store *s);
 
 /* Convenience: fetches one whole object into `out`. Returns OME_OK, OME_ABSENT or an error. */

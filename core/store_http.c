@@ -27,9 +27,11 @@ typedef struct {
     bool s3;                 /* S3 error codes; signing when sig_* are set */
     char *sig_provider;      /* "aws:amz:REGION:s3" */
     char *sig_key_id, *sig_secret, *sig_token_header;
+    bool keys_carry_query;   /* keys are "path?query": the query is kept as given */
     pthread_mutex_t lock;
     CURLM **pool; /* idle multi handles, each keeping its own connections alive */
     size_t npool, cappool;
+    struct curl_slist *extra_headers; /* sent with every request (under lock) */
 } http_store;
 
 typedef struct {
@@ -45,6 +47,7 @@ typedef struct {
     int64_t range_first, range_total; /* from Content-Range, -1 when absent */
     bool suffix_fixed; /* a suffix range answered wrong was asked again as a span */
     bool conditional_added;
+    bool extra_added;
     bool retry_pending; /* the last attempt failed transiently and may be retried */
     char bucket_region[64]; /* x-amz-bucket-region */
     struct curl_slist *headers;
@@ -138,15 +141,19 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* Percent-encodes everything in a key but unreserved characters and '/'; appends the source's
- * query. */
+/* Percent-encodes everything in a key but unreserved characters and '/'; appends the key's own
+ * query (keys_carry_query) and the source's query. */
 static void build_url(const http_store *hs, const char *key, char *out, size_t outlen)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t n = (size_t)snprintf(out, outlen, "%s", hs->fetch_root);
     if (n < outlen && n && out[n - 1] != '/' && key[0])
         out[n++] = '/';
-    for (const unsigned char *p = (const unsigned char *)key; *p && n + 4 < outlen; p++) {
+    const char *key_query = hs->keys_carry_query ? strchr(key, '?') : NULL;
+    const unsigned char *key_end =
+        (const unsigned char *)(key_query ? key_query : key + strlen(key));
+    for (const unsigned char *p = (const unsigned char *)key; p < key_end && n + 4 < outlen;
+         p++) {
         if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
             strchr("-._~/", *p)) {
             out[n++] = (char)*p;
@@ -157,8 +164,10 @@ static void build_url(const http_store *hs, const char *key, char *out, size_t o
         }
     }
     out[n < outlen ? n : outlen - 1] = '\0';
+    if (key_query && n < outlen)
+        n += (size_t)snprintf(out + n, outlen - n, "%s", key_query);
     if (hs->query && n < outlen)
-        snprintf(out + n, outlen - n, "?%s", hs->query);
+        snprintf(out + n, outlen - n, "%c%s", key_query ? '&' : '?', hs->query);
 }
 
 static CURLM *pool_take(http_store *hs)
@@ -263,6 +272,13 @@ static int xfer_start(http_xfer *x, CURLM *m)
             snprintf(h, sizeof h, "If-Modified-Since: %s", r->if_modified_since);
             x->headers = curl_slist_append(x->headers, h);
         }
+    }
+    if (!x->extra_added) {
+        x->extra_added = true;
+        pthread_mutex_lock(&hs->lock);
+        for (struct curl_slist *h = hs->extra_headers; h; h = h->next)
+            x->headers = curl_slist_append(x->headers, h->data);
+        pthread_mutex_unlock(&hs->lock);
     }
     if (x->headers)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
@@ -535,8 +551,31 @@ static void http_destroy(ome_store *s)
         memset(hs->sig_secret, 0, strlen(hs->sig_secret));
     free(hs->sig_secret);
     free(hs->sig_token_header);
+    curl_slist_free_all(hs->extra_headers);
     free(hs);
 }
+
+int ome_store_http_set_headers(ome_store *s, const char *const *headers, size_t n)
+{
+    http_store *hs = (http_store *)s;
+    struct curl_slist *list = NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct curl_slist *l = curl_slist_append(list, headers[i]);
+        if (!l) {
+            curl_slist_free_all(list);
+            return OME_ENOMEM;
+        }
+        list = l;
+    }
+    pthread_mutex_lock(&hs->lock);
+    struct curl_slist *old = hs->extra_headers;
+    hs->extra_headers = list;
+    pthread_mutex_unlock(&hs->lock);
+    curl_slist_free_all(old);
+    return OME_OK;
+}
+
+void ome_store_http_keys_carry_query(ome_store *s) { ((http_store *)s)->keys_carry_query = true; }
 
 static const ome_store_ops http_ops = {http_get_many, http_destroy};
 

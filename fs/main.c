@@ -5,6 +5,7 @@
 
 #include "disk_cache.h"
 #include "log.h"
+#include "omero_session.h"
 #include "version.h"
 
 #include <errno.h>
@@ -31,6 +32,7 @@ typedef struct omefs_opts {
     char *prefetch;
     char *endpoint, *region, *profile;
     int no_sign, path_style;
+    char *omero_user, *omero_tiles;
     char *log_level;
     int show_help, show_version;
 } omefs_opts;
@@ -42,6 +44,7 @@ static const struct fuse_opt opt_spec[] = {
     OPT("cache_dir=%s", cache_dir), OPT("cache_size=%s", cache_size), OPT("offline", offline),
     OPT("prefetch=%s", prefetch),   OPT("endpoint=%s", endpoint), OPT("region=%s", region),
     OPT("profile=%s", profile),     OPT("no_sign", no_sign),      OPT("path_style", path_style),
+    OPT("omero_user=%s", omero_user), OPT("omero_tiles=%s", omero_tiles),
     OPT("log_level=%s", log_level), OPT("--help", show_help),  OPT("-h", show_help),
     OPT("--version", show_version), OPT("-V", show_version),   FUSE_OPT_END,
 };
@@ -87,6 +90,10 @@ static void usage(const char *prog)
            "                           $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, else [default]\n"
            "    -o no_sign             anonymous requests (public buckets)\n"
            "    -o path_style          AWS path-style addresses (bucket in the path)\n"
+           "  OMERO images (the address of the image's page, e.g. .../webclient/img_detail/ID/):\n"
+           "    -o omero_user=NAME     log in as NAME, password from $OMERO_PASSWORD; default:\n"
+           "                           the server's public user\n"
+           "    -o omero_tiles=URL     the pixel-buffer service (default: OMERO.web's host)\n"
            "A read fails with EIO after at most (retries+1) x timeout plus backoff (< 5 s each).\n\n"
            "general options:\n"
            "    -h, --help             this help, then FUSE's own options\n"
@@ -253,9 +260,16 @@ int main(int argc, char **argv)
     so.s3_profile = o.profile;
     so.s3_no_sign = o.no_sign != 0;
     so.s3_path_style = o.path_style != 0;
+    so.omero_user = o.omero_user;
+    so.omero_password = getenv("OMERO_PASSWORD");
+    so.omero_tiles = o.omero_tiles;
     ome_err err = {0};
-    char name[1024];
-    ome_tree_source_name(o.source, name, sizeof name);
+    char name[1024], omero_root[2048];
+    long long omero_image;
+    if (ome_omero_parse_source(o.source, omero_root, sizeof omero_root, &omero_image))
+        snprintf(name, sizeof name, "image-%lld", omero_image);
+    else
+        ome_tree_source_name(o.source, name, sizeof name);
     int rc = open_store(&m, &so, &o, cache_size, mem_cache, &err);
     if (rc == OME_OK)
         rc = ome_image_open(m.store, "", name, &m.image, &err);
@@ -309,6 +323,8 @@ int main(int argc, char **argv)
     free(o.endpoint);
     free(o.region);
     free(o.profile);
+    free(o.omero_user);
+    free(o.omero_tiles);
     free(o.log_level);
     free(cl.mountpoint);
     fuse_opt_free_args(&args);

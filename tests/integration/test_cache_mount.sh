@@ -12,17 +12,9 @@ source tests/lib/mount.sh
 fixtures=${OMEFS_FIXTURES:-$repo/build/fixtures}
 OMEFS=${OMEFS_BIN:-$repo/build/asan/omefs}
 PY=/usr/bin/python3
-work=$(mktemp -d /tmp/omefs-cache-XXXXXX)
-cleanup() {
-  mount_cleanup
-  nginx_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+mount_test_start cache
 export ASAN_OPTIONS=detect_leaks=0
 
-unset OMEFS_TEST_NGINX_PID OMEFS_TEST_NGINX_DIR
-nginx_start "$fixtures" || { fail "nginx did not start"; exit 1; }
 log="$OMEFS_TEST_NGINX_DIR/access.log"
 n=seq_czyx                       # 2 × 2 × 1024 × 1024 uint16, 64 chunks of 256 × 256 at level 0
 src="$OMEFS_TEST_HTTP/$n.zarr"

@@ -15,17 +15,9 @@ source tests/lib/mount.sh
 fixtures=${OMEFS_FIXTURES:-$repo/build/fixtures}
 OMEFS=${OMEFS_BIN:-$repo/build/asan/omefs}
 PY=/usr/bin/python3
-work=$(mktemp -d /tmp/omefs-faults-XXXXXX)
-cleanup() {
-  mount_cleanup
-  nginx_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+mount_test_start faults
 export ASAN_OPTIONS=detect_leaks=0
 
-unset OMEFS_TEST_NGINX_PID OMEFS_TEST_NGINX_DIR
-nginx_start "$fixtures" || { fail "nginx did not start"; exit 1; }
 n=seq_czyx
 ref="$work/ref"; mkdir -p "$ref"
 build/asan/tools/vtiff_dump "$fixtures/$n.zarr" "$n" "$ref" 7 >/dev/null 2>&1

@@ -10,19 +10,9 @@ source tests/lib/nginx.sh
 source tests/lib/mount.sh
 fixtures=${OMEFS_FIXTURES:-$repo/build/fixtures}
 OMEFS=${OMEFS_BIN:-$repo/build/asan/omefs}
-work=$(mktemp -d /tmp/omefs-mount-XXXXXX)
-cleanup() {
-  mount_cleanup
-  nginx_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+mount_test_start mount
 export ASAN_OPTIONS=detect_leaks=0
 export XDG_CACHE_HOME="$work/xdg-cache"   # the default disk cache goes here, not to $HOME
-
-# A private nginx so this script can change its fault knobs freely.
-unset OMEFS_TEST_NGINX_PID OMEFS_TEST_NGINX_DIR
-nginx_start "$fixtures" || { fail "nginx did not start"; exit 1; }
 
 # 1. HTTP mount: files and sizes, tifffile pixel check, byte-identical to the library's output.
 for n in axes_tczyx odd_700x900 axes_cyx dtype_f4be v05_czyx_blosc v05_sharded_end; do

@@ -41,3 +41,13 @@ mount_cleanup() {
   done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 }
+
+# mount_test_start NAME → the usual start of a mount test: $work (a fresh directory under /tmp),
+# an EXIT trap that unmounts, stops nginx and removes $work even on failure, and a private
+# nginx serving $fixtures (so the script may change its fault knobs). Exits when nginx fails.
+mount_test_start() {
+  work=$(mktemp -d "/tmp/omefs-$1-XXXXXX")
+  trap 'mount_cleanup; nginx_stop; rm -rf "$work"' EXIT INT TERM
+  unset OMEFS_TEST_NGINX_PID OMEFS_TEST_NGINX_DIR
+  nginx_start "$fixtures" || { echo "FAIL nginx did not start"; exit 1; }
+}

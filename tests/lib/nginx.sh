@@ -25,7 +25,7 @@ nginx_start() {
         -CAcreateserial -days 2 -extfile "$dir/san.ext" -out "$dir/server.crt" >/dev/null 2>&1
     local user=""
     [ "$(id -u)" = 0 ] && user="user root root;"
-    sed -e "s|@DIR@|$dir|g" -e "s|@ROOT@|$root|g" -e "s|@HTTP_PORT@|$http_port|g" \
+    sed -e "s|@DIR@|$dir|g" -e "s|@ROOT@|$root|g" -e "s|@REPO@|$_omefs_repo|g" -e "s|@HTTP_PORT@|$http_port|g" \
         -e "s|@HTTPS_PORT@|$https_port|g" -e "s|@USER@|$user|g" \
         "$_omefs_repo/contrib/nginx/test-server.conf.in" >"$dir/nginx.conf"
     nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/stdout.log" 2>&1 &

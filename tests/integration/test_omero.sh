@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# OMERO images through real mounts, against the test OMERO server (tests/lib/omero_server.lua in
+# the test nginx): the web-client addresses users copy; the public user's session cookie carried
+# to the pixel service; a login with OMERO_PASSWORD and its session key; pyramid levels from
+# zoomLevelScaling and from "resolutions"; a pixel type found only in the JSON API; every pixel
+# judged by tifffile and ImageJ against the server's planes; one tile request per chunk; an
+# expired session renewed mid-read; the disk cache serving a later mount offline with the server
+# down; clear one-line errors (private image, wrong password, 1-bit pixels, no such image, not an
+# OMERO server, no pixel service) with exit status 1.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+source tests/lib/nginx.sh
+source tests/lib/mount.sh
+fixtures=${OMEFS_FIXTURES:-$repo/build/fixtures}
+omero=$fixtures/omero
+OMEFS=${OMEFS_BIN:-$repo/build/asan/omefs}
+PY=/usr/bin/python3
+if [ ! -f "$omero/manifest.json" ]; then
+  echo "skip omero: fixtures missing (make fixtures)"; exit 0
+fi
+mount_test_start omero
+export ASAN_OPTIONS=detect_leaks=0
+export HOME="$work/home" XDG_CACHE_HOME="$work/xdg"
+unset OMERO_PASSWORD
+mkdir -p "$HOME"
+
+log="$OMEFS_TEST_NGINX_DIR/access.log"
+web="$OMEFS_TEST_HTTP/omero"
+password=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['password'])" "$omero/manifest.json")
+lines() { wc -l <"$log"; }
+since() { sleep 0.2; tail -n +"$(($1 + 1))" "$log"; }
+
+# 1. The public pyramid, by each form of address: the same files; every pixel; ImageJ.
+first=""
+k=0
+if [ -f /usr/share/java/ij.jar ] && [ ! -f build/java/ImageJProbe.class ]; then
+  mkdir -p build/java
+  javac -cp /usr/share/java/ij.jar -d build/java tests/integration/ImageJProbe.java 2>/dev/null
+fi
+for addr in "$web/webclient/img_detail/1/" "$web/webclient/?show=image-1" \
+            "$web/iviewer/?images=1&dataset=5" "$web/webgateway/img_detail/1/?c=1" \
+            "$OMEFS_TEST_HTTPS/omero/api/v0/m/images/1/"; do
+  name="address ${addr#"$OMEFS_TEST_HTTP"}"
+  k=$((k + 1))
+  if do_mount "addr$k" "$addr" -o cache_dir=none,ca_file="$OMEFS_TEST_CA"; then
+    if [ -z "$first" ]; then
+      first="$work/first"; mkdir -p "$first"; cp "$mnt"/image-1* "$first"/
+      $PY tests/integration/check_omero.py tiff "$omero" "$mnt" 1
+      if [ -f /usr/share/java/ij.jar ] && [ -f build/java/ImageJProbe.class ]; then
+        timeout 120 java -Djava.awt.headless=true -cp /usr/share/java/ij.jar:build/java \
+          ImageJProbe "$mnt/image-1_L0.tif" 2>/dev/null | $PY tests/integration/check_omero.py imagej "$omero" 1
+      else
+        echo "skip omero imagej: ImageJ or the probe is missing"
+      fi
+      ok "omero $name: mounted as $(cd "$mnt" && ls | tr '\n' ' ')"
+    else
+      same=1
+      for f in "$first"/*; do cmp -s "$f" "$mnt/$(basename "$f")" || same=0; done
+      [ $same = 1 ] && ok "omero $name: the same files" || fail "omero $name: files differ"
+    fi
+    do_unmount "$mnt" "$mnt_pid"
+  else
+    fail "omero $name: $(tail -1 "$work/addr$k.log")"
+  fi
+done
+
+# 2. One tile request per chunk for a cold full read of level 0 (2 x 3 x 2 planes of 3 x 3 tiles
+#    of 256 x 256), each with the public session's cookie (the pixel service refuses others).
+start=$(lines)
+if do_mount count "$web/webclient/img_detail/1/" -o cache_dir=none; then
+  cat "$mnt/image-1_L0.tif" >/dev/null
+  n=$(since "$start" | grep -c 'GET /tile/1/[0-9]*/[0-9]*/[0-9]*?x=[0-9]*&y=[0-9]*&w=[0-9]*&h=[0-9]*&resolution=2 ')
+  distinct=$(since "$start" | grep -oE 'GET /tile/1/[^ ]*resolution=2 ' | sort -u | wc -l)
+  denied=$(since "$start" | grep -c '"GET /tile/[^"]*" 403')
+  [ "$n" = 108 ] && [ "$distinct" = 108 ] && [ "$denied" = 0 ] &&
+    ok "omero cold read of level 0: 108 tile requests for 108 chunks, none refused" ||
+    fail "omero cold read: $n tile requests ($distinct distinct, $denied refused), expected 108"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero count mount: $(tail -1 "$work/count.log")"
+fi
+
+# 3. A private image: refused to the public user with a clear message; read after a login
+#    (float pixels, type from the JSON API, no physical sizes).
+mkdir -p "$work/mnt-x"
+"$OMEFS" -f "$web/webclient/img_detail/2/" "$work/mnt-x" -o cache_dir=none >"$work/priv.out" 2>&1
+rc=$?
+msg=$(cat "$work/priv.out")
+if [ $rc = 1 ] && grep -q "imgData/2/" <<<"$msg" && grep -q "not visible to the public user (log in with omero_user=)" <<<"$msg"; then
+  ok "omero private image, public user: exit 1, '$msg'"
+else
+  fail "omero private image, public user: exit $rc, '$msg'"
+fi
+start=$(lines)
+if OMERO_PASSWORD="$password" do_mount login "$web/webclient/img_detail/2/" -o omero_user=analyst,cache_dir=none; then
+  $PY tests/integration/check_omero.py tiff "$omero" "$mnt" 2
+  logins=$(since "$start" | grep -c 'POST /omero/api/v0/login/ HTTP/[0-9.]*" 200')
+  [ "$logins" = 1 ] && ok "omero login: one login for the mount" || fail "omero login: $logins logins"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero login mount: $(tail -1 "$work/login.log")"
+fi
+# 4. The session expires mid-read: omefs logs in again and the read completes.
+start=$(lines)
+if OMERO_PASSWORD="$password" do_mount expiry "$web/webclient/img_detail/2/" -o omero_user=analyst,cache_dir=none; then
+  head -c 100000 "$mnt/image-2_L0.tif" >/dev/null
+  nginx_set omero_epoch=1
+  $PY tests/integration/check_omero.py tiff "$omero" "$mnt" 2 | sed 's/^ok omero/ok omero after the session expired:/'
+  logins=$(since "$start" | grep -c 'POST /omero/api/v0/login/ HTTP/[0-9.]*" 200')
+  [ "$logins" = 2 ] && ok "omero expired session: logged in again once" || fail "omero expired session: $logins logins"
+  nginx_set omero_epoch=0
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero expiry mount: $(tail -1 "$work/expiry.log")"
+fi
+if ps -eo args | grep -q "[s]3cret"; then fail "omero: the password shows in a command line"; fi
+
+# 5. Clear errors, exit 1, no mount left behind.
+expect_error() { # name, expected text, omefs args...
+  local name=$1 want=$2; shift 2
+  mkdir -p "$work/mnt-err"
+  "$OMEFS" -f "$@" "$work/mnt-err" >"$work/err.out" 2>&1
+  local rc=$? msg
+  msg=$(cat "$work/err.out")
+  if [ $rc = 1 ] && grep -qF "$want" <<<"$msg" && ! grep -q " $work/mnt-err fuse" /proc/mounts; then
+    ok "omero $name: exit 1, '$msg'"
+  else
+    fail "omero $name: exit $rc, '$msg' (expected '$want')"
+  fi
+}
+OMERO_PASSWORD=wrong expect_error "wrong password" "OMERO login as analyst refused" \
+  "$web/webclient/img_detail/2/" -o omero_user=analyst,cache_dir=none
+expect_error "1-bit pixels" 'pixel type "bit" is not supported (1 bit per pixel)' \
+  "$web/webclient/img_detail/4/" -o cache_dir=none
+expect_error "no such image" "no OMERO image 99 here" "$web/webclient/img_detail/99/" -o cache_dir=none
+expect_error "not an OMERO server" "not an OMERO.web server" \
+  "$OMEFS_TEST_HTTP/elsewhere/webclient/img_detail/1/" -o cache_dir=none
+expect_error "no pixel service" "no OMERO pixel-buffer microservice there" \
+  "$web/webclient/img_detail/1/" -o cache_dir=none,omero_tiles="$OMEFS_TEST_HTTP/elsewhere"
+expect_error "server down" "http://127.0.0.1:1/omero/api/: " \
+  "http://127.0.0.1:1/omero/webclient/img_detail/1/" -o cache_dir=none,timeout=2
+
+# Malformed answers from the server: clear errors, no crash.
+expect_error "imgData not JSON" "imgData/90/: not JSON" "$web/webclient/img_detail/90/" -o cache_dir=none
+expect_error "negative width" "imgData/91/: size missing or out of range" "$web/webclient/img_detail/91/" -o cache_dir=none
+expect_error "1000 levels" "imgData/92/: levels 1000 out of range 1..32" "$web/webclient/img_detail/92/" -o cache_dir=none
+expect_error "no zoomLevelScaling" "imgData/93/: zoomLevelScaling[1] missing" "$web/webclient/img_detail/93/" -o cache_dir=none
+expect_error "absurd width" "imgData/94/: size missing or out of range" "$web/webclient/img_detail/94/" -o cache_dir=none
+expect_error "a level larger than the one before" "imgData/96/: zoomLevelScaling[1] missing or not in (0, 1]" \
+  "$web/webclient/img_detail/96/" -o cache_dir=none
+expect_error "tiles of the wrong size" "2 bytes for one pixel of 4 bytes: not raw pixels" \
+  "$web/webclient/img_detail/95/" -o cache_dir=none
+
+# 6. Level sizes from "resolutions" (zoomLevelScaling is rounded there), then the disk cache:
+#    a later mount reads everything offline with the server down.
+if do_mount odd "$web/webclient/img_detail/3/" -o cache_dir="$work/cache"; then
+  $PY tests/integration/check_omero.py tiff "$omero" "$mnt" 3
+  cp "$mnt/image-3.ome.tif" "$work/odd.ome.tif"
+  do_unmount "$mnt" "$mnt_pid"
+  nginx_set mode=down
+  if do_mount offline "$web/webclient/img_detail/3/" -o cache_dir="$work/cache",offline; then
+    cmp -s "$mnt/image-3.ome.tif" "$work/odd.ome.tif" &&
+      ok "omero offline, server down: identical OME-TIFF from the disk cache" ||
+      fail "omero offline: bytes differ"
+    do_unmount "$mnt" "$mnt_pid"
+  else
+    fail "omero offline mount: $(tail -1 "$work/offline.log")"
+  fi
+  nginx_set mode=none
+else
+  fail "omero odd mount: $(tail -1 "$work/odd.log")"
+fi

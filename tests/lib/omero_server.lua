@@ -1,0 +1,166 @@
+-- A stand-in for an OMERO server, for tests: OMERO.web's JSON API (discovery, CSRF token,
+-- servers, login), webgateway's imgData and the pixel-buffer microservice's raw tiles, in the
+-- request and response shapes of their sources (see ../shared/reference/omero-api.md). It serves
+-- what tests/fixtures/make_omero_fixtures.py wrote under $omero_data.
+--
+-- Sessions: the public user gets a session cookie with a server-specific name (sessionid_pub)
+-- on its first request for a public image; a login gives the cookie sessionid and a session key
+-- (X-OMERO-Session-Key). /_control/set?omero_epoch=N ends every session, as expiry does.
+-- Images not listed in $omero_data/access need a logged-in session. Every request waits
+-- delay_ms and honours mode=down like the rest of the test server.
+local d = ngx.shared.omefs_faults
+local data = ngx.var.omero_data
+omefs_fault(true)
+
+local function reply(status, body, ctype)
+    ngx.status = status
+    ngx.header["Content-Type"] = ctype or "application/json"
+    ngx.print(body)
+    return ngx.exit(ngx.HTTP_OK)
+end
+
+local function read_file(path)
+    local f = io.open(path, "rb")
+    if not f then return nil end
+    local s = f:read("*a")
+    f:close()
+    return s
+end
+
+local function new_id()
+    return string.format("%08x%08x%08x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff),
+                         math.random(0, 0x7fffffff))
+end
+
+local function epoch() return d:get("omero_epoch") or 0 end
+
+local function open_session(id, kind, ttl)
+    d:set("omero:sess:" .. id, epoch() .. ":" .. kind, ttl or 3600)
+end
+
+-- "public", "user" or nil
+local function session_kind(id)
+    if not id or id == "" then return nil end
+    local v = d:get("omero:sess:" .. id)
+    if not v then return nil end
+    local ep, kind = v:match("^(%d+):(.*)$")
+    if tonumber(ep) ~= epoch() then return nil end
+    return kind
+end
+
+local function is_public(iid)
+    local list = read_file(data .. "/access") or ""
+    for id in list:gmatch("%d+") do
+        if id == iid then return true end
+    end
+    return false
+end
+
+local function current_kind()
+    return session_kind(ngx.var.cookie_sessionid) or session_kind(ngx.var.cookie_sessionid_pub)
+end
+
+-- Who may read image iid: "user", "public" (making a public session when needed), or nil.
+local function web_access(iid)
+    local kind = current_kind()
+    if kind == "user" then return kind end
+    if is_public(iid) then
+        if not kind then
+            local sid = new_id()
+            open_session(sid, "public")
+            ngx.header["Set-Cookie"] = "sessionid_pub=" .. sid .. "; Path=/; HttpOnly"
+        end
+        return "public"
+    end
+    return nil
+end
+
+local uri = ngx.var.uri
+local origin = ngx.var.scheme .. "://" .. ngx.var.http_host
+
+if uri == "/omero/api/" then
+    return reply(200, '{"data":[{"version":"0","url:base":"' .. origin .. '/omero/api/v0/"}]}')
+end
+if uri == "/omero/api/v0/token/" then
+    local tok = new_id()
+    d:set("omero:csrf:" .. tok, 1, 3600)
+    ngx.header["Set-Cookie"] = "csrftoken=" .. tok .. "; Path=/"
+    return reply(200, '{"data":"' .. tok .. '"}')
+end
+if uri == "/omero/api/v0/servers/" then
+    return reply(200, '{"data":[{"id":1,"host":"localhost","port":4064,"server":"omero"}]}')
+end
+if uri == "/omero/api/v0/login/" then
+    if ngx.req.get_method() ~= "POST" then
+        return reply(405, '{"message":"POST only"}')
+    end
+    local tok = ngx.req.get_headers()["X-CSRFToken"]
+    if not tok or tok ~= ngx.var.cookie_csrftoken or not d:get("omero:csrf:" .. tok) then
+        return reply(403, "<h1>Forbidden (403)</h1><p>CSRF verification failed.</p>", "text/html")
+    end
+    ngx.req.read_body()
+    local args = ngx.req.get_post_args()
+    local want = read_file(data .. "/users") or ""
+    local user, pass = want:match("^([^\t]*)\t([^\n]*)")
+    if args.server ~= "1" or args.username ~= user or args.password ~= pass then
+        return reply(403, '{"message":"Password not valid"}')
+    end
+    local sid, key = new_id(), new_id()
+    open_session(sid, "user")
+    open_session(key, "user")
+    ngx.header["Set-Cookie"] = "sessionid=" .. sid .. "; Path=/; HttpOnly"
+    return reply(200, '{"success":true,"eventContext":{"sessionUuid":"' .. key ..
+                      '","userName":"' .. user .. '"}}')
+end
+
+local iid = uri:match("^/omero/webgateway/imgData/(%d+)/$")
+local doc = "imgData.json"
+if not iid then
+    iid = uri:match("^/omero/api/v0/m/images/(%d+)/$")
+    doc = "image.json"
+end
+if iid then
+    local body = read_file(data .. "/images/" .. iid .. "/" .. doc)
+    if not body then return reply(404, '{"message":"Image ' .. iid .. ' not found"}') end
+    if not web_access(iid) then return reply(403, '{"message":"Not logged in"}') end
+    return reply(200, body)
+end
+
+-- /tile/ID/Z/C/T?x=&y=&w=&h=&resolution= : raw big-endian pixels of one region
+local tid, z, c, t = uri:match("^/tile/(%d+)/(%d+)/(%d+)/(%d+)$")
+if tid then
+    local geo = read_file(data .. "/images/" .. tid .. "/geometry")
+    if not geo then return reply(404, "image not found", "text/plain") end
+    local kind = session_kind(ngx.req.get_headers()["X-OMERO-Session-Key"]) or current_kind()
+    if not kind or (kind == "public" and not is_public(tid)) then
+        return reply(403, "session not valid", "text/plain")
+    end
+    local g = {}
+    for v in geo:gmatch("%d+") do g[#g + 1] = tonumber(v) end
+    local bpp, nlevels, T, C, Z = g[1], g[2], g[3], g[4], g[5]
+    local a = ngx.req.get_uri_args()
+    local x, y, w, h, res = tonumber(a.x), tonumber(a.y), tonumber(a.w), tonumber(a.h),
+                            tonumber(a.resolution or 0)
+    z, c, t = tonumber(z), tonumber(c), tonumber(t)
+    if not (x and y and w and h and res) or res < 0 or res >= nlevels then
+        return reply(400, "bad parameters", "text/plain")
+    end
+    local level = nlevels - 1 - res -- resolution 0 is the smallest level
+    local W, H = g[6 + 2 * level], g[7 + 2 * level]
+    if x < 0 or y < 0 or w < 1 or h < 1 or x + w > W or y + h > H or z >= Z or c >= C or
+        t >= T then
+        return reply(400, "region outside the image", "text/plain")
+    end
+    local f = io.open(string.format("%s/images/%s/L%d/%d_%d_%d.raw", data, tid, level, t, c, z),
+                      "rb")
+    if not f then return reply(500, "plane missing", "text/plain") end
+    local rows = {}
+    for row = 0, h - 1 do
+        f:seek("set", ((y + row) * W + x) * bpp)
+        rows[#rows + 1] = f:read(w * bpp)
+    end
+    f:close()
+    return reply(200, table.concat(rows), "application/octet-stream")
+end
+
+return reply(404, '{"message":"not found"}')
