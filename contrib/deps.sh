@@ -8,7 +8,7 @@ PKGS=(
   libjansson-dev libtiff-dev libcmocka-dev
   nginx libnginx-mod-http-lua openssl curl
   python3-zarr python3-numcodecs python3-numpy python3-tifffile python3-fsspec python3-aiohttp
-  bc
+  bc bsdutils
   libtiff-tools libvips-tools imagej default-jdk-headless
   clang valgrind
 )

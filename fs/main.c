@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <time.h>
 
 typedef struct omefs_opts {
@@ -91,8 +92,8 @@ static void usage(const char *prog)
            "    -o no_sign             anonymous requests (public buckets)\n"
            "    -o path_style          AWS path-style addresses (bucket in the path)\n"
            "  OMERO images (the address of the image's page, e.g. .../webclient/img_detail/ID/):\n"
-           "    -o omero_user=NAME     log in as NAME, password from $OMERO_PASSWORD; default:\n"
-           "                           the server's public user\n"
+           "    -o omero_user=NAME     log in as NAME, password from $OMERO_PASSWORD, else asked\n"
+           "                           on the terminal; default: the server's public user\n"
            "    -o omero_tiles=URL     the pixel-buffer service (default: OMERO.web's host)\n"
            "A read fails with EIO after at most (retries+1) x timeout plus backoff (< 5 s each).\n\n"
            "general options:\n"
@@ -153,6 +154,38 @@ static int start_workers(omefs_mount *m, size_t mem_cache, uint64_t prefetch)
         return OME_ENOMEM;
     m->image->cache = m->cache;
     return OME_OK;
+}
+
+/* The OMERO password: $OMERO_PASSWORD, else asked on the terminal (not echoed), as sshfs does.
+ * NULL when neither exists. */
+static char *omero_password(const char *user, const char *source)
+{
+    const char *env = getenv("OMERO_PASSWORD");
+    if (env)
+        return strdup(env);
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (!tty)
+        return NULL;
+    struct termios old, quiet;
+    bool echo_off = tcgetattr(fileno(tty), &old) == 0;
+    if (echo_off) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+    }
+    char shown[1024], line[1024];
+    ome_url_redact(source, shown, sizeof shown);
+    fprintf(tty, "OMERO password for %s at %s: ", user, shown);
+    fflush(tty);
+    char *pw = fgets(line, sizeof line, tty) ? strdup(line) : NULL;
+    if (echo_off)
+        tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    fprintf(tty, "\n");
+    fclose(tty);
+    memset(line, 0, sizeof line);
+    if (pw)
+        pw[strcspn(pw, "\r\n")] = '\0';
+    return pw;
 }
 
 static bool source_is_remote(const char *source)
@@ -261,7 +294,8 @@ int main(int argc, char **argv)
     so.s3_no_sign = o.no_sign != 0;
     so.s3_path_style = o.path_style != 0;
     so.omero_user = o.omero_user;
-    so.omero_password = getenv("OMERO_PASSWORD");
+    char *password = o.omero_user ? omero_password(o.omero_user, o.source) : NULL;
+    so.omero_password = password;
     so.omero_tiles = o.omero_tiles;
     ome_err err = {0};
     char name[1024], omero_root[2048];
@@ -271,6 +305,11 @@ int main(int argc, char **argv)
     else
         ome_tree_source_name(o.source, name, sizeof name);
     int rc = open_store(&m, &so, &o, cache_size, mem_cache, &err);
+    if (password) { /* the store keeps its own copy */
+        memset(password, 0, strlen(password));
+        free(password);
+        so.omero_password = NULL;
+    }
     if (rc == OME_OK)
         rc = ome_image_open(m.store, "", name, &m.image, &err);
     if (prefetch > mem_cache / 4)

@@ -101,6 +101,24 @@ if OMERO_PASSWORD="$password" do_mount login "$web/webclient/img_detail/2/" -o o
 else
   fail "omero login mount: $(tail -1 "$work/login.log")"
 fi
+# The password asked on the terminal when $OMERO_PASSWORD is not set (a pseudo-terminal made by
+# script(1)), and not echoed.
+if command -v script >/dev/null; then
+  mkdir -p "$work/mnt-tty"
+  (sleep 1; printf '%s\n' "$password") | timeout 60 script -qec "$OMEFS -f $web/webclient/img_detail/2/ $work/mnt-tty -o omero_user=analyst,cache_dir=none" /dev/null >"$work/tty.out" 2>&1 &
+  tty_pid=$!
+  for _ in $(seq 100); do grep -q " $work/mnt-tty fuse" /proc/mounts && break; sleep 0.1; done
+  if grep -q " $work/mnt-tty fuse" /proc/mounts && [ -f "$work/mnt-tty/image-2.ome.tif" ] &&
+     grep -q "OMERO password for analyst at " "$work/tty.out" && ! grep -qF "$password" "$work/tty.out"; then
+    ok "omero password asked on the terminal, not echoed"
+  else
+    fail "omero password on the terminal: $(cat -v "$work/tty.out" | tail -2)"
+  fi
+  fusermount3 -u "$work/mnt-tty" 2>/dev/null
+  wait "$tty_pid" 2>/dev/null
+else
+  echo "skip omero password on the terminal: script(1) missing"
+fi
 # 4. The session expires mid-read: omefs logs in again and the read completes.
 start=$(lines)
 if OMERO_PASSWORD="$password" do_mount expiry "$web/webclient/img_detail/2/" -o omero_user=analyst,cache_dir=none; then
