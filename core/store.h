@@ -95,6 +95,9 @@ int ome_store_s3_open(const char *source, const ome_store_opts *opts, ome_store 
  * fields of opts. */
 int ome_store_omero_open(const char *source, const ome_store_opts *opts, ome_store **out,
                          ome_err *err);
+/* What an OMERO store makes of an imgData document (text), without a server: OME_OK, or the
+ * error a mount would report (the fuzz target's entry). */
+int ome_omero_describe_imgdata(const char *text, size_t len, ome_err *err);
 void ome_store_close(ome_store *s);
 
 /* Convenience: fetches one whole object into `out`. Returns OME_OK, OME_ABSENT or an error. */

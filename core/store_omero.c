@@ -204,6 +204,58 @@ static char *make_zarray(omero_store *os, int l, const char *dtype)
 }
 
 /* Reads imgData and builds the documents. */
+/* Fills the geometry and the documents from imgData. A pixel type missing there is asked of
+ * the JSON API when `ask_api` (a session exists). */
+static int describe_from(omero_store *os, json_t *img, const char *where, bool ask_api,
+                         ome_err *err)
+{
+    const uint64_t most_planes = (uint64_t)1 << 24;
+    json_t *size = json_object_get(img, "size");
+    os->t = positive(json_object_get(size, "t"));
+    os->c = positive(json_object_get(size, "c"));
+    os->z = positive(json_object_get(size, "z"));
+    int rc = read_levels(os, img, where, err);
+    if (rc == OME_OK && (!os->t || !os->c || !os->z || os->t > most_planes ||
+                         os->c > most_planes || os->z > most_planes ||
+                         os->t * os->c * os->z > most_planes))
+        rc = ome_err_set(err, OME_EINVAL, "%s: size missing or out of range", where);
+    if (rc != OME_OK)
+        return rc;
+    json_t *ts = json_object_get(img, "tile_size");
+    os->tile_w = positive(json_object_get(ts, "width"));
+    os->tile_h = positive(json_object_get(ts, "height"));
+    if (!json_is_true(json_object_get(img, "tiles")) || !os->tile_w || !os->tile_h ||
+        os->tile_w > 8192 || os->tile_h > 8192)
+        os->tile_w = os->tile_h = DEFAULT_TILE;
+    if (os->tile_w > os->sizes[0][0])
+        os->tile_w = os->sizes[0][0];
+    if (os->tile_h > os->sizes[0][1])
+        os->tile_h = os->sizes[0][1];
+    const char *type = pixel_type_of(img);
+    char *api_type = NULL;
+    if (!type && ask_api && !(type = api_type = pixel_type_from_api(os, err)))
+        return err->code ? err->code : OME_EINVAL;
+    if (!type)
+        return ome_err_set(err, OME_EINVAL, "%s: no pixel type", where);
+    const char *dtype = NULL;
+    for (size_t i = 0; i < sizeof pixel_types / sizeof pixel_types[0]; i++)
+        if (strcmp(type, pixel_types[i].omero) == 0) {
+            dtype = pixel_types[i].zarr;
+            os->bytes_per_pixel = pixel_types[i].bytes;
+        }
+    if (!dtype)
+        rc = ome_err_set(err, OME_EUNSUPPORTED, "%s: pixel type \"%s\" is not supported%s", where,
+                         type, strcmp(type, "bit") == 0 ? " (1 bit per pixel)" : "");
+    if (rc == OME_OK && !(os->zattrs = make_zattrs(os, img)))
+        rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+    for (int l = 0; rc == OME_OK && l < os->nlevels; l++)
+        if (!(os->zarray[l] = make_zarray(os, l, dtype)))
+            rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+    free(api_type);
+    return rc;
+}
+
+/* Reads imgData and builds the documents. */
 static int describe_image(omero_store *os, ome_err *err)
 {
     char url[2300];
@@ -222,43 +274,33 @@ static int describe_image(omero_store *os, ome_err *err)
     }
     if (rc)
         return rc;
-    json_t *size = json_object_get(img, "size");
-    os->t = positive(json_object_get(size, "t"));
-    os->c = positive(json_object_get(size, "c"));
-    os->z = positive(json_object_get(size, "z"));
-    rc = read_levels(os, img, where, err);
-    if (rc == OME_OK && (!os->t || !os->c || !os->z || os->t * os->c * os->z > ((uint64_t)1 << 24)))
-        rc = ome_err_set(err, OME_EINVAL, "%s: size missing or out of range", where);
-    json_t *ts = json_object_get(img, "tile_size");
-    os->tile_w = positive(json_object_get(ts, "width"));
-    os->tile_h = positive(json_object_get(ts, "height"));
-    if (!json_is_true(json_object_get(img, "tiles")) || !os->tile_w || !os->tile_h ||
-        os->tile_w > 8192 || os->tile_h > 8192)
-        os->tile_w = os->tile_h = DEFAULT_TILE;
-    if (os->tile_w > os->sizes[0][0])
-        os->tile_w = os->sizes[0][0];
-    if (os->tile_h > os->sizes[0][1])
-        os->tile_h = os->sizes[0][1];
-    const char *type = rc == OME_OK ? pixel_type_of(img) : NULL;
-    char *api_type = NULL;
-    if (rc == OME_OK && !type && !(type = api_type = pixel_type_from_api(os, err)))
-        rc = err->code ? err->code : OME_EINVAL;
-    const char *dtype = NULL;
-    for (size_t i = 0; rc == OME_OK && i < sizeof pixel_types / sizeof pixel_types[0]; i++)
-        if (strcmp(type, pixel_types[i].omero) == 0) {
-            dtype = pixel_types[i].zarr;
-            os->bytes_per_pixel = pixel_types[i].bytes;
-        }
-    if (rc == OME_OK && !dtype)
-        rc = ome_err_set(err, OME_EUNSUPPORTED, "%s: pixel type \"%s\" is not supported%s", where,
-                         type, strcmp(type, "bit") == 0 ? " (1 bit per pixel)" : "");
-    if (rc == OME_OK && !(os->zattrs = make_zattrs(os, img)))
-        rc = ome_err_set(err, OME_ENOMEM, "out of memory");
-    for (int l = 0; rc == OME_OK && l < os->nlevels; l++)
-        if (!(os->zarray[l] = make_zarray(os, l, dtype)))
-            rc = ome_err_set(err, OME_ENOMEM, "out of memory");
-    free(api_type);
+    rc = describe_from(os, img, where, true, err);
     json_decref(img);
+    return rc;
+}
+
+static void free_documents(omero_store *os)
+{
+    free(os->zattrs);
+    os->zattrs = NULL;
+    for (int l = 0; l < MAX_LEVELS; l++) {
+        free(os->zarray[l]);
+        os->zarray[l] = NULL;
+    }
+}
+
+int ome_omero_describe_imgdata(const char *text, size_t len, ome_err *err)
+{
+    omero_store *os = calloc(1, sizeof *os);
+    if (!os)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    json_error_t je;
+    json_t *img = json_loadb(text, len, 0, &je);
+    int rc = img ? describe_from(os, img, "imgData", false, err)
+                 : ome_err_set(err, OME_EINVAL, "imgData: not JSON (%s)", je.text);
+    json_decref(img);
+    free_documents(os);
+    free(os);
     return rc;
 }
 
@@ -491,9 +533,7 @@ static void omero_destroy(ome_store *s)
     omero_store *os = (omero_store *)s;
     ome_omero_session_free(&os->session);
     ome_store_close(os->tiles);
-    free(os->zattrs);
-    for (int l = 0; l < MAX_LEVELS; l++)
-        free(os->zarray[l]);
+    free_documents(os);
     if (os->password)
         memset(os->password, 0, strlen(os->password));
     free(os->password);

@@ -5,7 +5,11 @@
 set -euo pipefail
 fixtures=$1 out=$2
 mkdir -p "$out/fuzz_zarr_meta" "$out/fuzz_ngff" "$out/fuzz_codec" "$out/fuzz_shard_index" \
-  "$out/fuzz_s3_error"
+  "$out/fuzz_s3_error" "$out/fuzz_omero_imgdata"
+# OMERO imgData documents, good and malformed (tests/fixtures/make_omero_fixtures.py)
+i=0
+while IFS= read -r f; do cp "$f" "$out/fuzz_omero_imgdata/seed$((i++))"; done \
+  < <(find "$fixtures/omero" -name imgData.json 2>/dev/null | sort)
 # S3 error documents: byte 0 picks the HTTP status (see fuzz_s3_error.c)
 printf '\x03<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' \
   >"$out/fuzz_s3_error/denied"
