@@ -30,6 +30,7 @@ typedef struct {
     long long image_id;
     ome_omero_session session;
     bool ready;       /* the session and the documents exist */
+    unsigned session_gen; /* counts logins, so that one expiry makes one new login */
     ome_store *tiles; /* HTTP store at the pixel service's root */
     /* geometry, from imgData */
     int nlevels;
@@ -484,6 +485,9 @@ static int omero_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         }
     }
     if (ntiles) {
+        pthread_mutex_lock(&os->lock);
+        unsigned gen = os->session_gen;
+        pthread_mutex_unlock(&os->lock);
         os->tiles->ops->get_many(os->tiles, tiles, ntiles);
         bool denied = false;
         for (size_t k = 0; k < ntiles; k++)
@@ -491,12 +495,16 @@ static int omero_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         if (denied) { /* sessions expire: log in again once, then ask again */
             ome_err e2 = {0};
             pthread_mutex_lock(&os->lock);
-            int rc2 = ome_omero_reconnect(&os->session, &e2);
-            if (rc2 == OME_OK)
-                rc2 = share_session(os);
+            int rc2 = OME_OK;
+            if (os->session_gen == gen) { /* not renewed by another batch meanwhile */
+                rc2 = ome_omero_reconnect(&os->session, &e2);
+                if (rc2 == OME_OK)
+                    rc2 = share_session(os);
+                os->session_gen++;
+                OME_LOGI("%s: session renewed after access denied: %s", os->base.root,
+                         rc2 ? e2.msg : "ok");
+            }
             pthread_mutex_unlock(&os->lock);
-            OME_LOGI("%s: session renewed after access denied: %s", os->base.root,
-                     rc2 ? e2.msg : "ok");
             if (rc2 == OME_OK) {
                 for (size_t k = 0; k < ntiles; k++)
                     ome_buf_free(&tiles[k].body);
