@@ -137,3 +137,27 @@ mnt="$work/mnt-rel"; mkdir -p "$mnt"
 mounts+=("$mnt")
 for _ in $(seq 100); do grep -q " $mnt fuse" /proc/mounts && break; sleep 0.05; done
 /usr/bin/python3 tests/integration/check_tiff.py "$fixtures" "$mnt" "$n" | sed 's/^ok /ok daemonized relative path: /'
+
+# 10. The fstab form "omefs#URL  MNT  fuse  ro,_netdev,..." as mount(8) runs it: mount.fuse3
+#     starts `omefs URL MNT -o ...` (found on PATH, as after `make install`), daemonized.
+n=axes_tczyx
+if command -v mount.fuse3 >/dev/null; then
+  mkdir -p "$work/bin" "$work/mnt-fstab"
+  ln -sf "$OMEFS" "$work/bin/omefs"
+  mounts+=("$work/mnt-fstab")
+  if PATH="$work/bin:$PATH" mount.fuse3 "omefs#$OMEFS_TEST_HTTP/$n.zarr" "$work/mnt-fstab" \
+       -o ro,_netdev,timeout=10,cache_dir=none 2>"$work/fstab.log"; then
+    same=1
+    for f in "$work/ref-$n"/*.tif; do cmp -s "$f" "$work/mnt-fstab/$(basename "$f")" || same=0; done
+    opts=$(grep " $work/mnt-fstab " /proc/mounts | awk '{print $3, $4}')
+    [ $same = 1 ] && [[ "$opts" == "fuse.omefs ro,"* ]] &&
+      ok "fstab form through mount.fuse3: a read-only fuse.omefs mount, identical files" ||
+      fail "fstab form: '$opts', identical=$same"
+    fusermount3 -u "$work/mnt-fstab" && ! grep -q " $work/mnt-fstab " /proc/mounts &&
+      ok "fstab form: fusermount3 -u unmounts" || fail "fstab form: still mounted"
+  else
+    fail "fstab form: $(cat "$work/fstab.log")"
+  fi
+else
+  echo "skip fstab form: mount.fuse3 missing"
+fi
