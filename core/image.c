@@ -117,6 +117,7 @@ int ome_image_build(ome_store *store, const char *where, const char *name,
         char fallback[32];
         snprintf(fallback, sizeof fallback, "Channel %d", c);
         ch->name = strdup(m && m->label ? m->label : fallback);
+        ch->named = m && m->label;
         ch->rgb = m && m->has_color ? m->rgb : default_color(c, img->nchannels);
         if (m && m->has_window) {
             ch->has_window = true;

@@ -20,6 +20,7 @@ typedef struct ome_level {
 
 typedef struct ome_channel {
     char *name;           /* never NULL */
+    bool named;           /* the name comes from the metadata (else "Channel N") */
     uint32_t rgb;         /* 0xRRGGBB */
     bool has_window;
     double start, end, min, max;

@@ -1,6 +1,6 @@
 /* vtiff_ij: the ImageJ hyperstack layout of one level. Classic little-endian TIFF, uncompressed,
  * one strip per plane, planes contiguous in CZT order from a 4 KiB boundary, ImageJ description
- * in IFD0, with per-channel display ranges and LUTs from the omero metadata. Files up to 4 GiB
+ * in IFD0, with per-channel display ranges, LUTs and plane labels from the omero metadata. Files up to 4 GiB
  * have one IFD per plane (IFD0 first, the rest after the pixels); larger ones follow ImageJ's
  * own convention: IFD0 only, `images=N`, contiguous planes. */
 #include "ome_xml.h"
@@ -55,45 +55,101 @@ static void describe(const ome_image *img, const ome_level *L, char *d, size_t n
     snprintf(d + k, n - k, "loop=false\n");
 }
 
-/* ImageJ's per-channel display settings, the private tags 50838 (byte counts) and 50839 (data)
- * that ImageJ's TiffDecoder reads: the magic "IJIJ", then (type, count) pairs, then the entries — one
- * "rang" entry with a (min, max) double pair per channel, from the omero windows, and one "luts"
- * entry per channel, 768 bytes (256 reds, greens, blues) ramping to the omero color. Numbers are
- * in the file's (little-endian) order. For 2 to 7 channels (composite mode); ranges only when
- * every channel has a window, else ImageJ's automatic ranges apply. */
+/* ImageJ's metadata beyond the description, the private tags 50838 (byte counts) and 50839
+ * (data) that ImageJ's TiffDecoder reads: the magic "IJIJ", then (type, count) pairs, then the
+ * entries, in ImageJ's own order:
+ *   "labl": one label per plane (CZT order), the plane's channel name — ImageJ shows it with the
+ *           plane. UTF-16 in the file's order; ImageJ's little-endian decoding keeps only the
+ *           low byte, so characters beyond Latin-1 are written as '?'.
+ *   "rang": a (min, max) double pair per channel, from the omero windows;
+ *   "luts": per channel, 768 bytes (256 reds, greens, blues) ramping to the omero color.
+ * Numbers are in the file's (little-endian) order. Ranges and LUTs for 2 to 7 channels (composite
+ * mode), ranges only when every channel has a window, else ImageJ's automatic ranges apply;
+ * labels when a channel has a name and the level has at most IJ_MAX_LABELS planes. */
 typedef struct {
-    uint8_t data[4 + 2 * 8 + 16 * 7 + 7 * 768];
-    uint8_t counts[4 * (1 + 1 + 7)];
+    uint8_t *data, *counts;
     size_t len, ncounts;
 } ij_display;
 
 #define IJ_MAGIC 0x494a494au       /* "IJIJ" */
+#define IJ_TYPE_LABELS 0x6c61626cu /* "labl" */
 #define IJ_TYPE_RANGES 0x72616e67u /* "rang" */
 #define IJ_TYPE_LUTS 0x6c757473u   /* "luts" */
 #define IJ_MAX_LUT_CHANNELS 7      /* composite mode, the one with a LUT per channel */
+#define IJ_MAX_LABELS 10000u       /* IFD0 holds every label: keep it small */
+#define IJ_MAX_LABEL_CHARS 255
 
-static bool ij_display_build(const ome_image *img, uint64_t C, ij_display *d)
+/* A channel's name as ImageJ's decoder will read it: Latin-1 code units, '?' beyond. */
+static size_t ij_label(const char *utf8, uint16_t out[IJ_MAX_LABEL_CHARS])
 {
-    if (C < 2 || C > IJ_MAX_LUT_CHANNELS || (uint64_t)img->nchannels != C)
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *)(utf8 ? utf8 : "");
+    while (*p && n < IJ_MAX_LABEL_CHARS) {
+        unsigned cp = *p++;
+        int more = cp >= 0xf0 ? 3 : cp >= 0xe0 ? 2 : cp >= 0xc0 ? 1 : 0;
+        if (more) {
+            cp &= 0x3fu >> more;
+            for (; more && (*p & 0xc0) == 0x80; more--)
+                cp = cp << 6 | (*p++ & 0x3fu);
+        }
+        out[n++] = (uint16_t)(cp <= 0xff && cp >= 0x20 ? cp : '?');
+    }
+    return n;
+}
+
+static void ij_display_free(ij_display *d)
+{
+    free(d->data);
+    free(d->counts);
+    d->data = d->counts = NULL;
+}
+
+static bool ij_display_build(const ome_image *img, const ome_level *L, ij_display *d)
+{
+    uint64_t C = L->shape[OME_C], N = C * L->shape[OME_Z] * L->shape[OME_T];
+    memset(d, 0, sizeof *d);
+    bool known = (uint64_t)img->nchannels == C, named = false;
+    for (uint64_t c = 0; known && c < C; c++)
+        named = named || (img->channels[c].named && img->channels[c].name[0]);
+    bool labels = named && N <= IJ_MAX_LABELS;
+    bool luts = known && C >= 2 && C <= IJ_MAX_LUT_CHANNELS, ranges = luts;
+    for (uint64_t c = 0; ranges && c < C; c++)
+        ranges = img->channels[c].has_window;
+    if (!labels && !luts)
         return false;
-    bool ranges = true, luts = true; /* every channel has a color (given or the default) */
-    for (uint64_t c = 0; c < C; c++)
-        ranges = ranges && img->channels[c].has_window;
-    uint32_t ntypes = (uint32_t)ranges + (uint32_t)luts, hdr = 4 + 8 * ntypes;
+    uint16_t (*names)[IJ_MAX_LABEL_CHARS] = labels ? calloc(C, sizeof *names) : NULL;
+    size_t *name_len = labels ? calloc(C, sizeof *name_len) : NULL;
+    uint32_t ntypes = (uint32_t)labels + (uint32_t)ranges + (uint32_t)luts, hdr = 4 + 8 * ntypes;
+    size_t bytes = hdr + (ranges ? 16 * C : 0) + (luts ? 768 * C : 0);
+    for (uint64_t c = 0; labels && names && name_len && c < C; c++)
+        name_len[c] = img->channels[c].named ? ij_label(img->channels[c].name, names[c]) : 0;
+    for (uint64_t i = 0; labels && name_len && i < N; i++)
+        bytes += 2 * name_len[i % C];
+    d->data = malloc(bytes);
+    d->counts = malloc(4 * (1 + (labels ? N : 0) + 1 + C));
+    if (!d->data || !d->counts || (labels && (!names || !name_len))) {
+        ij_display_free(d);
+        free(names), free(name_len);
+        return false;
+    }
     uint8_t *p = d->data;
     vt_put_le(p, IJ_MAGIC, 4); /* an int like the rest: "JIJI" in a little-endian file */
     p += 4;
-    d->ncounts = 0;
     vt_put_le(d->counts + 4 * d->ncounts++, hdr, 4);
-    if (ranges) {
-        vt_put_le(p, IJ_TYPE_RANGES, 4);
-        vt_put_le(p + 4, 1, 4);
-        p += 8;
-    }
-    if (luts) {
-        vt_put_le(p, IJ_TYPE_LUTS, 4);
-        vt_put_le(p + 4, C, 4);
-        p += 8;
+    const uint32_t types[3] = {IJ_TYPE_LABELS, IJ_TYPE_RANGES, IJ_TYPE_LUTS};
+    const uint64_t counts[3] = {N, 1, C};
+    const bool present[3] = {labels, ranges, luts};
+    for (int k = 0; k < 3; k++)
+        if (present[k]) {
+            vt_put_le(p, types[k], 4);
+            vt_put_le(p + 4, counts[k], 4);
+            p += 8;
+        }
+    for (uint64_t i = 0; labels && i < N; i++) {
+        size_t n = name_len[i % C];
+        for (size_t j = 0; j < n; j++, p += 2)
+            vt_put_le(p, names[i % C][j], 2);
+        vt_put_le(d->counts + 4 * d->ncounts++, 2 * n, 4);
     }
     if (ranges) {
         for (uint64_t c = 0; c < C; c++) {
@@ -118,6 +174,7 @@ static bool ij_display_build(const ome_image *img, uint64_t C, ij_display *d)
         }
     }
     d->len = (size_t)(p - d->data);
+    free(names), free(name_len);
     return true;
 }
 
@@ -182,7 +239,7 @@ int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_
     char desc[1024];
     describe(img, L, desc, sizeof desc);
     ij_display display;
-    const ij_display *disp = ij_display_build(img, L->shape[OME_C], &display) ? &display : NULL;
+    const ij_display *disp = ij_display_build(img, L, &display) ? &display : NULL;
     vt_ifd ifd0, tmpl;
     build_ifd(&ifd0, L, ft, desc, disp, 0, plane_bytes);
     build_ifd(&tmpl, L, ft, NULL, NULL, 0, plane_bytes);
@@ -228,6 +285,8 @@ int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_
     }
     vt_ifd_free(&ifd0);
     vt_ifd_free(&tmpl);
+    if (disp)
+        ij_display_free(&display);
     if (rc) {
         ome_vtiff_free(vt);
         return ome_err_set(err, rc, "out of memory building the ImageJ layout");

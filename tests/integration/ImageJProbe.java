@@ -1,6 +1,7 @@
 // Opens TIFF files with ImageJ 1.x (headless) and prints what it sees: dimensions c z t, bit
 // depth, calibration, the pixel value at (x, y) of the last plane and, for a composite image,
-// each channel's LUT color (its brightest entry, as RRGGBB) and display range. Used by the tests
+// each channel's LUT color (its brightest entry, as RRGGBB) and display range, and the labels of
+// the first plane of each channel. Used by the tests
 // as an independent reader of NAME_L<k>.tif.
 import ij.CompositeImage;
 import ij.IJ;
@@ -23,6 +24,17 @@ public class ImageJProbe {
         return sb.toString();
     }
 
+    /* The labels of the first C planes (the channels' names), '|'-separated; "-" for none. */
+    static String labels(ImagePlus imp) {
+        int c = imp.getNChannels();
+        StringBuilder sb = new StringBuilder(" labels=");
+        for (int i = 1; i <= c; i++) {
+            String l = imp.getStack().getSliceLabel(i);
+            sb.append(i > 1 ? "|" : "").append(l == null || l.isEmpty() ? "-" : l.replace(' ', '_'));
+        }
+        return sb.toString();
+    }
+
     public static void main(String[] args) {
         for (String path : args) {
             ImagePlus imp = IJ.openImage(path);
@@ -37,7 +49,7 @@ public class ImageJProbe {
             System.out.println("ok " + path + " w=" + d[0] + " h=" + d[1] + " c=" + d[2] + " z="
                     + d[3] + " t=" + d[4] + " bits=" + imp.getBitDepth() + " pw="
                     + imp.getCalibration().pixelWidth + " unit=" + imp.getCalibration().getUnit()
-                    + " last=" + v + channels(imp));
+                    + " last=" + v + channels(imp) + labels(imp));
         }
     }
 }

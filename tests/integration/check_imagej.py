@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks ImageJProbe output lines against the fixtures: c/z/t, bit depth, pixel width, the
 last pixel of the last plane, and for images with omero channel metadata each channel's color
-and display range in ImageJ's composite image. Usage: check_imagej.py FIXTURES_DIR < output"""
+and display range in ImageJ's composite image and the planes' labels (channel names). Usage: check_imagej.py FIXTURES_DIR < output"""
 import json
 import os
 import re
@@ -15,6 +15,7 @@ BITS = {"uint8": 8, "uint16": 16, "int16": 16, "float32": 32, "int32": 32, "uint
         "float64": 32, "int8": 16}
 bad = 0
 checked_luts = 0
+checked_labels = 0
 for line in sys.stdin:
     line = line.strip()
     if line.startswith("null "):
@@ -22,7 +23,7 @@ for line in sys.stdin:
         bad += 1
         continue
     m = re.match(r"ok (\S+)_L(\d+)\.tif w=(\d+) h=(\d+) c=(\d+) z=(\d+) t=(\d+) bits=(\d+) "
-                 r"pw=(\S+) unit=(\S+) last=(\S+)(?: luts=(\S+))?", line)
+                 r"pw=(\S+) unit=(\S+) last=(\S+)(?: luts=(\S+))?(?: labels=(\S+))?", line)
     if not m:
         continue
     path, k = m.group(1), int(m.group(2))
@@ -55,6 +56,13 @@ for line in sys.stdin:
             problems.append("channel LUTs/ranges %s, expected %s" % (m.group(12), want_luts))
         else:
             checked_luts += 1
+    if omero and len(omero["channels"]) == shape.get("c", 1):
+        want_labels = "|".join((ch.get("label") or "-").replace(" ", "_")
+                               for ch in omero["channels"])
+        if m.group(13) != want_labels:
+            problems.append("plane labels %s, expected %s" % (m.group(13), want_labels))
+        else:
+            checked_labels += 1
     if problems:
         print("FAIL imagej %s_L%d: %s" % (name, k, "; ".join(problems)))
         bad += 1
@@ -64,4 +72,6 @@ for line in sys.stdin:
 if checked_luts:
     print("ok imagej: %d composite files show each channel's omero color and window" %
           checked_luts)
+if checked_labels:
+    print("ok imagej: %d files label each plane with its channel's omero name" % checked_labels)
 sys.exit(1 if bad else 0)
