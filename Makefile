@@ -82,11 +82,15 @@ fuzz: fixtures
 deps:
 	@contrib/deps.sh
 
-fixtures: build/fixtures/manifest.json build/fixtures/omero/manifest.json
+fixtures: build/fixtures/manifest.json build/fixtures/omero/manifest.json build/fixtures/plate.json
 
 build/fixtures/manifest.json: tests/fixtures/make_fixtures.py tests/fixtures/zarr_v3_writer.py
 	@mkdir -p build/fixtures
 	/usr/bin/python3 tests/fixtures/make_fixtures.py build/fixtures
+
+build/fixtures/plate.json: tests/fixtures/make_plate_fixtures.py
+	@mkdir -p build/fixtures
+	/usr/bin/python3 tests/fixtures/make_plate_fixtures.py build/fixtures
 
 build/fixtures/omero/manifest.json: tests/fixtures/make_omero_fixtures.py
 	@mkdir -p build/fixtures/omero

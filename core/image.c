@@ -135,45 +135,62 @@ int ome_image_build(ome_store *store, const char *where, const char *name,
     return OME_OK;
 }
 
-int ome_image_open(ome_store *store, const char *path, const char *name, ome_image **out,
-                   ome_err *err)
+int ome_group_attrs_load(ome_store *store, const char *path, json_t **attrs, char *where,
+                         size_t wherelen, ome_err *err)
 {
-    char key[2048], where[4096];
+    char key[2048];
     ome_key_join(key, sizeof key, path, ".zattrs");
-    ome_store_describe(store, key, where, sizeof where);
-    json_t *attrs = NULL;
-    int rc = ome_json_load(store, key, &attrs, err);
+    ome_store_describe(store, key, where, wherelen);
+    *attrs = NULL;
+    int rc = ome_json_load(store, key, attrs, err);
     if (rc == OME_ABSENT) { /* Zarr v3 (OME-NGFF 0.5): the group's zarr.json holds them */
         json_t *group = NULL;
         ome_key_join(key, sizeof key, path, "zarr.json");
         rc = ome_json_load(store, key, &group, err);
         if (rc == OME_OK) {
-            ome_store_describe(store, key, where, sizeof where);
-            attrs = json_incref(json_object_get(group, "attributes"));
+            ome_store_describe(store, key, where, wherelen);
+            *attrs = json_incref(json_object_get(group, "attributes"));
             json_decref(group);
-            if (!json_is_object(attrs)) {
-                json_decref(attrs);
+            if (!json_is_object(*attrs)) {
+                json_decref(*attrs);
+                *attrs = NULL;
                 return ome_err_set(err, OME_EINVAL, "%s: no \"attributes\" object", where);
             }
         }
     }
     if (rc == OME_ABSENT) {
         ome_key_join(key, sizeof key, path, ".zattrs");
-        ome_store_describe(store, key, where, sizeof where);
+        ome_store_describe(store, key, where, wherelen);
         return ome_err_set(err, OME_EINVAL, "%s: not found, nor zarr.json (is this an OME-Zarr "
                                             "image?)", where);
     }
+    return rc;
+}
+
+int ome_image_open(ome_store *store, const char *path, const char *name, ome_image **out,
+                   ome_err *err)
+{
+    char where[4096];
+    json_t *attrs = NULL;
+    int rc = ome_group_attrs_load(store, path, &attrs, where, sizeof where, err);
     if (rc)
         return rc;
+    rc = ome_image_open_attrs(store, path, name, attrs, where, out, err);
+    json_decref(attrs);
+    return rc;
+}
+
+int ome_image_open_attrs(ome_store *store, const char *path, const char *name, json_t *attrs,
+                         const char *where, ome_image **out, ome_err *err)
+{
+    char key[2048];
+    int rc;
     ome_ngff_multiscale ms;
-    if ((rc = ome_ngff_parse_multiscales(attrs, where, &ms, err))) {
-        json_decref(attrs);
+    if ((rc = ome_ngff_parse_multiscales(attrs, where, &ms, err)))
         return rc;
-    }
     ome_channel_meta *chmeta = NULL;
     int nchmeta = 0;
     rc = ome_ngff_parse_omero(attrs, where, &chmeta, &nchmeta, err);
-    json_decref(attrs);
     ome_zarr_array **arrays = calloc((size_t)ms.ndatasets, sizeof *arrays);
     if (!arrays && rc == OME_OK)
         rc = ome_err_set(err, OME_ENOMEM, "out of memory");
@@ -182,8 +199,9 @@ int ome_image_open(ome_store *store, const char *path, const char *name, ome_ima
         rc = ome_zarr_array_open(store, key, &arrays[i], err);
     }
     if (rc == OME_OK) {
-        ome_store_describe(store, path, where, sizeof where);
-        rc = ome_image_build(store, where, name, &ms, arrays, chmeta, nchmeta, out, err);
+        char group[4096];
+        ome_store_describe(store, path, group, sizeof group);
+        rc = ome_image_build(store, group, name, &ms, arrays, chmeta, nchmeta, out, err);
     } else if (arrays) {
         for (int i = 0; i < ms.ndatasets; i++)
             ome_zarr_array_free(arrays[i]);

@@ -40,10 +40,17 @@ typedef struct ome_image {
     ome_channel *channels;
 } ome_image;
 
+/* Loads the attributes of the group at `path` (".zattrs", else Zarr v3's zarr.json
+ * "attributes"); `where` names the document read, for messages. */
+int ome_group_attrs_load(ome_store *store, const char *path, json_t **attrs, char *where,
+                         size_t wherelen, ome_err *err);
 /* Opens the OME-NGFF multiscale image at `path` inside the store ("" for the root). `name` is
  * the base name for the files it yields. */
 int ome_image_open(ome_store *store, const char *path, const char *name, ome_image **out,
                    ome_err *err);
+/* The same with the group's attributes already loaded (`where` names their document). */
+int ome_image_open_attrs(ome_store *store, const char *path, const char *name, json_t *attrs,
+                         const char *where, ome_image **out, ome_err *err);
 /* Builds an image from parsed metadata and opened arrays (takes ownership of arrays). */
 int ome_image_build(ome_store *store, const char *where, const char *name,
                     const ome_ngff_multiscale *ms, ome_zarr_array **arrays,

@@ -5,6 +5,7 @@
 
 #include "disk_cache.h"
 #include "log.h"
+#include "ngff.h"
 #include "omero_session.h"
 #include "version.h"
 
@@ -135,6 +136,7 @@ static void free_mount(omefs_mount *m)
     omefs_handles_free_all(m);
     pthread_mutex_destroy(&m->handles_lock);
     ome_tree_free(&m->tree);
+    ome_plate_tree_free(m->plate);
     ome_image_free(m->image);
     ome_cache_free(m->cache);
     ome_pool_free(m->pool);
@@ -152,7 +154,10 @@ static int start_workers(omefs_mount *m, size_t mem_cache, uint64_t prefetch)
     if (!(m->pool = ome_pool_new(-1)) || !(m->cache = ome_cache_new(decoded, m->pool)) ||
         !(m->prefetch = ome_prefetch_new(6, prefetch, &m->stats)))
         return OME_ENOMEM;
-    m->image->cache = m->cache;
+    if (m->image)
+        m->image->cache = m->cache;
+    if (m->plate)
+        m->plate->cache = m->cache;
     return OME_OK;
 }
 
@@ -305,16 +310,25 @@ int main(int argc, char **argv)
     else
         ome_tree_source_name(o.source, name, sizeof name);
     int rc = open_store(&m, &so, &o, cache_size, mem_cache, &err);
+    json_t *attrs = NULL;
+    char where[4096];
     if (password) { /* the store keeps its own copy */
         memset(password, 0, strlen(password));
         free(password);
         so.omero_password = NULL;
     }
     if (rc == OME_OK)
-        rc = ome_image_open(m.store, "", name, &m.image, &err);
+        rc = ome_group_attrs_load(m.store, "", &attrs, where, sizeof where, &err);
+    bool plate = rc == OME_OK && json_object_get(ome_ngff_attrs(attrs), "plate") &&
+                 !json_object_get(ome_ngff_attrs(attrs), "multiscales");
+    if (rc == OME_OK && plate)
+        rc = ome_plate_tree_open(m.store, attrs, where, &m.plate, &err);
+    else if (rc == OME_OK)
+        rc = ome_image_open_attrs(m.store, "", name, attrs, where, &m.image, &err);
+    json_decref(attrs);
     if (prefetch > mem_cache / 4)
         prefetch = mem_cache / 4;
-    if (rc == OME_OK)
+    if (rc == OME_OK && m.image)
         rc = ome_tree_add_image(&m.tree, m.image, &err);
     char shown[4096]; /* the source as messages show it: no credentials, no query */
     ome_url_redact(o.source, shown, sizeof shown);

@@ -7,6 +7,7 @@
 #include <fuse_lowlevel.h>
 
 #include "cache.h"
+#include "plate_tree.h"
 #include "pool.h"
 #include "prefetch.h"
 #include "stats.h"
@@ -17,7 +18,8 @@
 typedef struct omefs_mount {
     char *source;
     ome_store *store;
-    ome_image *image;
+    ome_image *image;        /* an image source, or */
+    ome_plate_tree *plate;   /* an HCS plate: a folder per well, opened on first use */
     ome_chunk_cache *cache;
     ome_pool *pool;
     ome_prefetch *prefetch;

@@ -1,6 +1,7 @@
-/* ops: the FUSE callbacks. Thin: paths go to the tree, reads to ome_vtiff_read (and the
- * read-ahead). The mount is read-only and its content immutable, so the kernel may cache pages
- * and attributes for long. `.omefs/stats` is the exception: generated at open, read uncached. */
+/* ops: the FUSE callbacks. Thin: paths go to the tree (or, for a plate, to the well folders,
+ * read on first use), reads to ome_vtiff_read (and the read-ahead). The mount is read-only and
+ * its content immutable, so the kernel may cache pages and attributes for long. `.omefs/stats`
+ * is the exception: generated at open, read uncached. */
 #include "omefs.h"
 
 #include "log.h"
@@ -52,11 +53,40 @@ void omefs_handles_free_all(omefs_mount *m)
         handle_free(m, m->handles);
 }
 
-static const ome_tree_file *lookup(const char *path)
+/* A plate's well folder "/WELL"; NULL for anything else. */
+static ome_plate_well_dir *lookup_well(const char *path)
 {
-    if (path[0] != '/' || strchr(path + 1, '/'))
+    omefs_mount *m = mount_of();
+    if (!m->plate || path[0] != '/' || strchr(path + 1, '/'))
         return NULL;
-    return ome_tree_find(&mount_of()->tree, path + 1);
+    return ome_plate_tree_find(m->plate, path + 1);
+}
+
+/* A file: "/NAME" of an image, or "/WELL/NAME" of a plate (its well read on first use).
+ * Returns 0, -ENOENT, or -EIO when the well cannot be read. */
+static int lookup(const char *path, const ome_tree_file **out)
+{
+    omefs_mount *m = mount_of();
+    *out = NULL;
+    if (path[0] != '/')
+        return -ENOENT;
+    const char *slash = strchr(path + 1, '/');
+    if (!slash) {
+        *out = ome_tree_find(&m->tree, path + 1);
+        return *out ? 0 : -ENOENT;
+    }
+    if (!m->plate || strchr(slash + 1, '/') || (size_t)(slash - path) > 1024)
+        return -ENOENT;
+    char well_name[1100];
+    snprintf(well_name, sizeof well_name, "%.*s", (int)(slash - path - 1), path + 1);
+    ome_plate_well_dir *w = ome_plate_tree_find(m->plate, well_name);
+    if (!w)
+        return -ENOENT;
+    ome_err err = {0};
+    if (ome_plate_tree_load(m->plate, w, &err) != OME_OK)
+        return -EIO;
+    *out = ome_tree_find(&w->tree, slash + 1);
+    return *out ? 0 : -ENOENT;
 }
 
 static void *ops_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
@@ -82,7 +112,7 @@ static int ops_getattr(const char *path, struct stat *st, struct fuse_file_info 
     st->st_uid = getuid();
     st->st_gid = getgid();
     st->st_mtime = st->st_ctime = st->st_atime = m->mounted_at;
-    if (strcmp(path, "/") == 0 || strcmp(path, OMEFS_INFO_DIR) == 0) {
+    if (strcmp(path, "/") == 0 || strcmp(path, OMEFS_INFO_DIR) == 0 || lookup_well(path)) {
         st->st_mode = S_IFDIR | 0555;
         st->st_nlink = 2;
         return 0;
@@ -93,9 +123,10 @@ static int ops_getattr(const char *path, struct stat *st, struct fuse_file_info 
         st->st_mtime = st->st_ctime = st->st_atime = time(NULL);
         return 0;
     }
-    const ome_tree_file *f = lookup(path);
-    if (!f)
-        return -ENOENT;
+    const ome_tree_file *f;
+    int rc = lookup(path, &f);
+    if (rc)
+        return rc;
     st->st_mode = S_IFREG | 0444;
     st->st_nlink = 1;
     st->st_size = (off_t)f->vt->size;
@@ -118,12 +149,23 @@ static int ops_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t 
         fill(buf, OMEFS_STATS_PATH + sizeof OMEFS_INFO_DIR, NULL, 0, 0);
         return 0;
     }
+    omefs_mount *m = mount_of();
+    ome_plate_well_dir *w = lookup_well(path);
+    if (w) {
+        ome_err err = {0};
+        if (ome_plate_tree_load(m->plate, w, &err) != OME_OK)
+            return -EIO;
+        for (int i = 0; i < w->tree.nfiles; i++)
+            fill(buf, w->tree.files[i].name, NULL, 0, 0);
+        return 0;
+    }
     if (strcmp(path, "/") != 0)
         return -ENOENT;
     fill(buf, OMEFS_INFO_DIR + 1, NULL, 0, 0);
-    omefs_mount *m = mount_of();
     for (int i = 0; i < m->tree.nfiles; i++)
         fill(buf, m->tree.files[i].name, NULL, 0, 0);
+    for (int i = 0; m->plate && i < m->plate->nwells; i++)
+        fill(buf, m->plate->wells[i].name, NULL, 0, 0);
     return 0;
 }
 
@@ -150,13 +192,14 @@ static int open_stats(struct fuse_file_info *fi)
 
 static int ops_open(const char *path, struct fuse_file_info *fi)
 {
+    const ome_tree_file *f;
+    int rc = strcmp(path, OMEFS_STATS_PATH) == 0 ? 0 : lookup(path, &f);
     if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
-        return lookup(path) || strcmp(path, OMEFS_STATS_PATH) == 0 ? -EROFS : -ENOENT;
+        return rc == -ENOENT ? -ENOENT : -EROFS;
     if (strcmp(path, OMEFS_STATS_PATH) == 0)
         return open_stats(fi);
-    const ome_tree_file *f = lookup(path);
-    if (!f)
-        return -ENOENT;
+    if (rc)
+        return rc;
     omefs_handle *h = calloc(1, sizeof *h);
     if (!h)
         return -ENOMEM;
@@ -219,6 +262,8 @@ static int ops_statfs(const char *path, struct statvfs *st)
     uint64_t total = 0;
     for (int i = 0; i < m->tree.nfiles; i++)
         total += m->tree.files[i].vt->size;
+    if (m->plate) /* what the wells opened so far hold */
+        total += ome_plate_tree_loaded_bytes(m->plate);
     st->f_bsize = st->f_frsize = 4096;
     st->f_blocks = (fsblkcnt_t)((total + 4095) / 4096);
     st->f_files = (fsfilcnt_t)m->tree.nfiles + 1;

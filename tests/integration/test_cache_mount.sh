@@ -4,14 +4,7 @@
 # reads are not; a remount serves from the disk cache without chunk requests; offline mounts
 # serve cached files with the server down and refuse uncached ones clearly; two mounts share one
 # cache directory; daemons killed with SIGKILL mid-fetch leave no corrupt entry.
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-repo=$PWD
-source tests/lib/nginx.sh
-source tests/lib/mount.sh
-fixtures=${OMEFS_FIXTURES:-$repo/build/fixtures}
-OMEFS=${OMEFS_BIN:-$repo/build/asan/omefs}
-PY=/usr/bin/python3
+source "$(dirname "$0")/../lib/integration.sh"
 mount_test_start cache
 export ASAN_OPTIONS=detect_leaks=0
 

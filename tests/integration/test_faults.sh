@@ -7,14 +7,7 @@
 # comes mid-way; the reader then reads on, as careful programs do), never a wrong byte, no read may take
 # longer than the bound, the daemon must survive, and once the fault stops whole-file reads
 # must succeed. Prints a table per fault.
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-repo=$PWD
-source tests/lib/nginx.sh
-source tests/lib/mount.sh
-fixtures=${OMEFS_FIXTURES:-$repo/build/fixtures}
-OMEFS=${OMEFS_BIN:-$repo/build/asan/omefs}
-PY=/usr/bin/python3
+source "$(dirname "$0")/../lib/integration.sh"
 mount_test_start faults
 export ASAN_OPTIONS=detect_leaks=0
 

@@ -3,13 +3,7 @@
 # CA), judged by tifffile, ImageJ, cmp/dd against files written through the library, concurrent
 # readers, EROFS, clear mount-time errors, and EIO within the bound when the server goes away
 # (then recovery). Every mount is unmounted in a trap, even on failure.
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-repo=$PWD
-source tests/lib/nginx.sh
-source tests/lib/mount.sh
-fixtures=${OMEFS_FIXTURES:-$repo/build/fixtures}
-OMEFS=${OMEFS_BIN:-$repo/build/asan/omefs}
+source "$(dirname "$0")/../lib/integration.sh"
 mount_test_start mount
 export ASAN_OPTIONS=detect_leaks=0
 export XDG_CACHE_HOME="$work/xdg-cache"   # the default disk cache goes here, not to $HOME

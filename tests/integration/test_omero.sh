@@ -7,15 +7,8 @@
 # expired session renewed mid-read; the disk cache serving a later mount offline with the server
 # down; clear one-line errors (private image, wrong password, 1-bit pixels, no such image, not an
 # OMERO server, no pixel service) with exit status 1.
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-repo=$PWD
-source tests/lib/nginx.sh
-source tests/lib/mount.sh
-fixtures=${OMEFS_FIXTURES:-$repo/build/fixtures}
+source "$(dirname "$0")/../lib/integration.sh"
 omero=$fixtures/omero
-OMEFS=${OMEFS_BIN:-$repo/build/asan/omefs}
-PY=/usr/bin/python3
 if [ ! -f "$omero/manifest.json" ]; then
   echo "skip omero: fixtures missing (make fixtures)"; exit 0
 fi

@@ -2,12 +2,7 @@
 # The mount under valgrind memcheck: a release build mounts a fixture over real nginx, serves
 # reads of both kinds of file (with read-ahead, the disk cache and .omefs/stats), and unmounts;
 # memcheck must report no errors and no leaked memory.
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-repo=$PWD
-source tests/lib/nginx.sh
-source tests/lib/mount.sh
-fixtures=${OMEFS_FIXTURES:-$repo/build/fixtures}
+source "$(dirname "$0")/../lib/integration.sh"
 work=$(mktemp -d /tmp/omefs-valgrind-XXXXXX)
 cleanup() {
   mount_cleanup

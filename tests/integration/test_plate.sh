@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# A high-content screening plate (OME-NGFF 0.4, written by zarr-python) through a real mount over
+# a real nginx: a folder per well; only the plate's metadata read at mount and only the wells
+# looked into read afterwards (counted in nginx's log); every field's files pixel-exact by
+# tifffile against zarr-python; ImageJ on a field; a well that cannot be read is EIO with a log
+# line naming it, and the other wells stay readable.
+source "$(dirname "$0")/../lib/integration.sh"
+if [ ! -f "$fixtures/plate.json" ]; then
+  echo "skip plate: fixtures missing (make fixtures)"; exit 0
+fi
+mount_test_start plate
+export ASAN_OPTIONS=detect_leaks=0
+log="$OMEFS_TEST_NGINX_DIR/access.log"
+lines() { wc -l <"$log"; }
+since() { sleep 0.2; tail -n +"$(($1 + 1))" "$log"; }
+
+start=$(lines)
+if ! do_mount plate "$OMEFS_TEST_HTTP/plate.zarr" -o cache_dir=none; then
+  fail "plate mount: $(tail -2 "$work/plate.log")"; exit 1
+fi
+wells=$(ls "$mnt" | tr '\n' ' ')
+[ "$wells" = "A1 A3 B2 B3 " ] && ok "plate: a folder per well ($wells)" || fail "plate: folders '$wells'"
+n=$(since "$start" | grep -c 'GET /plate.zarr/[A-Z]/')
+[ "$n" = 0 ] && ok "plate: mounting and listing read no well's metadata" ||
+  fail "plate: $n well requests before any well was opened"
+
+start=$(lines)
+files=$(ls "$mnt/A1" | tr '\n' ' ')
+[ "$files" = "A1_0.ome.tif A1_0_L0.tif A1_0_L1.tif A1_1.ome.tif A1_1_L0.tif A1_1_L1.tif " ] &&
+  ok "plate: well A1 holds its fields' files ($files)" || fail "plate: A1 holds '$files'"
+other=$(since "$start" | grep -c 'GET /plate.zarr/\(A/3\|B/\)')
+mine=$(since "$start" | grep -c 'GET /plate.zarr/A/1/')
+[ "$other" = 0 ] && [ "$mine" -gt 0 ] && ok "plate: opening A1 read only A1 ($mine requests)" ||
+  fail "plate: opening A1 made $mine requests for A1 and $other for other wells"
+
+# Every field of every readable well, every level, both kinds of file.
+$PY - "$fixtures" "$mnt" <<'PY'
+import json, os, sys
+import numpy as np
+import tifffile
+fixtures, mnt = sys.argv[1], sys.argv[2]
+man = json.load(open(os.path.join(fixtures, "plate.json")))
+bad = checked = 0
+for well, info in man["wells"].items():
+    if info["broken"]:
+        continue
+    for f in info["fields"]:
+        name = "%s_%s" % (well, f)
+        want = [np.fromfile(os.path.join(fixtures, "expected", "plate", "%s_L%d.raw" % (name, k)),
+                            "<u2") for k in range(2)]
+        with tifffile.TiffFile(os.path.join(mnt, well, name + ".ome.tif")) as tf:
+            levels = tf.series[0].levels
+            for k in range(2):
+                if not np.array_equal(levels[k].asarray().ravel(), want[k]):
+                    print("FAIL plate %s.ome.tif level %d: pixels differ" % (name, k)); bad += 1
+        for k in range(2):
+            got = tifffile.imread(os.path.join(mnt, well, "%s_L%d.tif" % (name, k)))
+            if not np.array_equal(got.ravel(), want[k]):
+                print("FAIL plate %s_L%d.tif: pixels differ" % (name, k)); bad += 1
+        checked += 1
+if not bad:
+    print("ok plate: %d fields in 3 wells, every pixel of both levels in the OME-TIFF and the "
+          "ImageJ files equal to zarr-python's" % checked)
+PY
+
+if [ -f /usr/share/java/ij.jar ]; then
+  [ -f build/java/ImageJProbe.class ] || { mkdir -p build/java; javac -cp /usr/share/java/ij.jar -d build/java tests/integration/ImageJProbe.java 2>/dev/null; }
+  out=$(timeout 120 java -Djava.awt.headless=true -cp /usr/share/java/ij.jar:build/java ImageJProbe "$mnt/A3/A3_1_L0.tif" 2>/dev/null)
+  grep -q "w=64 h=48 c=2 z=1 t=1 bits=16 .*labels=DAPI|GFP" <<<"$out" &&
+    ok "plate: ImageJ opens A3/A3_1_L0.tif as a 2-channel hyperstack labelled DAPI, GFP" ||
+    fail "plate: ImageJ saw '$out'"
+else
+  echo "skip plate imagej: ImageJ missing"
+fi
+
+# A well whose field cannot be opened: EIO, a log line naming it; the others stay readable.
+if ls "$mnt/B3" >/dev/null 2>"$work/b3.err"; then
+  fail "plate: listing the broken well B3 succeeded"
+elif grep -q "Input/output error" "$work/b3.err" && grep -q "well B3: no field can be opened" "$work/plate.log"; then
+  ok "plate: broken well B3 is EIO, logged '$(grep -m1 'well B3: no field' "$work/plate.log" | cut -c1-160)'"
+else
+  fail "plate: B3 gave '$(cat "$work/b3.err")', log '$(tail -1 "$work/plate.log")'"
+fi
+cmp -s "$mnt/B2/B2_0_L0.tif" "$mnt/B2/B2_0_L0.tif" && [ -s "$mnt/B2/B2_0_L0.tif" ] &&
+  ok "plate: well B2 readable after B3 failed" || fail "plate: B2 unreadable after B3 failed"
+[ -e "$mnt/C1" ] && fail "plate: C1 exists" || ok "plate: a well not in the plate is absent"
+touch "$mnt/A1/new" 2>/dev/null && fail "plate: created a file" || ok "plate: read-only inside wells"
+do_unmount "$mnt" "$mnt_pid"
