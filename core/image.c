@@ -161,8 +161,9 @@ int ome_group_attrs_load(ome_store *store, const char *path, json_t **attrs, cha
     if (rc == OME_ABSENT) {
         ome_key_join(key, sizeof key, path, ".zattrs");
         ome_store_describe(store, key, where, wherelen);
-        return ome_err_set(err, OME_EINVAL, "%s: not found, nor zarr.json (is this an OME-Zarr "
-                                            "image?)", where);
+        ome_err_set(err, OME_EINVAL, "%s: not found, nor zarr.json (is this an OME-Zarr image?)",
+                    where);
+        return OME_ABSENT;
     }
     return rc;
 }
@@ -174,7 +175,7 @@ int ome_image_open(ome_store *store, const char *path, const char *name, ome_ima
     json_t *attrs = NULL;
     int rc = ome_group_attrs_load(store, path, &attrs, where, sizeof where, err);
     if (rc)
-        return rc;
+        return rc == OME_ABSENT ? OME_EINVAL : rc; /* the message says what is missing */
     rc = ome_image_open_attrs(store, path, name, attrs, where, out, err);
     json_decref(attrs);
     return rc;

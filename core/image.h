@@ -41,7 +41,8 @@ typedef struct ome_image {
 } ome_image;
 
 /* Loads the attributes of the group at `path` (".zattrs", else Zarr v3's zarr.json
- * "attributes"); `where` names the document read, for messages. */
+ * "attributes"); `where` names the document read, for messages. OME_ABSENT (with a message)
+ * when neither document exists. */
 int ome_group_attrs_load(ome_store *store, const char *path, json_t **attrs, char *where,
                          size_t wherelen, ome_err *err);
 /* Opens the OME-NGFF multiscale image at `path` inside the store ("" for the root). `name` is

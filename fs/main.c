@@ -137,6 +137,7 @@ static void free_mount(omefs_mount *m)
     pthread_mutex_destroy(&m->handles_lock);
     ome_tree_free(&m->tree);
     ome_plate_tree_free(m->plate);
+    ome_label_tree_free(&m->labels);
     ome_image_free(m->image);
     ome_cache_free(m->cache);
     ome_pool_free(m->pool);
@@ -158,6 +159,8 @@ static int start_workers(omefs_mount *m, size_t mem_cache, uint64_t prefetch)
         m->image->cache = m->cache;
     if (m->plate)
         m->plate->cache = m->cache;
+    for (int i = 0; i < m->labels.nimages; i++)
+        m->labels.images[i]->cache = m->cache;
     return OME_OK;
 }
 
@@ -317,8 +320,9 @@ int main(int argc, char **argv)
         free(password);
         so.omero_password = NULL;
     }
-    if (rc == OME_OK)
-        rc = ome_group_attrs_load(m.store, "", &attrs, where, sizeof where, &err);
+    if (rc == OME_OK && (rc = ome_group_attrs_load(m.store, "", &attrs, where, sizeof where,
+                                                    &err)) == OME_ABSENT)
+        rc = OME_EINVAL; /* the message says what is missing */
     bool plate = rc == OME_OK && json_object_get(ome_ngff_attrs(attrs), "plate") &&
                  !json_object_get(ome_ngff_attrs(attrs), "multiscales");
     if (rc == OME_OK && plate)
@@ -330,6 +334,8 @@ int main(int argc, char **argv)
         prefetch = mem_cache / 4;
     if (rc == OME_OK && m.image)
         rc = ome_tree_add_image(&m.tree, m.image, &err);
+    if (rc == OME_OK && m.image)
+        ome_label_tree_open(m.store, "", &m.labels);
     char shown[4096]; /* the source as messages show it: no credentials, no query */
     ome_url_redact(o.source, shown, sizeof shown);
     if (rc != OME_OK) {

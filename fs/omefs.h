@@ -7,6 +7,7 @@
 #include <fuse_lowlevel.h>
 
 #include "cache.h"
+#include "label_tree.h"
 #include "plate_tree.h"
 #include "pool.h"
 #include "prefetch.h"
@@ -20,6 +21,7 @@ typedef struct omefs_mount {
     ome_store *store;
     ome_image *image;        /* an image source, or */
     ome_plate_tree *plate;   /* an HCS plate: a folder per well, opened on first use */
+    ome_label_tree labels;   /* an image's label images, in the folder "labels" */
     ome_chunk_cache *cache;
     ome_pool *pool;
     ome_prefetch *prefetch;

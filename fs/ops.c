@@ -53,6 +53,13 @@ void omefs_handles_free_all(omefs_mount *m)
         handle_free(m, m->handles);
 }
 
+/* The folder of an image's label images, when it has any. */
+static bool is_labels_dir(const char *path)
+{
+    omefs_mount *m = mount_of();
+    return m->labels.tree.nfiles > 0 && path[0] == '/' && strcmp(path + 1, OME_LABELS_DIR) == 0;
+}
+
 /* A plate's well folder "/WELL"; NULL for anything else. */
 static ome_plate_well_dir *lookup_well(const char *path)
 {
@@ -75,8 +82,14 @@ static int lookup(const char *path, const ome_tree_file **out)
         *out = ome_tree_find(&m->tree, path + 1);
         return *out ? 0 : -ENOENT;
     }
-    if (!m->plate || strchr(slash + 1, '/') || (size_t)(slash - path) > 1024)
+    if (strchr(slash + 1, '/') || (size_t)(slash - path) > 1024)
         return -ENOENT;
+    if (!m->plate) {
+        bool labels = (size_t)(slash - path - 1) == strlen(OME_LABELS_DIR) &&
+                      strncmp(path + 1, OME_LABELS_DIR, strlen(OME_LABELS_DIR)) == 0;
+        *out = labels ? ome_tree_find(&m->labels.tree, slash + 1) : NULL;
+        return *out ? 0 : -ENOENT;
+    }
     char well_name[1100];
     snprintf(well_name, sizeof well_name, "%.*s", (int)(slash - path - 1), path + 1);
     ome_plate_well_dir *w = ome_plate_tree_find(m->plate, well_name);
@@ -112,7 +125,8 @@ static int ops_getattr(const char *path, struct stat *st, struct fuse_file_info 
     st->st_uid = getuid();
     st->st_gid = getgid();
     st->st_mtime = st->st_ctime = st->st_atime = m->mounted_at;
-    if (strcmp(path, "/") == 0 || strcmp(path, OMEFS_INFO_DIR) == 0 || lookup_well(path)) {
+    if (strcmp(path, "/") == 0 || strcmp(path, OMEFS_INFO_DIR) == 0 || lookup_well(path) ||
+        is_labels_dir(path)) {
         st->st_mode = S_IFDIR | 0555;
         st->st_nlink = 2;
         return 0;
@@ -159,9 +173,16 @@ static int ops_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t 
             fill(buf, w->tree.files[i].name, NULL, 0, 0);
         return 0;
     }
+    if (is_labels_dir(path)) {
+        for (int i = 0; i < m->labels.tree.nfiles; i++)
+            fill(buf, m->labels.tree.files[i].name, NULL, 0, 0);
+        return 0;
+    }
     if (strcmp(path, "/") != 0)
         return -ENOENT;
     fill(buf, OMEFS_INFO_DIR + 1, NULL, 0, 0);
+    if (m->labels.tree.nfiles > 0)
+        fill(buf, OME_LABELS_DIR, NULL, 0, 0);
     for (int i = 0; i < m->tree.nfiles; i++)
         fill(buf, m->tree.files[i].name, NULL, 0, 0);
     for (int i = 0; m->plate && i < m->plate->nwells; i++)
@@ -262,6 +283,8 @@ static int ops_statfs(const char *path, struct statvfs *st)
     uint64_t total = 0;
     for (int i = 0; i < m->tree.nfiles; i++)
         total += m->tree.files[i].vt->size;
+    for (int i = 0; i < m->labels.tree.nfiles; i++)
+        total += m->labels.tree.files[i].vt->size;
     if (m->plate) /* what the wells opened so far hold */
         total += ome_plate_tree_loaded_bytes(m->plate);
     st->f_bsize = st->f_frsize = 4096;

@@ -155,3 +155,40 @@ if command -v mount.fuse3 >/dev/null; then
 else
   echo "skip fstab form: mount.fuse3 missing"
 fi
+
+# 11. Label images (OME-NGFF labels/) in the folder "labels"; one listed but missing is left out
+#     with a warning; an image without labels has no such folder.
+n=with_labels
+if do_mount labels "$OMEFS_TEST_HTTP/$n.zarr" -o cache_dir=none; then
+  got=$(ls "$mnt/labels" | tr '\n' ' ')
+  [ "$got" = "cells.ome.tif cells_L0.tif cells_L1.tif nuclei.ome.tif nuclei_L0.tif " ] &&
+    ok "labels: folder labels/ holds $got" || fail "labels: labels/ holds '$got'"
+  grep -q "label missing left out" "$work/labels.log" && ok "labels: the missing label is left out with a warning" ||
+    fail "labels: no warning for the missing label: $(tail -2 "$work/labels.log")"
+  $PY - "$fixtures" "$mnt" <<'PY'
+import os, sys
+import numpy as np
+import tifffile
+fixtures, mnt = sys.argv[1], sys.argv[2]
+exp = os.path.join(fixtures, "expected", "with_labels", "labels")
+bad = 0
+with tifffile.TiffFile(os.path.join(mnt, "labels", "cells.ome.tif")) as tf:
+    for k, lev in enumerate(tf.series[0].levels):
+        want = np.fromfile(os.path.join(exp, "cells_L%d.raw" % k), "<u4")
+        if not np.array_equal(lev.asarray().ravel(), want):
+            print("FAIL labels: cells.ome.tif level %d differs" % k); bad += 1
+want = np.fromfile(os.path.join(exp, "nuclei_L0.raw"), "u1")
+if not np.array_equal(tifffile.imread(os.path.join(mnt, "labels", "nuclei_L0.tif")).ravel(), want):
+    print("FAIL labels: nuclei_L0.tif differs"); bad += 1
+if not bad:
+    print("ok labels: cells (uint32, 2 levels) and nuclei (uint8) pixel-exact against zarr-python")
+PY
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "labels mount: $(tail -2 "$work/labels.log")"
+fi
+if do_mount nolabels "$OMEFS_TEST_HTTP/axes_2d.zarr" -o cache_dir=none; then
+  [ -e "$mnt/labels" ] && fail "labels: a folder for an image without labels" ||
+    ok "labels: no labels folder for an image without labels"
+  do_unmount "$mnt" "$mnt_pid"
+fi
