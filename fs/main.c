@@ -136,7 +136,7 @@ static void free_mount(omefs_mount *m)
     omefs_handles_free_all(m);
     pthread_mutex_destroy(&m->handles_lock);
     ome_tree_free(&m->tree);
-    ome_plate_tree_free(m->plate);
+    ome_folder_tree_free(m->folders);
     ome_label_tree_free(&m->labels);
     ome_image_free(m->image);
     ome_cache_free(m->cache);
@@ -157,8 +157,8 @@ static int start_workers(omefs_mount *m, size_t mem_cache, uint64_t prefetch)
         return OME_ENOMEM;
     if (m->image)
         m->image->cache = m->cache;
-    if (m->plate)
-        m->plate->cache = m->cache;
+    if (m->folders)
+        m->folders->cache = m->cache;
     for (int i = 0; i < m->labels.nimages; i++)
         m->labels.images[i]->cache = m->cache;
     return OME_OK;
@@ -326,7 +326,7 @@ int main(int argc, char **argv)
     bool plate = rc == OME_OK && json_object_get(ome_ngff_attrs(attrs), "plate") &&
                  !json_object_get(ome_ngff_attrs(attrs), "multiscales");
     if (rc == OME_OK && plate)
-        rc = ome_plate_tree_open(m.store, attrs, where, &m.plate, &err);
+        rc = ome_folder_tree_open_plate(m.store, attrs, where, &m.folders, &err);
     else if (rc == OME_OK)
         rc = ome_image_open_attrs(m.store, "", name, attrs, where, &m.image, &err);
     json_decref(attrs);

@@ -8,7 +8,7 @@
 
 #include "cache.h"
 #include "label_tree.h"
-#include "plate_tree.h"
+#include "folder_tree.h"
 #include "pool.h"
 #include "prefetch.h"
 #include "stats.h"
@@ -20,7 +20,7 @@ typedef struct omefs_mount {
     char *source;
     ome_store *store;
     ome_image *image;        /* an image source, or */
-    ome_plate_tree *plate;   /* an HCS plate: a folder per well, opened on first use */
+    ome_folder_tree *folders; /* a plate (a folder per well) or a list of images, opened on use */
     ome_label_tree labels;   /* an image's label images, in the folder "labels" */
     ome_chunk_cache *cache;
     ome_pool *pool;

@@ -1,7 +1,7 @@
-/* ops: the FUSE callbacks. Thin: paths go to the tree (or, for a plate, to the well folders,
- * read on first use), reads to ome_vtiff_read (and the read-ahead). The mount is read-only and
- * its content immutable, so the kernel may cache pages and attributes for long. `.omefs/stats`
- * is the exception: generated at open, read uncached. */
+/* ops: the FUSE callbacks. Thin: paths go to the tree (or, for a plate or a list of images, to
+ * folders read on first use), reads to ome_vtiff_read (and the read-ahead). The mount is
+ * read-only and its content immutable, so the kernel may cache pages and attributes for long.
+ * `.omefs/stats` is the exception: generated at open, read uncached. */
 #include "omefs.h"
 
 #include "log.h"
@@ -60,13 +60,13 @@ static bool is_labels_dir(const char *path)
     return m->labels.tree.nfiles > 0 && path[0] == '/' && strcmp(path + 1, OME_LABELS_DIR) == 0;
 }
 
-/* A plate's well folder "/WELL"; NULL for anything else. */
-static ome_plate_well_dir *lookup_well(const char *path)
+/* A folder "/NAME" of a plate or list; NULL for anything else. */
+static ome_folder *lookup_folder(const char *path)
 {
     omefs_mount *m = mount_of();
-    if (!m->plate || path[0] != '/' || strchr(path + 1, '/'))
+    if (!m->folders || path[0] != '/' || strchr(path + 1, '/'))
         return NULL;
-    return ome_plate_tree_find(m->plate, path + 1);
+    return ome_folder_tree_find(m->folders, path + 1);
 }
 
 /* A file: "/NAME" of an image, or "/WELL/NAME" of a plate (its well read on first use).
@@ -84,7 +84,7 @@ static int lookup(const char *path, const ome_tree_file **out)
     }
     if (strchr(slash + 1, '/') || (size_t)(slash - path) > 1024)
         return -ENOENT;
-    if (!m->plate) {
+    if (!m->folders) {
         bool labels = (size_t)(slash - path - 1) == strlen(OME_LABELS_DIR) &&
                       strncmp(path + 1, OME_LABELS_DIR, strlen(OME_LABELS_DIR)) == 0;
         *out = labels ? ome_tree_find(&m->labels.tree, slash + 1) : NULL;
@@ -92,11 +92,11 @@ static int lookup(const char *path, const ome_tree_file **out)
     }
     char well_name[1100];
     snprintf(well_name, sizeof well_name, "%.*s", (int)(slash - path - 1), path + 1);
-    ome_plate_well_dir *w = ome_plate_tree_find(m->plate, well_name);
+    ome_folder *w = ome_folder_tree_find(m->folders, well_name);
     if (!w)
         return -ENOENT;
     ome_err err = {0};
-    if (ome_plate_tree_load(m->plate, w, &err) != OME_OK)
+    if (ome_folder_tree_load(m->folders, w, &err) != OME_OK)
         return -EIO;
     *out = ome_tree_find(&w->tree, slash + 1);
     return *out ? 0 : -ENOENT;
@@ -125,7 +125,7 @@ static int ops_getattr(const char *path, struct stat *st, struct fuse_file_info 
     st->st_uid = getuid();
     st->st_gid = getgid();
     st->st_mtime = st->st_ctime = st->st_atime = m->mounted_at;
-    if (strcmp(path, "/") == 0 || strcmp(path, OMEFS_INFO_DIR) == 0 || lookup_well(path) ||
+    if (strcmp(path, "/") == 0 || strcmp(path, OMEFS_INFO_DIR) == 0 || lookup_folder(path) ||
         is_labels_dir(path)) {
         st->st_mode = S_IFDIR | 0555;
         st->st_nlink = 2;
@@ -164,10 +164,10 @@ static int ops_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t 
         return 0;
     }
     omefs_mount *m = mount_of();
-    ome_plate_well_dir *w = lookup_well(path);
+    ome_folder *w = lookup_folder(path);
     if (w) {
         ome_err err = {0};
-        if (ome_plate_tree_load(m->plate, w, &err) != OME_OK)
+        if (ome_folder_tree_load(m->folders, w, &err) != OME_OK)
             return -EIO;
         for (int i = 0; i < w->tree.nfiles; i++)
             fill(buf, w->tree.files[i].name, NULL, 0, 0);
@@ -185,8 +185,8 @@ static int ops_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t 
         fill(buf, OME_LABELS_DIR, NULL, 0, 0);
     for (int i = 0; i < m->tree.nfiles; i++)
         fill(buf, m->tree.files[i].name, NULL, 0, 0);
-    for (int i = 0; m->plate && i < m->plate->nwells; i++)
-        fill(buf, m->plate->wells[i].name, NULL, 0, 0);
+    for (int i = 0; m->folders && i < m->folders->nfolders; i++)
+        fill(buf, m->folders->folders[i].name, NULL, 0, 0);
     return 0;
 }
 
@@ -285,8 +285,8 @@ static int ops_statfs(const char *path, struct statvfs *st)
         total += m->tree.files[i].vt->size;
     for (int i = 0; i < m->labels.tree.nfiles; i++)
         total += m->labels.tree.files[i].vt->size;
-    if (m->plate) /* what the wells opened so far hold */
-        total += ome_plate_tree_loaded_bytes(m->plate);
+    if (m->folders) /* what the wells opened so far hold */
+        total += ome_folder_tree_loaded_bytes(m->folders);
     st->f_bsize = st->f_frsize = 4096;
     st->f_blocks = (fsblkcnt_t)((total + 4095) / 4096);
     st->f_files = (fsfilcnt_t)m->tree.nfiles + 1;

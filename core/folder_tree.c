@@ -1,0 +1,224 @@
+/* folder_tree: a plate's wells, or a list's images, as folders opened on first use. */
+#include "folder_tree.h"
+
+#include "log.h"
+#include "ngff.h"
+#include "zarr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool name_taken(const ome_folder_tree *ft, int upto, const char *name)
+{
+    if (!name[0] || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+        strcmp(name, ".omefs") == 0 || strchr(name, '/'))
+        return true;
+    for (int i = 0; i < upto; i++)
+        if (strcmp(ft->folders[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+static ome_folder_tree *tree_new(ome_store *store, int n)
+{
+    ome_folder_tree *ft = calloc(1, sizeof *ft);
+    if (ft && !(ft->folders = calloc(n > 0 ? (size_t)n : 1, sizeof *ft->folders))) {
+        free(ft);
+        return NULL;
+    }
+    if (ft)
+        ft->store = store;
+    return ft;
+}
+
+/* Fills folder i (its name made unique) and counts it in. */
+static int folder_init(ome_folder_tree *ft, int i, const char *name, const char *alt,
+                       const char *path, const char *image_name, ome_err *err)
+{
+    ome_folder *f = &ft->folders[i];
+    char unique[512];
+    snprintf(unique, sizeof unique, "%s", name);
+    if (name_taken(ft, i, unique))
+        snprintf(unique, sizeof unique, "%s", alt);
+    if (name_taken(ft, i, unique))
+        snprintf(unique, sizeof unique, "%d", i);
+    pthread_mutex_init(&f->lock, NULL);
+    ft->nfolders = i + 1;
+    if (!(f->name = strdup(unique)) || !(f->path = strdup(path)) ||
+        (image_name && !(f->image_name = strdup(image_name))))
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    return OME_OK;
+}
+
+int ome_folder_tree_open_plate(ome_store *store, json_t *attrs, const char *where,
+                               ome_folder_tree **out, ome_err *err)
+{
+    ome_plate plate;
+    int rc = ome_plate_parse(attrs, where, &plate, err);
+    if (rc)
+        return rc;
+    ome_folder_tree *ft = tree_new(store, plate.nwells);
+    if (!ft) {
+        ome_plate_free(&plate);
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    ft->wells = true;
+    ft->plate = plate;
+    for (int i = 0; rc == OME_OK && i < plate.nwells; i++) {
+        const ome_well_ref *ref = &plate.wells[i];
+        const char *row = plate.rows[ref->row], *col = plate.columns[ref->column];
+        char name[512], alt[512]; /* "A"+"11" and "A1"+"1" would both be "A11" */
+        snprintf(name, sizeof name, "%s%s", row, col);
+        snprintf(alt, sizeof alt, "%s_%s", row, col);
+        rc = folder_init(ft, i, name, alt, ref->path, NULL, err);
+    }
+    if (rc) {
+        ome_folder_tree_free(ft);
+        return rc;
+    }
+    *out = ft;
+    return OME_OK;
+}
+
+int ome_folder_tree_open_list(ome_store *store, const ome_folder_entry *entries, int n,
+                              ome_folder_tree **out, ome_err *err)
+{
+    ome_folder_tree *ft = tree_new(store, n);
+    if (!ft)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    int rc = OME_OK;
+    for (int i = 0; rc == OME_OK && i < n; i++)
+        rc = folder_init(ft, i, entries[i].folder, entries[i].image_name, entries[i].path,
+                         entries[i].image_name, err);
+    if (rc) {
+        ome_folder_tree_free(ft);
+        return rc;
+    }
+    *out = ft;
+    return OME_OK;
+}
+
+ome_folder *ome_folder_tree_find(ome_folder_tree *ft, const char *name)
+{
+    for (int i = 0; i < ft->nfolders; i++)
+        if (strcmp(ft->folders[i].name, name) == 0)
+            return &ft->folders[i];
+    return NULL;
+}
+
+/* Opens one image of folder f into it; false (with why) when it cannot be. */
+static bool add_image(ome_folder_tree *ft, ome_folder *f, const char *path, const char *name,
+                      ome_err *why)
+{
+    ome_image *img;
+    if (ome_image_open(ft->store, path, name, &img, why) != OME_OK)
+        return false;
+    img->cache = ft->cache;
+    f->images[f->nimages++] = img;
+    return ome_tree_add_image(&f->tree, img, why) == OME_OK;
+}
+
+/* Opens a well's fields; called with f->lock held. */
+static int load_well(ome_folder_tree *ft, ome_folder *f, ome_err *err)
+{
+    json_t *attrs;
+    char where[4096];
+    int rc = ome_group_attrs_load(ft->store, f->path, &attrs, where, sizeof where, err);
+    if (rc)
+        return rc;
+    ome_well well;
+    rc = ome_well_parse(attrs, where, &well, err);
+    json_decref(attrs);
+    if (rc)
+        return rc;
+    if (!(f->images = calloc((size_t)well.nimages, sizeof *f->images))) {
+        ome_well_free(&well);
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    ome_err first = {0};
+    for (int i = 0; i < well.nimages; i++) {
+        char path[2048], name[1100];
+        ome_key_join(path, sizeof path, f->path, well.images[i].path);
+        snprintf(name, sizeof name, "%s_%s", f->name, well.images[i].path);
+        ome_err why = {0};
+        if (!add_image(ft, f, path, name, &why)) {
+            OME_LOGW("well %s, field %s: left out: %s", f->name, well.images[i].path, why.msg);
+            if (!first.msg[0])
+                first = why;
+        }
+    }
+    ome_well_free(&well);
+    if (f->tree.nfiles == 0)
+        return ome_err_set(err, OME_EINVAL, "well %s: no field can be opened (%s)", f->name,
+                           first.msg);
+    return OME_OK;
+}
+
+/* Opens a list's image; called with f->lock held. */
+static int load_image(ome_folder_tree *ft, ome_folder *f, ome_err *err)
+{
+    if (!(f->images = calloc(1, sizeof *f->images)))
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    ome_err why = {0};
+    if (!add_image(ft, f, f->path, f->image_name, &why))
+        return ome_err_set(err, why.code ? why.code : OME_EINVAL, "%s: %s", f->name, why.msg);
+    return OME_OK;
+}
+
+int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err)
+{
+    pthread_mutex_lock(&f->lock);
+    int rc = OME_OK;
+    if (!f->loaded) {
+        ome_err why = {0};
+        rc = ft->wells ? load_well(ft, f, &why) : load_image(ft, f, &why);
+        if (rc) { /* nothing kept: the next look into the folder tries again */
+            OME_LOGE("%s", why.msg);
+            ome_tree_free(&f->tree);
+            for (int k = 0; k < f->nimages; k++)
+                ome_image_free(f->images[k]);
+            free(f->images);
+            f->images = NULL;
+            f->nimages = 0;
+        }
+        f->loaded = rc == OME_OK;
+    }
+    pthread_mutex_unlock(&f->lock);
+    if (rc)
+        ome_err_set(err, rc, "%s could not be read (see the log)", f->name);
+    return rc;
+}
+
+uint64_t ome_folder_tree_loaded_bytes(ome_folder_tree *ft)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < ft->nfolders; i++) {
+        ome_folder *f = &ft->folders[i];
+        pthread_mutex_lock(&f->lock);
+        for (int k = 0; f->loaded && k < f->tree.nfiles; k++)
+            total += f->tree.files[k].vt->size;
+        pthread_mutex_unlock(&f->lock);
+    }
+    return total;
+}
+
+void ome_folder_tree_free(ome_folder_tree *ft)
+{
+    if (!ft)
+        return;
+    for (int i = 0; i < ft->nfolders; i++) {
+        ome_folder *f = &ft->folders[i];
+        ome_tree_free(&f->tree);
+        for (int k = 0; k < f->nimages; k++)
+            ome_image_free(f->images[k]);
+        free(f->images);
+        free(f->name);
+        free(f->path);
+        free(f->image_name);
+        pthread_mutex_destroy(&f->lock);
+    }
+    free(ft->folders);
+    ome_plate_free(&ft->plate);
+    free(ft);
+}

@@ -1,0 +1,60 @@
+/* folder_tree: sources with many images as folders whose images are opened the first time the
+ * folder is looked into, so a 1536-well plate or a dataset of thousands of images mounts at once
+ * and costs only what is opened.
+ *   - an OME-NGFF high-content screening plate: a folder per well ("A1"), holding its fields'
+ *     files ("A1_0.ome.tif", "A1_0_L0.tif", …), from the well's metadata;
+ *   - a list of images (an OMERO dataset): a folder per image, holding that image's files. */
+#ifndef OME_FOLDER_TREE_H
+#define OME_FOLDER_TREE_H
+
+#include "cache.h"
+#include "hcs.h"
+#include "image.h"
+#include "tree.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
+typedef struct ome_folder {
+    char *name;       /* "A1" */
+    char *path;       /* in the store: a well's group ("A/1"), or the image's group */
+    char *image_name; /* a list's folders: the base name of the image's files */
+    pthread_mutex_t lock;
+    bool loaded;    /* a failed load is not kept: the next look tries again */
+    ome_tree tree;  /* the files of its images */
+    ome_image **images;
+    int nimages;
+} ome_folder;
+
+typedef struct ome_folder_tree {
+    ome_store *store;       /* not owned */
+    ome_chunk_cache *cache; /* given to each image opened (set before the first load) */
+    bool wells;             /* folders are a plate's wells (else one image each) */
+    ome_plate plate;
+    int nfolders;
+    ome_folder *folders;
+} ome_folder_tree;
+
+/* One image of a list: where it is in the store, its folder's and its files' names. */
+typedef struct ome_folder_entry {
+    const char *folder, *path, *image_name;
+} ome_folder_entry;
+
+/* Builds the tree of the plate described by `attrs` (the root group's attributes, which hold
+ * "plate"); reads nothing else. */
+int ome_folder_tree_open_plate(ome_store *store, json_t *attrs, const char *where,
+                               ome_folder_tree **out, ome_err *err);
+/* Builds a folder per image of a list; reads nothing. */
+int ome_folder_tree_open_list(ome_store *store, const ome_folder_entry *entries, int n,
+                              ome_folder_tree **out, ome_err *err);
+/* The folder called `name`, or NULL. */
+ome_folder *ome_folder_tree_find(ome_folder_tree *ft, const char *name);
+/* Opens the folder's images, once it succeeds (thread-safe): a well's fields from its metadata
+ * (a field that cannot be opened is left out with a warning), or a list's image. A folder with
+ * no image is an error, logged with the reason. */
+int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err);
+/* Sum of the sizes of the files of the folders loaded so far. */
+uint64_t ome_folder_tree_loaded_bytes(ome_folder_tree *ft);
+void ome_folder_tree_free(ome_folder_tree *ft);
+
+#endif

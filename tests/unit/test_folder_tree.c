@@ -1,0 +1,115 @@
+/* Unit tests of folder_tree: well folders named from the plate's rows and columns (and never
+ * colliding), a folder per image of a list, wells and images opened on demand from zarr-python's
+ * plate fixture, a folder that cannot be opened reported (and tried again on the next look). */
+#include "testutil.h"
+
+#include "folder_tree.h"
+
+static void folders_are_named_and_never_collide(void **state)
+{
+    (void)state;
+    json_error_t je;
+    json_t *attrs = json_loads(
+        "{\"plate\": {\"rows\": [{\"name\": \"A\"}, {\"name\": \"A1\"}, {\"name\": \".\"}],"
+        " \"columns\": [{\"name\": \"1\"}, {\"name\": \"11\"}, {\"name\": \".\"}],"
+        " \"wells\": [{\"path\": \"A/11\", \"rowIndex\": 0, \"columnIndex\": 1},"
+        "             {\"path\": \"A1/1\", \"rowIndex\": 1, \"columnIndex\": 0},"
+        "             {\"path\": \"x/y\", \"rowIndex\": 2, \"columnIndex\": 2}]}}",
+        0, &je);
+    assert_non_null(attrs);
+    ome_folder_tree *pt;
+    ome_err err = {0};
+    assert_int_equal(ome_folder_tree_open_plate(NULL, attrs, "attrs", &pt, &err), OME_OK);
+    json_decref(attrs);
+    assert_int_equal(pt->nfolders, 3);
+    assert_string_equal(pt->folders[0].name, "A11");
+    assert_string_equal(pt->folders[1].name, "A1_1"); /* "A1" + "1" would repeat "A11" */
+    assert_string_equal(pt->folders[2].name, "._.");  /* ".." is no folder name */
+    assert_string_equal(pt->folders[1].path, "A1/1");
+    assert_ptr_equal(ome_folder_tree_find(pt, "A1_1"), &pt->folders[1]);
+    assert_null(ome_folder_tree_find(pt, "A1"));
+    ome_folder_tree_free(pt);
+}
+
+/* The plate fixture (zarr-python) as a local store; skips when it was not written. */
+static ome_store *plate_store_or_skip(void)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/plate.zarr", tu_fixtures());
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        skip();
+    ome_store *s;
+    ome_err err = {0};
+    if (ome_store_file_open(dir, &s, &err) != OME_OK)
+        fail_msg("%s", err.msg);
+    return s;
+}
+
+static void plate_wells_open_on_demand(void **state)
+{
+    (void)state;
+    ome_store *s = plate_store_or_skip();
+    ome_err err = {0};
+    json_t *attrs;
+    char where[4096];
+    assert_int_equal(ome_group_attrs_load(s, "", &attrs, where, sizeof where, &err), OME_OK);
+    ome_folder_tree *pt;
+    assert_int_equal(ome_folder_tree_open_plate(s, attrs, where, &pt, &err), OME_OK);
+    json_decref(attrs);
+    assert_int_equal(pt->nfolders, 4);
+    ome_folder *a1 = ome_folder_tree_find(pt, "A1"), *b3 = ome_folder_tree_find(pt, "B3");
+    assert_non_null(a1);
+    assert_non_null(b3);
+    assert_int_equal(ome_folder_tree_loaded_bytes(pt), 0);
+    assert_int_equal(ome_folder_tree_load(pt, a1, &err), OME_OK);
+    assert_int_equal(a1->nimages, 2);
+    assert_int_equal(a1->tree.nfiles, 6); /* per field: .ome.tif, _L0.tif, _L1.tif */
+    assert_non_null(ome_tree_find(&a1->tree, "A1_1_L1.tif"));
+    assert_true(ome_folder_tree_loaded_bytes(pt) > 0);
+    for (int i = 0; i < 2; i++) { /* not kept as failed: each look tries again */
+        assert_int_not_equal(ome_folder_tree_load(pt, b3, &err), OME_OK);
+        assert_non_null(strstr(err.msg, "B3"));
+        assert_false(b3->loaded);
+        assert_int_equal(b3->tree.nfiles, 0);
+    }
+    ome_folder_tree_free(pt);
+    ome_store_close(s);
+}
+
+static void list_images_get_a_folder_each(void **state)
+{
+    (void)state;
+    ome_store *s = plate_store_or_skip();
+    ome_err err = {0};
+    static const ome_folder_entry entries[] = {
+        {"one", "A/1/0", "image-1"},
+        {"one", "A/3/1", "image-2"},   /* a repeated folder name: the image's name instead */
+        {"a/b", "B/2/0", "image-3"},   /* a slash: the image's name instead */
+        {"gone", "Z/9/0", "image-4"},  /* nothing there */
+    };
+    ome_folder_tree *ft;
+    assert_int_equal(ome_folder_tree_open_list(s, entries, 4, &ft, &err), OME_OK);
+    assert_int_equal(ft->nfolders, 4);
+    assert_string_equal(ft->folders[0].name, "one");
+    assert_string_equal(ft->folders[1].name, "image-2");
+    assert_string_equal(ft->folders[2].name, "image-3");
+    ome_folder *f = ome_folder_tree_find(ft, "image-2");
+    assert_int_equal(ome_folder_tree_load(ft, f, &err), OME_OK);
+    assert_non_null(ome_tree_find(&f->tree, "image-2.ome.tif"));
+    assert_non_null(ome_tree_find(&f->tree, "image-2_L1.tif"));
+    assert_int_not_equal(ome_folder_tree_load(ft, ome_folder_tree_find(ft, "gone"), &err), OME_OK);
+    assert_non_null(strstr(err.msg, "gone"));
+    ome_folder_tree_free(ft);
+    ome_store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(folders_are_named_and_never_collide),
+        cmocka_unit_test(plate_wells_open_on_demand),
+        cmocka_unit_test(list_images_get_a_folder_each),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
