@@ -36,7 +36,8 @@ static const char *query_param(const char *q, const char *name)
     return NULL;
 }
 
-bool ome_omero_parse_source(const char *source, char *base, size_t baselen, long long *image_id)
+bool ome_omero_parse_address(const char *source, char *base, size_t baselen,
+                             ome_omero_kind *kind, long long *id_out)
 {
     const char *scheme_end = strstr(source, "://");
     if (!scheme_end || (strncasecmp(source, "http://", 7) && strncasecmp(source, "https://", 8)))
@@ -49,12 +50,15 @@ bool ome_omero_parse_source(const char *source, char *base, size_t baselen, long
         const char *mark;
         const char *param;  /* the id is in this query parameter, else right after the mark */
         const char *prefix; /* what the parameter's value starts with */
+        ome_omero_kind kind;
     } forms[] = {
-        {"/webclient/img_detail/", NULL, NULL},
-        {"/webgateway/img_detail/", NULL, NULL},
-        {"/api/v0/m/images/", NULL, NULL},
-        {"/webclient/", "show", "image-"},
-        {"/iviewer/", "images", ""},
+        {"/webclient/img_detail/", NULL, NULL, OME_OMERO_IMAGE},
+        {"/webgateway/img_detail/", NULL, NULL, OME_OMERO_IMAGE},
+        {"/api/v0/m/images/", NULL, NULL, OME_OMERO_IMAGE},
+        {"/api/v0/m/datasets/", NULL, NULL, OME_OMERO_DATASET},
+        {"/webclient/", "show", "image-", OME_OMERO_IMAGE},
+        {"/webclient/", "show", "dataset-", OME_OMERO_DATASET},
+        {"/iviewer/", "images", "", OME_OMERO_IMAGE},
     };
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         const char *at = strstr(path, forms[i].mark);
@@ -75,10 +79,18 @@ bool ome_omero_parse_source(const char *source, char *base, size_t baselen, long
             return false;
         memcpy(base, source, n);
         base[n] = '\0';
-        *image_id = id;
+        *kind = forms[i].kind;
+        *id_out = id;
         return true;
     }
     return false;
+}
+
+bool ome_omero_parse_source(const char *source, char *base, size_t baselen, long long *image_id)
+{
+    ome_omero_kind kind;
+    return ome_omero_parse_address(source, base, baselen, &kind, image_id) &&
+           kind == OME_OMERO_IMAGE;
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)

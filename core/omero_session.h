@@ -11,12 +11,19 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-/* Recognises the addresses users copy from OMERO's web apps:
+typedef enum { OME_OMERO_IMAGE, OME_OMERO_DATASET } ome_omero_kind;
+
+/* Recognises the addresses users copy from OMERO's web apps, of an image or a dataset:
+ *   https://HOST[/PREFIX]/webclient/?show=dataset-ID    https://HOST/api/v0/m/datasets/ID/
+ * and of images:
  *   https://HOST[/PREFIX]/webclient/img_detail/ID/      https://HOST/webclient/?show=image-ID
  *   https://HOST[/PREFIX]/webgateway/img_detail/ID/     https://HOST/iviewer/?images=ID
  *   https://HOST[/PREFIX]/api/v0/m/images/ID/
  * On a match, writes OMERO.web's root (https://HOST[/PREFIX], no trailing '/') to base and
  * returns true. */
+bool ome_omero_parse_address(const char *source, char *base, size_t baselen,
+                             ome_omero_kind *kind, long long *id);
+/* The same for images only. */
 bool ome_omero_parse_source(const char *source, char *base, size_t baselen, long long *image_id);
 
 typedef struct ome_omero_session {

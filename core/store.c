@@ -26,8 +26,9 @@ int ome_store_open(const char *source, const ome_store_opts *opts, ome_store **o
         opts = &defaults;
     }
     char omero_root[2048];
-    long long omero_image;
-    if (ome_omero_parse_source(source, omero_root, sizeof omero_root, &omero_image))
+    long long omero_id;
+    ome_omero_kind omero_kind;
+    if (ome_omero_parse_address(source, omero_root, sizeof omero_root, &omero_kind, &omero_id))
         return ome_store_omero_open(source, opts, out, err);
     if (strncasecmp(source, "http://", 7) == 0 || strncasecmp(source, "https://", 8) == 0)
         return ome_store_http_open(source, opts, out, err);

@@ -91,13 +91,16 @@ void ome_store_http_keys_carry_query(ome_store *s);
 /* s3://bucket/prefix, with the S3 fields of opts (store_s3.c). */
 int ome_store_s3_open(const char *source, const ome_store_opts *opts, ome_store **out,
                       ome_err *err);
-/* An OMERO image, from the address of its page in OMERO.web (store_omero.c), with the OMERO
- * fields of opts. */
+/* An OMERO image at the root, or an OMERO dataset's images under "ID/", from the address of the
+ * image's or dataset's page in OMERO.web (store_omero.c), with the OMERO fields of opts. */
 int ome_store_omero_open(const char *source, const ome_store_opts *opts, ome_store **out,
                          ome_err *err);
-/* What an OMERO store makes of an imgData document (text), without a server: OME_OK, or the
- * error a mount would report (the fuzz target's entry). */
-int ome_omero_describe_imgdata(const char *text, size_t len, ome_err *err);
+/* The images of the dataset an OMERO store was opened on (paginated through the JSON API). */
+typedef struct ome_omero_listing {
+    long long id;
+    char name[256];
+} ome_omero_listing;
+int ome_store_omero_list(ome_store *s, ome_omero_listing **out, int *n, ome_err *err);
 void ome_store_close(ome_store *s);
 
 /* Convenience: fetches one whole object into `out`. Returns OME_OK, OME_ABSENT or an error. */

@@ -9,6 +9,7 @@
 #include "omero_session.h"
 #include "version.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <malloc.h>
 #include <stddef.h>
@@ -65,9 +66,9 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *out)
 static void usage(const char *prog)
 {
     printf("usage: %s [options] SOURCE MOUNTPOINT\n\n"
-           "Mounts an OME-Zarr image (http(s):// or s3:// URL, file:// URL or local path) as\n"
-           "virtual TIFF\n"
-           "files: NAME.ome.tif (pyramidal OME-TIFF) and NAME_L<k>.tif (ImageJ hyperstacks).\n"
+           "Mounts an OME-Zarr image or plate (http(s):// or s3:// URL, file:// URL or local\n"
+           "path), or an OMERO image or dataset, as virtual TIFF files: NAME.ome.tif (pyramidal\n"
+           "OME-TIFF) and NAME_L<k>.tif (ImageJ hyperstacks); plates and datasets as folders.\n"
            "Unmount with: fusermount3 -u MOUNTPOINT\n\n"
            "omefs options (-o name=value,...):\n"
            "    -o timeout=SECONDS     per-request limit: connect and whole transfer (default 30)\n"
@@ -92,7 +93,8 @@ static void usage(const char *prog)
            "                           $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, else [default]\n"
            "    -o no_sign             anonymous requests (public buckets)\n"
            "    -o path_style          AWS path-style addresses (bucket in the path)\n"
-           "  OMERO images (the address of the image's page, e.g. .../webclient/img_detail/ID/):\n"
+           "  OMERO images and datasets (the address of their page in OMERO.web, e.g.\n"
+           "  .../webclient/img_detail/ID/ or .../webclient/?show=dataset-ID):\n"
            "    -o omero_user=NAME     log in as NAME, password from $OMERO_PASSWORD, else asked\n"
            "                           on the terminal; default: the server's public user\n"
            "    -o omero_tiles=URL     the pixel-buffer service (default: OMERO.web's host)\n"
@@ -206,6 +208,7 @@ static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts
                       uint64_t cache_size, size_t mem_cache, ome_err *err)
 {
     int rc = ome_store_open(m->source, so, &m->store, err);
+    m->source_store = m->store;
     bool use_disk = !o->cache_dir || strcmp(o->cache_dir, "none") != 0;
     if (rc != OME_OK || !source_is_remote(m->source) || !use_disk) {
         if (rc == OME_OK && o->offline)
@@ -225,6 +228,66 @@ static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts
     ome_store *inner = m->store;
     m->store = NULL;
     return ome_disk_cache_open(inner, &dc, &m->store, err);
+}
+
+/* An OMERO dataset: a folder per image, "ID_NAME" (the name's unusual characters as '_'). */
+static int open_dataset(omefs_mount *m, ome_err *err)
+{
+    ome_omero_listing *list;
+    int n, rc = ome_store_omero_list(m->source_store, &list, &n, err);
+    if (rc)
+        return rc;
+    ome_folder_entry *entries = calloc(n > 0 ? (size_t)n : 1, sizeof *entries);
+    char(*text)[3][160] = calloc(n > 0 ? (size_t)n : 1, sizeof *text);
+    if (n == 0)
+        rc = ome_err_set(err, OME_EINVAL, "the dataset holds no image this user can see");
+    else if (!entries || !text)
+        rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+    for (int i = 0; rc == OME_OK && i < n; i++) {
+        char *folder = text[i][0];
+        int k = snprintf(folder, sizeof text[i][0], "%lld_", list[i].id);
+        for (const char *p = list[i].name; *p && k < 100; p++)
+            folder[k++] = isalnum((unsigned char)*p) || strchr("._-", *p) ? *p : '_';
+        folder[k] = '\0';
+        snprintf(text[i][1], sizeof text[i][1], "%lld", list[i].id);
+        snprintf(text[i][2], sizeof text[i][2], "image-%lld", list[i].id);
+        entries[i] = (ome_folder_entry){text[i][0], text[i][1], text[i][2]};
+    }
+    if (rc == OME_OK)
+        rc = ome_folder_tree_open_list(m->store, entries, n, &m->folders, err);
+    free(entries);
+    free(text);
+    free(list);
+    return rc;
+}
+
+/* What the mount shows: an OMERO dataset's images or a plate's wells (folders opened on use),
+ * or one image with its label images. */
+static int open_content(omefs_mount *m, const char *name, ome_err *err)
+{
+    char root[2048];
+    long long id;
+    ome_omero_kind kind;
+    if (ome_omero_parse_address(m->source, root, sizeof root, &kind, &id) &&
+        kind == OME_OMERO_DATASET)
+        return open_dataset(m, err);
+    json_t *attrs = NULL;
+    char where[4096];
+    int rc = ome_group_attrs_load(m->store, "", &attrs, where, sizeof where, err);
+    if (rc)
+        return rc == OME_ABSENT ? OME_EINVAL : rc; /* the message says what is missing */
+    if (json_object_get(ome_ngff_attrs(attrs), "plate") &&
+        !json_object_get(ome_ngff_attrs(attrs), "multiscales")) {
+        rc = ome_folder_tree_open_plate(m->store, attrs, where, &m->folders, err);
+    } else {
+        rc = ome_image_open_attrs(m->store, "", name, attrs, where, &m->image, err);
+        if (rc == OME_OK)
+            rc = ome_tree_add_image(&m->tree, m->image, err);
+        if (rc == OME_OK)
+            ome_label_tree_open(m->store, "", &m->labels);
+    }
+    json_decref(attrs);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -307,35 +370,22 @@ int main(int argc, char **argv)
     so.omero_tiles = o.omero_tiles;
     ome_err err = {0};
     char name[1024], omero_root[2048];
-    long long omero_image;
-    if (ome_omero_parse_source(o.source, omero_root, sizeof omero_root, &omero_image))
-        snprintf(name, sizeof name, "image-%lld", omero_image);
+    long long omero_id;
+    ome_omero_kind omero_kind;
+    if (ome_omero_parse_address(o.source, omero_root, sizeof omero_root, &omero_kind, &omero_id))
+        snprintf(name, sizeof name, "image-%lld", omero_id);
     else
         ome_tree_source_name(o.source, name, sizeof name);
     int rc = open_store(&m, &so, &o, cache_size, mem_cache, &err);
-    json_t *attrs = NULL;
-    char where[4096];
     if (password) { /* the store keeps its own copy */
         memset(password, 0, strlen(password));
         free(password);
         so.omero_password = NULL;
     }
-    if (rc == OME_OK && (rc = ome_group_attrs_load(m.store, "", &attrs, where, sizeof where,
-                                                    &err)) == OME_ABSENT)
-        rc = OME_EINVAL; /* the message says what is missing */
-    bool plate = rc == OME_OK && json_object_get(ome_ngff_attrs(attrs), "plate") &&
-                 !json_object_get(ome_ngff_attrs(attrs), "multiscales");
-    if (rc == OME_OK && plate)
-        rc = ome_folder_tree_open_plate(m.store, attrs, where, &m.folders, &err);
-    else if (rc == OME_OK)
-        rc = ome_image_open_attrs(m.store, "", name, attrs, where, &m.image, &err);
-    json_decref(attrs);
+    if (rc == OME_OK)
+        rc = open_content(&m, name, &err);
     if (prefetch > mem_cache / 4)
         prefetch = mem_cache / 4;
-    if (rc == OME_OK && m.image)
-        rc = ome_tree_add_image(&m.tree, m.image, &err);
-    if (rc == OME_OK && m.image)
-        ome_label_tree_open(m.store, "", &m.labels);
     char shown[4096]; /* the source as messages show it: no credentials, no query */
     ome_url_redact(o.source, shown, sizeof shown);
     if (rc != OME_OK) {

@@ -19,6 +19,7 @@
 typedef struct omefs_mount {
     char *source;
     ome_store *store;
+    ome_store *source_store; /* the source's own store (store may be the disk cache over it) */
     ome_image *image;        /* an image source, or */
     ome_folder_tree *folders; /* a plate (a folder per well) or a list of images, opened on use */
     ome_label_tree labels;   /* an image's label images, in the folder "labels" */

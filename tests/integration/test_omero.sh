@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# OMERO images through real mounts, against the test OMERO server (tests/lib/omero_server.lua in
-# the test nginx): the web-client addresses users copy; the public user's session cookie carried
+# OMERO images and datasets through real mounts, against the test OMERO server
+# (tests/lib/omero_server.lua in the test nginx): the web-client addresses users copy; a
+# dataset as a folder per image, listed page by page; the public user's session cookie carried
 # to the pixel service; a login with OMERO_PASSWORD and its session key; pyramid levels from
 # zoomLevelScaling and from "resolutions"; a pixel type found only in the JSON API; every pixel
 # judged by tifffile and ImageJ against the server's planes; one tile request per chunk; an
@@ -74,6 +75,42 @@ else
   fail "omero count mount: $(tail -1 "$work/count.log")"
 fi
 
+# A dataset: a folder per image the user may see ("ID_NAME"), listed through every page of the
+# JSON API; no image is described before its folder is opened; a folder holds the same files as
+# a mount of that image; an image that cannot be read is EIO in its folder only.
+start=$(lines)
+if do_mount dataset "$web/webclient/?show=dataset-7" -o cache_dir=none; then
+  got=$(ls "$mnt" | tr '\n' ' ')
+  pages=$(since "$start" | grep -c 'GET /omero/api/v0/m/datasets/7/images/')
+  described=$(since "$start" | grep -c 'GET /omero/webgateway/imgData/')
+  [ "$got" = "1_pyramid.tif 3_odd.czi 90_broken___not_JSON_ " ] && [ "$pages" = 2 ] && [ "$described" = 0 ] &&
+    ok "omero dataset: a folder per public image ($got), 2 pages listed, no image read yet" ||
+    fail "omero dataset: folders '$got', $pages pages, $described images read"
+  same=1
+  for f in "$first"/*; do cmp -s "$f" "$mnt/1_pyramid.tif/$(basename "$f")" || same=0; done
+  [ $same = 1 ] && ok "omero dataset: 1_pyramid.tif/ holds the files of the image's own mount" ||
+    fail "omero dataset: 1_pyramid.tif/ differs from the image's mount"
+  if ls "$mnt/90_broken___not_JSON_" >/dev/null 2>&1; then
+    fail "omero dataset: the broken image's folder listed"
+  else
+    grep -q "imgData/90/: not JSON" "$work/dataset.log" &&
+      ok "omero dataset: the broken image's folder is EIO, logged" || fail "omero dataset: no log line"
+  fi
+  $PY tests/integration/check_omero.py tiff "$omero" "$mnt/3_odd.czi" 3 | sed 's/^ok omero/ok omero dataset:/'
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero dataset mount: $(tail -1 "$work/dataset.log")"
+fi
+if OMERO_PASSWORD="$password" do_mount dataset-user "$web/api/v0/m/datasets/7/" -o omero_user=analyst,cache_dir=none; then
+  got=$(ls "$mnt" | tr '\n' ' ')
+  [ "$got" = "1_pyramid.tif 2_private_float.ome.tiff 3_odd.czi 90_broken___not_JSON_ " ] &&
+    ok "omero dataset, logged in: the private image too ($got)" || fail "omero dataset, logged in: '$got'"
+  $PY tests/integration/check_omero.py tiff "$omero" "$mnt/2_private_float.ome.tiff" 2 | sed 's/^ok omero/ok omero dataset:/'
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero dataset-user mount: $(tail -1 "$work/dataset-user.log")"
+fi
+
 # 3. A private image: refused to the public user with a clear message; read after a login
 #    (float pixels, type from the JSON API, no physical sizes).
 mkdir -p "$work/mnt-x"
@@ -144,6 +181,9 @@ OMERO_PASSWORD=wrong expect_error "wrong password" "OMERO login as analyst refus
   "$web/webclient/img_detail/2/" -o omero_user=analyst,cache_dir=none
 expect_error "1-bit pixels" 'pixel type "bit" is not supported (1 bit per pixel)' \
   "$web/webclient/img_detail/4/" -o cache_dir=none
+expect_error "private dataset" "the OMERO dataset 8 is not visible to the public user" \
+  "$web/webclient/?show=dataset-8" -o cache_dir=none
+expect_error "no such dataset" "no OMERO dataset 99 here" "$web/webclient/?show=dataset-99" -o cache_dir=none
 expect_error "no such image" "no OMERO image 99 here" "$web/webclient/img_detail/99/" -o cache_dir=none
 expect_error "not an OMERO server" "not an OMERO.web server" \
   "$OMEFS_TEST_HTTP/elsewhere/webclient/img_detail/1/" -o cache_dir=none

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mounts under valgrind memcheck: a release build mounts fixtures over real nginx — an image
 # (reads of both kinds of file with read-ahead, the disk cache and .omefs/stats), an image with
-# label images, a plate (a well opened, a broken well refused) and an OMERO image — and
+# label images, a plate (a well opened, a broken well refused), an OMERO image and dataset — and
 # unmounts; memcheck must report no errors and no leaked memory.
 source "$(dirname "$0")/../lib/integration.sh"
 if ! command -v valgrind >/dev/null; then
@@ -48,3 +48,7 @@ vg_case plate "$OMEFS_TEST_HTTP/plate.zarr" '
 vg_case omero "$OMEFS_TEST_HTTP/omero/webclient/img_detail/1/" '
   cat "$mnt/image-1_L2.tif" "$mnt/image-1.ome.tif" >/dev/null &&
     echo "ok valgrind omero: an OMERO image read" || echo "FAIL valgrind omero: read failed"'
+vg_case omero-dataset "$OMEFS_TEST_HTTP/omero/webclient/?show=dataset-7" '
+  cat "$mnt/1_pyramid.tif/image-1_L2.tif" >/dev/null && ! ls "$mnt/90_broken___not_JSON_" >/dev/null 2>&1 &&
+    echo "ok valgrind omero-dataset: an image read, the broken one refused" ||
+    echo "FAIL valgrind omero-dataset: reads"'

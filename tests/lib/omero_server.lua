@@ -113,6 +113,40 @@ if uri == "/omero/api/v0/login/" then
                       '","userName":"' .. user .. '"}}')
 end
 
+-- A dataset's images, paginated (at most 2 a page, so clients must follow totalCount); the
+-- public user sees public datasets, and in them only public images.
+local did = uri:match("^/omero/api/v0/m/datasets/(%d+)/images/$")
+if did then
+    local list = read_file(data .. "/datasets/" .. did .. ".tsv")
+    if not list then return reply(404, '{"message":"Dataset ' .. did .. ' not found"}') end
+    local kind = current_kind()
+    local public = false
+    for id in (read_file(data .. "/public_datasets") or ""):gmatch("%d+") do
+        if id == did then public = true end
+    end
+    if kind ~= "user" and not public then return reply(403, '{"message":"Not logged in"}') end
+    if kind ~= "user" and not kind then
+        local sid = new_id()
+        open_session(sid, "public")
+        ngx.header["Set-Cookie"] = "sessionid_pub=" .. sid .. "; Path=/; HttpOnly"
+    end
+    local items = {}
+    for id, name in list:gmatch("(%d+)\t([^\n]*)") do
+        if kind == "user" or is_public(id) then
+            local esc = name:gsub('[\\"]', function(c) return "\\" .. c end)
+            items[#items + 1] = '{"@id":' .. id .. ',"@type":"http://www.openmicroscopy.org/' ..
+                                'Schemas/OME/2016-06#Image","Name":"' .. esc .. '"}'
+        end
+    end
+    local a = ngx.req.get_uri_args()
+    local offset, limit = tonumber(a.offset) or 0, math.min(tonumber(a.limit) or 200, 2)
+    local page = {}
+    for i = offset + 1, math.min(offset + limit, #items) do page[#page + 1] = items[i] end
+    return reply(200, '{"data":[' .. table.concat(page, ",") .. '],"meta":{"offset":' ..
+                      offset .. ',"limit":' .. limit .. ',"maxLimit":2,"totalCount":' ..
+                      #items .. '}}')
+end
+
 local iid = uri:match("^/omero/webgateway/imgData/(%d+)/$")
 local doc = "imgData.json"
 if not iid then
