@@ -184,7 +184,6 @@ int ome_image_open(ome_store *store, const char *path, const char *name, ome_ima
 int ome_image_open_attrs(ome_store *store, const char *path, const char *name, json_t *attrs,
                          const char *where, ome_image **out, ome_err *err)
 {
-    char key[2048];
     int rc;
     ome_ngff_multiscale ms;
     if ((rc = ome_ngff_parse_multiscales(attrs, where, &ms, err)))
@@ -195,10 +194,21 @@ int ome_image_open_attrs(ome_store *store, const char *path, const char *name, j
     ome_zarr_array **arrays = calloc((size_t)ms.ndatasets, sizeof *arrays);
     if (!arrays && rc == OME_OK)
         rc = ome_err_set(err, OME_ENOMEM, "out of memory");
-    for (int i = 0; i < ms.ndatasets && rc == OME_OK; i++) {
-        ome_key_join(key, sizeof key, path, ms.datasets[i].path);
-        rc = ome_zarr_array_open(store, key, &arrays[i], err);
+    /* every level's metadata in one batch (v3 groups have v3 arrays: their zarr.json first) */
+    char(*keys)[2048] = rc == OME_OK ? calloc((size_t)ms.ndatasets, sizeof *keys) : NULL;
+    const char **paths = keys ? calloc((size_t)ms.ndatasets, sizeof *paths) : NULL;
+    if (rc == OME_OK && !paths)
+        rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+    for (int i = 0; rc == OME_OK && i < ms.ndatasets; i++) {
+        ome_key_join(keys[i], sizeof keys[i], path, ms.datasets[i].path);
+        paths[i] = keys[i];
     }
+    size_t wl = strlen(where);
+    bool v3 = wl >= 9 && strcmp(where + wl - 9, "zarr.json") == 0;
+    if (rc == OME_OK)
+        rc = ome_zarr_arrays_open(store, paths, ms.ndatasets, v3, arrays, err);
+    free(paths);
+    free(keys);
     if (rc == OME_OK) {
         char group[4096];
         ome_store_describe(store, path, group, sizeof group);

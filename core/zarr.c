@@ -21,6 +21,16 @@ void ome_key_join(char *out, size_t outlen, const char *a, const char *b)
         snprintf(out, outlen, "%s/%s", a, b);
 }
 
+static int json_parse_body(const ome_buf *body, const char *where, json_t **out, ome_err *err)
+{
+    json_error_t je;
+    *out = json_loadb((const char *)body->data, body->len, 0, &je);
+    if (!*out)
+        return ome_err_set(err, OME_EINVAL, "%s: malformed JSON at line %d: %s", where, je.line,
+                           je.text);
+    return OME_OK;
+}
+
 int ome_json_load(ome_store *store, const char *key, json_t **out, ome_err *err)
 {
     ome_buf body = {0};
@@ -32,18 +42,10 @@ int ome_json_load(ome_store *store, const char *key, json_t **out, ome_err *err)
         ome_err_set(err, OME_ABSENT, "%s: not found", where);
         return OME_ABSENT;
     }
-    if (rc < 0) {
-        ome_buf_free(&body);
-        return rc;
-    }
-    json_error_t je;
-    json_t *doc = json_loadb((const char *)body.data, body.len, 0, &je);
+    if (rc == OME_OK)
+        rc = json_parse_body(&body, where, out, err);
     ome_buf_free(&body);
-    if (!doc)
-        return ome_err_set(err, OME_EINVAL, "%s: malformed JSON at line %d: %s", where, je.line,
-                           je.text);
-    *out = doc;
-    return OME_OK;
+    return rc;
 }
 
 int ome_zarr_parse_dims(json_t *arr, const char *field, uint64_t *out, int *ndim,
@@ -254,30 +256,84 @@ fail:
     return rc;
 }
 
+/* One round of ome_zarr_arrays_open: asks for `doc` of every array still pending (pending[i]),
+ * in one batch; parses what is found and leaves pending what is absent. */
+static int arrays_round(ome_store *store, const char *const *paths, int n, const char *doc,
+                        bool *pending, ome_zarr_array **out, ome_err *err)
+{
+    ome_store_req *reqs = calloc((size_t)n, sizeof *reqs);
+    char(*keys)[2048] = calloc((size_t)n, sizeof *keys);
+    int *which = calloc((size_t)n, sizeof *which), m = 0, rc = OME_OK;
+    if (!reqs || !keys || !which)
+        rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+    for (int i = 0; rc == OME_OK && i < n; i++)
+        if (pending[i]) {
+            ome_key_join(keys[m], sizeof keys[m], paths[i], doc);
+            reqs[m] = (ome_store_req){.key = keys[m], .range = OME_RANGE_ALL};
+            which[m++] = i;
+        }
+    if (rc == OME_OK && m)
+        store->ops->get_many(store, reqs, (size_t)m);
+    bool v3 = strcmp(doc, "zarr.json") == 0;
+    for (int k = 0; rc == OME_OK && k < m; k++) {
+        ome_store_req *r = &reqs[k];
+        if (r->status == OME_ABSENT)
+            continue;
+        if (r->status < 0) {
+            *err = r->err;
+            rc = r->status;
+            break;
+        }
+        char where[4096];
+        ome_store_describe(store, keys[k], where, sizeof where);
+        json_t *json;
+        if ((rc = json_parse_body(&r->body, where, &json, err)))
+            break;
+        int i = which[k];
+        rc = v3 ? ome_zarr_array_parse_v3(json, paths[i], where, &out[i], err)
+                : ome_zarr_array_parse_v2(json, paths[i], where, &out[i], err);
+        json_decref(json);
+        pending[i] = false;
+    }
+    if (reqs)
+        ome_store_reqs_free(reqs, (size_t)m);
+    free(reqs), free(keys), free(which);
+    return rc;
+}
+
+int ome_zarr_arrays_open(ome_store *store, const char *const *paths, int n, bool v3_first,
+                         ome_zarr_array **out, ome_err *err)
+{
+    bool *pending = calloc(n > 0 ? (size_t)n : 1, sizeof *pending);
+    if (!pending)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        pending[i] = true;
+        out[i] = NULL;
+    }
+    const char *docs[2] = {v3_first ? "zarr.json" : ".zarray", v3_first ? ".zarray" : "zarr.json"};
+    int rc = OME_OK;
+    for (int round = 0; round < 2 && rc == OME_OK; round++)
+        rc = arrays_round(store, paths, n, docs[round], pending, out, err);
+    for (int i = 0; rc == OME_OK && i < n; i++)
+        if (pending[i]) {
+            char where[4096];
+            ome_store_describe(store, paths[i], where, sizeof where);
+            rc = ome_err_set(err, OME_EINVAL,
+                             "%s: array metadata not found (no .zarray or zarr.json)", where);
+        }
+    if (rc)
+        for (int i = 0; i < n; i++) {
+            ome_zarr_array_free(out[i]);
+            out[i] = NULL;
+        }
+    free(pending);
+    return rc;
+}
+
 int ome_zarr_array_open(ome_store *store, const char *path, ome_zarr_array **out, ome_err *err)
 {
-    char key[2048], where[4096];
-    ome_key_join(key, sizeof key, path, ".zarray");
-    json_t *doc = NULL;
-    int rc = ome_json_load(store, key, &doc, err);
-    bool v3 = false;
-    if (rc == OME_ABSENT) { /* Zarr v3 */
-        ome_key_join(key, sizeof key, path, "zarr.json");
-        rc = ome_json_load(store, key, &doc, err);
-        v3 = true;
-    }
-    if (rc == OME_ABSENT) {
-        ome_store_describe(store, path, where, sizeof where);
-        return ome_err_set(err, OME_EINVAL, "%s: array metadata not found (no .zarray or zarr.json)",
-                           where);
-    }
-    if (rc)
-        return rc;
-    ome_store_describe(store, key, where, sizeof where);
-    rc = v3 ? ome_zarr_array_parse_v3(doc, path, where, out, err)
-            : ome_zarr_array_parse_v2(doc, path, where, out, err);
-    json_decref(doc);
-    return rc;
+    return ome_zarr_arrays_open(store, &path, 1, false, out, err);
 }
 
 void ome_zarr_array_free(ome_zarr_array *a)

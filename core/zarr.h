@@ -42,6 +42,10 @@ typedef struct ome_zarr_array {
 
 /* Reads `path/.zarray` (or `path/zarr.json`) from the store. */
 int ome_zarr_array_open(ome_store *store, const char *path, ome_zarr_array **out, ome_err *err);
+/* Opens n arrays with one batch of requests per metadata kind: first every array's zarr.json
+ * (v3_first) or .zarray, then the other for those that lack it. On failure none is kept. */
+int ome_zarr_arrays_open(ome_store *store, const char *const *paths, int n, bool v3_first,
+                         ome_zarr_array **out, ome_err *err);
 /* Parses a Zarr v2 .zarray document. `where` names it in messages. */
 int ome_zarr_array_parse_v2(json_t *doc, const char *path, const char *where,
                             ome_zarr_array **out, ome_err *err);

@@ -13,8 +13,8 @@ mount_test_start valgrind
 # print ok/FAIL lines), unmounts and judges memcheck's report.
 vg_case() {
   local name=$1 src=$2 cmds=$3 vglog="$work/vg-$1.log"
-  printf '#!/bin/sh\nexec valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect --log-file=%s %s "$@"\n' \
-    "$vglog" "$repo/build/omefs" >"$work/omefs-vg"
+  printf '#!/bin/sh\nexec valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect --suppressions=%s --log-file=%s %s "$@"\n' \
+    "$repo/tests/integration/valgrind.supp" "$vglog" "$repo/build/omefs" >"$work/omefs-vg"
   chmod +x "$work/omefs-vg"
   if ! OMEFS="$work/omefs-vg" do_mount "vg-$name" "$src" -o cache_dir="$work/cache",mem_cache=4M; then
     echo "FAIL valgrind $name mount: $(tail -5 "$vglog" 2>/dev/null)"; return

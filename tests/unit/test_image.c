@@ -191,6 +191,53 @@ static void rejects_regions_outside(void **state)
     ome_store_close(store);
 }
 
+/* A store that counts the batches it is asked for, over the real file store. */
+typedef struct {
+    ome_store base;
+    ome_store *inner;
+    int batches;
+    size_t largest;
+} counting_store;
+
+static int counting_get_many(ome_store *s, ome_store_req *reqs, size_t n)
+{
+    counting_store *c = (counting_store *)s;
+    c->batches++;
+    if (n > c->largest)
+        c->largest = n;
+    return c->inner->ops->get_many(c->inner, reqs, n);
+}
+
+static void counting_destroy(ome_store *s) { ome_store_close(((counting_store *)s)->inner); }
+
+/* Opening an image costs a fixed number of round trips, however many levels it has: the
+ * group's attributes, then every level's array metadata in one batch (v3 groups: zarr.json
+ * after the absent .zattrs, then the arrays' zarr.json). */
+static void levels_open_in_one_batch(void **state)
+{
+    (void)state;
+    static const ome_store_ops ops = {counting_get_many, counting_destroy};
+    static const struct {
+        const char *name;
+        int batches, levels;
+    } cases[] = {{"zpyramid", 2, 3}, {"v05_czyx_blosc", 3, 2}};
+    for (int i = 0; i < 2; i++) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/%s.zarr", tu_fixtures(), cases[i].name);
+        counting_store c = {.base = {.ops = &ops, .root = dir}};
+        ome_err err = {0};
+        assert_int_equal(ome_store_file_open(dir, &c.inner, &err), OME_OK);
+        ome_image *img;
+        if (ome_image_open(&c.base, "", cases[i].name, &img, &err) != OME_OK)
+            fail_msg("%s", err.msg);
+        assert_int_equal(img->nlevels, cases[i].levels);
+        assert_int_equal(c.batches, cases[i].batches);
+        assert_int_equal(c.largest, (size_t)cases[i].levels);
+        ome_image_free(img);
+        ome_store_close(c.inner);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +246,7 @@ int main(void)
         cmocka_unit_test(fixtures_from_http_store),
         cmocka_unit_test(describes_axes_scales_channels),
         cmocka_unit_test(rejects_regions_outside),
+        cmocka_unit_test(levels_open_in_one_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
