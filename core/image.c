@@ -138,32 +138,38 @@ int ome_image_build(ome_store *store, const char *where, const char *name,
 int ome_group_attrs_load(ome_store *store, const char *path, json_t **attrs, char *where,
                          size_t wherelen, ome_err *err)
 {
-    char key[2048];
-    ome_key_join(key, sizeof key, path, ".zattrs");
-    ome_store_describe(store, key, where, wherelen);
+    /* Zarr v2's .zattrs and v3's zarr.json (OME-NGFF 0.5) asked at once: one round trip */
+    char keys[2][2048];
+    ome_key_join(keys[0], sizeof keys[0], path, ".zattrs");
+    ome_key_join(keys[1], sizeof keys[1], path, "zarr.json");
+    ome_store_req reqs[2] = {{.key = keys[0], .range = OME_RANGE_ALL},
+                             {.key = keys[1], .range = OME_RANGE_ALL}};
+    store->ops->get_many(store, reqs, 2);
     *attrs = NULL;
-    int rc = ome_json_load(store, key, attrs, err);
-    if (rc == OME_ABSENT) { /* Zarr v3 (OME-NGFF 0.5): the group's zarr.json holds them */
-        json_t *group = NULL;
-        ome_key_join(key, sizeof key, path, "zarr.json");
-        rc = ome_json_load(store, key, &group, err);
-        if (rc == OME_OK) {
-            ome_store_describe(store, key, where, wherelen);
-            *attrs = json_incref(json_object_get(group, "attributes"));
-            json_decref(group);
-            if (!json_is_object(*attrs)) {
-                json_decref(*attrs);
-                *attrs = NULL;
-                return ome_err_set(err, OME_EINVAL, "%s: no \"attributes\" object", where);
-            }
+    int pick = reqs[0].status != OME_ABSENT ? 0 : 1; /* .zattrs first, as v2 readers do */
+    int rc = reqs[pick].status;
+    ome_store_describe(store, keys[pick], where, wherelen);
+    json_t *doc = NULL;
+    if (rc < 0)
+        *err = reqs[pick].err;
+    else if (rc == OME_OK)
+        rc = ome_json_parse(&reqs[pick].body, where, &doc, err);
+    if (rc == OME_OK && pick == 1) {
+        *attrs = json_incref(json_object_get(doc, "attributes"));
+        json_decref(doc);
+        if (!json_is_object(*attrs)) {
+            json_decref(*attrs);
+            *attrs = NULL;
+            rc = ome_err_set(err, OME_EINVAL, "%s: no \"attributes\" object", where);
         }
+    } else if (rc == OME_OK) {
+        *attrs = doc;
     }
+    ome_store_reqs_free(reqs, 2);
     if (rc == OME_ABSENT) {
-        ome_key_join(key, sizeof key, path, ".zattrs");
-        ome_store_describe(store, key, where, wherelen);
+        ome_store_describe(store, keys[0], where, wherelen);
         ome_err_set(err, OME_EINVAL, "%s: not found, nor zarr.json (is this an OME-Zarr image?)",
                     where);
-        return OME_ABSENT;
     }
     return rc;
 }

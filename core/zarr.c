@@ -21,7 +21,7 @@ void ome_key_join(char *out, size_t outlen, const char *a, const char *b)
         snprintf(out, outlen, "%s/%s", a, b);
 }
 
-static int json_parse_body(const ome_buf *body, const char *where, json_t **out, ome_err *err)
+int ome_json_parse(const ome_buf *body, const char *where, json_t **out, ome_err *err)
 {
     json_error_t je;
     *out = json_loadb((const char *)body->data, body->len, 0, &je);
@@ -43,7 +43,7 @@ int ome_json_load(ome_store *store, const char *key, json_t **out, ome_err *err)
         return OME_ABSENT;
     }
     if (rc == OME_OK)
-        rc = json_parse_body(&body, where, out, err);
+        rc = ome_json_parse(&body, where, out, err);
     ome_buf_free(&body);
     return rc;
 }
@@ -287,7 +287,7 @@ static int arrays_round(ome_store *store, const char *const *paths, int n, const
         char where[4096];
         ome_store_describe(store, keys[k], where, sizeof where);
         json_t *json;
-        if ((rc = json_parse_body(&r->body, where, &json, err)))
+        if ((rc = ome_json_parse(&r->body, where, &json, err)))
             break;
         int i = which[k];
         rc = v3 ? ome_zarr_array_parse_v3(json, paths[i], where, &out[i], err)

@@ -105,6 +105,8 @@ void ome_shard_cache_free(struct ome_shard_cache *c);
 
 /* Helpers for JSON metadata documents shared by the format parsers. */
 int ome_json_load(ome_store *store, const char *key, json_t **out, ome_err *err);
+/* Parses a fetched body as JSON; `where` names it in the message when it is malformed. */
+int ome_json_parse(const ome_buf *body, const char *where, json_t **out, ome_err *err);
 /* Joins two key parts with '/', skipping empties. */
 void ome_key_join(char *out, size_t outlen, const char *a, const char *b);
 /* Multiplies with overflow detection; returns false on overflow. */
