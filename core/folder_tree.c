@@ -119,6 +119,42 @@ static bool add_image(ome_folder_tree *ft, ome_folder *f, const char *path, cons
     return ome_tree_add_image(&f->tree, img, why) == OME_OK;
 }
 
+/* A field opened on a thread of its own: a well's fields open at once, not one after another. */
+typedef struct {
+    ome_store *store;
+    char path[2048], name[1100];
+    ome_image *img;
+    ome_err why;
+    int rc;
+} field_job;
+
+static void *open_field(void *arg)
+{
+    field_job *j = arg;
+    j->rc = ome_image_open(j->store, j->path, j->name, &j->img, &j->why);
+    return NULL;
+}
+
+#define FIELDS_AT_ONCE 8
+
+/* Opens jobs[0..n) on up to FIELDS_AT_ONCE threads (in this thread when one cannot start). */
+static void open_fields(field_job *jobs, int n)
+{
+    pthread_t threads[FIELDS_AT_ONCE];
+    for (int first = 0; first < n; first += FIELDS_AT_ONCE) {
+        int m = n - first < FIELDS_AT_ONCE ? n - first : FIELDS_AT_ONCE;
+        bool started[FIELDS_AT_ONCE];
+        for (int k = 0; k < m; k++)
+            started[k] = pthread_create(&threads[k], NULL, open_field, &jobs[first + k]) == 0;
+        for (int k = 0; k < m; k++) {
+            if (started[k])
+                pthread_join(threads[k], NULL);
+            else
+                open_field(&jobs[first + k]);
+        }
+    }
+}
+
 /* Opens a well's fields; called with f->lock held. */
 static int load_well(ome_folder_tree *ft, ome_folder *f, ome_err *err)
 {
@@ -132,22 +168,32 @@ static int load_well(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     json_decref(attrs);
     if (rc)
         return rc;
-    if (!(f->images = calloc((size_t)well.nimages, sizeof *f->images))) {
+    field_job *jobs = calloc((size_t)well.nimages, sizeof *jobs);
+    if (!jobs || !(f->images = calloc((size_t)well.nimages, sizeof *f->images))) {
+        free(jobs);
         ome_well_free(&well);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     }
-    ome_err first = {0};
     for (int i = 0; i < well.nimages; i++) {
-        char path[2048], name[1100];
-        ome_key_join(path, sizeof path, f->path, well.images[i].path);
-        snprintf(name, sizeof name, "%s_%s", f->name, well.images[i].path);
-        ome_err why = {0};
-        if (!add_image(ft, f, path, name, &why)) {
-            OME_LOGW("well %s, field %s: left out: %s", f->name, well.images[i].path, why.msg);
-            if (!first.msg[0])
-                first = why;
-        }
+        jobs[i].store = ft->store;
+        ome_key_join(jobs[i].path, sizeof jobs[i].path, f->path, well.images[i].path);
+        snprintf(jobs[i].name, sizeof jobs[i].name, "%s_%s", f->name, well.images[i].path);
     }
+    open_fields(jobs, well.nimages);
+    ome_err first = {0};
+    for (int i = 0; i < well.nimages; i++) { /* in the well's order */
+        field_job *j = &jobs[i];
+        if (j->rc == OME_OK) {
+            j->img->cache = ft->cache;
+            f->images[f->nimages++] = j->img;
+            if (ome_tree_add_image(&f->tree, j->img, &j->why) == OME_OK)
+                continue;
+        }
+        OME_LOGW("well %s, field %s: left out: %s", f->name, well.images[i].path, j->why.msg);
+        if (!first.msg[0])
+            first = j->why;
+    }
+    free(jobs);
     ome_well_free(&well);
     if (f->tree.nfiles == 0)
         return ome_err_set(err, OME_EINVAL, "well %s: no field can be opened (%s)", f->name,
