@@ -34,7 +34,7 @@ static ome_folder_tree *tree_new(ome_store *store, int n)
 
 /* Fills folder i (its name made unique) and counts it in. */
 static int folder_init(ome_folder_tree *ft, int i, const char *name, const char *alt,
-                       const char *path, const char *image_name, ome_err *err)
+                       const char *path, ome_err *err)
 {
     ome_folder *f = &ft->folders[i];
     char unique[512];
@@ -45,8 +45,7 @@ static int folder_init(ome_folder_tree *ft, int i, const char *name, const char 
         snprintf(unique, sizeof unique, "%d", i);
     pthread_mutex_init(&f->lock, NULL);
     ft->nfolders = i + 1;
-    if (!(f->name = strdup(unique)) || !(f->path = strdup(path)) ||
-        (image_name && !(f->image_name = strdup(image_name))))
+    if (!(f->name = strdup(unique)) || (path && !(f->path = strdup(path))))
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     return OME_OK;
 }
@@ -71,7 +70,7 @@ int ome_folder_tree_open_plate(ome_store *store, json_t *attrs, const char *wher
         char name[512], alt[512]; /* "A"+"11" and "A1"+"1" would both be "A11" */
         snprintf(name, sizeof name, "%s%s", row, col);
         snprintf(alt, sizeof alt, "%s_%s", row, col);
-        rc = folder_init(ft, i, name, alt, ref->path, NULL, err);
+        rc = folder_init(ft, i, name, alt, ref->path, err);
     }
     if (rc) {
         ome_folder_tree_free(ft);
@@ -88,9 +87,23 @@ int ome_folder_tree_open_list(ome_store *store, const ome_folder_entry *entries,
     if (!ft)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     int rc = OME_OK;
-    for (int i = 0; rc == OME_OK && i < n; i++)
-        rc = folder_init(ft, i, entries[i].folder, entries[i].image_name, entries[i].path,
-                         entries[i].image_name, err);
+    for (int first = 0; rc == OME_OK && first < n;) {
+        int end = first;
+        while (end < n && entries[end].group == entries[first].group)
+            end++;
+        int k = ft->nfolders;
+        rc = folder_init(ft, k, entries[first].folder, entries[first].image_name, NULL, err);
+        ome_folder *f = &ft->folders[k];
+        f->paths = rc == OME_OK ? calloc((size_t)(end - first), sizeof *f->paths) : NULL;
+        f->image_names = f->paths ? calloc((size_t)(end - first), sizeof *f->image_names) : NULL;
+        if (rc == OME_OK && !f->image_names)
+            rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+        for (int j = first; rc == OME_OK && j < end; j++, f->npaths++)
+            if (!(f->paths[f->npaths] = strdup(entries[j].path)) ||
+                !(f->image_names[f->npaths] = strdup(entries[j].image_name)))
+                rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+        first = end;
+    }
     if (rc) {
         ome_folder_tree_free(ft);
         return rc;
@@ -105,18 +118,6 @@ ome_folder *ome_folder_tree_find(ome_folder_tree *ft, const char *name)
         if (strcmp(ft->folders[i].name, name) == 0)
             return &ft->folders[i];
     return NULL;
-}
-
-/* Opens one image of folder f into it; false (with why) when it cannot be. */
-static bool add_image(ome_folder_tree *ft, ome_folder *f, const char *path, const char *name,
-                      ome_err *why)
-{
-    ome_image *img;
-    if (ome_image_open(ft->store, path, name, &img, why) != OME_OK)
-        return false;
-    img->cache = ft->cache;
-    f->images[f->nimages++] = img;
-    return ome_tree_add_image(&f->tree, img, why) == OME_OK;
 }
 
 /* A field opened on a thread of its own: a well's fields open at once, not one after another. */
@@ -155,6 +156,31 @@ static void open_fields(field_job *jobs, int n)
     }
 }
 
+/* Puts the images opened into the folder, in their order; one that failed is left out with a
+ * warning. An error when none could be opened. */
+static int add_opened(ome_folder_tree *ft, ome_folder *f, field_job *jobs, int n, ome_err *err)
+{
+    ome_err first = {0};
+    for (int i = 0; i < n; i++) {
+        field_job *j = &jobs[i];
+        if (j->rc == OME_OK) {
+            j->img->cache = ft->cache;
+            f->images[f->nimages++] = j->img;
+            if (ome_tree_add_image(&f->tree, j->img, &j->why) == OME_OK)
+                continue;
+        }
+        OME_LOGW("%s%s: %s left out: %s", ft->wells ? "well " : "", f->name, j->name,
+                 j->why.msg);
+        if (!first.msg[0])
+            first = j->why;
+    }
+    if (f->tree.nfiles == 0)
+        return ome_err_set(err, OME_EINVAL, "%s%s: no %s can be opened (%s)",
+                           ft->wells ? "well " : "", f->name, ft->wells ? "field" : "image",
+                           first.msg);
+    return OME_OK;
+}
+
 /* Opens a well's fields; called with f->lock held. */
 static int load_well(ome_folder_tree *ft, ome_folder *f, ome_err *err)
 {
@@ -180,36 +206,29 @@ static int load_well(ome_folder_tree *ft, ome_folder *f, ome_err *err)
         snprintf(jobs[i].name, sizeof jobs[i].name, "%s_%s", f->name, well.images[i].path);
     }
     open_fields(jobs, well.nimages);
-    ome_err first = {0};
-    for (int i = 0; i < well.nimages; i++) { /* in the well's order */
-        field_job *j = &jobs[i];
-        if (j->rc == OME_OK) {
-            j->img->cache = ft->cache;
-            f->images[f->nimages++] = j->img;
-            if (ome_tree_add_image(&f->tree, j->img, &j->why) == OME_OK)
-                continue;
-        }
-        OME_LOGW("well %s, field %s: left out: %s", f->name, well.images[i].path, j->why.msg);
-        if (!first.msg[0])
-            first = j->why;
-    }
+    rc = add_opened(ft, f, jobs, well.nimages, err);
     free(jobs);
     ome_well_free(&well);
-    if (f->tree.nfiles == 0)
-        return ome_err_set(err, OME_EINVAL, "well %s: no field can be opened (%s)", f->name,
-                           first.msg);
-    return OME_OK;
+    return rc;
 }
 
-/* Opens a list's image; called with f->lock held. */
-static int load_image(ome_folder_tree *ft, ome_folder *f, ome_err *err)
+/* Opens a list folder's images (together); called with f->lock held. */
+static int load_images(ome_folder_tree *ft, ome_folder *f, ome_err *err)
 {
-    if (!(f->images = calloc(1, sizeof *f->images)))
+    field_job *jobs = calloc((size_t)f->npaths, sizeof *jobs);
+    if (!jobs || !(f->images = calloc((size_t)f->npaths, sizeof *f->images))) {
+        free(jobs);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
-    ome_err why = {0};
-    if (!add_image(ft, f, f->path, f->image_name, &why))
-        return ome_err_set(err, why.code ? why.code : OME_EINVAL, "%s: %s", f->name, why.msg);
-    return OME_OK;
+    }
+    for (int i = 0; i < f->npaths; i++) {
+        jobs[i].store = ft->store;
+        snprintf(jobs[i].path, sizeof jobs[i].path, "%s", f->paths[i]);
+        snprintf(jobs[i].name, sizeof jobs[i].name, "%s", f->image_names[i]);
+    }
+    open_fields(jobs, f->npaths);
+    int rc = add_opened(ft, f, jobs, f->npaths, err);
+    free(jobs);
+    return rc;
 }
 
 int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err)
@@ -218,7 +237,7 @@ int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     int rc = OME_OK;
     if (!f->loaded) {
         ome_err why = {0};
-        rc = ft->wells ? load_well(ft, f, &why) : load_image(ft, f, &why);
+        rc = ft->wells ? load_well(ft, f, &why) : load_images(ft, f, &why);
         if (rc) { /* nothing kept: the next look into the folder tries again */
             OME_LOGE("%s", why.msg);
             ome_tree_free(&f->tree);
@@ -261,7 +280,12 @@ void ome_folder_tree_free(ome_folder_tree *ft)
         free(f->images);
         free(f->name);
         free(f->path);
-        free(f->image_name);
+        for (int k = 0; k < f->npaths; k++) {
+            free(f->paths[k]);
+            free(f->image_names[k]);
+        }
+        free(f->paths);
+        free(f->image_names);
         pthread_mutex_destroy(&f->lock);
     }
     free(ft->folders);

@@ -3,7 +3,8 @@
  * and costs only what is opened.
  *   - an OME-NGFF high-content screening plate: a folder per well ("A1"), holding its fields'
  *     files ("A1_0.ome.tif", "A1_0_L0.tif", …), from the well's metadata;
- *   - a list of images (an OMERO dataset): a folder per image, holding that image's files. */
+ *   - a list of images (an OMERO dataset or plate): a folder per image, or per group of images
+ *     (a plate's well), holding their files. */
 #ifndef OME_FOLDER_TREE_H
 #define OME_FOLDER_TREE_H
 
@@ -16,9 +17,11 @@
 #include <stdbool.h>
 
 typedef struct ome_folder {
-    char *name;       /* "A1" */
-    char *path;       /* in the store: a well's group ("A/1"), or the image's group */
-    char *image_name; /* a list's folders: the base name of the image's files */
+    char *name;          /* "A1" */
+    char *path;          /* a plate's folders: where the well's group is ("A/1") */
+    char **paths;        /* a list's folders: where each image is in the store, */
+    char **image_names;  /* and the base name of its files */
+    int npaths;
     pthread_mutex_t lock;
     bool loaded;    /* a failed load is not kept: the next look tries again */
     ome_tree tree;  /* the files of its images */
@@ -35,16 +38,18 @@ typedef struct ome_folder_tree {
     ome_folder *folders;
 } ome_folder_tree;
 
-/* One image of a list: where it is in the store, its folder's and its files' names. */
+/* One image of a list: its folder's name, where it is in the store, its files' base name.
+ * Consecutive entries with the same group share a folder (named by the first). */
 typedef struct ome_folder_entry {
     const char *folder, *path, *image_name;
+    int group;
 } ome_folder_entry;
 
 /* Builds the tree of the plate described by `attrs` (the root group's attributes, which hold
  * "plate"); reads nothing else. */
 int ome_folder_tree_open_plate(ome_store *store, json_t *attrs, const char *where,
                                ome_folder_tree **out, ome_err *err);
-/* Builds a folder per image of a list; reads nothing. */
+/* Builds a folder per group of a list's images; reads nothing. */
 int ome_folder_tree_open_list(ome_store *store, const ome_folder_entry *entries, int n,
                               ome_folder_tree **out, ome_err *err);
 /* The folder called `name`, or NULL. */

@@ -56,8 +56,10 @@ bool ome_omero_parse_address(const char *source, char *base, size_t baselen,
         {"/webgateway/img_detail/", NULL, NULL, OME_OMERO_IMAGE},
         {"/api/v0/m/images/", NULL, NULL, OME_OMERO_IMAGE},
         {"/api/v0/m/datasets/", NULL, NULL, OME_OMERO_DATASET},
+        {"/api/v0/m/plates/", NULL, NULL, OME_OMERO_PLATE},
         {"/webclient/", "show", "image-", OME_OMERO_IMAGE},
         {"/webclient/", "show", "dataset-", OME_OMERO_DATASET},
+        {"/webclient/", "show", "plate-", OME_OMERO_PLATE},
         {"/iviewer/", "images", "", OME_OMERO_IMAGE},
     };
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {

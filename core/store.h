@@ -95,10 +95,12 @@ int ome_store_s3_open(const char *source, const ome_store_opts *opts, ome_store 
  * image's or dataset's page in OMERO.web (store_omero.c), with the OMERO fields of opts. */
 int ome_store_omero_open(const char *source, const ome_store_opts *opts, ome_store **out,
                          ome_err *err);
-/* The images of the dataset an OMERO store was opened on (paginated through the JSON API). */
+/* The images of the dataset or plate an OMERO store was opened on (paginated through the JSON
+ * API); a plate's images come well by well, each with its well's name as group ("A1"). */
 typedef struct ome_omero_listing {
     long long id;
     char name[256];
+    char group[32]; /* "" for a dataset's images */
 } ome_omero_listing;
 int ome_store_omero_list(ome_store *s, ome_omero_listing **out, int *n, ome_err *err);
 void ome_store_close(ome_store *s);

@@ -2,7 +2,7 @@
  * OMERO.web's imgData and a chunk is one raw tile of the pixel-buffer microservice (both in
  * omero_image.c); everything above the store — Zarr, images, virtual TIFFs, both caches — is what
  * OME-Zarr sources use. A store opened on an image serves it at its root; one opened on a dataset
- * serves each of the dataset's images under "ID/" and lists them (ome_store_omero_list).
+ * or a plate serves each of its images under "ID/" and lists them (ome_store_omero_list).
  *
  * The session is made on first use, so a mount served wholly by the disk cache (offline) never
  * contacts the server; an expired session (HTTP 401/403 on tiles) is renewed once. */
@@ -196,7 +196,7 @@ static bool split_key(const omero_store *os, const char *key, long long *id, con
         *id = os->id;
         *rest = key;
         return true;
-    }
+    } /* a dataset's or a plate's images */
     char *end;
     if (!isdigit((unsigned char)key[0]))
         return false;
@@ -303,66 +303,122 @@ static int omero_get_many(ome_store *s, ome_store_req *reqs, size_t n)
     return OME_OK;
 }
 
+/* A well's name from its 0-based row and column: rows as letters (A…Z, AA…), columns from 1. */
+static void well_name(json_int_t row, json_int_t col, char *out, size_t len)
+{
+    char letters[16];
+    int k = (int)sizeof letters - 1;
+    letters[k] = '\0';
+    for (json_int_t r = row + 1; r > 0 && k > 0; r = (r - 1) / 26)
+        letters[--k] = (char)('A' + (r - 1) % 26);
+    snprintf(out, len, "%s%lld", letters + k, (long long)(col + 1));
+}
+
+typedef struct {
+    ome_omero_listing *items;
+    int count, cap;
+} listing;
+
+static int listing_add(listing *l, json_t *image, const char *group, ome_err *err)
+{
+    json_int_t id = json_integer_value(json_object_get(image, "@id"));
+    const char *name = json_string_value(json_object_get(image, "Name"));
+    if (id <= 0)
+        return OME_OK;
+    if (l->count >= MAX_DATASET_IMAGES)
+        return ome_err_set(err, OME_ERANGE, "more than %d images", MAX_DATASET_IMAGES);
+    if (l->count == l->cap) {
+        ome_omero_listing *n = realloc(l->items, (size_t)(l->cap = l->cap * 2 + 16) * sizeof *n);
+        if (!n)
+            return ome_err_set(err, OME_ENOMEM, "out of memory");
+        l->items = n;
+    }
+    ome_omero_listing *e = &l->items[l->count++];
+    e->id = (long long)id;
+    snprintf(e->name, sizeof e->name, "%s", name ? name : "");
+    snprintf(e->group, sizeof e->group, "%s", group);
+    return OME_OK;
+}
+
+/* One page's items: a dataset's images, or a plate's wells with their images (well samples). */
+static int listing_page(omero_store *os, json_t *data, listing *l, ome_err *err)
+{
+    size_t i;
+    json_t *item;
+    int rc = OME_OK;
+    json_array_foreach(data, i, item)
+    {
+        if (os->kind == OME_OMERO_DATASET) {
+            rc = listing_add(l, item, "", err);
+        } else {
+            json_t *row = json_object_get(item, "Row"), *col = json_object_get(item, "Column");
+            if (!json_is_integer(row) || !json_is_integer(col) || json_integer_value(row) < 0 ||
+                json_integer_value(col) < 0 || json_integer_value(row) > 100000)
+                continue;
+            char group[32];
+            well_name(json_integer_value(row), json_integer_value(col), group, sizeof group);
+            size_t k;
+            json_t *sample;
+            json_array_foreach(json_object_get(item, "WellSamples"), k, sample)
+            {
+                if ((rc = listing_add(l, json_object_get(sample, "Image"), group, err)))
+                    break;
+            }
+        }
+        if (rc)
+            break;
+    }
+    return rc;
+}
+
 int ome_store_omero_list(ome_store *s, ome_omero_listing **out, int *n, ome_err *err)
 {
     omero_store *os = (omero_store *)s;
     *out = NULL;
     *n = 0;
+    if (os->kind == OME_OMERO_IMAGE)
+        return ome_err_set(err, OME_EINVAL, "%s: an image, not a dataset or plate",
+                           os->base.root);
+    bool plate = os->kind == OME_OMERO_PLATE;
     pthread_mutex_lock(&os->lock);
     int rc = ensure_ready_locked(os, err);
-    ome_omero_listing *list = NULL;
-    int count = 0, cap = 0;
-    json_int_t total = -1;
+    listing l = {0};
+    json_int_t total = -1, seen = 0; /* items (images or wells) listed so far */
     char what[64];
-    snprintf(what, sizeof what, "OMERO dataset %lld", os->id);
-    while (rc == OME_OK && (total < 0 || count < total)) {
+    snprintf(what, sizeof what, "OMERO %s %lld", plate ? "plate" : "dataset", os->id);
+    while (rc == OME_OK && (total < 0 || seen < total)) {
         char url[2400];
-        snprintf(url, sizeof url, "%sm/datasets/%lld/images/?offset=%d&limit=500",
-                 os->session.api, os->id, count);
+        snprintf(url, sizeof url, "%sm/%s/%lld/%s/?offset=%lld&limit=500", os->session.api,
+                 plate ? "plates" : "datasets", os->id, plate ? "wells" : "images",
+                 (long long)seen);
         json_t *doc;
         if ((rc = ome_omero_get_json(&os->session, url, &doc, err))) {
             rc = explain(os, rc, what, err);
             break;
         }
-        json_t *data = json_object_get(doc, "data"), *item;
+        json_t *data = json_object_get(doc, "data");
         total = json_integer_value(json_object_get(json_object_get(doc, "meta"), "totalCount"));
-        size_t i, got = json_array_size(data);
+        size_t got = json_array_size(data);
         if (got == 0 || total > MAX_DATASET_IMAGES) {
             if (total > MAX_DATASET_IMAGES)
-                rc = ome_err_set(err, OME_ERANGE, "%s: %lld images, more than %d", url,
+                rc = ome_err_set(err, OME_ERANGE, "%s: %lld items, more than %d", url,
                                  (long long)total, MAX_DATASET_IMAGES);
             json_decref(doc);
             break;
         }
-        json_array_foreach(data, i, item)
-        {
-            json_int_t id = json_integer_value(json_object_get(item, "@id"));
-            const char *name = json_string_value(json_object_get(item, "Name"));
-            if (id <= 0)
-                continue;
-            if (count == cap) {
-                ome_omero_listing *l = realloc(list, (size_t)(cap = cap * 2 + 16) * sizeof *l);
-                if (!l) {
-                    rc = ome_err_set(err, OME_ENOMEM, "out of memory");
-                    break;
-                }
-                list = l;
-            }
-            list[count].id = (long long)id;
-            snprintf(list[count].name, sizeof list[count].name, "%s", name ? name : "");
-            count++;
-        }
+        seen += (json_int_t)got;
+        rc = listing_page(os, data, &l, err);
         json_decref(doc);
         if (total < 0) /* no totalCount: one page is all there is */
             break;
     }
     pthread_mutex_unlock(&os->lock);
     if (rc) {
-        free(list);
+        free(l.items);
         return rc;
     }
-    *out = list;
-    *n = count;
+    *out = l.items;
+    *n = l.count;
     return OME_OK;
 }
 

@@ -67,8 +67,9 @@ static void usage(const char *prog)
 {
     printf("usage: %s [options] SOURCE MOUNTPOINT\n\n"
            "Mounts an OME-Zarr image or plate (http(s):// or s3:// URL, file:// URL or local\n"
-           "path), or an OMERO image or dataset, as virtual TIFF files: NAME.ome.tif (pyramidal\n"
-           "OME-TIFF) and NAME_L<k>.tif (ImageJ hyperstacks); plates and datasets as folders.\n"
+           "path), or an OMERO image, dataset or plate, as virtual TIFF files: NAME.ome.tif\n"
+           "(pyramidal OME-TIFF) and NAME_L<k>.tif (ImageJ hyperstacks); plates and datasets\n"
+           "as folders.\n"
            "Unmount with: fusermount3 -u MOUNTPOINT\n\n"
            "omefs options (-o name=value,...):\n"
            "    -o timeout=SECONDS     per-request limit: connect and whole transfer (default 30)\n"
@@ -93,8 +94,8 @@ static void usage(const char *prog)
            "                           $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, else [default]\n"
            "    -o no_sign             anonymous requests (public buckets)\n"
            "    -o path_style          AWS path-style addresses (bucket in the path)\n"
-           "  OMERO images and datasets (the address of their page in OMERO.web, e.g.\n"
-           "  .../webclient/img_detail/ID/ or .../webclient/?show=dataset-ID):\n"
+           "  OMERO images, datasets and plates (the address of their page in OMERO.web, e.g.\n"
+           "  .../webclient/img_detail/ID/ or .../webclient/?show=dataset-ID or plate-ID):\n"
            "    -o omero_user=NAME     log in as NAME, password from $OMERO_PASSWORD, else asked\n"
            "                           on the terminal; default: the server's public user\n"
            "    -o omero_tiles=URL     the pixel-buffer service (default: OMERO.web's host)\n"
@@ -230,8 +231,9 @@ static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts
     return ome_disk_cache_open(inner, &dc, &m->store, err);
 }
 
-/* An OMERO dataset: a folder per image, "ID_NAME" (the name's unusual characters as '_'). */
-static int open_dataset(omefs_mount *m, ome_err *err)
+/* An OMERO dataset, a folder per image ("ID_NAME", the name's unusual characters as '_'), or
+ * an OMERO plate, a folder per well ("A1") holding its fields ("A1_0", "A1_1", …). */
+static int open_omero_listing(omefs_mount *m, ome_err *err)
 {
     ome_omero_listing *list;
     int n, rc = ome_store_omero_list(m->source_store, &list, &n, err);
@@ -240,18 +242,28 @@ static int open_dataset(omefs_mount *m, ome_err *err)
     ome_folder_entry *entries = calloc(n > 0 ? (size_t)n : 1, sizeof *entries);
     char(*text)[3][160] = calloc(n > 0 ? (size_t)n : 1, sizeof *text);
     if (n == 0)
-        rc = ome_err_set(err, OME_EINVAL, "the dataset holds no image this user can see");
+        rc = ome_err_set(err, OME_EINVAL, "no image there that this user can see");
     else if (!entries || !text)
         rc = ome_err_set(err, OME_ENOMEM, "out of memory");
-    for (int i = 0; rc == OME_OK && i < n; i++) {
+    for (int i = 0, field = 0, group = 0; rc == OME_OK && i < n; i++) {
         char *folder = text[i][0];
-        int k = snprintf(folder, sizeof text[i][0], "%lld_", list[i].id);
-        for (const char *p = list[i].name; *p && k < 100; p++)
-            folder[k++] = isalnum((unsigned char)*p) || strchr("._-", *p) ? *p : '_';
-        folder[k] = '\0';
+        const char *well = list[i].group;
+        if (well[0]) { /* a plate's well */
+            bool same = i > 0 && strcmp(well, list[i - 1].group) == 0;
+            field = same ? field + 1 : 0;
+            group += !same && i > 0;
+            snprintf(folder, sizeof text[i][0], "%s", well);
+            snprintf(text[i][2], sizeof text[i][2], "%s_%d", well, field);
+        } else {
+            int k = snprintf(folder, sizeof text[i][0], "%lld_", list[i].id);
+            for (const char *p = list[i].name; *p && k < 100; p++)
+                folder[k++] = isalnum((unsigned char)*p) || strchr("._-", *p) ? *p : '_';
+            folder[k] = '\0';
+            group = i;
+            snprintf(text[i][2], sizeof text[i][2], "image-%lld", list[i].id);
+        }
         snprintf(text[i][1], sizeof text[i][1], "%lld", list[i].id);
-        snprintf(text[i][2], sizeof text[i][2], "image-%lld", list[i].id);
-        entries[i] = (ome_folder_entry){text[i][0], text[i][1], text[i][2]};
+        entries[i] = (ome_folder_entry){text[i][0], text[i][1], text[i][2], group};
     }
     if (rc == OME_OK)
         rc = ome_folder_tree_open_list(m->store, entries, n, &m->folders, err);
@@ -261,16 +273,16 @@ static int open_dataset(omefs_mount *m, ome_err *err)
     return rc;
 }
 
-/* What the mount shows: an OMERO dataset's images or a plate's wells (folders opened on use),
- * or one image with its label images. */
+/* What the mount shows: an OMERO dataset's images, an OMERO or OME-Zarr plate's wells (folders
+ * opened on use), or one image with its label images. */
 static int open_content(omefs_mount *m, const char *name, ome_err *err)
 {
     char root[2048];
     long long id;
     ome_omero_kind kind;
     if (ome_omero_parse_address(m->source, root, sizeof root, &kind, &id) &&
-        kind == OME_OMERO_DATASET)
-        return open_dataset(m, err);
+        kind != OME_OMERO_IMAGE)
+        return open_omero_listing(m, err);
     json_t *attrs = NULL;
     char where[4096];
     int rc = ome_group_attrs_load(m->store, "", &attrs, where, sizeof where, err);

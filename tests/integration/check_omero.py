@@ -2,9 +2,9 @@
 """Judges a mounted OMERO image against the pixels the test OMERO server serves
 (tests/fixtures/make_omero_fixtures.py: big-endian planes written by numpy).
 
-check_omero.py tiff OMERO_FIXTURES MOUNT ID
-    tifffile reads every level of image-ID.ome.tif (pyramid, physical sizes) and every
-    image-ID_L<k>.tif; every pixel must equal the server's.
+check_omero.py tiff OMERO_FIXTURES MOUNT ID [NAME]
+    tifffile reads every level of NAME.ome.tif (pyramid, physical sizes) and every
+    NAME_L<k>.tif (NAME: image-ID by default); every pixel must equal the server's.
 check_omero.py imagej OMERO_FIXTURES ID < ImageJProbe output
     ImageJ 1.53t's view of image-ID_L0.tif: dimensions, bit depth, pixel width, last pixel,
     channel colours and display ranges from OMERO's rendering settings.
@@ -33,10 +33,10 @@ def level_pixels(fixtures, im, level):
     return np.stack(planes).reshape(t, c, z, h, w)
 
 
-def check_tiff(fixtures, mount, iid):
+def check_tiff(fixtures, mount, iid, name=None):
     import tifffile
     im = image_info(fixtures, iid)
-    name = "image-%d" % iid
+    name = name or "image-%d" % iid
     bad = 0
     with tifffile.TiffFile(os.path.join(mount, name + ".ome.tif")) as tf:
         series = tf.series[0]
@@ -110,5 +110,6 @@ def check_imagej(fixtures, iid):
 
 if __name__ == "__main__":
     if sys.argv[1] == "tiff":
-        sys.exit(1 if check_tiff(sys.argv[2], sys.argv[3], int(sys.argv[4])) else 0)
+        sys.exit(1 if check_tiff(sys.argv[2], sys.argv[3], int(sys.argv[4]),
+                                 sys.argv[5] if len(sys.argv) > 5 else None) else 0)
     sys.exit(check_imagej(sys.argv[2], int(sys.argv[3])))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # OMERO images and datasets through real mounts, against the test OMERO server
 # (tests/lib/omero_server.lua in the test nginx): the web-client addresses users copy; a
-# dataset as a folder per image, listed page by page; the public user's session cookie carried
+# dataset as a folder per image and a plate as a folder per well, listed page by page; the public user's session cookie carried
 # to the pixel service; a login with OMERO_PASSWORD and its session key; pyramid levels from
 # zoomLevelScaling and from "resolutions"; a pixel type found only in the JSON API; every pixel
 # judged by tifffile and ImageJ against the server's planes; one tile request per chunk; an
@@ -78,14 +78,20 @@ fi
 # A dataset: a folder per image the user may see ("ID_NAME"), listed through every page of the
 # JSON API; no image is described before its folder is opened; a folder holds the same files as
 # a mount of that image; an image that cannot be read is EIO in its folder only.
+# listed NAME WANT LISTING: after mounting, $mnt holds the folders WANT, the listing took 2 pages
+# (requests matching LISTING) and no image was read yet.
+listed() {
+  local got pages described
+  got=$(ls "$mnt" | tr '\n' ' ')
+  pages=$(since "$start" | grep -c "GET $3")
+  described=$(since "$start" | grep -c 'GET /omero/webgateway/imgData/')
+  [ "$got" = "$2" ] && [ "$pages" = 2 ] && [ "$described" = 0 ] &&
+    ok "omero $1: folders $got, 2 pages listed, no image read yet" ||
+    fail "omero $1: folders '$got', $pages pages, $described images read"
+}
 start=$(lines)
 if do_mount dataset "$web/webclient/?show=dataset-7" -o cache_dir=none; then
-  got=$(ls "$mnt" | tr '\n' ' ')
-  pages=$(since "$start" | grep -c 'GET /omero/api/v0/m/datasets/7/images/')
-  described=$(since "$start" | grep -c 'GET /omero/webgateway/imgData/')
-  [ "$got" = "1_pyramid.tif 3_odd.czi 90_broken___not_JSON_ " ] && [ "$pages" = 2 ] && [ "$described" = 0 ] &&
-    ok "omero dataset: a folder per public image ($got), 2 pages listed, no image read yet" ||
-    fail "omero dataset: folders '$got', $pages pages, $described images read"
+  listed dataset "1_pyramid.tif 3_odd.czi 90_broken___not_JSON_ " /omero/api/v0/m/datasets/7/images/
   same=1
   for f in "$first"/*; do cmp -s "$f" "$mnt/1_pyramid.tif/$(basename "$f")" || same=0; done
   [ $same = 1 ] && ok "omero dataset: 1_pyramid.tif/ holds the files of the image's own mount" ||
@@ -109,6 +115,21 @@ if OMERO_PASSWORD="$password" do_mount dataset-user "$web/api/v0/m/datasets/7/" 
   do_unmount "$mnt" "$mnt_pid"
 else
   fail "omero dataset-user mount: $(tail -1 "$work/dataset-user.log")"
+fi
+
+# A plate: a folder per well ("A1", from OMERO's 0-based row and column), listed page by page,
+# holding its fields' files (A1_0, A1_1, …); a field is read when its well is opened.
+start=$(lines)
+if do_mount oplate "$web/webclient/?show=plate-5" -o cache_dir=none; then
+  listed "plate (a folder per well)" "A1 B2 C1 " /omero/api/v0/m/plates/5/wells/
+  $PY tests/integration/check_omero.py tiff "$omero" "$mnt/A1" 1 A1_0 | sed 's/^ok omero/ok omero plate A1_0:/'
+  $PY tests/integration/check_omero.py tiff "$omero" "$mnt/A1" 3 A1_1 | sed 's/^ok omero/ok omero plate A1_1:/'
+  [ -f "$mnt/C1/C1_0.ome.tif" ] && ! ls "$mnt/B2" >/dev/null 2>&1 &&
+    ok "omero plate: C1 holds its field; B2, whose image is broken, is EIO" ||
+    fail "omero plate: C1 or B2 wrong"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero plate mount: $(tail -1 "$work/oplate.log")"
 fi
 
 # 3. A private image: refused to the public user with a clear message; read after a login

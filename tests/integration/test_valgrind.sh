@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Mounts under valgrind memcheck: a release build mounts fixtures over real nginx — an image
 # (reads of both kinds of file with read-ahead, the disk cache and .omefs/stats), an image with
-# label images, a plate (a well opened, a broken well refused), an OMERO image and dataset — and
-# unmounts; memcheck must report no errors and no leaked memory.
+# label images, a plate (a well opened, a broken well refused), an OMERO image, dataset and plate
+# — and unmounts; memcheck must report no errors and no leaked memory.
 source "$(dirname "$0")/../lib/integration.sh"
 if ! command -v valgrind >/dev/null; then
   echo "skip valgrind: not installed (make deps installs it)"; exit 0
@@ -13,7 +13,7 @@ mount_test_start valgrind
 # print ok/FAIL lines), unmounts and judges memcheck's report.
 vg_case() {
   local name=$1 src=$2 cmds=$3 vglog="$work/vg-$1.log"
-  printf '#!/bin/sh\nexec valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect --suppressions=%s --log-file=%s %s "$@"\n' \
+  printf '#!/bin/sh\nexec valgrind --tool=memcheck --num-callers=40 --leak-check=full --show-leak-kinds=definite,indirect --suppressions=%s --log-file=%s %s "$@"\n' \
     "$repo/tests/integration/valgrind.supp" "$vglog" "$repo/build/omefs" >"$work/omefs-vg"
   chmod +x "$work/omefs-vg"
   if ! OMEFS="$work/omefs-vg" do_mount "vg-$name" "$src" -o cache_dir="$work/cache",mem_cache=4M; then
@@ -52,3 +52,7 @@ vg_case omero-dataset "$OMEFS_TEST_HTTP/omero/webclient/?show=dataset-7" '
   cat "$mnt/1_pyramid.tif/image-1_L2.tif" >/dev/null && ! ls "$mnt/90_broken___not_JSON_" >/dev/null 2>&1 &&
     echo "ok valgrind omero-dataset: an image read, the broken one refused" ||
     echo "FAIL valgrind omero-dataset: reads"'
+vg_case omero-plate "$OMEFS_TEST_HTTP/omero/webclient/?show=plate-5" '
+  cat "$mnt/A1/A1_1_L1.tif" "$mnt/C1/C1_0.ome.tif" >/dev/null && ! ls "$mnt/B2" >/dev/null 2>&1 &&
+    echo "ok valgrind omero-plate: wells read, the broken one refused" ||
+    echo "FAIL valgrind omero-plate: reads"'

@@ -113,18 +113,42 @@ if uri == "/omero/api/v0/login/" then
                       '","userName":"' .. user .. '"}}')
 end
 
--- A dataset's images, paginated (at most 2 a page, so clients must follow totalCount); the
--- public user sees public datasets, and in them only public images.
-local did = uri:match("^/omero/api/v0/m/datasets/(%d+)/images/$")
-if did then
-    local list = read_file(data .. "/datasets/" .. did .. ".tsv")
-    if not list then return reply(404, '{"message":"Dataset ' .. did .. ' not found"}') end
+-- A container's listing (datasets/ID.tsv, plates/ID.tsv) and who asks, or nil after replying
+-- 404 or 403: the public user sees only the containers listed in public_<kind>.
+local function container(kind_dir, id, label)
+    local list = read_file(data .. "/" .. kind_dir .. "/" .. id .. ".tsv")
+    if not list then
+        reply(404, '{"message":"' .. label .. ' ' .. id .. ' not found"}')
+        return nil
+    end
     local kind = current_kind()
     local public = false
-    for id in (read_file(data .. "/public_datasets") or ""):gmatch("%d+") do
-        if id == did then public = true end
+    for pub in (read_file(data .. "/public_" .. kind_dir) or ""):gmatch("%d+") do
+        if pub == id then public = true end
     end
-    if kind ~= "user" and not public then return reply(403, '{"message":"Not logged in"}') end
+    if kind ~= "user" and not public then
+        reply(403, '{"message":"Not logged in"}')
+        return nil
+    end
+    return list, kind
+end
+
+-- One page of items (at most 2, so clients must follow totalCount), with OMERO's meta.
+local function page_reply(items)
+    local a = ngx.req.get_uri_args()
+    local offset, limit = tonumber(a.offset) or 0, math.min(tonumber(a.limit) or 200, 2)
+    local page = {}
+    for i = offset + 1, math.min(offset + limit, #items) do page[#page + 1] = items[i] end
+    return reply(200, '{"data":[' .. table.concat(page, ",") .. '],"meta":{"offset":' ..
+                      offset .. ',"limit":' .. limit .. ',"maxLimit":2,"totalCount":' ..
+                      #items .. '}}')
+end
+
+-- A dataset's images, paginated; in a public dataset the public user sees the public images.
+local did = uri:match("^/omero/api/v0/m/datasets/(%d+)/images/$")
+if did then
+    local list, kind = container("datasets", did, "Dataset")
+    if not list then return end
     if kind ~= "user" and not kind then
         local sid = new_id()
         open_session(sid, "public")
@@ -138,13 +162,33 @@ if did then
                                 'Schemas/OME/2016-06#Image","Name":"' .. esc .. '"}'
         end
     end
-    local a = ngx.req.get_uri_args()
-    local offset, limit = tonumber(a.offset) or 0, math.min(tonumber(a.limit) or 200, 2)
-    local page = {}
-    for i = offset + 1, math.min(offset + limit, #items) do page[#page + 1] = items[i] end
-    return reply(200, '{"data":[' .. table.concat(page, ",") .. '],"meta":{"offset":' ..
-                      offset .. ',"limit":' .. limit .. ',"maxLimit":2,"totalCount":' ..
-                      #items .. '}}')
+    return page_reply(items)
+end
+
+-- A plate's wells with their well samples' images, paginated like datasets.
+local pid = uri:match("^/omero/api/v0/m/plates/(%d+)/wells/$")
+if pid then
+    local list = container("plates", pid, "Plate")
+    if not list then return end
+    local wells, last = {}, nil
+    for row, col, img in list:gmatch("(%d+)\t(%d+)\t(%d+)") do
+        local key = row .. "," .. col
+        if key ~= last then
+            wells[#wells + 1] = {row = row, col = col, images = {}}
+            last = key
+        end
+        local w = wells[#wells]
+        w.images[#w.images + 1] = '{"@type":"http://www.openmicroscopy.org/Schemas/OME/' ..
+                                  '2016-06#WellSample","Image":{"@id":' .. img ..
+                                  ',"Name":"image ' .. img .. '"}}'
+    end
+    local items = {}
+    for i, w in ipairs(wells) do
+        items[i] = '{"@id":' .. (100 + i) .. ',"@type":"http://www.openmicroscopy.org/' ..
+                   'Schemas/OME/2016-06#Well","Row":' .. w.row .. ',"Column":' .. w.col ..
+                   ',"WellSamples":[' .. table.concat(w.images, ",") .. ']}'
+    end
+    return page_reply(items)
 end
 
 local iid = uri:match("^/omero/webgateway/imgData/(%d+)/$")

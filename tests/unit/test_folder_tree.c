@@ -83,14 +83,16 @@ static void list_images_get_a_folder_each(void **state)
     ome_store *s = plate_store_or_skip();
     ome_err err = {0};
     static const ome_folder_entry entries[] = {
-        {"one", "A/1/0", "image-1"},
-        {"one", "A/3/1", "image-2"},   /* a repeated folder name: the image's name instead */
-        {"a/b", "B/2/0", "image-3"},   /* a slash: the image's name instead */
-        {"gone", "Z/9/0", "image-4"},  /* nothing there */
+        {"one", "A/1/0", "image-1", 0},
+        {"one", "A/3/1", "image-2", 1},  /* a repeated folder name: the image's name instead */
+        {"a/b", "B/2/0", "image-3", 2},  /* a slash: the image's name instead */
+        {"gone", "Z/9/0", "image-4", 3}, /* nothing there */
+        {"pair", "A/1/1", "pair_0", 4},  /* one group: one folder with both */
+        {"pair", "A/3/0", "pair_1", 4},
     };
     ome_folder_tree *ft;
-    assert_int_equal(ome_folder_tree_open_list(s, entries, 4, &ft, &err), OME_OK);
-    assert_int_equal(ft->nfolders, 4);
+    assert_int_equal(ome_folder_tree_open_list(s, entries, 6, &ft, &err), OME_OK);
+    assert_int_equal(ft->nfolders, 5);
     assert_string_equal(ft->folders[0].name, "one");
     assert_string_equal(ft->folders[1].name, "image-2");
     assert_string_equal(ft->folders[2].name, "image-3");
@@ -100,6 +102,11 @@ static void list_images_get_a_folder_each(void **state)
     assert_non_null(ome_tree_find(&f->tree, "image-2_L1.tif"));
     assert_int_not_equal(ome_folder_tree_load(ft, ome_folder_tree_find(ft, "gone"), &err), OME_OK);
     assert_non_null(strstr(err.msg, "gone"));
+    ome_folder *pair = ome_folder_tree_find(ft, "pair");
+    assert_int_equal(ome_folder_tree_load(ft, pair, &err), OME_OK);
+    assert_int_equal(pair->nimages, 2);
+    assert_non_null(ome_tree_find(&pair->tree, "pair_0.ome.tif"));
+    assert_non_null(ome_tree_find(&pair->tree, "pair_1_L1.tif"));
     ome_folder_tree_free(ft);
     ome_store_close(s);
 }
