@@ -13,8 +13,8 @@ mount_test_start valgrind
 # print ok/FAIL lines), unmounts and judges memcheck's report.
 vg_case() {
   local name=$1 src=$2 cmds=$3 vglog="$work/vg-$1.log"
-  printf '#!/bin/sh\nexec valgrind --tool=memcheck --num-callers=40 --leak-check=full --show-leak-kinds=definite,indirect --suppressions=%s --log-file=%s %s "$@"\n' \
-    "$repo/tests/integration/valgrind.supp" "$vglog" "$repo/build/omefs" >"$work/omefs-vg"
+  printf '#!/bin/sh\nexec valgrind --tool=memcheck --num-callers=40 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=none --log-file=%s %s "$@"\n' \
+    "$vglog" "$repo/build/omefs" >"$work/omefs-vg"
   chmod +x "$work/omefs-vg"
   if ! OMEFS="$work/omefs-vg" do_mount "vg-$name" "$src" -o cache_dir="$work/cache",mem_cache=4M; then
     echo "FAIL valgrind $name mount: $(tail -5 "$vglog" 2>/dev/null)"; return
@@ -23,7 +23,9 @@ vg_case() {
   do_unmount "$mnt" "$mnt_pid"
   local errors lost
   errors=$(grep -oP 'ERROR SUMMARY: \K[0-9]+' "$vglog" | tail -1)
-  lost=$(grep -E "definitely lost|indirectly lost" "$vglog" | grep -oP 'lost: \K[0-9,]+' | tr -d , | paste -sd+ | bc)
+  # leaks of omefs's own blocks; libfuse 3.14 sometimes leaks its record of a request still in
+  # flight at unmount, which is listed but not counted
+  lost=$($PY tests/integration/valgrind_leaks.py "$vglog")
   if [ "${errors:-x}" = 0 ] && [ "${lost:-0}" = 0 ]; then
     echo "ok valgrind $name: 0 errors, no memory lost at unmount"
   else
