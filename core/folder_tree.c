@@ -1,6 +1,7 @@
 /* folder_tree: a plate's wells, or a list's images, as folders opened on first use. */
 #include "folder_tree.h"
 
+#include "label_tree.h"
 #include "log.h"
 #include "ngff.h"
 #include "zarr.h"
@@ -124,7 +125,9 @@ ome_folder *ome_folder_tree_find(ome_folder_tree *ft, const char *name)
 typedef struct {
     ome_store *store;
     char path[2048], name[1100];
+    bool with_labels;      /* a well's field: its label images too */
     ome_image *img;
+    ome_label_tree labels; /* files named NAME_labels_LABEL */
     ome_err why;
     int rc;
 } field_job;
@@ -133,6 +136,11 @@ static void *open_field(void *arg)
 {
     field_job *j = arg;
     j->rc = ome_image_open(j->store, j->path, j->name, &j->img, &j->why);
+    if (j->rc == OME_OK && j->with_labels) {
+        char prefix[1200];
+        snprintf(prefix, sizeof prefix, "%s_labels_", j->name);
+        ome_label_tree_open(j->store, j->path, prefix, &j->labels);
+    }
     return NULL;
 }
 
@@ -160,15 +168,36 @@ static void open_fields(field_job *jobs, int n)
  * warning. An error when none could be opened. */
 static int add_opened(ome_folder_tree *ft, ome_folder *f, field_job *jobs, int n, ome_err *err)
 {
+    int total = 0;
+    for (int i = 0; i < n; i++)
+        total += 1 + jobs[i].labels.nimages;
+    ome_image **images = realloc(f->images, (size_t)total * sizeof *images);
+    if (!images) {
+        for (int i = 0; i < n; i++) {
+            ome_image_free(jobs[i].img);
+            ome_label_tree_free(&jobs[i].labels);
+        }
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    f->images = images;
     ome_err first = {0};
     for (int i = 0; i < n; i++) {
         field_job *j = &jobs[i];
+        for (int k = 0; k < j->labels.nimages; k++) { /* the folder owns them from now on */
+            j->labels.images[k]->cache = ft->cache;
+            f->images[f->nimages++] = j->labels.images[k];
+        }
+        j->labels.nimages = 0;
         if (j->rc == OME_OK) {
             j->img->cache = ft->cache;
             f->images[f->nimages++] = j->img;
-            if (ome_tree_add_image(&f->tree, j->img, &j->why) == OME_OK)
+            if (ome_tree_add_image(&f->tree, j->img, &j->why) == OME_OK &&
+                ome_tree_take(&f->tree, &j->labels.tree, &j->why) == OME_OK) {
+                ome_label_tree_free(&j->labels);
                 continue;
+            }
         }
+        ome_label_tree_free(&j->labels);
         OME_LOGW("%s%s: %s left out: %s", ft->wells ? "well " : "", f->name, j->name,
                  j->why.msg);
         if (!first.msg[0])
@@ -195,13 +224,13 @@ static int load_well(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     if (rc)
         return rc;
     field_job *jobs = calloc((size_t)well.nimages, sizeof *jobs);
-    if (!jobs || !(f->images = calloc((size_t)well.nimages, sizeof *f->images))) {
-        free(jobs);
+    if (!jobs) {
         ome_well_free(&well);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     }
     for (int i = 0; i < well.nimages; i++) {
         jobs[i].store = ft->store;
+        jobs[i].with_labels = true;
         ome_key_join(jobs[i].path, sizeof jobs[i].path, f->path, well.images[i].path);
         snprintf(jobs[i].name, sizeof jobs[i].name, "%s_%s", f->name, well.images[i].path);
     }
@@ -216,10 +245,8 @@ static int load_well(ome_folder_tree *ft, ome_folder *f, ome_err *err)
 static int load_images(ome_folder_tree *ft, ome_folder *f, ome_err *err)
 {
     field_job *jobs = calloc((size_t)f->npaths, sizeof *jobs);
-    if (!jobs || !(f->images = calloc((size_t)f->npaths, sizeof *f->images))) {
-        free(jobs);
+    if (!jobs)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
-    }
     for (int i = 0; i < f->npaths; i++) {
         jobs[i].store = ft->store;
         snprintf(jobs[i].path, sizeof jobs[i].path, "%s", f->paths[i]);

@@ -17,7 +17,8 @@ static bool valid_name(const char *name)
            strlen(name) < 200;
 }
 
-void ome_label_tree_open(ome_store *store, const char *path, ome_label_tree *out)
+void ome_label_tree_open(ome_store *store, const char *path, const char *prefix,
+                         ome_label_tree *out)
 {
     memset(out, 0, sizeof *out);
     char dir[2048], where[4096];
@@ -49,7 +50,9 @@ void ome_label_tree_open(ome_store *store, const char *path, ome_label_tree *out
         ome_key_join(lpath, sizeof lpath, dir, name);
         ome_image *img;
         ome_err why = {0};
-        if (ome_image_open(store, lpath, name, &img, &why) != OME_OK) {
+        char fname[512];
+        snprintf(fname, sizeof fname, "%s%s", prefix, name);
+        if (ome_image_open(store, lpath, fname, &img, &why) != OME_OK) {
             OME_LOGW("label %s left out: %s", name, why.msg);
             continue;
         }

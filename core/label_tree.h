@@ -15,10 +15,11 @@ typedef struct ome_label_tree {
     int nimages;
 } ome_label_tree;
 
-/* Opens the label images listed by the labels group of the image at `path`. No labels group
- * means no labels; a label that cannot be opened is left out with a warning: labels never stop
- * the image from mounting. */
-void ome_label_tree_open(ome_store *store, const char *path, ome_label_tree *out);
+/* Opens the label images listed by the labels group of the image at `path`, their files named
+ * prefix + the label's name. No labels group means no labels; a label that cannot be opened is
+ * left out with a warning: labels never stop the image from mounting. */
+void ome_label_tree_open(ome_store *store, const char *path, const char *prefix,
+                         ome_label_tree *out);
 void ome_label_tree_free(ome_label_tree *lt);
 
 #endif

@@ -56,6 +56,22 @@ const ome_tree_file *ome_tree_find(const ome_tree *t, const char *name)
     return NULL;
 }
 
+int ome_tree_take(ome_tree *dst, ome_tree *src, ome_err *err)
+{
+    if (src->nfiles == 0)
+        return OME_OK;
+    ome_tree_file *f = realloc(dst->files, (size_t)(dst->nfiles + src->nfiles) * sizeof *f);
+    if (!f)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    memcpy(f + dst->nfiles, src->files, (size_t)src->nfiles * sizeof *f);
+    dst->files = f;
+    dst->nfiles += src->nfiles;
+    free(src->files);
+    src->files = NULL;
+    src->nfiles = 0;
+    return OME_OK;
+}
+
 void ome_tree_free(ome_tree *t)
 {
     for (int i = 0; i < t->nfiles; i++) {

@@ -296,7 +296,7 @@ static int open_content(omefs_mount *m, const char *name, ome_err *err)
         if (rc == OME_OK)
             rc = ome_tree_add_image(&m->tree, m->image, err);
         if (rc == OME_OK)
-            ome_label_tree_open(m->store, "", &m->labels);
+            ome_label_tree_open(m->store, "", "", &m->labels);
     }
     json_decref(attrs);
     return rc;

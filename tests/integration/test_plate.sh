@@ -2,8 +2,8 @@
 # A high-content screening plate (OME-NGFF 0.4, written by zarr-python) through a real mount over
 # a real nginx: a folder per well; only the plate's metadata read at mount and only the wells
 # looked into read afterwards (counted in nginx's log); every field's files pixel-exact by
-# tifffile against zarr-python; ImageJ on a field; a well that cannot be read is EIO with a log
-# line naming it, and the other wells stay readable.
+# tifffile against zarr-python (a field's label image beside it); ImageJ on a field; a well
+# that cannot be read is EIO with a log line naming it, and the other wells stay readable.
 source "$(dirname "$0")/../lib/integration.sh"
 if [ ! -f "$fixtures/plate.json" ]; then
   echo "skip plate: fixtures missing (make fixtures)"; exit 0
@@ -26,7 +26,7 @@ n=$(since "$start" | grep -c 'GET /plate.zarr/[A-Z]/')
 
 start=$(lines)
 files=$(ls "$mnt/A1" | tr '\n' ' ')
-[ "$files" = "A1_0.ome.tif A1_0_L0.tif A1_0_L1.tif A1_1.ome.tif A1_1_L0.tif A1_1_L1.tif " ] &&
+[ "$files" = "A1_0.ome.tif A1_0_L0.tif A1_0_L1.tif A1_0_labels_cells.ome.tif A1_0_labels_cells_L0.tif A1_1.ome.tif A1_1_L0.tif A1_1_L1.tif " ] &&
   ok "plate: well A1 holds its fields' files ($files)" || fail "plate: A1 holds '$files'"
 other=$(since "$start" | grep -c 'GET /plate.zarr/\(A/3\|B/\)')
 mine=$(since "$start" | grep -c 'GET /plate.zarr/A/1/')
@@ -58,9 +58,13 @@ for well, info in man["wells"].items():
             if not np.array_equal(got.ravel(), want[k]):
                 print("FAIL plate %s_L%d.tif: pixels differ" % (name, k)); bad += 1
         checked += 1
+want = np.fromfile(os.path.join(fixtures, "expected", "plate", "A1_0_labels_cells_L0.raw"), "<u2")
+for f in ("A1_0_labels_cells.ome.tif", "A1_0_labels_cells_L0.tif"):
+    if not np.array_equal(tifffile.imread(os.path.join(mnt, "A1", f)).ravel(), want):
+        print("FAIL plate %s: pixels differ" % f); bad += 1
 if not bad:
     print("ok plate: %d fields in 3 wells, every pixel of both levels in the OME-TIFF and the "
-          "ImageJ files equal to zarr-python's" % checked)
+          "ImageJ files, and field A1_0's label image, equal to zarr-python's" % checked)
 PY
 
 if [ -f /usr/share/java/ij.jar ]; then
