@@ -258,6 +258,17 @@ static int load_images(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     return rc;
 }
 
+/* Drops what a folder opened: its files and images. */
+static void folder_clear(ome_folder *f)
+{
+    ome_tree_free(&f->tree);
+    for (int k = 0; k < f->nimages; k++)
+        ome_image_free(f->images[k]);
+    free(f->images);
+    f->images = NULL;
+    f->nimages = 0;
+}
+
 int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err)
 {
     pthread_mutex_lock(&f->lock);
@@ -267,12 +278,7 @@ int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err)
         rc = ft->wells ? load_well(ft, f, &why) : load_images(ft, f, &why);
         if (rc) { /* nothing kept: the next look into the folder tries again */
             OME_LOGE("%s", why.msg);
-            ome_tree_free(&f->tree);
-            for (int k = 0; k < f->nimages; k++)
-                ome_image_free(f->images[k]);
-            free(f->images);
-            f->images = NULL;
-            f->nimages = 0;
+            folder_clear(f);
         }
         f->loaded = rc == OME_OK;
     }
@@ -301,10 +307,7 @@ void ome_folder_tree_free(ome_folder_tree *ft)
         return;
     for (int i = 0; i < ft->nfolders; i++) {
         ome_folder *f = &ft->folders[i];
-        ome_tree_free(&f->tree);
-        for (int k = 0; k < f->nimages; k++)
-            ome_image_free(f->images[k]);
-        free(f->images);
+        folder_clear(f);
         free(f->name);
         free(f->path);
         for (int k = 0; k < f->npaths; k++) {

@@ -162,14 +162,20 @@ static const ome_omero_image *image_of(omero_store *os, long long id, ome_err *e
         if (os->images[i]->id == id)
             found = os->images[i];
     int rc = found ? OME_OK : ensure_ready_locked(os, err);
-    if (!found && rc == OME_OK) {
-        ome_omero_image *im = calloc(1, sizeof *im);
-        if (!im || (os->nimages == os->capimages &&
-                    !(os->images = realloc(os->images, (size_t)(os->capimages = os->capimages * 2 + 4) *
-                                                           sizeof *os->images)))) {
-            free(im);
+    if (!found && rc == OME_OK && os->nimages == os->capimages) {
+        int cap = os->capimages * 2 + 4;
+        ome_omero_image **grown = realloc(os->images, (size_t)cap * sizeof *grown);
+        if (grown) {
+            os->images = grown;
+            os->capimages = cap;
+        } else {
             rc = ome_err_set(err, OME_ENOMEM, "out of memory");
         }
+    }
+    if (!found && rc == OME_OK) {
+        ome_omero_image *im = calloc(1, sizeof *im);
+        if (!im)
+            rc = ome_err_set(err, OME_ENOMEM, "out of memory");
         if (rc == OME_OK)
             rc = describe_image(os, id, im, err);
         if (rc == OME_OK) /* the public user's session cookie may come with the first answer */
