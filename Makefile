@@ -82,7 +82,8 @@ fuzz: fixtures
 deps:
 	@contrib/deps.sh
 
-fixtures: build/fixtures/manifest.json build/fixtures/omero/manifest.json build/fixtures/plate.json
+fixtures: build/fixtures/manifest.json build/fixtures/omero/manifest.json build/fixtures/plate.json \
+	build/fixtures/series.json
 
 build/fixtures/manifest.json: tests/fixtures/make_fixtures.py tests/fixtures/zarr_v3_writer.py
 	@mkdir -p build/fixtures
@@ -91,6 +92,10 @@ build/fixtures/manifest.json: tests/fixtures/make_fixtures.py tests/fixtures/zar
 build/fixtures/plate.json: tests/fixtures/make_plate_fixtures.py
 	@mkdir -p build/fixtures
 	/usr/bin/python3 tests/fixtures/make_plate_fixtures.py build/fixtures
+
+build/fixtures/series.json: tests/fixtures/make_series_fixtures.py
+	@mkdir -p build/fixtures
+	/usr/bin/python3 tests/fixtures/make_series_fixtures.py build/fixtures
 
 build/fixtures/omero/manifest.json: tests/fixtures/make_omero_fixtures.py
 	@mkdir -p build/fixtures/omero

@@ -6,6 +6,7 @@
 #include "ngff.h"
 #include "zarr.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,17 @@ int ome_folder_tree_open_list(ome_store *store, const ome_folder_entry *entries,
     }
     *out = ft;
     return OME_OK;
+}
+
+void ome_folder_name(char *out, size_t outlen, const char *prefix, const char *name)
+{
+    int k = snprintf(out, outlen, "%s", prefix);
+    if (k < 0 || (size_t)k >= outlen)
+        return;
+    size_t at = (size_t)k, limit = at + 100 < outlen - 1 ? at + 100 : outlen - 1;
+    for (const char *p = name; *p && at < limit; p++)
+        out[at++] = isalnum((unsigned char)*p) || strchr("._-", *p) ? *p : '_';
+    out[at] = '\0';
 }
 
 ome_folder *ome_folder_tree_find(ome_folder_tree *ft, const char *name)
@@ -249,6 +261,7 @@ static int load_images(ome_folder_tree *ft, ome_folder *f, ome_err *err)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     for (int i = 0; i < f->npaths; i++) {
         jobs[i].store = ft->store;
+        jobs[i].with_labels = ft->with_labels;
         snprintf(jobs[i].path, sizeof jobs[i].path, "%s", f->paths[i]);
         snprintf(jobs[i].name, sizeof jobs[i].name, "%s", f->image_names[i]);
     }

@@ -33,6 +33,7 @@ typedef struct ome_folder_tree {
     ome_store *store;       /* not owned */
     ome_chunk_cache *cache; /* given to each image opened (set before the first load) */
     bool wells;             /* folders are a plate's wells (else one image each) */
+    bool with_labels;       /* a list's images have their label images beside them */
     ome_plate plate;
     int nfolders;
     ome_folder *folders;
@@ -52,6 +53,9 @@ int ome_folder_tree_open_plate(ome_store *store, json_t *attrs, const char *wher
 /* Builds a folder per group of a list's images; reads nothing. */
 int ome_folder_tree_open_list(ome_store *store, const ome_folder_entry *entries, int n,
                               ome_folder_tree **out, ome_err *err);
+/* A folder's name: prefix, then up to 100 bytes of `name` with every byte other than a letter,
+ * a digit, '.', '_' or '-' as '_'. */
+void ome_folder_name(char *out, size_t outlen, const char *prefix, const char *name);
 /* The folder called `name`, or NULL. */
 ome_folder *ome_folder_tree_find(ome_folder_tree *ft, const char *name);
 /* Opens the folder's images, once it succeeds (thread-safe): a well's fields from its metadata

@@ -138,13 +138,27 @@ int ome_image_build(ome_store *store, const char *where, const char *name,
 int ome_group_attrs_load(ome_store *store, const char *path, json_t **attrs, char *where,
                          size_t wherelen, ome_err *err)
 {
+    return ome_group_attrs_load_with(store, path, NULL, 0, attrs, where, wherelen, err);
+}
+
+int ome_group_attrs_load_with(ome_store *store, const char *path, ome_store_req *extra,
+                              size_t nextra, json_t **attrs, char *where, size_t wherelen,
+                              ome_err *err)
+{
     /* Zarr v2's .zattrs and v3's zarr.json (OME-NGFF 0.5) asked at once: one round trip */
     char keys[2][2048];
     ome_key_join(keys[0], sizeof keys[0], path, ".zattrs");
     ome_key_join(keys[1], sizeof keys[1], path, "zarr.json");
-    ome_store_req reqs[2] = {{.key = keys[0], .range = OME_RANGE_ALL},
-                             {.key = keys[1], .range = OME_RANGE_ALL}};
-    store->ops->get_many(store, reqs, 2);
+    ome_store_req *reqs = calloc(2 + nextra, sizeof *reqs);
+    if (!reqs)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    reqs[0] = (ome_store_req){.key = keys[0], .range = OME_RANGE_ALL};
+    reqs[1] = (ome_store_req){.key = keys[1], .range = OME_RANGE_ALL};
+    for (size_t i = 0; i < nextra; i++)
+        reqs[2 + i] = extra[i];
+    store->ops->get_many(store, reqs, 2 + nextra);
+    for (size_t i = 0; i < nextra; i++) /* the caller frees their bodies */
+        extra[i] = reqs[2 + i];
     *attrs = NULL;
     int pick = reqs[0].status != OME_ABSENT ? 0 : 1; /* .zattrs first, as v2 readers do */
     int rc = reqs[pick].status;
@@ -166,6 +180,7 @@ int ome_group_attrs_load(ome_store *store, const char *path, json_t **attrs, cha
         *attrs = doc;
     }
     ome_store_reqs_free(reqs, 2);
+    free(reqs);
     if (rc == OME_ABSENT) {
         ome_store_describe(store, keys[0], where, wherelen);
         ome_err_set(err, OME_EINVAL, "%s: not found, nor zarr.json (is this an OME-Zarr image?)",

@@ -7,9 +7,9 @@
 #include "log.h"
 #include "ngff.h"
 #include "omero_session.h"
+#include "series.h"
 #include "version.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <malloc.h>
 #include <stddef.h>
@@ -66,10 +66,10 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *out)
 static void usage(const char *prog)
 {
     printf("usage: %s [options] SOURCE MOUNTPOINT\n\n"
-           "Mounts an OME-Zarr image or plate (http(s):// or s3:// URL, file:// URL or local\n"
-           "path), or an OMERO image, dataset or plate, as virtual TIFF files: NAME.ome.tif\n"
-           "(pyramidal OME-TIFF) and NAME_L<k>.tif (ImageJ hyperstacks); plates and datasets\n"
-           "as folders.\n"
+           "Mounts an OME-Zarr image, plate or bioformats2raw collection (http(s):// or s3://\n"
+           "URL, file:// URL or local path), or an OMERO image, dataset or plate, as virtual\n"
+           "TIFF files: NAME.ome.tif (pyramidal OME-TIFF) and NAME_L<k>.tif (ImageJ\n"
+           "hyperstacks); plates, collections and datasets as folders.\n"
            "Unmount with: fusermount3 -u MOUNTPOINT\n\n"
            "omefs options (-o name=value,...):\n"
            "    -o timeout=SECONDS     per-request limit: connect and whole transfer (default 30)\n"
@@ -255,10 +255,9 @@ static int open_omero_listing(omefs_mount *m, ome_err *err)
             snprintf(folder, sizeof text[i][0], "%s", well);
             snprintf(text[i][2], sizeof text[i][2], "%s_%d", well, field);
         } else {
-            int k = snprintf(folder, sizeof text[i][0], "%lld_", list[i].id);
-            for (const char *p = list[i].name; *p && k < 100; p++)
-                folder[k++] = isalnum((unsigned char)*p) || strchr("._-", *p) ? *p : '_';
-            folder[k] = '\0';
+            char prefix[32];
+            snprintf(prefix, sizeof prefix, "%lld_", list[i].id);
+            ome_folder_name(folder, sizeof text[i][0], prefix, list[i].name);
             group = i;
             snprintf(text[i][2], sizeof text[i][2], "image-%lld", list[i].id);
         }
@@ -273,8 +272,49 @@ static int open_omero_listing(omefs_mount *m, ome_err *err)
     return rc;
 }
 
+/* A bioformats2raw collection: one image shows as an image source does; several as a folder each
+ * ("0_NAME", from OME/METADATA.ome.xml, else "0"), opened on first use, holding NAME_0.ome.tif
+ * and NAME_0_L<k>.tif and the image's label images. */
+static int open_series(omefs_mount *m, const char *name, ome_err *err)
+{
+    ome_series *series;
+    int n, rc = ome_series_list(m->store, &series, &n, err);
+    if (rc)
+        return rc;
+    if (n == 1) {
+        rc = ome_image_open(m->store, series[0].path, name, &m->image, err);
+        if (rc == OME_OK)
+            rc = ome_tree_add_image(&m->tree, m->image, err);
+        if (rc == OME_OK)
+            ome_label_tree_open(m->store, series[0].path, "", &m->labels);
+        ome_series_free(series, n);
+        return rc;
+    }
+    ome_folder_entry *entries = calloc((size_t)n, sizeof *entries);
+    char(*text)[2][160] = calloc((size_t)n, sizeof *text);
+    if (!entries || !text)
+        rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+    for (int i = 0; rc == OME_OK && i < n; i++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "%d%s", i, series[i].name ? "_" : "");
+        ome_folder_name(text[i][0], sizeof text[i][0], prefix,
+                        series[i].name ? series[i].name : "");
+        snprintf(text[i][1], sizeof text[i][1], "%.120s_%d", name, i);
+        entries[i] = (ome_folder_entry){text[i][0], series[i].path, text[i][1], i};
+    }
+    if (rc == OME_OK)
+        rc = ome_folder_tree_open_list(m->store, entries, n, &m->folders, err);
+    if (rc == OME_OK)
+        m->folders->with_labels = true;
+    free(entries);
+    free(text);
+    ome_series_free(series, n);
+    return rc;
+}
+
 /* What the mount shows: an OMERO dataset's images, an OMERO or OME-Zarr plate's wells (folders
- * opened on use), or one image with its label images. */
+ * opened on use), a bioformats2raw collection's images, or one image with its label
+ * images. */
 static int open_content(omefs_mount *m, const char *name, ome_err *err)
 {
     char root[2048];
@@ -291,6 +331,8 @@ static int open_content(omefs_mount *m, const char *name, ome_err *err)
     if (json_object_get(ome_ngff_attrs(attrs), "plate") &&
         !json_object_get(ome_ngff_attrs(attrs), "multiscales")) {
         rc = ome_folder_tree_open_plate(m->store, attrs, where, &m->folders, err);
+    } else if (ome_series_is_collection(attrs)) {
+        rc = open_series(m, name, err);
     } else {
         rc = ome_image_open_attrs(m->store, "", name, attrs, where, &m->image, err);
         if (rc == OME_OK)

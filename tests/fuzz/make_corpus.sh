@@ -5,7 +5,11 @@
 set -euo pipefail
 fixtures=$1 out=$2
 mkdir -p "$out/fuzz_zarr_meta" "$out/fuzz_ngff" "$out/fuzz_codec" "$out/fuzz_shard_index" \
-  "$out/fuzz_s3_error" "$out/fuzz_omero_imgdata"
+  "$out/fuzz_s3_error" "$out/fuzz_omero_imgdata" "$out/fuzz_series_xml"
+# OME-XML of bioformats2raw collections (tests/fixtures/make_series_fixtures.py)
+i=0
+while IFS= read -r f; do cp "$f" "$out/fuzz_series_xml/seed$((i++))"; done \
+  < <(find "$fixtures" -name METADATA.ome.xml 2>/dev/null | sort)
 # OMERO imgData documents, good and malformed (tests/fixtures/make_omero_fixtures.py)
 i=0
 while IFS= read -r f; do cp "$f" "$out/fuzz_omero_imgdata/seed$((i++))"; done \

@@ -14,14 +14,13 @@ src="$OMEFS_TEST_HTTP/$n.zarr"
 nchunks=$(find "$fixtures/$n.zarr/0" -type f ! -name '.*' | wc -l)
 ref="$work/ref"; mkdir -p "$ref"
 build/asan/tools/vtiff_dump "$fixtures/$n.zarr" "$n" "$ref" 7 >/dev/null 2>&1
-lines() { wc -l <"$log"; }
 # chunk requests of level 0 logged after line $1
 chunk_gets() { sleep 0.2; tail -n +"$(($1 + 1))" "$log" | grep -oE "GET /$n.zarr/0/[0-9][^ ]*" ; }
 stat_of() { $PY -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d' + sys.argv[2]))" "$1/.omefs/stats" "$2"; }
 
 # 1. Cold full read: identical bytes, exactly one request per chunk, read ahead, stats.
 cache="$work/cache"
-start=$(lines)
+start=$(log_lines)
 if do_mount cold "$src" -o cache_dir="$cache"; then
   cmp -s "$mnt/${n}_L0.tif" "$ref/${n}_L0.tif" && ok "cold read: identical to the library's file" \
     || fail "cold read differs"
@@ -60,7 +59,7 @@ else
 fi
 
 # 3. Remount on the same cache directory: no chunk request at all, same bytes.
-start=$(lines)
+start=$(log_lines)
 if do_mount warm "$src" -o cache_dir="$cache"; then
   cmp -s "$mnt/${n}_L0.tif" "$ref/${n}_L0.tif" && cmp -s "$mnt/$n.ome.tif" "$ref/$n.ome.tif" \
     && ok "warm read: identical" || fail "warm read differs"

@@ -19,19 +19,12 @@ export HOME="$work/home" XDG_CACHE_HOME="$work/xdg"
 unset OMERO_PASSWORD
 mkdir -p "$HOME"
 
-log="$OMEFS_TEST_NGINX_DIR/access.log"
 web="$OMEFS_TEST_HTTP/omero"
 password=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['password'])" "$omero/manifest.json")
-lines() { wc -l <"$log"; }
-since() { sleep 0.2; tail -n +"$(($1 + 1))" "$log"; }
 
 # 1. The public pyramid, by each form of address: the same files; every pixel; ImageJ.
 first=""
 k=0
-if [ -f /usr/share/java/ij.jar ] && [ ! -f build/java/ImageJProbe.class ]; then
-  mkdir -p build/java
-  javac -cp /usr/share/java/ij.jar -d build/java tests/integration/ImageJProbe.java 2>/dev/null
-fi
 for addr in "$web/webclient/img_detail/1/" "$web/webclient/?show=image-1" \
             "$web/iviewer/?images=1&dataset=5" "$web/webgateway/img_detail/1/?c=1" \
             "$OMEFS_TEST_HTTPS/omero/api/v0/m/images/1/"; do
@@ -41,9 +34,8 @@ for addr in "$web/webclient/img_detail/1/" "$web/webclient/?show=image-1" \
     if [ -z "$first" ]; then
       first="$work/first"; mkdir -p "$first"; cp "$mnt"/image-1* "$first"/
       $PY tests/integration/check_omero.py tiff "$omero" "$mnt" 1
-      if [ -f /usr/share/java/ij.jar ] && [ -f build/java/ImageJProbe.class ]; then
-        timeout 120 java -Djava.awt.headless=true -cp /usr/share/java/ij.jar:build/java \
-          ImageJProbe "$mnt/image-1_L0.tif" 2>/dev/null | $PY tests/integration/check_omero.py imagej "$omero" 1
+      if out=$(imagej_probe "$mnt/image-1_L0.tif") || [ $? != 2 ]; then
+        $PY tests/integration/check_omero.py imagej "$omero" 1 <<<"$out"
       else
         echo "skip omero imagej: ImageJ or the probe is missing"
       fi
@@ -61,12 +53,12 @@ done
 
 # 2. One tile request per chunk for a cold full read of level 0 (2 x 3 x 2 planes of 3 x 3 tiles
 #    of 256 x 256), each with the public session's cookie (the pixel service refuses others).
-start=$(lines)
+start=$(log_lines)
 if do_mount count "$web/webclient/img_detail/1/" -o cache_dir=none; then
   cat "$mnt/image-1_L0.tif" >/dev/null
-  n=$(since "$start" | grep -c 'GET /tile/1/[0-9]*/[0-9]*/[0-9]*?x=[0-9]*&y=[0-9]*&w=[0-9]*&h=[0-9]*&resolution=2 ')
-  distinct=$(since "$start" | grep -oE 'GET /tile/1/[^ ]*resolution=2 ' | sort -u | wc -l)
-  denied=$(since "$start" | grep -c '"GET /tile/[^"]*" 403')
+  n=$(log_since "$start" | grep -c 'GET /tile/1/[0-9]*/[0-9]*/[0-9]*?x=[0-9]*&y=[0-9]*&w=[0-9]*&h=[0-9]*&resolution=2 ')
+  distinct=$(log_since "$start" | grep -oE 'GET /tile/1/[^ ]*resolution=2 ' | sort -u | wc -l)
+  denied=$(log_since "$start" | grep -c '"GET /tile/[^"]*" 403')
   [ "$n" = 108 ] && [ "$distinct" = 108 ] && [ "$denied" = 0 ] &&
     ok "omero cold read of level 0: 108 tile requests for 108 chunks, none refused" ||
     fail "omero cold read: $n tile requests ($distinct distinct, $denied refused), expected 108"
@@ -83,13 +75,13 @@ fi
 listed() {
   local got pages described
   got=$(ls "$mnt" | tr '\n' ' ')
-  pages=$(since "$start" | grep -c "GET $3")
-  described=$(since "$start" | grep -c 'GET /omero/webgateway/imgData/')
+  pages=$(log_since "$start" | grep -c "GET $3")
+  described=$(log_since "$start" | grep -c 'GET /omero/webgateway/imgData/')
   [ "$got" = "$2" ] && [ "$pages" = 2 ] && [ "$described" = 0 ] &&
     ok "omero $1: folders $got, 2 pages listed, no image read yet" ||
     fail "omero $1: folders '$got', $pages pages, $described images read"
 }
-start=$(lines)
+start=$(log_lines)
 if do_mount dataset "$web/webclient/?show=dataset-7" -o cache_dir=none; then
   listed dataset "1_pyramid.tif 3_odd.czi 90_broken___not_JSON_ " /omero/api/v0/m/datasets/7/images/
   same=1
@@ -119,7 +111,7 @@ fi
 
 # A plate: a folder per well ("A1", from OMERO's 0-based row and column), listed page by page,
 # holding its fields' files (A1_0, A1_1, …); a field is read when its well is opened.
-start=$(lines)
+start=$(log_lines)
 if do_mount oplate "$web/webclient/?show=plate-5" -o cache_dir=none; then
   listed "plate (a folder per well)" "A1 B2 C1 " /omero/api/v0/m/plates/5/wells/
   $PY tests/integration/check_omero.py tiff "$omero" "$mnt/A1" 1 A1_0 | sed 's/^ok omero/ok omero plate A1_0:/'
@@ -143,10 +135,10 @@ if [ $rc = 1 ] && grep -q "imgData/2/" <<<"$msg" && grep -q "not visible to the 
 else
   fail "omero private image, public user: exit $rc, '$msg'"
 fi
-start=$(lines)
+start=$(log_lines)
 if OMERO_PASSWORD="$password" do_mount login "$web/webclient/img_detail/2/" -o omero_user=analyst,cache_dir=none; then
   $PY tests/integration/check_omero.py tiff "$omero" "$mnt" 2
-  logins=$(since "$start" | grep -c 'POST /omero/api/v0/login/ HTTP/[0-9.]*" 200')
+  logins=$(log_since "$start" | grep -c 'POST /omero/api/v0/login/ HTTP/[0-9.]*" 200')
   [ "$logins" = 1 ] && ok "omero login: one login for the mount" || fail "omero login: $logins logins"
   do_unmount "$mnt" "$mnt_pid"
 else
@@ -171,12 +163,12 @@ else
   echo "skip omero password on the terminal: script(1) missing"
 fi
 # 4. The session expires mid-read: omefs logs in again and the read completes.
-start=$(lines)
+start=$(log_lines)
 if OMERO_PASSWORD="$password" do_mount expiry "$web/webclient/img_detail/2/" -o omero_user=analyst,cache_dir=none; then
   head -c 100000 "$mnt/image-2_L0.tif" >/dev/null
   nginx_set omero_epoch=1
   $PY tests/integration/check_omero.py tiff "$omero" "$mnt" 2 | sed 's/^ok omero/ok omero after the session expired:/'
-  logins=$(since "$start" | grep -c 'POST /omero/api/v0/login/ HTTP/[0-9.]*" 200')
+  logins=$(log_since "$start" | grep -c 'POST /omero/api/v0/login/ HTTP/[0-9.]*" 200')
   [ "$logins" = 2 ] && ok "omero expired session: logged in again once" || fail "omero expired session: $logins logins"
   nginx_set omero_epoch=0
   do_unmount "$mnt" "$mnt_pid"

@@ -10,26 +10,23 @@ if [ ! -f "$fixtures/plate.json" ]; then
 fi
 mount_test_start plate
 export ASAN_OPTIONS=detect_leaks=0
-log="$OMEFS_TEST_NGINX_DIR/access.log"
-lines() { wc -l <"$log"; }
-since() { sleep 0.2; tail -n +"$(($1 + 1))" "$log"; }
 
-start=$(lines)
+start=$(log_lines)
 if ! do_mount plate "$OMEFS_TEST_HTTP/plate.zarr" -o cache_dir=none; then
   fail "plate mount: $(tail -2 "$work/plate.log")"; exit 1
 fi
 wells=$(ls "$mnt" | tr '\n' ' ')
 [ "$wells" = "A1 A3 B2 B3 " ] && ok "plate: a folder per well ($wells)" || fail "plate: folders '$wells'"
-n=$(since "$start" | grep -c 'GET /plate.zarr/[A-Z]/')
+n=$(log_since "$start" | grep -c 'GET /plate.zarr/[A-Z]/')
 [ "$n" = 0 ] && ok "plate: mounting and listing read no well's metadata" ||
   fail "plate: $n well requests before any well was opened"
 
-start=$(lines)
+start=$(log_lines)
 files=$(ls "$mnt/A1" | tr '\n' ' ')
 [ "$files" = "A1_0.ome.tif A1_0_L0.tif A1_0_L1.tif A1_0_labels_cells.ome.tif A1_0_labels_cells_L0.tif A1_1.ome.tif A1_1_L0.tif A1_1_L1.tif " ] &&
   ok "plate: well A1 holds its fields' files ($files)" || fail "plate: A1 holds '$files'"
-other=$(since "$start" | grep -c 'GET /plate.zarr/\(A/3\|B/\)')
-mine=$(since "$start" | grep -c 'GET /plate.zarr/A/1/')
+other=$(log_since "$start" | grep -c 'GET /plate.zarr/\(A/3\|B/\)')
+mine=$(log_since "$start" | grep -c 'GET /plate.zarr/A/1/')
 [ "$other" = 0 ] && [ "$mine" -gt 0 ] && ok "plate: opening A1 read only A1 ($mine requests)" ||
   fail "plate: opening A1 made $mine requests for A1 and $other for other wells"
 
@@ -67,9 +64,7 @@ if not bad:
           "ImageJ files, and field A1_0's label image, equal to zarr-python's" % checked)
 PY
 
-if [ -f /usr/share/java/ij.jar ]; then
-  [ -f build/java/ImageJProbe.class ] || { mkdir -p build/java; javac -cp /usr/share/java/ij.jar -d build/java tests/integration/ImageJProbe.java 2>/dev/null; }
-  out=$(timeout 120 java -Djava.awt.headless=true -cp /usr/share/java/ij.jar:build/java ImageJProbe "$mnt/A3/A3_1_L0.tif" 2>/dev/null)
+if out=$(imagej_probe "$mnt/A3/A3_1_L0.tif") || [ $? != 2 ]; then
   grep -q "w=64 h=48 c=2 z=1 t=1 bits=16 .*labels=DAPI|GFP" <<<"$out" &&
     ok "plate: ImageJ opens A3/A3_1_L0.tif as a 2-channel hyperstack labelled DAPI, GFP" ||
     fail "plate: ImageJ saw '$out'"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Mounts under valgrind memcheck: a release build mounts fixtures over real nginx — an image
 # (reads of both kinds of file with read-ahead, the disk cache and .omefs/stats), an image with
-# label images, a plate (a well opened, a broken well refused), an OMERO image, dataset and plate
-# — and unmounts; memcheck must report no errors and no leaked memory.
+# label images, a plate (a well opened, a broken well refused), a bioformats2raw collection, an
+# OMERO image, dataset and plate — and unmounts; memcheck must report no errors and no leaked
+# memory.
 source "$(dirname "$0")/../lib/integration.sh"
 if ! command -v valgrind >/dev/null; then
   echo "skip valgrind: not installed (make deps installs it)"; exit 0
@@ -47,6 +48,9 @@ vg_case labels "$OMEFS_TEST_HTTP/with_labels.zarr" '
 vg_case plate "$OMEFS_TEST_HTTP/plate.zarr" '
   cat "$mnt/A1/A1_0.ome.tif" "$mnt/A3/A3_1_L1.tif" >/dev/null && ! ls "$mnt/B3" >/dev/null 2>&1 &&
     echo "ok valgrind plate: wells read, the broken one refused" || echo "FAIL valgrind plate: reads"'
+vg_case series "$OMEFS_TEST_HTTP/series.zarr" '
+  cat "$mnt/0_Position_1___more/series_0_L1.tif" "$mnt/2/series_2_labels_nuclei.ome.tif" >/dev/null &&
+    echo "ok valgrind series: a collection'"'"'s images and a label read" || echo "FAIL valgrind series: reads"'
 vg_case omero "$OMEFS_TEST_HTTP/omero/webclient/img_detail/1/" '
   cat "$mnt/image-1_L2.tif" "$mnt/image-1.ome.tif" >/dev/null &&
     echo "ok valgrind omero: an OMERO image read" || echo "FAIL valgrind omero: read failed"'

@@ -3,6 +3,8 @@
  * zarr-python reads. Also the TCZYX description (axes, scales, channels). */
 #include "testutil.h"
 
+#include "counting_store.h"
+
 #include "cache.h"
 #include "image.h"
 
@@ -191,31 +193,11 @@ static void rejects_regions_outside(void **state)
     ome_store_close(store);
 }
 
-/* A store that counts the batches it is asked for, over the real file store. */
-typedef struct {
-    ome_store base;
-    ome_store *inner;
-    int batches;
-    size_t largest;
-} counting_store;
-
-static int counting_get_many(ome_store *s, ome_store_req *reqs, size_t n)
-{
-    counting_store *c = (counting_store *)s;
-    c->batches++;
-    if (n > c->largest)
-        c->largest = n;
-    return c->inner->ops->get_many(c->inner, reqs, n);
-}
-
-static void counting_destroy(ome_store *s) { ome_store_close(((counting_store *)s)->inner); }
-
 /* Opening an image costs two round trips, however many levels it has: the group's attributes
  * (.zattrs and zarr.json asked at once), then every level's array metadata in one batch. */
 static void levels_open_in_one_batch(void **state)
 {
     (void)state;
-    static const ome_store_ops ops = {counting_get_many, counting_destroy};
     static const struct {
         const char *name;
         int batches, levels;
@@ -223,9 +205,9 @@ static void levels_open_in_one_batch(void **state)
     for (int i = 0; i < 3; i++) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%s/%s.zarr", tu_fixtures(), cases[i].name);
-        counting_store c = {.base = {.ops = &ops, .root = dir}};
+        tu_counting_store c;
         ome_err err = {0};
-        assert_int_equal(ome_store_file_open(dir, &c.inner, &err), OME_OK);
+        assert_int_equal(tu_counting_open(&c, dir, &err), OME_OK);
         ome_image *img;
         if (ome_image_open(&c.base, "", cases[i].name, &img, &err) != OME_OK)
             fail_msg("%s", err.msg);
