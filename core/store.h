@@ -96,7 +96,9 @@ int ome_store_s3_open(const char *source, const ome_store_opts *opts, ome_store 
 int ome_store_omero_open(const char *source, const ome_store_opts *opts, ome_store **out,
                          ome_err *err);
 /* The images of the dataset or plate an OMERO store was opened on (paginated through the JSON
- * API); a plate's images come well by well, each with its well's name as group ("A1"). */
+ * API); a plate's images come well by well, each with its well's name as group ("A1"). `s` is
+ * that store or a disk cache over it: the store serves the list as a document of its own, which
+ * the disk cache keeps like other metadata, so an offline mount finds it there. */
 typedef struct ome_omero_listing {
     long long id;
     char name[256];

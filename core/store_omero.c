@@ -10,6 +10,7 @@
 #include "omero_image.h"
 #include "omero_session.h"
 #include "store.h"
+#include "zarr.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -19,6 +20,10 @@
 
 #define MAX_DATASET_IMAGES 100000
 #define TILE_KEY_LEN 200
+/* Where a dataset or plate store serves the list of its images: the attributes of its root
+ * group, {LISTING_ATTR: {"images": [{"id", "name", "group"}, …]}}. */
+#define LISTING_KEY ".zattrs"
+#define LISTING_ATTR "omefs_omero_listing"
 
 typedef struct {
     ome_store base;
@@ -252,6 +257,8 @@ typedef struct {
     char key[TILE_KEY_LEN];
 } tile_job;
 
+static int listing_document(omero_store *os, ome_store_req *r);
+
 static int omero_get_many(ome_store *s, ome_store_req *reqs, size_t n)
 {
     omero_store *os = (omero_store *)s;
@@ -268,6 +275,10 @@ static int omero_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         const char *rest;
         if (!tiles || !jobs) {
             r->status = ome_err_set(&r->err, OME_ENOMEM, "out of memory");
+            continue;
+        }
+        if (os->kind != OME_OMERO_IMAGE && strcmp(r->key, LISTING_KEY) == 0) {
+            listing_document(os, r);
             continue;
         }
         if (!split_key(os, r->key, &id, &rest))
@@ -377,14 +388,9 @@ static int listing_page(omero_store *os, json_t *data, listing *l, ome_err *err)
     return rc;
 }
 
-int ome_store_omero_list(ome_store *s, ome_omero_listing **out, int *n, ome_err *err)
+/* The dataset's images or the plate's well samples, page by page from the JSON API. */
+static int list_from_server(omero_store *os, listing *out, ome_err *err)
 {
-    omero_store *os = (omero_store *)s;
-    *out = NULL;
-    *n = 0;
-    if (os->kind == OME_OMERO_IMAGE)
-        return ome_err_set(err, OME_EINVAL, "%s: an image, not a dataset or plate",
-                           os->base.root);
     bool plate = os->kind == OME_OMERO_PLATE;
     pthread_mutex_lock(&os->lock);
     int rc = ensure_ready_locked(os, err);
@@ -419,12 +425,80 @@ int ome_store_omero_list(ome_store *s, ome_omero_listing **out, int *n, ome_err 
             break;
     }
     pthread_mutex_unlock(&os->lock);
-    if (rc) {
+    if (rc)
         free(l.items);
+    else
+        *out = l;
+    return rc;
+}
+
+/* The listing as the JSON document a dataset or plate store serves at LISTING_KEY, so that the
+ * disk cache keeps it like any metadata document (and an offline mount finds it there). */
+static int listing_document(omero_store *os, ome_store_req *r)
+{
+    listing l = {0};
+    int rc = list_from_server(os, &l, &r->err);
+    json_t *images = rc ? NULL : json_array();
+    for (int i = 0; images && i < l.count; i++) {
+        const ome_omero_listing *e = &l.items[i];
+        if (json_array_append_new(images, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)e->id,
+                                                    "name", e->name, "group", e->group))) {
+            json_decref(images);
+            images = NULL;
+        }
+    }
+    free(l.items);
+    json_t *doc = images ? json_pack("{s:{s:o}}", LISTING_ATTR, "images", images) : NULL;
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (rc == OME_OK && !text)
+        rc = ome_err_set(&r->err, OME_ENOMEM, "out of memory");
+    if (rc == OME_OK)
+        rc = ome_buf_append(&r->body, text, strlen(text));
+    free(text);
+    return r->status = rc;
+}
+
+int ome_store_omero_list(ome_store *s, ome_omero_listing **out, int *n, ome_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    ome_buf body = {0};
+    char where[4096];
+    ome_store_describe(s, LISTING_KEY, where, sizeof where);
+    int rc = ome_store_get(s, LISTING_KEY, &body, err);
+    if (rc == OME_ABSENT)
+        rc = ome_err_set(err, OME_EINVAL, "%s: not an OMERO dataset or plate", where);
+    json_t *doc = NULL;
+    if (rc == OME_OK)
+        rc = ome_json_parse(&body, where, &doc, err);
+    ome_buf_free(&body);
+    json_t *images = json_object_get(json_object_get(doc, LISTING_ATTR), "images");
+    if (rc == OME_OK && !json_is_array(images))
+        rc = ome_err_set(err, OME_EINVAL, "%s: no list of images", where);
+    size_t count = rc ? 0 : json_array_size(images);
+    ome_omero_listing *items = rc ? NULL : calloc(count ? count : 1, sizeof *items);
+    if (rc == OME_OK && !items)
+        rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == OME_OK && i < count; i++) {
+        json_t *e = json_array_get(images, i);
+        const char *name = json_string_value(json_object_get(e, "name"));
+        const char *group = json_string_value(json_object_get(e, "group"));
+        items[i].id = (long long)json_integer_value(json_object_get(e, "id"));
+        if (items[i].id <= 0 || !name || !group)
+            rc = ome_err_set(err, OME_EINVAL, "%s: image %zu is malformed", where, i);
+        else {
+            snprintf(items[i].name, sizeof items[i].name, "%s", name);
+            snprintf(items[i].group, sizeof items[i].group, "%s", group);
+        }
+    }
+    json_decref(doc);
+    if (rc) {
+        free(items);
         return rc;
     }
-    *out = l.items;
-    *n = l.count;
+    *out = items;
+    *n = (int)count;
     return OME_OK;
 }
 

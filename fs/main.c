@@ -236,7 +236,7 @@ static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts
 static int open_omero_listing(omefs_mount *m, ome_err *err)
 {
     ome_omero_listing *list;
-    int n, rc = ome_store_omero_list(m->source_store, &list, &n, err);
+    int n, rc = ome_store_omero_list(m->store, &list, &n, err);
     if (rc)
         return rc;
     ome_folder_entry *entries = calloc(n > 0 ? (size_t)n : 1, sizeof *entries);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# OMERO images and datasets through real mounts, against the test OMERO server
+# OMERO images, datasets and plates through real mounts, against the test OMERO server
 # (tests/lib/omero_server.lua in the test nginx): the web-client addresses users copy; a
-# dataset as a folder per image and a plate as a folder per well, listed page by page; the public user's session cookie carried
-# to the pixel service; a login with OMERO_PASSWORD and its session key; pyramid levels from
+# dataset as a folder per image and a plate as a folder per well, listed page by page, and
+# listed again offline from the disk cache; the public user's session cookie carried to the
+# pixel service; a login with OMERO_PASSWORD and its session key; pyramid levels from
 # zoomLevelScaling and from "resolutions"; a pixel type found only in the JSON API; every pixel
 # judged by tifffile and ImageJ against the server's planes; one tile request per chunk; an
 # expired session renewed mid-read; the disk cache serving a later mount offline with the server
@@ -235,3 +236,32 @@ if do_mount odd "$web/webclient/img_detail/3/" -o cache_dir="$work/cache"; then
 else
   fail "omero odd mount: $(tail -1 "$work/odd.log")"
 fi
+
+# 7. A dataset and a plate offline: their listings are kept in the disk cache like metadata, so
+#    with the server down the folders are listed again and what was read is read again; an
+#    image never opened is EIO.
+offline_list() { # NAME ADDRESS FILE (a file read online, then offline)
+  local got want
+  if do_mount "$1" "$2" -o cache_dir="$work/cache-lists"; then
+    want=$(ls "$mnt" | tr '\n' ' ')
+    cp "$mnt/$3" "$work/$1.tif"
+    do_unmount "$mnt" "$mnt_pid"
+  else
+    fail "omero $1 mount: $(tail -1 "$work/$1.log")"; return
+  fi
+  nginx_set mode=down
+  if do_mount "$1-offline" "$2" -o cache_dir="$work/cache-lists",offline; then
+    got=$(ls "$mnt" | tr '\n' ' ')
+    [ "$got" = "$want" ] && cmp -s "$mnt/$3" "$work/$1.tif" &&
+      ok "omero $1 offline, server down: the same folders ($got) and $3 from the disk cache" ||
+      fail "omero $1 offline: folders '$got' (want '$want') or $3 differs"
+    [ -n "${4:-}" ] && { ls "$mnt/$4" >/dev/null 2>&1 && fail "omero $1 offline: $4, never opened, listed" ||
+      ok "omero $1 offline: $4, never opened online, is EIO"; }
+    do_unmount "$mnt" "$mnt_pid"
+  else
+    fail "omero $1 offline mount: $(tail -1 "$work/$1-offline.log")"
+  fi
+  nginx_set mode=none
+}
+offline_list dataset-kept "$web/webclient/?show=dataset-7" 1_pyramid.tif/image-1_L2.tif 3_odd.czi
+offline_list plate-kept "$web/webclient/?show=plate-5" A1/A1_0_L1.tif

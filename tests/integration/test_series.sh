@@ -4,7 +4,7 @@
 # nginx's log); images found from the "series" list or by probing 0/, 1/, …; a single image at
 # the root; every pixel of every file judged by tifffile against zarr-python, and by ImageJ on
 # one; a listed image that is missing is EIO with a log line; malformed collections refused at
-# mount with one line naming the document.
+# mount with one line naming the document; offline from the disk cache with the server down.
 source "$(dirname "$0")/../lib/integration.sh"
 if [ ! -f "$fixtures/series.json" ]; then
   echo "skip series: fixtures missing (make fixtures)"; exit 0
@@ -135,3 +135,25 @@ refused() { # NAME FIXTURE EXPECTED_TEXT
 }
 refused escape series_escape.zarr "series_escape.zarr/OME/.zattrs: series 0 is not a relative path"
 refused empty series_empty.zarr "series_empty.zarr/0: a bioformats2raw collection without images"
+
+# 6. Offline: a collection read once is listed and read again from the disk cache, server down.
+if do_mount kept "$OMEFS_TEST_HTTP/series_numbered.zarr" -o cache_dir="$work/cache"; then
+  want=$(ls "$mnt" | tr '\n' ' ')
+  cp "$mnt/1_beta/series_numbered_1_L0.tif" "$work/kept.tif"
+  do_unmount "$mnt" "$mnt_pid"
+  nginx_set mode=down
+  if do_mount kept-offline "$OMEFS_TEST_HTTP/series_numbered.zarr" -o cache_dir="$work/cache",offline; then
+    got=$(ls "$mnt" | tr '\n' ' ')
+    [ "$got" = "$want" ] && cmp -s "$mnt/1_beta/series_numbered_1_L0.tif" "$work/kept.tif" &&
+      ok "series offline, server down: the same folders ($got) and image 1 from the disk cache" ||
+      fail "series offline: folders '$got' (want '$want') or image 1 differs"
+    ls "$mnt/0_alpha" >/dev/null 2>&1 && fail "series offline: image 0, never opened, listed" ||
+      ok "series offline: image 0, never opened online, is EIO"
+    do_unmount "$mnt" "$mnt_pid"
+  else
+    fail "series offline mount: $(tail -2 "$work/kept-offline.log")"
+  fi
+  nginx_set mode=none
+else
+  fail "series kept mount: $(tail -2 "$work/kept.log")"
+fi
