@@ -613,7 +613,17 @@ static void disk_destroy(ome_store *s)
     free(ds);
 }
 
-static const ome_store_ops disk_ops = {disk_get_many, disk_destroy};
+/* Listings are not kept: online they come from the source, offline there is none. */
+static int disk_list_dirs(ome_store *s, char ***names, int *n, ome_err *err)
+{
+    disk_store *ds = (disk_store *)s;
+    if (ds->offline)
+        return ome_err_set(err, OME_EUNSUPPORTED, "%s: listing needs the network (offline)",
+                           ds->inner->root);
+    return ome_store_list_dirs(ds->inner, names, n, err);
+}
+
+static const ome_store_ops disk_ops = {disk_get_many, disk_destroy, disk_list_dirs};
 
 void ome_disk_cache_default_dir(char *out, size_t outlen)
 {

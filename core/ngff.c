@@ -209,6 +209,12 @@ int ome_ngff_parse_multiscales(json_t *attrs, const char *where, ome_ngff_multis
         return ome_err_set(err, OME_EINVAL, "%s: attributes are not a JSON object", where);
     attrs = ome_ngff_attrs(attrs);
     json_t *list = json_object_get(attrs, "multiscales");
+    if (!list && (json_object_get(attrs, "plate") || json_object_get(attrs, "well") ||
+                  json_object_get(attrs, "bioformats2raw.layout")))
+        return ome_err_set(err, OME_EINVAL, "%s: a %s, not an image (mount it on its own)", where,
+                           json_object_get(attrs, "plate")  ? "plate"
+                           : json_object_get(attrs, "well") ? "well"
+                                                            : "bioformats2raw collection");
     if (!list)
         return ome_err_set(err, OME_EINVAL, "%s: no \"multiscales\" (not an OME-NGFF image)",
                            where);

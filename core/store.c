@@ -64,6 +64,78 @@ int ome_store_get(ome_store *s, const char *key, ome_buf *out, ome_err *err)
     return rc;
 }
 
+int ome_store_list_dirs(ome_store *s, char ***names, int *n, ome_err *err)
+{
+    *names = NULL;
+    *n = 0;
+    if (!s->ops->list_dirs)
+        return ome_err_set(err, OME_EUNSUPPORTED, "%s: this kind of source cannot be listed",
+                           s->root);
+    return s->ops->list_dirs(s, names, n, err);
+}
+
+void ome_store_names_free(char **names, int n)
+{
+    for (int i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+int ome_store_names_add(char ***names, int *n, const char *name, size_t len, ome_err *err)
+{
+    if (*n >= OME_MAX_LISTED)
+        return ome_err_set(err, OME_ERANGE, "more than %d entries", OME_MAX_LISTED);
+    if ((*n & (*n - 1)) == 0) { /* grown at powers of two */
+        char **more = realloc(*names, (size_t)(*n ? *n * 2 : 8) * sizeof *more);
+        if (!more)
+            return ome_err_set(err, OME_ENOMEM, "out of memory");
+        *names = more;
+    }
+    if (!((*names)[*n] = strndup(name, len)))
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    (*n)++;
+    return OME_OK;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ome_store_names_done(char ***names, int *n, int rc)
+{
+    if (rc) {
+        ome_store_names_free(*names, *n);
+        *names = NULL;
+        *n = 0;
+    } else if (*n > 1) {
+        qsort(*names, (size_t)*n, sizeof **names, by_name);
+    }
+    return rc;
+}
+
+size_t ome_percent_encode(const char *s, size_t len, const char *keep, char *out,
+                          size_t outlen)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t k = 0;
+    for (const unsigned char *c = (const unsigned char *)s; c < (const unsigned char *)s + len &&
+                                                            k + 4 < outlen;
+         c++) {
+        if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+            (*c && strchr(keep, *c))) {
+            out[k++] = (char)*c;
+        } else {
+            out[k++] = '%';
+            out[k++] = hex[*c >> 4];
+            out[k++] = hex[*c & 15];
+        }
+    }
+    if (outlen)
+        out[k < outlen ? k : outlen - 1] = '\0';
+    return k < outlen ? k : (outlen ? outlen - 1 : 0);
+}
+
 void ome_store_describe(const ome_store *s, const char *key, char *out, size_t outlen)
 {
     size_t n = strlen(s->root);

@@ -37,6 +37,8 @@ typedef struct ome_store_ops {
      * processed (even if some requests failed). */
     int (*get_many)(ome_store *s, ome_store_req *reqs, size_t n);
     void (*destroy)(ome_store *s);
+    /* Optional (NULL: the store cannot list): see ome_store_list_dirs. */
+    int (*list_dirs)(ome_store *s, char ***names, int *n, ome_err *err);
 } ome_store_ops;
 
 /* Transport settings shared by every network store. */
@@ -114,6 +116,20 @@ void ome_store_describe(const ome_store *s, const char *key, char *out, size_t o
 /* A URL fit for messages and logs: user:password@ and the query (tokens, signatures) are
  * replaced by "***". Paths and plain keys pass unchanged. */
 void ome_url_redact(const char *url, char *out, size_t outlen);
+/* The folders directly under the store's root (a local directory's subdirectories, the common
+ * prefixes of an S3 prefix), sorted by name; OME_EUNSUPPORTED when the store cannot list
+ * (HTTP has no listing). Free them with ome_store_names_free. */
+#define OME_MAX_LISTED 100000
+int ome_store_list_dirs(ome_store *s, char ***names, int *n, ome_err *err);
+void ome_store_names_free(char **names, int n);
+/* For stores' listings: appends [name, name+len) (at most OME_MAX_LISTED names); at the end,
+ * sorts them when rc is OME_OK, else frees them (*names NULL, *n 0); returns rc. */
+int ome_store_names_add(char ***names, int *n, const char *name, size_t len, ome_err *err);
+int ome_store_names_done(char ***names, int *n, int rc);
+/* Percent-encodes [s, s+len): letters, digits and the characters of `keep` as they are, every
+ * other byte as %XX; returns the length written (out always terminated). */
+size_t ome_percent_encode(const char *s, size_t len, const char *keep, char *out,
+                          size_t outlen);
 /* Frees the bodies of a batch of requests. */
 void ome_store_reqs_free(ome_store_req *reqs, size_t n);
 

@@ -1,6 +1,7 @@
 /* store_file: objects are files under a local directory. */
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -100,7 +101,26 @@ static void file_destroy(ome_store *s)
     free(s);
 }
 
-static const ome_store_ops file_ops = {file_get_many, file_destroy};
+/* The root's subdirectories (symbolic links to directories too), hidden ones left out. */
+static int file_list_dirs(ome_store *s, char ***names, int *n, ome_err *err)
+{
+    DIR *d = opendir(s->root);
+    if (!d)
+        return ome_err_set(err, OME_EIO, "%s: %s", s->root, strerror(errno));
+    int rc = OME_OK;
+    struct dirent *e;
+    while (rc == OME_OK && (e = readdir(d))) {
+        struct stat st;
+        if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) != 0 ||
+            !S_ISDIR(st.st_mode))
+            continue;
+        rc = ome_store_names_add(names, n, e->d_name, strlen(e->d_name), err);
+    }
+    closedir(d);
+    return ome_store_names_done(names, n, rc);
+}
+
+static const ome_store_ops file_ops = {file_get_many, file_destroy, file_list_dirs};
 
 int ome_store_file_open(const char *path, ome_store **out, ome_err *err)
 {

@@ -145,25 +145,13 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
  * query (keys_carry_query) and the source's query. */
 static void build_url(const http_store *hs, const char *key, char *out, size_t outlen)
 {
-    static const char hex[] = "0123456789ABCDEF";
     size_t n = (size_t)snprintf(out, outlen, "%s", hs->fetch_root);
     if (n < outlen && n && out[n - 1] != '/' && key[0])
         out[n++] = '/';
     const char *key_query = hs->keys_carry_query ? strchr(key, '?') : NULL;
-    const unsigned char *key_end =
-        (const unsigned char *)(key_query ? key_query : key + strlen(key));
-    for (const unsigned char *p = (const unsigned char *)key; p < key_end && n + 4 < outlen;
-         p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~/", *p)) {
-            out[n++] = (char)*p;
-        } else {
-            out[n++] = '%';
-            out[n++] = hex[*p >> 4];
-            out[n++] = hex[*p & 15];
-        }
-    }
-    out[n < outlen ? n : outlen - 1] = '\0';
+    size_t key_len = key_query ? (size_t)(key_query - key) : strlen(key);
+    if (n < outlen)
+        n += ome_percent_encode(key, key_len, "-._~/", out + n, outlen - n);
     if (key_query && n < outlen)
         n += (size_t)snprintf(out + n, outlen - n, "%s", key_query);
     if (hs->query && n < outlen)
@@ -577,7 +565,7 @@ int ome_store_http_set_headers(ome_store *s, const char *const *headers, size_t 
 
 void ome_store_http_keys_carry_query(ome_store *s) { ((http_store *)s)->keys_carry_query = true; }
 
-static const ome_store_ops http_ops = {http_get_many, http_destroy};
+static const ome_store_ops http_ops = {http_get_many, http_destroy, NULL};
 
 int ome_store_http_open_s3(const char *url, const char *shown, const ome_store_opts *opts,
                            const ome_sigv4 *sig, ome_store **out, ome_err *err)

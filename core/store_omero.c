@@ -523,7 +523,7 @@ static void omero_destroy(ome_store *s)
     free(os);
 }
 
-static const ome_store_ops omero_ops = {omero_get_many, omero_destroy};
+static const ome_store_ops omero_ops = {omero_get_many, omero_destroy, NULL};
 
 int ome_store_omero_open(const char *source, const ome_store_opts *opts, ome_store **out,
                          ome_err *err)

@@ -4,6 +4,7 @@
  * ~/.aws/credentials, else anonymous — and opens an HTTP store that signs with SigV4. Secrets
  * never reach a message. */
 #include "log.h"
+#include "s3_list.h"
 #include "store.h"
 
 #include <ctype.h>
@@ -105,6 +106,65 @@ static bool bucket_is_valid(const char *b, size_t n)
     return true;
 }
 
+/* An S3 source: objects through an HTTP store at bucket/prefix, listings through one at the
+ * bucket's root whose keys carry their query. */
+typedef struct {
+    ome_store base;
+    ome_store *objects, *lister;
+    char *prefix; /* "dir/sub/" or "" */
+} s3_store;
+
+static int s3_get_many(ome_store *s, ome_store_req *reqs, size_t n)
+{
+    s3_store *ss = (s3_store *)s;
+    return ss->objects->ops->get_many(ss->objects, reqs, n);
+}
+
+static void s3_destroy(ome_store *s)
+{
+    s3_store *ss = (s3_store *)s;
+    ome_store_close(ss->objects);
+    ome_store_close(ss->lister);
+    free(ss->prefix);
+    free(ss->base.root);
+    free(ss);
+}
+
+#define MAX_LIST_PAGES 1000
+
+/* ListObjectsV2 with delimiter "/", page by page; the query canonical (keys sorted, values
+ * encoded), since the SigV4 signature covers it as written. */
+static int s3_list_dirs(ome_store *s, char ***names, int *n, ome_err *err)
+{
+    s3_store *ss = (s3_store *)s;
+    char prefix_q[6200], token[1100] = "", token_q[3400], key[10000];
+    ome_s3_query_encode(ss->prefix, prefix_q, sizeof prefix_q);
+    bool more = true;
+    int rc = OME_OK;
+    for (int page = 0; rc == OME_OK && more; page++) {
+        if (page == MAX_LIST_PAGES) {
+            rc = ome_err_set(err, OME_ERANGE, "%s: more than %d pages of listing", s->root,
+                             MAX_LIST_PAGES);
+            break;
+        }
+        ome_s3_query_encode(token, token_q, sizeof token_q);
+        snprintf(key, sizeof key, "?%s%s%sdelimiter=%%2F&list-type=2&prefix=%s",
+                 token[0] ? "continuation-token=" : "", token_q, token[0] ? "&" : "",
+                 prefix_q);
+        ome_buf body = {0};
+        rc = ome_store_get(ss->lister, key, &body, err);
+        if (rc == OME_ABSENT)
+            rc = ome_err_set(err, OME_EIO, "%s: the listing was not found", s->root);
+        if (rc == OME_OK)
+            rc = ome_s3_list_parse((const char *)body.data, body.len, ss->prefix, s->root, names,
+                                   n, &more, token, sizeof token, err);
+        ome_buf_free(&body);
+    }
+    return ome_store_names_done(names, n, rc);
+}
+
+static const ome_store_ops s3_ops = {s3_get_many, s3_destroy, s3_list_dirs};
+
 int ome_store_s3_open(const char *source, const ome_store_opts *opts, ome_store **out,
                       ome_err *err)
 {
@@ -125,30 +185,55 @@ int ome_store_s3_open(const char *source, const ome_store_opts *opts, ome_store 
         region = getenv("AWS_DEFAULT_REGION");
     if (!region || !*region)
         region = "us-east-1";
-    char url[4096];
+    char bucket_url[4096], url[6200];
     if (opts->s3_endpoint) {
         const char *ep = opts->s3_endpoint;
         size_t n = strlen(ep);
         while (n && ep[n - 1] == '/')
             n--;
-        snprintf(url, sizeof url, "%.*s/%s/%s", (int)n, ep, bucket, prefix);
+        snprintf(bucket_url, sizeof bucket_url, "%.*s/%s", (int)n, ep, bucket);
     } else if (opts->s3_path_style || strchr(bucket, '.')) {
-        snprintf(url, sizeof url, "https://s3.%s.amazonaws.com/%s/%s", region, bucket, prefix);
+        snprintf(bucket_url, sizeof bucket_url, "https://s3.%s.amazonaws.com/%s", region, bucket);
     } else {
-        snprintf(url, sizeof url, "https://%s.s3.%s.amazonaws.com/%s", bucket, region, prefix);
+        snprintf(bucket_url, sizeof bucket_url, "https://%s.s3.%s.amazonaws.com", bucket, region);
     }
-    char shown[2200];
+    snprintf(url, sizeof url, "%s/%s", bucket_url, prefix);
+    char shown[2200], shown_bucket[80];
     snprintf(shown, sizeof shown, "s3://%s%s%s", bucket, prefix[0] ? "/" : "", prefix);
+    snprintf(shown_bucket, sizeof shown_bucket, "s3://%s", bucket);
     s3_creds c;
     int rc = opts->s3_no_sign ? (memset(&c, 0, sizeof c), OME_OK) : find_credentials(opts, &c, err);
+    s3_store *ss = NULL;
+    if (rc == OME_OK && !(ss = calloc(1, sizeof *ss)))
+        rc = ome_err_set(err, OME_ENOMEM, "out of memory");
     if (rc == OME_OK) {
+        ss->base.ops = &s3_ops;
         ome_sigv4 sig = {region, c.key_id, c.secret, c.token[0] ? c.token : NULL};
         if (!c.key_id[0])
             OME_LOGI("%s: no credentials: anonymous requests", shown);
-        rc = ome_store_http_open_s3(url, shown, opts, c.key_id[0] ? &sig : NULL, out, err);
+        rc = ome_store_http_open_s3(url, shown, opts, c.key_id[0] ? &sig : NULL, &ss->objects,
+                                    err);
+        if (rc == OME_OK)
+            rc = ome_store_http_open_s3(bucket_url, shown_bucket, opts,
+                                        c.key_id[0] ? &sig : NULL, &ss->lister, err);
+        if (rc == OME_OK) {
+            ome_store_http_keys_carry_query(ss->lister);
+            ss->base.root = strdup(shown);
+            ss->prefix = malloc(plen + 2);
+            if (ss->prefix)
+                snprintf(ss->prefix, plen + 2, "%s%s", prefix, plen ? "/" : "");
+            if (!ss->base.root || !ss->prefix)
+                rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+        }
+        if (rc) {
+            s3_destroy(&ss->base);
+            ss = NULL;
+        }
     } else {
         ome_err_prefix(err, "%s", shown);
     }
     memset(&c, 0, sizeof c);
+    if (rc == OME_OK)
+        *out = &ss->base;
     return rc;
 }

@@ -67,9 +67,10 @@ static void usage(const char *prog)
 {
     printf("usage: %s [options] SOURCE MOUNTPOINT\n\n"
            "Mounts an OME-Zarr image, plate or bioformats2raw collection (http(s):// or s3://\n"
-           "URL, file:// URL or local path), or an OMERO image, dataset or plate, as virtual\n"
-           "TIFF files: NAME.ome.tif (pyramidal OME-TIFF) and NAME_L<k>.tif (ImageJ\n"
-           "hyperstacks); plates, collections and datasets as folders.\n"
+           "URL, file:// URL or local path), a folder of NAME.zarr images (local or an S3\n"
+           "prefix), or an OMERO image, dataset or plate, as virtual TIFF files: NAME.ome.tif\n"
+           "(pyramidal OME-TIFF) and NAME_L<k>.tif (ImageJ hyperstacks); plates, collections,\n"
+           "folders and datasets as folders.\n"
            "Unmount with: fusermount3 -u MOUNTPOINT\n\n"
            "omefs options (-o name=value,...):\n"
            "    -o timeout=SECONDS     per-request limit: connect and whole transfer (default 30)\n"
@@ -312,9 +313,62 @@ static int open_series(omefs_mount *m, const char *name, ome_err *err)
     return rc;
 }
 
+/* Whether a folder's name is that of an OME-Zarr image ("NAME.zarr", "NAME.ome.zarr"); its
+ * length without the suffix in *stem. */
+static bool is_zarr_name(const char *name, size_t *stem)
+{
+    size_t n = strlen(name);
+    for (const char *suffix = ".ome.zarr";; suffix = ".zarr") {
+        size_t k = strlen(suffix);
+        if (n > k && strcasecmp(name + n - k, suffix) == 0) {
+            *stem = n - k;
+            return true;
+        }
+        if (strcmp(suffix, ".zarr") == 0)
+            return false;
+    }
+}
+
+/* A folder of OME-Zarr images (a local directory or an S3 prefix holding NAME.zarr folders):
+ * a folder NAME each, opened on first use, holding NAME.ome.tif, NAME_L<k>.tif and the image's
+ * labels. OME_ABSENT when the store cannot list (*listed false) or holds no such folder. */
+static int open_image_folder(omefs_mount *m, bool *listed, ome_err *err)
+{
+    char **names;
+    int n;
+    ome_err why = {0};
+    if (ome_store_list_dirs(m->store, &names, &n, &why) != OME_OK) {
+        if (why.code != OME_EUNSUPPORTED)
+            OME_LOGW("%s", why.msg);
+        return OME_ABSENT;
+    }
+    *listed = true;
+    ome_folder_entry *entries = calloc(n > 0 ? (size_t)n : 1, sizeof *entries);
+    char(*stems)[256] = calloc(n > 0 ? (size_t)n : 1, sizeof *stems);
+    int rc = entries && stems ? OME_OK : ome_err_set(err, OME_ENOMEM, "out of memory"), k = 0;
+    for (int i = 0; rc == OME_OK && i < n; i++) {
+        size_t stem;
+        if (!is_zarr_name(names[i], &stem) || stem >= sizeof stems[0])
+            continue;
+        snprintf(stems[k], sizeof stems[k], "%.*s", (int)stem, names[i]);
+        entries[k] = (ome_folder_entry){stems[k], names[i], stems[k], k};
+        k++;
+    }
+    if (rc == OME_OK && k == 0)
+        rc = OME_ABSENT;
+    if (rc == OME_OK)
+        rc = ome_folder_tree_open_list(m->store, entries, k, &m->folders, err);
+    if (rc == OME_OK)
+        m->folders->with_labels = true;
+    free(entries);
+    free(stems);
+    ome_store_names_free(names, n);
+    return rc;
+}
+
 /* What the mount shows: an OMERO dataset's images, an OMERO or OME-Zarr plate's wells (folders
- * opened on use), a bioformats2raw collection's images, or one image with its label
- * images. */
+ * opened on use), a bioformats2raw collection's images, a folder of images, or one image with
+ * its label images. */
 static int open_content(omefs_mount *m, const char *name, ome_err *err)
 {
     char root[2048];
@@ -326,7 +380,16 @@ static int open_content(omefs_mount *m, const char *name, ome_err *err)
     json_t *attrs = NULL;
     char where[4096];
     int rc = ome_group_attrs_load(m->store, "", &attrs, where, sizeof where, err);
-    if (rc)
+    if (rc == OME_ABSENT) { /* not a group: perhaps a folder of images */
+        ome_err none = *err;
+        bool listed = false;
+        rc = open_image_folder(m, &listed, err);
+        if (rc == OME_ABSENT && listed)
+            ome_err_set(err, OME_EINVAL, "%s, and no NAME.zarr folder in it", none.msg);
+        else if (rc == OME_ABSENT)
+            *err = none;
+    }
+    if (rc || m->folders)
         return rc == OME_ABSENT ? OME_EINVAL : rc; /* the message says what is missing */
     if (json_object_get(ome_ngff_attrs(attrs), "plate") &&
         !json_object_get(ome_ngff_attrs(attrs), "multiscales")) {

@@ -5,7 +5,12 @@
 set -euo pipefail
 fixtures=$1 out=$2
 mkdir -p "$out/fuzz_zarr_meta" "$out/fuzz_ngff" "$out/fuzz_codec" "$out/fuzz_shard_index" \
-  "$out/fuzz_s3_error" "$out/fuzz_omero_imgdata" "$out/fuzz_series_xml"
+  "$out/fuzz_s3_error" "$out/fuzz_omero_imgdata" "$out/fuzz_series_xml" "$out/fuzz_s3_list"
+# ListObjectsV2 pages
+printf '<ListBucketResult><IsTruncated>true</IsTruncated><CommonPrefixes><Prefix>lab/a.zarr/</Prefix></CommonPrefixes><CommonPrefixes><Prefix>lab/R&amp;D.zarr/</Prefix></CommonPrefixes><NextContinuationToken>bGFi</NextContinuationToken></ListBucketResult>' \
+  >"$out/fuzz_s3_list/page"
+printf '<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>lab/x</Key></Contents></ListBucketResult>' \
+  >"$out/fuzz_s3_list/last"
 # OME-XML of bioformats2raw collections (tests/fixtures/make_series_fixtures.py)
 i=0
 while IFS= read -r f; do cp "$f" "$out/fuzz_series_xml/seed$((i++))"; done \

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Mounts under valgrind memcheck: a release build mounts fixtures over real nginx — an image
 # (reads of both kinds of file with read-ahead, the disk cache and .omefs/stats), an image with
-# label images, a plate (a well opened, a broken well refused), a bioformats2raw collection, an
-# OMERO image, dataset and plate — and unmounts; memcheck must report no errors and no leaked
+# label images, a plate (a well opened, a broken well refused), a bioformats2raw collection, a
+# local folder of images, an OMERO image, dataset and plate — and unmounts; memcheck must report no errors and no leaked
 # memory.
 source "$(dirname "$0")/../lib/integration.sh"
 if ! command -v valgrind >/dev/null; then
@@ -51,6 +51,13 @@ vg_case plate "$OMEFS_TEST_HTTP/plate.zarr" '
 vg_case series "$OMEFS_TEST_HTTP/series.zarr" '
   cat "$mnt/0_Position_1___more/series_0_L1.tif" "$mnt/2/series_2_labels_nuclei.ome.tif" >/dev/null &&
     echo "ok valgrind series: a collection'"'"'s images and a label read" || echo "FAIL valgrind series: reads"'
+mkdir -p "$work/lab"
+ln -s "$fixtures/with_labels.zarr" "$work/lab/with_labels.zarr"
+ln -s "$fixtures/plate.zarr" "$work/lab/plate.zarr"
+vg_case folder "$work/lab" '
+  cat "$mnt/with_labels/with_labels_L1.tif" "$mnt/with_labels/with_labels_labels_cells.ome.tif" >/dev/null &&
+    ! ls "$mnt/plate" >/dev/null 2>&1 &&
+    echo "ok valgrind folder: an image of a folder read, the plate in it refused" || echo "FAIL valgrind folder: reads"'
 vg_case omero "$OMEFS_TEST_HTTP/omero/webclient/img_detail/1/" '
   cat "$mnt/image-1_L2.tif" "$mnt/image-1.ome.tif" >/dev/null &&
     echo "ok valgrind omero: an OMERO image read" || echo "FAIL valgrind omero: read failed"'

@@ -29,7 +29,7 @@ static inline void tu_counting_destroy(ome_store *s)
 /* Opens the file store at dir under a counter (fills c); the caller closes c->inner. */
 static inline int tu_counting_open(tu_counting_store *c, const char *dir, ome_err *err)
 {
-    static const ome_store_ops ops = {tu_counting_get_many, tu_counting_destroy};
+    static const ome_store_ops ops = {tu_counting_get_many, tu_counting_destroy, NULL};
     *c = (tu_counting_store){.base = {.ops = &ops, .root = (char *)dir}};
     return ome_store_file_open(dir, &c->inner, err);
 }

@@ -1,5 +1,5 @@
-/* Unit tests of store_file: whole objects, ranges, suffixes, absent keys, directories, and keys
- * that would leave the root. */
+/* Unit tests of store_file: whole objects, ranges, suffixes, absent keys, directories, keys
+ * that would leave the root, and the listing of the root's folders. */
 #include "testutil.h"
 
 #include "store.h"
@@ -70,12 +70,42 @@ static void opens_file_urls_and_reports_missing_roots(void **state)
     tu_rmtree(dir);
 }
 
+static void lists_the_root_folders(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    tu_write_text(dir, "b.zarr/.zattrs", "{}");
+    tu_write_text(dir, "A.ome.zarr/.zattrs", "{}");
+    tu_write_text(dir, ".hidden.zarr/.zattrs", "{}");
+    tu_write_text(dir, "file.zarr", "not a folder");
+    tu_write_text(dir, "deep/c.zarr/.zattrs", "{}");
+    char target[4200], link[4200];
+    snprintf(target, sizeof target, "%s/deep/c.zarr", dir);
+    snprintf(link, sizeof link, "%s/linked.zarr", dir);
+    assert_int_equal(symlink(target, link), 0);
+    ome_store *s;
+    ome_err err;
+    assert_int_equal(ome_store_open(dir, NULL, &s, &err), OME_OK);
+    char **names;
+    int n;
+    assert_int_equal(ome_store_list_dirs(s, &names, &n, &err), OME_OK);
+    assert_int_equal(n, 4); /* sorted; hidden ones and files left out; links followed */
+    assert_string_equal(names[0], "A.ome.zarr");
+    assert_string_equal(names[1], "b.zarr");
+    assert_string_equal(names[2], "deep");
+    assert_string_equal(names[3], "linked.zarr");
+    ome_store_names_free(names, n);
+    ome_store_close(s);
+    tu_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reads_ranges_and_absent),
         cmocka_unit_test(refuses_keys_leaving_root),
         cmocka_unit_test(opens_file_urls_and_reports_missing_roots),
+        cmocka_unit_test(lists_the_root_folders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
