@@ -52,8 +52,8 @@ static int folder_init(ome_folder_tree *ft, int i, const char *name, const char 
     return OME_OK;
 }
 
-int ome_folder_tree_open_plate(ome_store *store, json_t *attrs, const char *where,
-                               ome_folder_tree **out, ome_err *err)
+int ome_folder_tree_open_plate(ome_store *store, const char *base, json_t *attrs,
+                               const char *where, ome_folder_tree **out, ome_err *err)
 {
     ome_plate plate;
     int rc = ome_plate_parse(attrs, where, &plate, err);
@@ -70,9 +70,11 @@ int ome_folder_tree_open_plate(ome_store *store, json_t *attrs, const char *wher
         const ome_well_ref *ref = &plate.wells[i];
         const char *row = plate.rows[ref->row], *col = plate.columns[ref->column];
         char name[512], alt[512]; /* "A"+"11" and "A1"+"1" would both be "A11" */
+        char path[2048];
         snprintf(name, sizeof name, "%s%s", row, col);
         snprintf(alt, sizeof alt, "%s_%s", row, col);
-        rc = folder_init(ft, i, name, alt, ref->path, err);
+        ome_key_join(path, sizeof path, base, ref->path);
+        rc = folder_init(ft, i, name, alt, path, err);
     }
     if (rc) {
         ome_folder_tree_free(ft);
@@ -137,6 +139,8 @@ ome_folder *ome_folder_tree_find(ome_folder_tree *ft, const char *name)
 typedef struct {
     ome_store *store;
     char path[2048], name[1100];
+    json_t *attrs;         /* the image group's attributes when already loaded (borrowed), */
+    const char *where;     /* and the document they come from */
     bool with_labels;      /* a well's field: its label images too */
     ome_image *img;
     ome_label_tree labels; /* files named NAME_labels_LABEL */
@@ -147,7 +151,12 @@ typedef struct {
 static void *open_field(void *arg)
 {
     field_job *j = arg;
-    j->rc = ome_image_open(j->store, j->path, j->name, &j->img, &j->why);
+    if (j->attrs) {
+        j->rc = ome_image_open_attrs(j->store, j->path, j->name, j->attrs, j->where, &j->img,
+                                     &j->why);
+    } else {
+        j->rc = ome_image_open(j->store, j->path, j->name, &j->img, &j->why);
+    }
     if (j->rc == OME_OK && j->with_labels) {
         char prefix[1200];
         snprintf(prefix, sizeof prefix, "%s_labels_", j->name);
@@ -271,9 +280,76 @@ static int load_images(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     return rc;
 }
 
+/* A folder of images' entry, whatever it is: an image (its files and labels), a plate (a
+ * folder per well inside) or a collection (its one image's files, or a folder per image
+ * inside); called with f->lock held. */
+static int load_any(ome_folder_tree *ft, ome_folder *f, ome_err *err)
+{
+    json_t *attrs;
+    char where[4096];
+    const char *base = f->paths[0];
+    int rc = ome_group_attrs_load(ft->store, base, &attrs, where, sizeof where, err);
+    if (rc)
+        return rc == OME_ABSENT ? OME_EINVAL : rc;
+    json_t *ngff = ome_ngff_attrs(attrs);
+    ome_series *series = NULL;
+    int nseries = 0;
+    field_job job = {.store = ft->store, .with_labels = true, .attrs = attrs, .where = where};
+    snprintf(job.path, sizeof job.path, "%s", base);
+    snprintf(job.name, sizeof job.name, "%s", f->image_names[0]);
+    if (json_object_get(ngff, "plate") && !json_object_get(ngff, "multiscales")) {
+        rc = ome_folder_tree_open_plate(ft->store, base, attrs, where, &f->sub, err);
+    } else if (ome_series_is_collection(attrs) &&
+               (rc = ome_series_list(ft->store, base, &series, &nseries, err)) == OME_OK) {
+        if (nseries > 1) {
+            rc = ome_folder_tree_open_series(ft->store, base, f->image_names[0], series, nseries,
+                                             &f->sub, err);
+        } else {
+            ome_key_join(job.path, sizeof job.path, base, series[0].path);
+            job.attrs = NULL;
+            open_fields(&job, 1);
+            rc = add_opened(ft, f, &job, 1, err);
+        }
+    } else if (rc == OME_OK) {
+        open_fields(&job, 1);
+        rc = add_opened(ft, f, &job, 1, err);
+    }
+    if (rc == OME_OK && f->sub)
+        f->sub->cache = ft->cache;
+    ome_series_free(series, nseries);
+    json_decref(attrs);
+    return rc;
+}
+
+int ome_folder_tree_open_series(ome_store *store, const char *base, const char *name,
+                                const ome_series *series, int n, ome_folder_tree **out,
+                                ome_err *err)
+{
+    ome_folder_entry *entries = calloc(n > 0 ? (size_t)n : 1, sizeof *entries);
+    char(*text)[3][2100] = calloc(n > 0 ? (size_t)n : 1, sizeof *text);
+    int rc = entries && text ? OME_OK : ome_err_set(err, OME_ENOMEM, "out of memory");
+    for (int i = 0; rc == OME_OK && i < n; i++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "%d%s", i, series[i].name ? "_" : "");
+        ome_folder_name(text[i][0], 160, prefix, series[i].name ? series[i].name : "");
+        ome_key_join(text[i][1], sizeof text[i][1], base, series[i].path);
+        snprintf(text[i][2], sizeof text[i][2], "%.120s_%d", name, i);
+        entries[i] = (ome_folder_entry){text[i][0], text[i][1], text[i][2], i};
+    }
+    if (rc == OME_OK)
+        rc = ome_folder_tree_open_list(store, entries, n, out, err);
+    if (rc == OME_OK)
+        (*out)->with_labels = true;
+    free(entries);
+    free(text);
+    return rc;
+}
+
 /* Drops what a folder opened: its files and images. */
 static void folder_clear(ome_folder *f)
 {
+    ome_folder_tree_free(f->sub);
+    f->sub = NULL;
     ome_tree_free(&f->tree);
     for (int k = 0; k < f->nimages; k++)
         ome_image_free(f->images[k]);
@@ -288,7 +364,9 @@ int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     int rc = OME_OK;
     if (!f->loaded) {
         ome_err why = {0};
-        rc = ft->wells ? load_well(ft, f, &why) : load_images(ft, f, &why);
+        rc = ft->wells                       ? load_well(ft, f, &why)
+             : ft->any_kind && f->npaths == 1 ? load_any(ft, f, &why)
+                                               : load_images(ft, f, &why);
         if (rc) { /* nothing kept: the next look into the folder tries again */
             OME_LOGE("%s", why.msg);
             folder_clear(f);
@@ -309,6 +387,8 @@ uint64_t ome_folder_tree_loaded_bytes(ome_folder_tree *ft)
         pthread_mutex_lock(&f->lock);
         for (int k = 0; f->loaded && k < f->tree.nfiles; k++)
             total += f->tree.files[k].vt->size;
+        if (f->loaded && f->sub)
+            total += ome_folder_tree_loaded_bytes(f->sub);
         pthread_mutex_unlock(&f->lock);
     }
     return total;

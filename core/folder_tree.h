@@ -3,14 +3,16 @@
  * and costs only what is opened.
  *   - an OME-NGFF high-content screening plate: a folder per well ("A1"), holding its fields'
  *     files ("A1_0.ome.tif", "A1_0_L0.tif", …), from the well's metadata;
- *   - a list of images (an OMERO dataset or plate): a folder per image, or per group of images
- *     (a plate's well), holding their files. */
+ *   - a list of images (an OMERO dataset or plate, a bioformats2raw collection, a folder of
+ *     images): a folder per image, or per group of images (a plate's well), holding their
+ *     files; in a folder of images, a plate or a collection is a folder of folders. */
 #ifndef OME_FOLDER_TREE_H
 #define OME_FOLDER_TREE_H
 
 #include "cache.h"
 #include "hcs.h"
 #include "image.h"
+#include "series.h"
 #include "tree.h"
 
 #include <pthread.h>
@@ -27,6 +29,8 @@ typedef struct ome_folder {
     ome_tree tree;  /* the files of its images */
     ome_image **images;
     int nimages;
+    struct ome_folder_tree *sub; /* a plate's or a collection's folders, when the folder holds
+                                    one of those (in a folder of images) */
 } ome_folder;
 
 typedef struct ome_folder_tree {
@@ -34,6 +38,8 @@ typedef struct ome_folder_tree {
     ome_chunk_cache *cache; /* given to each image opened (set before the first load) */
     bool wells;             /* folders are a plate's wells (else one image each) */
     bool with_labels;       /* a list's images have their label images beside them */
+    bool any_kind;          /* a list's paths may also be plates and collections, which become
+                               folders inside the folder (a folder of images) */
     ome_plate plate;
     int nfolders;
     ome_folder *folders;
@@ -46,10 +52,16 @@ typedef struct ome_folder_entry {
     int group;
 } ome_folder_entry;
 
-/* Builds the tree of the plate described by `attrs` (the root group's attributes, which hold
- * "plate"); reads nothing else. */
-int ome_folder_tree_open_plate(ome_store *store, json_t *attrs, const char *where,
-                               ome_folder_tree **out, ome_err *err);
+/* Builds the tree of the plate at `base` ("" for the store's root) described by `attrs` (its
+ * group's attributes, which hold "plate"); reads nothing else. */
+int ome_folder_tree_open_plate(ome_store *store, const char *base, json_t *attrs,
+                               const char *where, ome_folder_tree **out, ome_err *err);
+/* Builds a folder per image of the bioformats2raw collection at `base` ("0_NAME", from the
+ * OME-XML name, else "0"), holding NAME_0.ome.tif, NAME_0_L<k>.tif and its label images; reads
+ * nothing. */
+int ome_folder_tree_open_series(ome_store *store, const char *base, const char *name,
+                                const ome_series *series, int n, ome_folder_tree **out,
+                                ome_err *err);
 /* Builds a folder per group of a list's images; reads nothing. */
 int ome_folder_tree_open_list(ome_store *store, const ome_folder_entry *entries, int n,
                               ome_folder_tree **out, ome_err *err);
@@ -62,7 +74,7 @@ ome_folder *ome_folder_tree_find(ome_folder_tree *ft, const char *name);
  * (a field that cannot be opened is left out with a warning), or a list's image. A folder with
  * no image is an error, logged with the reason. */
 int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err);
-/* Sum of the sizes of the files of the folders loaded so far. */
+/* Sum of the sizes of the files of the folders loaded so far (inner folders too). */
 uint64_t ome_folder_tree_loaded_bytes(ome_folder_tree *ft);
 void ome_folder_tree_free(ome_folder_tree *ft);
 

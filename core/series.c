@@ -169,18 +169,21 @@ void ome_series_names_from_xml(const char *xml, size_t len, ome_series *series, 
 /* ---- listing ---- */
 
 /* The groups 0/, 1/, … that exist, asked PROBE_BATCH at a time. */
-static int probe_numbered(ome_store *store, ome_series **out, int *n, ome_err *err)
+static int probe_numbered(ome_store *store, const char *path, ome_series **out, int *n,
+                          ome_err *err)
 {
     ome_series *s = NULL;
     int count = 0;
     bool more = true;
     while (more && count < OME_SERIES_MAX) {
-        char keys[2 * PROBE_BATCH][32];
+        char keys[2 * PROBE_BATCH][2100];
         ome_store_req reqs[2 * PROBE_BATCH];
         memset(reqs, 0, sizeof reqs);
         for (int i = 0; i < PROBE_BATCH; i++) {
-            snprintf(keys[2 * i], sizeof keys[0], "%d/.zattrs", count + i);
-            snprintf(keys[2 * i + 1], sizeof keys[0], "%d/zarr.json", count + i);
+            char group[2048];
+            snprintf(group, sizeof group, "%s%s%d", path, path[0] ? "/" : "", count + i);
+            ome_key_join(keys[2 * i], sizeof keys[0], group, ".zattrs");
+            ome_key_join(keys[2 * i + 1], sizeof keys[0], group, "zarr.json");
             reqs[2 * i] = (ome_store_req){.key = keys[2 * i], .range = OME_RANGE_ALL};
             reqs[2 * i + 1] = (ome_store_req){.key = keys[2 * i + 1], .range = OME_RANGE_ALL};
         }
@@ -224,22 +227,27 @@ static int probe_numbered(ome_store *store, ome_series **out, int *n, ome_err *e
     return OME_OK;
 }
 
-int ome_series_list(ome_store *store, ome_series **out, int *n, ome_err *err)
+int ome_series_list(ome_store *store, const char *path, ome_series **out, int *n, ome_err *err)
 {
     *out = NULL;
     *n = 0;
-    ome_store_req xml = {.key = "OME/METADATA.ome.xml", .range = OME_RANGE_SPAN, .off = 0,
+    char ome_group[2048], xml_key[2100], first[2100];
+    ome_key_join(ome_group, sizeof ome_group, path, "OME");
+    ome_key_join(xml_key, sizeof xml_key, ome_group, "METADATA.ome.xml");
+    ome_key_join(first, sizeof first, path, "0");
+    ome_store_req xml = {.key = xml_key, .range = OME_RANGE_SPAN, .off = 0,
                          .len = XML_NAMES_BYTES};
     json_t *attrs = NULL;
     char where[4096];
-    int rc = ome_group_attrs_load_with(store, "OME", &xml, 1, &attrs, where, sizeof where, err);
+    int rc = ome_group_attrs_load_with(store, ome_group, &xml, 1, &attrs, where, sizeof where,
+                                       err);
     if (rc == OME_OK)
         rc = ome_series_parse_list(attrs, where, out, n, err);
     json_decref(attrs);
     if (rc == OME_OK || rc == OME_ABSENT) {
-        rc = *n ? OME_OK : probe_numbered(store, out, n, err);
+        rc = *n ? OME_OK : probe_numbered(store, path, out, n, err);
         if (rc == OME_OK && *n == 0) {
-            ome_store_describe(store, "0", where, sizeof where);
+            ome_store_describe(store, first, where, sizeof where);
             rc = ome_err_set(err, OME_EINVAL,
                              "%s: a bioformats2raw collection without images (no \"series\" "
                              "in OME/ and no group 0/)", where);

@@ -29,9 +29,10 @@ int ome_series_parse_list(json_t *ome_attrs, const char *where, ome_series **out
 /* Gives series[i] the Name of the i-th Image element of an OME-XML document (XML entities
  * decoded); a document cut short names the images it holds. */
 void ome_series_names_from_xml(const char *xml, size_t len, ome_series *series, int n);
-/* The images of the collection rooted at the store's root: one batch for the OME group and its
- * XML, then, without a "series" list, batches of probes for 0/, 1/, … up to the first absent. */
-int ome_series_list(ome_store *store, ome_series **out, int *n, ome_err *err);
+/* The images of the collection at `path` ("" for the store's root), their paths relative to
+ * it: one batch for the OME group and its XML, then, without a "series" list, batches of probes
+ * for 0/, 1/, … up to the first absent. */
+int ome_series_list(ome_store *store, const char *path, ome_series **out, int *n, ome_err *err);
 void ome_series_free(ome_series *s, int n);
 
 #endif

@@ -274,12 +274,11 @@ static int open_omero_listing(omefs_mount *m, ome_err *err)
 }
 
 /* A bioformats2raw collection: one image shows as an image source does; several as a folder each
- * ("0_NAME", from OME/METADATA.ome.xml, else "0"), opened on first use, holding NAME_0.ome.tif
- * and NAME_0_L<k>.tif and the image's label images. */
+ * (folder_tree). */
 static int open_series(omefs_mount *m, const char *name, ome_err *err)
 {
     ome_series *series;
-    int n, rc = ome_series_list(m->store, &series, &n, err);
+    int n, rc = ome_series_list(m->store, "", &series, &n, err);
     if (rc)
         return rc;
     if (n == 1) {
@@ -288,27 +287,9 @@ static int open_series(omefs_mount *m, const char *name, ome_err *err)
             rc = ome_tree_add_image(&m->tree, m->image, err);
         if (rc == OME_OK)
             ome_label_tree_open(m->store, series[0].path, "", &m->labels);
-        ome_series_free(series, n);
-        return rc;
+    } else {
+        rc = ome_folder_tree_open_series(m->store, "", name, series, n, &m->folders, err);
     }
-    ome_folder_entry *entries = calloc((size_t)n, sizeof *entries);
-    char(*text)[2][160] = calloc((size_t)n, sizeof *text);
-    if (!entries || !text)
-        rc = ome_err_set(err, OME_ENOMEM, "out of memory");
-    for (int i = 0; rc == OME_OK && i < n; i++) {
-        char prefix[32];
-        snprintf(prefix, sizeof prefix, "%d%s", i, series[i].name ? "_" : "");
-        ome_folder_name(text[i][0], sizeof text[i][0], prefix,
-                        series[i].name ? series[i].name : "");
-        snprintf(text[i][1], sizeof text[i][1], "%.120s_%d", name, i);
-        entries[i] = (ome_folder_entry){text[i][0], series[i].path, text[i][1], i};
-    }
-    if (rc == OME_OK)
-        rc = ome_folder_tree_open_list(m->store, entries, n, &m->folders, err);
-    if (rc == OME_OK)
-        m->folders->with_labels = true;
-    free(entries);
-    free(text);
     ome_series_free(series, n);
     return rc;
 }
@@ -331,7 +312,7 @@ static bool is_zarr_name(const char *name, size_t *stem)
 
 /* A folder of OME-Zarr images (a local directory or an S3 prefix holding NAME.zarr folders):
  * a folder NAME each, opened on first use, holding NAME.ome.tif, NAME_L<k>.tif and the image's
- * labels. OME_ABSENT when the store cannot list (*listed false) or holds no such folder. */
+ * labels, or, for a plate or a collection, its folders. OME_ABSENT when the store cannot list (*listed false) or holds no such folder. */
 static int open_image_folder(omefs_mount *m, bool *listed, ome_err *err)
 {
     char **names;
@@ -359,7 +340,7 @@ static int open_image_folder(omefs_mount *m, bool *listed, ome_err *err)
     if (rc == OME_OK)
         rc = ome_folder_tree_open_list(m->store, entries, k, &m->folders, err);
     if (rc == OME_OK)
-        m->folders->with_labels = true;
+        m->folders->with_labels = m->folders->any_kind = true;
     free(entries);
     free(stems);
     ome_store_names_free(names, n);
@@ -393,7 +374,7 @@ static int open_content(omefs_mount *m, const char *name, ome_err *err)
         return rc == OME_ABSENT ? OME_EINVAL : rc; /* the message says what is missing */
     if (json_object_get(ome_ngff_attrs(attrs), "plate") &&
         !json_object_get(ome_ngff_attrs(attrs), "multiscales")) {
-        rc = ome_folder_tree_open_plate(m->store, attrs, where, &m->folders, err);
+        rc = ome_folder_tree_open_plate(m->store, "", attrs, where, &m->folders, err);
     } else if (ome_series_is_collection(attrs)) {
         rc = open_series(m, name, err);
     } else {

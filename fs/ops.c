@@ -1,6 +1,7 @@
-/* ops: the FUSE callbacks. Thin: paths go to the tree (or, for a plate or a list of images, to
- * folders read on first use), reads to ome_vtiff_read (and the read-ahead). The mount is
- * read-only and its content immutable, so the kernel may cache pages and attributes for long.
+/* ops: the FUSE callbacks. Thin: paths go to the tree (or, for plates, lists, collections and
+ * folders of images, to folders read on first use, at any depth), reads to ome_vtiff_read (and
+ * the read-ahead). The mount is read-only and its content immutable, so the kernel may cache
+ * pages and attributes for long.
  * `.omefs/stats` is the exception: generated at open, read uncached. */
 #include "omefs.h"
 
@@ -53,53 +54,66 @@ void omefs_handles_free_all(omefs_mount *m)
         handle_free(m, m->handles);
 }
 
-/* The folder of an image's label images, when it has any. */
-static bool is_labels_dir(const char *path)
-{
-    omefs_mount *m = mount_of();
-    return m->labels.tree.nfiles > 0 && path[0] == '/' && strcmp(path + 1, OME_LABELS_DIR) == 0;
-}
+/* Where a path leads: a folder (of a plate, a list, a collection or a folder of images, at any
+ * depth), the root image's labels folder, or a file. */
+typedef struct {
+    ome_folder *folder;
+    ome_folder_tree *parent; /* the folder's tree */
+    bool labels_dir;
+    const ome_tree_file *file;
+} omefs_place;
 
-/* A folder "/NAME" of a plate or list; NULL for anything else. */
-static ome_folder *lookup_folder(const char *path)
+/* Walks a path other than "/" from the root, reading the folders on the way on first use (the
+ * last one is not read: stat-ing a folder costs nothing). Returns 0, -ENOENT, or -EIO when a
+ * folder on the way cannot be read. */
+static int walk(const char *path, omefs_place *out)
 {
     omefs_mount *m = mount_of();
-    if (!m->folders || path[0] != '/' || strchr(path + 1, '/'))
-        return NULL;
-    return ome_folder_tree_find(m->folders, path + 1);
-}
-
-/* A file: "/NAME" of an image, or "/WELL/NAME" of a plate (its well read on first use).
- * Returns 0, -ENOENT, or -EIO when the well cannot be read. */
-static int lookup(const char *path, const ome_tree_file **out)
-{
-    omefs_mount *m = mount_of();
-    *out = NULL;
+    memset(out, 0, sizeof *out);
     if (path[0] != '/')
         return -ENOENT;
-    const char *slash = strchr(path + 1, '/');
-    if (!slash) {
-        *out = ome_tree_find(&m->tree, path + 1);
-        return *out ? 0 : -ENOENT;
+    ome_folder_tree *folders = m->folders; /* what the current folder holds */
+    const ome_tree *files = &m->tree;
+    bool at_root = true;
+    for (const char *p = path + 1;;) {
+        size_t len = strcspn(p, "/");
+        if (len == 0 || len >= 1024)
+            return -ENOENT;
+        char name[1024];
+        memcpy(name, p, len);
+        name[len] = '\0';
+        bool last = p[len] == '\0';
+        p += len + !last;
+        ome_folder *f = folders ? ome_folder_tree_find(folders, name) : NULL;
+        if (at_root && m->labels.tree.nfiles > 0 && strcmp(name, OME_LABELS_DIR) == 0) {
+            out->labels_dir = last;
+            folders = NULL;
+            files = &m->labels.tree;
+        } else if (f) {
+            out->folder = last ? f : NULL;
+            out->parent = folders;
+            ome_err err = {0};
+            if (!last && ome_folder_tree_load(folders, f, &err) != OME_OK)
+                return -EIO;
+            folders = f->sub;
+            files = &f->tree;
+        } else {
+            out->file = last ? ome_tree_find(files, name) : NULL;
+            return out->file ? 0 : -ENOENT;
+        }
+        if (last)
+            return 0;
+        at_root = false;
     }
-    if (strchr(slash + 1, '/') || (size_t)(slash - path) > 1024)
-        return -ENOENT;
-    if (!m->folders) {
-        bool labels = (size_t)(slash - path - 1) == strlen(OME_LABELS_DIR) &&
-                      strncmp(path + 1, OME_LABELS_DIR, strlen(OME_LABELS_DIR)) == 0;
-        *out = labels ? ome_tree_find(&m->labels.tree, slash + 1) : NULL;
-        return *out ? 0 : -ENOENT;
-    }
-    char well_name[1100];
-    snprintf(well_name, sizeof well_name, "%.*s", (int)(slash - path - 1), path + 1);
-    ome_folder *w = ome_folder_tree_find(m->folders, well_name);
-    if (!w)
-        return -ENOENT;
-    ome_err err = {0};
-    if (ome_folder_tree_load(m->folders, w, &err) != OME_OK)
-        return -EIO;
-    *out = ome_tree_find(&w->tree, slash + 1);
-    return *out ? 0 : -ENOENT;
+}
+
+/* The file a path names: 0, -ENOENT (also for a folder), or -EIO. */
+static int lookup(const char *path, const ome_tree_file **out)
+{
+    omefs_place at;
+    int rc = walk(path, &at);
+    *out = at.file;
+    return rc ? rc : at.file ? 0 : -ENOENT;
 }
 
 static void *ops_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
@@ -125,8 +139,15 @@ static int ops_getattr(const char *path, struct stat *st, struct fuse_file_info 
     st->st_uid = getuid();
     st->st_gid = getgid();
     st->st_mtime = st->st_ctime = st->st_atime = m->mounted_at;
-    if (strcmp(path, "/") == 0 || strcmp(path, OMEFS_INFO_DIR) == 0 || lookup_folder(path) ||
-        is_labels_dir(path)) {
+    omefs_place at = {0};
+    size_t info = strlen(OMEFS_INFO_DIR);
+    bool special = strcmp(path, "/") == 0 ||
+                   (strncmp(path, OMEFS_INFO_DIR, info) == 0 && (path[info] == '\0' || path[info] == '/'));
+    int rc = special ? 0 : walk(path, &at);
+    if (rc)
+        return rc;
+    if (strcmp(path, "/") == 0 || strcmp(path, OMEFS_INFO_DIR) == 0 || at.folder ||
+        at.labels_dir) {
         st->st_mode = S_IFDIR | 0555;
         st->st_nlink = 2;
         return 0;
@@ -137,10 +158,9 @@ static int ops_getattr(const char *path, struct stat *st, struct fuse_file_info 
         st->st_mtime = st->st_ctime = st->st_atime = time(NULL);
         return 0;
     }
-    const ome_tree_file *f;
-    int rc = lookup(path, &f);
-    if (rc)
-        return rc;
+    const ome_tree_file *f = at.file;
+    if (!f)
+        return -ENOENT;
     st->st_mode = S_IFREG | 0444;
     st->st_nlink = 1;
     st->st_size = (off_t)f->vt->size;
@@ -164,29 +184,34 @@ static int ops_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t 
         return 0;
     }
     omefs_mount *m = mount_of();
-    ome_folder *w = lookup_folder(path);
-    if (w) {
+    const ome_tree *files = &m->tree;
+    const ome_folder_tree *folders = m->folders;
+    if (strcmp(path, "/") == 0) {
+        fill(buf, OMEFS_INFO_DIR + 1, NULL, 0, 0);
+        if (m->labels.tree.nfiles > 0)
+            fill(buf, OME_LABELS_DIR, NULL, 0, 0);
+    } else {
+        omefs_place at;
+        int rc = walk(path, &at);
+        if (rc)
+            return rc;
         ome_err err = {0};
-        if (ome_folder_tree_load(m->folders, w, &err) != OME_OK)
+        if (at.labels_dir) {
+            files = &m->labels.tree;
+            folders = NULL;
+        } else if (!at.folder) {
+            return -ENOTDIR;
+        } else if (ome_folder_tree_load(at.parent, at.folder, &err) != OME_OK) {
             return -EIO;
-        for (int i = 0; i < w->tree.nfiles; i++)
-            fill(buf, w->tree.files[i].name, NULL, 0, 0);
-        return 0;
+        } else {
+            files = &at.folder->tree;
+            folders = at.folder->sub;
+        }
     }
-    if (is_labels_dir(path)) {
-        for (int i = 0; i < m->labels.tree.nfiles; i++)
-            fill(buf, m->labels.tree.files[i].name, NULL, 0, 0);
-        return 0;
-    }
-    if (strcmp(path, "/") != 0)
-        return -ENOENT;
-    fill(buf, OMEFS_INFO_DIR + 1, NULL, 0, 0);
-    if (m->labels.tree.nfiles > 0)
-        fill(buf, OME_LABELS_DIR, NULL, 0, 0);
-    for (int i = 0; i < m->tree.nfiles; i++)
-        fill(buf, m->tree.files[i].name, NULL, 0, 0);
-    for (int i = 0; m->folders && i < m->folders->nfolders; i++)
-        fill(buf, m->folders->folders[i].name, NULL, 0, 0);
+    for (int i = 0; i < files->nfiles; i++)
+        fill(buf, files->files[i].name, NULL, 0, 0);
+    for (int i = 0; folders && i < folders->nfolders; i++)
+        fill(buf, folders->folders[i].name, NULL, 0, 0);
     return 0;
 }
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # A folder of OME-Zarr images mounted at once: a local directory holding zarr-python's images
-# as NAME.zarr and NAME.ome.zarr (links, as a lab's share often has), beside a plate, a folder
-# that is no image and a hidden one. A folder NAME per image with its files and label images,
-# every pixel judged by tifffile; the plate's folder EIO with a log line saying to mount it on
-# its own; a directory without images refused at mount with one line. (S3 prefixes are listed
-# in test_s3.sh.)
+# as NAME.zarr and NAME.ome.zarr (links, as a lab's share often has), a plate and
+# bioformats2raw collections, beside a file, a folder that is no image and a hidden one. A
+# folder NAME per image with its files and label images; the plate a folder of wells, the
+# collection a folder of images (of one image: its files); every pixel judged by tifffile; a
+# directory without images refused at mount with one line. (S3 prefixes: test_s3.sh.)
 source "$(dirname "$0")/../lib/integration.sh"
 if [ ! -f "$fixtures/manifest.json" ]; then
   echo "skip folder: fixtures missing (make fixtures)"; exit 0
@@ -16,11 +16,13 @@ mkdir -p "$lab/notes" "$lab/.hidden.zarr"
 ln -s "$fixtures/with_labels.zarr" "$lab/with_labels.zarr"
 ln -s "$fixtures/axes_cyx.zarr" "$lab/axes_cyx.ome.zarr"
 ln -s "$fixtures/plate.zarr" "$lab/plate.zarr"
+ln -s "$fixtures/series.zarr" "$lab/series.zarr"
+ln -s "$fixtures/series_single.zarr" "$lab/series_single.zarr"
 echo "not an image" >"$lab/readme.zarr"
 
 if do_mount lab "$lab" -o cache_dir=none; then
   got=$(ls "$mnt" | tr '\n' ' ')
-  [ "$got" = "axes_cyx plate with_labels " ] &&
+  [ "$got" = "axes_cyx plate series series_single with_labels " ] &&
     ok "folder: a folder per NAME.zarr / NAME.ome.zarr ($got), nothing else" ||
     fail "folder: shows '$got'"
   files=$(ls "$mnt/with_labels" | tr '\n' ' ')
@@ -31,14 +33,37 @@ if do_mount lab "$lab" -o cache_dir=none; then
     out=$($PY tests/integration/check_tiff.py "$fixtures" "$mnt/$n" "$n" 2>&1)
     [ $? = 0 ] && ok "folder $n/: $(tail -1 <<<"$out" | cut -c4-)" || fail "folder $n/: $out"
   done
-  if ls "$mnt/plate" >/dev/null 2>"$work/plate.err"; then
-    fail "folder: the plate's folder was listed"
-  elif grep -q "Input/output error" "$work/plate.err" &&
-       grep -q "plate.zarr/.zattrs: a plate, not an image (mount it on its own)" "$work/lab.log"; then
-    ok "folder: the plate inside is EIO, logged '$(grep -m1 'a plate, not' "$work/lab.log" | cut -c1-140)'"
-  else
-    fail "folder: plate gave '$(cat "$work/plate.err")', log '$(tail -1 "$work/lab.log")'"
-  fi
+  # a plate inside: a folder of wells; a collection: a folder of images; one of one image: files
+  wells=$(ls "$mnt/plate" | tr '\n' ' ')
+  [ "$wells" = "A1 A3 B2 B3 " ] && ok "folder: a plate inside is a folder of wells ($wells)" ||
+    fail "folder: plate/ holds '$wells'"
+  $PY - "$fixtures" "$mnt/plate/A3" <<'PY' && ok "folder: plate/A3's fields equal zarr-python's" || fail "folder: plate/A3 differs"
+import os, sys
+import numpy as np
+import tifffile
+fixtures, well = sys.argv[1:3]
+for f in ("0", "1"):
+    want = np.fromfile(os.path.join(fixtures, "expected", "plate", "A3_%s_L0.raw" % f), "<u2")
+    if not np.array_equal(tifffile.imread(os.path.join(well, "A3_%s_L0.tif" % f)).ravel(), want):
+        sys.exit(1)
+PY
+  ls "$mnt/plate/B3" >/dev/null 2>&1 && fail "folder: the plate's broken well listed" ||
+    ok "folder: the plate's broken well is EIO"
+  got=$(ls "$mnt/series" | tr '\n' ' ')
+  [ "$got" = "0_Position_1___more 1_Pos2__b_ 2 " ] &&
+    ok "folder: a bioformats2raw collection inside is a folder of images ($got)" ||
+    fail "folder: series/ holds '$got'"
+  $PY - "$fixtures" "$mnt/series/1_Pos2__b_/series_1_L0.tif" <<'PY' && ok "folder: series/1_Pos2__b_/series_1_L0.tif equals zarr-python's" || fail "folder: series image 1 differs"
+import os, sys
+import numpy as np
+import tifffile
+want = np.fromfile(os.path.join(sys.argv[1], "expected", "series", "series_1_L0.raw"), "u1")
+sys.exit(0 if np.array_equal(tifffile.imread(sys.argv[2]).ravel(), want) else 1)
+PY
+  got=$(ls "$mnt/series_single" | tr '\n' ' ')
+  [ "$got" = "series_single.ome.tif series_single_L0.tif series_single_L1.tif " ] &&
+    ok "folder: a collection of one image inside is that image's files" ||
+    fail "folder: series_single/ holds '$got'"
   do_unmount "$mnt" "$mnt_pid"
 else
   fail "folder mount: $(tail -2 "$work/lab.log")"

@@ -2,7 +2,7 @@
 # Mounts under valgrind memcheck: a release build mounts fixtures over real nginx — an image
 # (reads of both kinds of file with read-ahead, the disk cache and .omefs/stats), an image with
 # label images, a plate (a well opened, a broken well refused), a bioformats2raw collection, a
-# local folder of images, an OMERO image, dataset and plate — and unmounts; memcheck must report no errors and no leaked
+# local folder of images (a plate in it), an OMERO image, dataset and plate — and unmounts; memcheck must report no errors and no leaked
 # memory.
 source "$(dirname "$0")/../lib/integration.sh"
 if ! command -v valgrind >/dev/null; then
@@ -55,9 +55,10 @@ mkdir -p "$work/lab"
 ln -s "$fixtures/with_labels.zarr" "$work/lab/with_labels.zarr"
 ln -s "$fixtures/plate.zarr" "$work/lab/plate.zarr"
 vg_case folder "$work/lab" '
-  cat "$mnt/with_labels/with_labels_L1.tif" "$mnt/with_labels/with_labels_labels_cells.ome.tif" >/dev/null &&
-    ! ls "$mnt/plate" >/dev/null 2>&1 &&
-    echo "ok valgrind folder: an image of a folder read, the plate in it refused" || echo "FAIL valgrind folder: reads"'
+  cat "$mnt/with_labels/with_labels_L1.tif" "$mnt/with_labels/with_labels_labels_cells.ome.tif" \
+    "$mnt/plate/A1/A1_1.ome.tif" >/dev/null && ! ls "$mnt/plate/B3" >/dev/null 2>&1 &&
+    echo "ok valgrind folder: an image and a plate'"'"'s field in a folder read, a broken well refused" ||
+    echo "FAIL valgrind folder: reads"'
 vg_case omero "$OMEFS_TEST_HTTP/omero/webclient/img_detail/1/" '
   cat "$mnt/image-1_L2.tif" "$mnt/image-1.ome.tif" >/dev/null &&
     echo "ok valgrind omero: an OMERO image read" || echo "FAIL valgrind omero: read failed"'

@@ -19,7 +19,7 @@ static void folders_are_named_and_never_collide(void **state)
     assert_non_null(attrs);
     ome_folder_tree *pt;
     ome_err err = {0};
-    assert_int_equal(ome_folder_tree_open_plate(NULL, attrs, "attrs", &pt, &err), OME_OK);
+    assert_int_equal(ome_folder_tree_open_plate(NULL, "", attrs, "attrs", &pt, &err), OME_OK);
     json_decref(attrs);
     assert_int_equal(pt->nfolders, 3);
     assert_string_equal(pt->folders[0].name, "A11");
@@ -55,7 +55,7 @@ static void plate_wells_open_on_demand(void **state)
     char where[4096];
     assert_int_equal(ome_group_attrs_load(s, "", &attrs, where, sizeof where, &err), OME_OK);
     ome_folder_tree *pt;
-    assert_int_equal(ome_folder_tree_open_plate(s, attrs, where, &pt, &err), OME_OK);
+    assert_int_equal(ome_folder_tree_open_plate(s, "", attrs, where, &pt, &err), OME_OK);
     json_decref(attrs);
     assert_int_equal(pt->nfolders, 4);
     ome_folder *a1 = ome_folder_tree_find(pt, "A1"), *b3 = ome_folder_tree_find(pt, "B3");
@@ -112,12 +112,73 @@ static void list_images_get_a_folder_each(void **state)
     ome_store_close(s);
 }
 
+/* A folder of images holding an image, a plate and collections (the fixtures directory as a
+ * store): a plate's folder holds its wells and a collection's its images, each read on use. */
+static void folders_of_any_kind_nest(void **state)
+{
+    (void)state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/series.zarr", tu_fixtures());
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        print_message("SKIP nested folders: %s missing (make fixtures)\n", dir);
+        skip();
+    }
+    ome_store *s;
+    ome_err err = {0};
+    assert_int_equal(ome_store_file_open(tu_fixtures(), &s, &err), OME_OK);
+    static const ome_folder_entry entries[] = {
+        {"cells", "axes_cyx.zarr", "cells", 0},
+        {"plate", "plate.zarr", "plate", 1},
+        {"series", "series.zarr", "series", 2},
+        {"single", "series_single.zarr", "single", 3},
+    };
+    ome_folder_tree *ft;
+    assert_int_equal(ome_folder_tree_open_list(s, entries, 4, &ft, &err), OME_OK);
+    ft->any_kind = ft->with_labels = true;
+    ome_folder *cells = &ft->folders[0], *plate = &ft->folders[1], *series = &ft->folders[2],
+               *single = &ft->folders[3];
+    assert_int_equal(ome_folder_tree_load(ft, cells, &err), OME_OK);
+    assert_null(cells->sub);
+    assert_non_null(ome_tree_find(&cells->tree, "cells_L1.tif"));
+
+    assert_int_equal(ome_folder_tree_load(ft, plate, &err), OME_OK);
+    assert_non_null(plate->sub);
+    assert_int_equal(plate->tree.nfiles, 0);
+    assert_int_equal(plate->sub->nfolders, 4);
+    ome_folder *a1 = ome_folder_tree_find(plate->sub, "A1");
+    assert_string_equal(a1->path, "plate.zarr/A/1"); /* wells under the plate's own path */
+    assert_false(a1->loaded);                         /* read on use, not with the plate */
+    assert_int_equal(ome_folder_tree_load(plate->sub, a1, &err), OME_OK);
+    assert_non_null(ome_tree_find(&a1->tree, "A1_0_labels_cells.ome.tif"));
+
+    assert_int_equal(ome_folder_tree_load(ft, series, &err), OME_OK);
+    assert_int_equal(series->sub->nfolders, 3);
+    ome_folder *pos2 = ome_folder_tree_find(series->sub, "1_Pos2__b_");
+    assert_non_null(pos2);
+    assert_int_equal(ome_folder_tree_load(series->sub, pos2, &err), OME_OK);
+    assert_non_null(ome_tree_find(&pos2->tree, "series_1_L0.tif"));
+
+    assert_int_equal(ome_folder_tree_load(ft, single, &err), OME_OK);
+    assert_null(single->sub);
+    assert_non_null(ome_tree_find(&single->tree, "single_L1.tif"));
+    uint64_t bytes = ome_folder_tree_loaded_bytes(ft); /* inner folders counted */
+    uint64_t outer = 0;
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < ft->folders[i].tree.nfiles; k++)
+            outer += ft->folders[i].tree.files[k].vt->size;
+    assert_true(bytes > outer);
+    ome_folder_tree_free(ft);
+    ome_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(folders_are_named_and_never_collide),
         cmocka_unit_test(plate_wells_open_on_demand),
         cmocka_unit_test(list_images_get_a_folder_each),
+        cmocka_unit_test(folders_of_any_kind_nest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -163,7 +163,7 @@ static void list_collection(const char *name, int want_n, const char *const *wan
     assert_int_equal(tu_counting_open(&c, dir, &err), OME_OK);
     ome_series *s;
     int n;
-    int rc = ome_series_list(&c.base, &s, &n, &err);
+    int rc = ome_series_list(&c.base, "", &s, &n, &err);
     if (want_n == 0) {
         assert_int_equal(rc, OME_EINVAL);
         assert_non_null(strstr(err.msg, "without images"));
