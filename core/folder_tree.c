@@ -11,44 +11,68 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool name_taken(const ome_folder_tree *ft, int upto, const char *name)
+/* Folders are found by name through a hash table of their indices (open addressing, at most
+ * half full), so that a listing of 100000 images is named and looked into in linear time. */
+static uint32_t name_hash(const char *s)
 {
-    if (!name[0] || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-        strcmp(name, ".omefs") == 0 || strchr(name, '/'))
-        return true;
-    for (int i = 0; i < upto; i++)
-        if (strcmp(ft->folders[i].name, name) == 0)
-            return true;
-    return false;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+static int slot_of(const ome_folder_tree *ft, const char *name)
+{
+    for (size_t k = name_hash(name) & (ft->nslots - 1);; k = (k + 1) & (ft->nslots - 1)) {
+        int i = ft->slots[k];
+        if (i < 0 || strcmp(ft->folders[i].name, name) == 0)
+            return (int)k;
+    }
+}
+
+static bool name_taken(const ome_folder_tree *ft, const char *name)
+{
+    return !name[0] || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+           strcmp(name, ".omefs") == 0 || strchr(name, '/') || ft->slots[slot_of(ft, name)] >= 0;
 }
 
 static ome_folder_tree *tree_new(ome_store *store, int n)
 {
     ome_folder_tree *ft = calloc(1, sizeof *ft);
-    if (ft && !(ft->folders = calloc(n > 0 ? (size_t)n : 1, sizeof *ft->folders))) {
+    size_t nslots = 4;
+    while (nslots < 2 * (size_t)(n > 0 ? n : 1))
+        nslots *= 2;
+    if (ft && (!(ft->folders = calloc(n > 0 ? (size_t)n : 1, sizeof *ft->folders)) ||
+               !(ft->slots = malloc(nslots * sizeof *ft->slots)))) {
+        free(ft->folders);
         free(ft);
         return NULL;
     }
-    if (ft)
+    if (ft) {
         ft->store = store;
+        ft->nslots = nslots;
+        memset(ft->slots, 0xff, nslots * sizeof *ft->slots); /* every slot -1: empty */
+    }
     return ft;
 }
 
-/* Fills folder i (its name made unique) and counts it in. */
+/* Fills folder i (its name made unique: the name, else `alt`, else the index) and counts it
+ * in. */
 static int folder_init(ome_folder_tree *ft, int i, const char *name, const char *alt,
                        const char *path, ome_err *err)
 {
     ome_folder *f = &ft->folders[i];
     char unique[512];
     snprintf(unique, sizeof unique, "%s", name);
-    if (name_taken(ft, i, unique))
+    if (name_taken(ft, unique))
         snprintf(unique, sizeof unique, "%s", alt);
-    if (name_taken(ft, i, unique))
-        snprintf(unique, sizeof unique, "%d", i);
+    for (int k = 0; name_taken(ft, unique); k++)
+        snprintf(unique, sizeof unique, k ? "%d_%d" : "%d", i, k);
     pthread_mutex_init(&f->lock, NULL);
     ft->nfolders = i + 1;
     if (!(f->name = strdup(unique)) || (path && !(f->path = strdup(path))))
         return ome_err_set(err, OME_ENOMEM, "out of memory");
+    ft->slots[slot_of(ft, unique)] = i;
     return OME_OK;
 }
 
@@ -129,10 +153,8 @@ void ome_folder_name(char *out, size_t outlen, const char *prefix, const char *n
 
 ome_folder *ome_folder_tree_find(ome_folder_tree *ft, const char *name)
 {
-    for (int i = 0; i < ft->nfolders; i++)
-        if (strcmp(ft->folders[i].name, name) == 0)
-            return &ft->folders[i];
-    return NULL;
+    int i = ft->slots[slot_of(ft, name)];
+    return i >= 0 ? &ft->folders[i] : NULL;
 }
 
 /* A field opened on a thread of its own: a well's fields open at once, not one after another. */
@@ -314,8 +336,6 @@ static int load_any(ome_folder_tree *ft, ome_folder *f, ome_err *err)
         open_fields(&job, 1);
         rc = add_opened(ft, f, &job, 1, err);
     }
-    if (rc == OME_OK && f->sub)
-        f->sub->cache = ft->cache;
     ome_series_free(series, nseries);
     json_decref(attrs);
     return rc;
@@ -365,8 +385,11 @@ int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     if (!f->loaded) {
         ome_err why = {0};
         rc = ft->wells                       ? load_well(ft, f, &why)
+             : ft->load_sub                   ? ft->load_sub(ft, f, &why)
              : ft->any_kind && f->npaths == 1 ? load_any(ft, f, &why)
                                                : load_images(ft, f, &why);
+        if (rc == OME_OK && f->sub)
+            f->sub->cache = ft->cache;
         if (rc) { /* nothing kept: the next look into the folder tries again */
             OME_LOGE("%s", why.msg);
             folder_clear(f);
@@ -412,6 +435,7 @@ void ome_folder_tree_free(ome_folder_tree *ft)
         pthread_mutex_destroy(&f->lock);
     }
     free(ft->folders);
+    free(ft->slots);
     ome_plate_free(&ft->plate);
     free(ft);
 }

@@ -40,9 +40,14 @@ typedef struct ome_folder_tree {
     bool with_labels;       /* a list's images have their label images beside them */
     bool any_kind;          /* a list's paths may also be plates and collections, which become
                                folders inside the folder (a folder of images) */
+    /* When set, a list folder is loaded by this instead: it fills f->sub with the folders of
+     * what f->paths[0] names (an OMERO project's dataset, a screen's plate). */
+    int (*load_sub)(struct ome_folder_tree *ft, ome_folder *f, ome_err *err);
     ome_plate plate;
     int nfolders;
     ome_folder *folders;
+    int *slots; /* hash table of folder indices by name (-1: empty) */
+    size_t nslots;
 } ome_folder_tree;
 
 /* One image of a list: its folder's name, where it is in the store, its files' base name.

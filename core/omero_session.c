@@ -57,9 +57,13 @@ bool ome_omero_parse_address(const char *source, char *base, size_t baselen,
         {"/api/v0/m/images/", NULL, NULL, OME_OMERO_IMAGE},
         {"/api/v0/m/datasets/", NULL, NULL, OME_OMERO_DATASET},
         {"/api/v0/m/plates/", NULL, NULL, OME_OMERO_PLATE},
+        {"/api/v0/m/projects/", NULL, NULL, OME_OMERO_PROJECT},
+        {"/api/v0/m/screens/", NULL, NULL, OME_OMERO_SCREEN},
         {"/webclient/", "show", "image-", OME_OMERO_IMAGE},
         {"/webclient/", "show", "dataset-", OME_OMERO_DATASET},
         {"/webclient/", "show", "plate-", OME_OMERO_PLATE},
+        {"/webclient/", "show", "project-", OME_OMERO_PROJECT},
+        {"/webclient/", "show", "screen-", OME_OMERO_SCREEN},
         {"/iviewer/", "images", "", OME_OMERO_IMAGE},
     };
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {

@@ -11,11 +11,20 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-typedef enum { OME_OMERO_IMAGE, OME_OMERO_DATASET, OME_OMERO_PLATE } ome_omero_kind;
+typedef enum {
+    OME_OMERO_IMAGE,
+    OME_OMERO_DATASET,
+    OME_OMERO_PLATE,
+    OME_OMERO_PROJECT,
+    OME_OMERO_SCREEN
+} ome_omero_kind;
 
-/* Recognises the addresses users copy from OMERO's web apps, of an image, a dataset or a plate:
+/* Recognises the addresses users copy from OMERO's web apps, of an image, a dataset, a plate, a
+ * project or a screen:
  *   https://HOST[/PREFIX]/webclient/?show=dataset-ID    https://HOST/api/v0/m/datasets/ID/
  *   https://HOST[/PREFIX]/webclient/?show=plate-ID      https://HOST/api/v0/m/plates/ID/
+ *   https://HOST[/PREFIX]/webclient/?show=project-ID    https://HOST/api/v0/m/projects/ID/
+ *   https://HOST[/PREFIX]/webclient/?show=screen-ID     https://HOST/api/v0/m/screens/ID/
  * and of images:
  *   https://HOST[/PREFIX]/webclient/img_detail/ID/      https://HOST/webclient/?show=image-ID
  *   https://HOST[/PREFIX]/webgateway/img_detail/ID/     https://HOST/iviewer/?images=ID

@@ -97,16 +97,19 @@ int ome_store_s3_open(const char *source, const ome_store_opts *opts, ome_store 
  * image's or dataset's page in OMERO.web (store_omero.c), with the OMERO fields of opts. */
 int ome_store_omero_open(const char *source, const ome_store_opts *opts, ome_store **out,
                          ome_err *err);
-/* The images of the dataset or plate an OMERO store was opened on (paginated through the JSON
- * API); a plate's images come well by well, each with its well's name as group ("A1"). `s` is
- * that store or a disk cache over it: the store serves the list as a document of its own, which
- * the disk cache keeps like other metadata, so an offline mount finds it there. */
+/* What the OMERO container an OMERO store was opened on holds (paginated through the JSON API):
+ * a dataset's images; a plate's images, well by well, each with its well's name as group
+ * ("A1"); a project's datasets; a screen's plates. `path` "" is that container; in a project
+ * "datasets/ID" is one of its datasets, in a screen "plates/ID" one of its plates. `s` is the
+ * store or a disk cache over it: the store serves each list as a document of its own, which the
+ * disk cache keeps like other metadata, so an offline mount finds it there. */
 typedef struct ome_omero_listing {
     long long id;
     char name[256];
     char group[32]; /* "" for a dataset's images */
 } ome_omero_listing;
-int ome_store_omero_list(ome_store *s, ome_omero_listing **out, int *n, ome_err *err);
+int ome_store_omero_list(ome_store *s, const char *path, ome_omero_listing **out, int *n,
+                         ome_err *err);
 void ome_store_close(ome_store *s);
 
 /* Convenience: fetches one whole object into `out`. Returns OME_OK, OME_ABSENT or an error. */

@@ -257,7 +257,29 @@ typedef struct {
     char key[TILE_KEY_LEN];
 } tile_job;
 
-static int listing_document(omero_store *os, ome_store_req *r);
+static int listing_document(omero_store *os, ome_omero_kind kind, long long id,
+                            ome_store_req *r);
+
+/* A project's dataset ("datasets/ID/.zattrs") or a screen's plate ("plates/ID/.zattrs"). */
+static bool child_listing(const omero_store *os, const char *key, ome_omero_kind *kind,
+                          long long *id)
+{
+    const char *rest;
+    if (os->kind == OME_OMERO_PROJECT && strncmp(key, "datasets/", 9) == 0) {
+        *kind = OME_OMERO_DATASET;
+        rest = key + 9;
+    } else if (os->kind == OME_OMERO_SCREEN && strncmp(key, "plates/", 7) == 0) {
+        *kind = OME_OMERO_PLATE;
+        rest = key + 7;
+    } else {
+        return false;
+    }
+    char *end;
+    if (!isdigit((unsigned char)rest[0]))
+        return false;
+    *id = strtoll(rest, &end, 10);
+    return *id > 0 && strcmp(end, "/" LISTING_KEY) == 0;
+}
 
 static int omero_get_many(ome_store *s, ome_store_req *reqs, size_t n)
 {
@@ -277,8 +299,14 @@ static int omero_get_many(ome_store *s, ome_store_req *reqs, size_t n)
             r->status = ome_err_set(&r->err, OME_ENOMEM, "out of memory");
             continue;
         }
+        ome_omero_kind child;
+        long long child_id;
         if (os->kind != OME_OMERO_IMAGE && strcmp(r->key, LISTING_KEY) == 0) {
-            listing_document(os, r);
+            listing_document(os, os->kind, os->id, r);
+            continue;
+        }
+        if (child_listing(os, r->key, &child, &child_id)) {
+            listing_document(os, child, child_id, r);
             continue;
         }
         if (!split_key(os, r->key, &id, &rest))
@@ -357,15 +385,16 @@ static int listing_add(listing *l, json_t *image, const char *group, ome_err *er
     return OME_OK;
 }
 
-/* One page's items: a dataset's images, or a plate's wells with their images (well samples). */
-static int listing_page(omero_store *os, json_t *data, listing *l, ome_err *err)
+/* One page's items: a dataset's images, a plate's wells with their images (well samples), a
+ * project's datasets or a screen's plates. */
+static int listing_page(ome_omero_kind kind, json_t *data, listing *l, ome_err *err)
 {
     size_t i;
     json_t *item;
     int rc = OME_OK;
     json_array_foreach(data, i, item)
     {
-        if (os->kind == OME_OMERO_DATASET) {
+        if (kind != OME_OMERO_PLATE) {
             rc = listing_add(l, item, "", err);
         } else {
             json_t *row = json_object_get(item, "Row"), *col = json_object_get(item, "Column");
@@ -388,21 +417,31 @@ static int listing_page(omero_store *os, json_t *data, listing *l, ome_err *err)
     return rc;
 }
 
-/* The dataset's images or the plate's well samples, page by page from the JSON API. */
-static int list_from_server(omero_store *os, listing *out, ome_err *err)
+/* What a container holds, in the JSON API: its kind's collection and the children's. */
+static const struct {
+    const char *name, *collection, *children;
+} containers[] = {
+    [OME_OMERO_DATASET] = {"dataset", "datasets", "images"},
+    [OME_OMERO_PLATE] = {"plate", "plates", "wells"},
+    [OME_OMERO_PROJECT] = {"project", "projects", "datasets"},
+    [OME_OMERO_SCREEN] = {"screen", "screens", "plates"},
+};
+
+/* A dataset's images, a plate's well samples, a project's datasets or a screen's plates, page by
+ * page from the JSON API. */
+static int list_from_server(omero_store *os, ome_omero_kind kind, long long id, listing *out,
+                            ome_err *err)
 {
-    bool plate = os->kind == OME_OMERO_PLATE;
     pthread_mutex_lock(&os->lock);
     int rc = ensure_ready_locked(os, err);
     listing l = {0};
     json_int_t total = -1, seen = 0; /* items (images or wells) listed so far */
     char what[64];
-    snprintf(what, sizeof what, "OMERO %s %lld", plate ? "plate" : "dataset", os->id);
+    snprintf(what, sizeof what, "OMERO %s %lld", containers[kind].name, id);
     while (rc == OME_OK && (total < 0 || seen < total)) {
         char url[2400];
         snprintf(url, sizeof url, "%sm/%s/%lld/%s/?offset=%lld&limit=500", os->session.api,
-                 plate ? "plates" : "datasets", os->id, plate ? "wells" : "images",
-                 (long long)seen);
+                 containers[kind].collection, id, containers[kind].children, (long long)seen);
         json_t *doc;
         if ((rc = ome_omero_get_json(&os->session, url, &doc, err))) {
             rc = explain(os, rc, what, err);
@@ -419,7 +458,7 @@ static int list_from_server(omero_store *os, listing *out, ome_err *err)
             break;
         }
         seen += (json_int_t)got;
-        rc = listing_page(os, data, &l, err);
+        rc = listing_page(kind, data, &l, err);
         json_decref(doc);
         if (total < 0) /* no totalCount: one page is all there is */
             break;
@@ -432,12 +471,14 @@ static int list_from_server(omero_store *os, listing *out, ome_err *err)
     return rc;
 }
 
-/* The listing as the JSON document a dataset or plate store serves at LISTING_KEY, so that the
- * disk cache keeps it like any metadata document (and an offline mount finds it there). */
-static int listing_document(omero_store *os, ome_store_req *r)
+/* The listing as the JSON document a container store serves at LISTING_KEY (a project's or a
+ * screen's children also at "datasets/ID/" and "plates/ID/"), so that the disk cache keeps it
+ * like any metadata document (and an offline mount finds it there). */
+static int listing_document(omero_store *os, ome_omero_kind kind, long long id,
+                            ome_store_req *r)
 {
     listing l = {0};
-    int rc = list_from_server(os, &l, &r->err);
+    int rc = list_from_server(os, kind, id, &l, &r->err);
     json_t *images = rc ? NULL : json_array();
     for (int i = 0; images && i < l.count; i++) {
         const ome_omero_listing *e = &l.items[i];
@@ -459,14 +500,16 @@ static int listing_document(omero_store *os, ome_store_req *r)
     return r->status = rc;
 }
 
-int ome_store_omero_list(ome_store *s, ome_omero_listing **out, int *n, ome_err *err)
+int ome_store_omero_list(ome_store *s, const char *path, ome_omero_listing **out, int *n,
+                         ome_err *err)
 {
     *out = NULL;
     *n = 0;
     ome_buf body = {0};
-    char where[4096];
-    ome_store_describe(s, LISTING_KEY, where, sizeof where);
-    int rc = ome_store_get(s, LISTING_KEY, &body, err);
+    char where[4096], key[2100];
+    ome_key_join(key, sizeof key, path, LISTING_KEY);
+    ome_store_describe(s, key, where, sizeof where);
+    int rc = ome_store_get(s, key, &body, err);
     if (rc == OME_ABSENT)
         rc = ome_err_set(err, OME_EINVAL, "%s: not an OMERO dataset or plate", where);
     json_t *doc = NULL;

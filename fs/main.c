@@ -7,6 +7,7 @@
 #include "log.h"
 #include "ngff.h"
 #include "omero_session.h"
+#include "omero_tree.h"
 #include "series.h"
 #include "version.h"
 
@@ -68,9 +69,9 @@ static void usage(const char *prog)
     printf("usage: %s [options] SOURCE MOUNTPOINT\n\n"
            "Mounts an OME-Zarr image, plate or bioformats2raw collection (http(s):// or s3://\n"
            "URL, file:// URL or local path), a folder of NAME.zarr images (local or an S3\n"
-           "prefix), or an OMERO image, dataset or plate, as virtual TIFF files: NAME.ome.tif\n"
-           "(pyramidal OME-TIFF) and NAME_L<k>.tif (ImageJ hyperstacks); plates, collections,\n"
-           "folders and datasets as folders.\n"
+           "prefix), or an OMERO image, dataset, plate, project or screen, as virtual TIFF files:\n"
+           "NAME.ome.tif (pyramidal OME-TIFF) and NAME_L<k>.tif (ImageJ hyperstacks); plates,\n"
+           "collections, folders and OMERO containers as folders.\n"
            "Unmount with: fusermount3 -u MOUNTPOINT\n\n"
            "omefs options (-o name=value,...):\n"
            "    -o timeout=SECONDS     per-request limit: connect and whole transfer (default 30)\n"
@@ -95,8 +96,8 @@ static void usage(const char *prog)
            "                           $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, else [default]\n"
            "    -o no_sign             anonymous requests (public buckets)\n"
            "    -o path_style          AWS path-style addresses (bucket in the path)\n"
-           "  OMERO images, datasets and plates (the address of their page in OMERO.web, e.g.\n"
-           "  .../webclient/img_detail/ID/ or .../webclient/?show=dataset-ID or plate-ID):\n"
+           "  OMERO images, datasets, plates, projects, screens (the address of their page in\n"
+           "  OMERO.web, e.g. .../webclient/img_detail/ID/ or .../webclient/?show=dataset-ID):\n"
            "    -o omero_user=NAME     log in as NAME, password from $OMERO_PASSWORD, else asked\n"
            "                           on the terminal; default: the server's public user\n"
            "    -o omero_tiles=URL     the pixel-buffer service (default: OMERO.web's host)\n"
@@ -232,47 +233,6 @@ static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts
     return ome_disk_cache_open(inner, &dc, &m->store, err);
 }
 
-/* An OMERO dataset, a folder per image ("ID_NAME", the name's unusual characters as '_'), or
- * an OMERO plate, a folder per well ("A1") holding its fields ("A1_0", "A1_1", …). */
-static int open_omero_listing(omefs_mount *m, ome_err *err)
-{
-    ome_omero_listing *list;
-    int n, rc = ome_store_omero_list(m->store, &list, &n, err);
-    if (rc)
-        return rc;
-    ome_folder_entry *entries = calloc(n > 0 ? (size_t)n : 1, sizeof *entries);
-    char(*text)[3][160] = calloc(n > 0 ? (size_t)n : 1, sizeof *text);
-    if (n == 0)
-        rc = ome_err_set(err, OME_EINVAL, "no image there that this user can see");
-    else if (!entries || !text)
-        rc = ome_err_set(err, OME_ENOMEM, "out of memory");
-    for (int i = 0, field = 0, group = 0; rc == OME_OK && i < n; i++) {
-        char *folder = text[i][0];
-        const char *well = list[i].group;
-        if (well[0]) { /* a plate's well */
-            bool same = i > 0 && strcmp(well, list[i - 1].group) == 0;
-            field = same ? field + 1 : 0;
-            group += !same && i > 0;
-            snprintf(folder, sizeof text[i][0], "%s", well);
-            snprintf(text[i][2], sizeof text[i][2], "%s_%d", well, field);
-        } else {
-            char prefix[32];
-            snprintf(prefix, sizeof prefix, "%lld_", list[i].id);
-            ome_folder_name(folder, sizeof text[i][0], prefix, list[i].name);
-            group = i;
-            snprintf(text[i][2], sizeof text[i][2], "image-%lld", list[i].id);
-        }
-        snprintf(text[i][1], sizeof text[i][1], "%lld", list[i].id);
-        entries[i] = (ome_folder_entry){text[i][0], text[i][1], text[i][2], group};
-    }
-    if (rc == OME_OK)
-        rc = ome_folder_tree_open_list(m->store, entries, n, &m->folders, err);
-    free(entries);
-    free(text);
-    free(list);
-    return rc;
-}
-
 /* A bioformats2raw collection: one image shows as an image source does; several as a folder each
  * (folder_tree). */
 static int open_series(omefs_mount *m, const char *name, ome_err *err)
@@ -357,7 +317,7 @@ static int open_content(omefs_mount *m, const char *name, ome_err *err)
     ome_omero_kind kind;
     if (ome_omero_parse_address(m->source, root, sizeof root, &kind, &id) &&
         kind != OME_OMERO_IMAGE)
-        return open_omero_listing(m, err);
+        return ome_omero_tree_open(m->store, kind, "", &m->folders, err);
     json_t *attrs = NULL;
     char where[4096];
     int rc = ome_group_attrs_load(m->store, "", &attrs, where, sizeof where, err);

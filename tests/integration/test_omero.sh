@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# OMERO images, datasets and plates through real mounts, against the test OMERO server
-# (tests/lib/omero_server.lua in the test nginx): the web-client addresses users copy; a
-# dataset as a folder per image and a plate as a folder per well, listed page by page, and
-# listed again offline from the disk cache; the public user's session cookie carried to the
+# OMERO images, datasets, plates, projects and screens through real mounts, against the test
+# OMERO server (tests/lib/omero_server.lua in the test nginx): the web-client addresses users
+# copy; a dataset as a folder per image, a plate as a folder per well, a project and a screen
+# as folders of those, listed page by page, and listed again offline from the disk cache; the public user's session cookie carried to the
 # pixel service; a login with OMERO_PASSWORD and its session key; pyramid levels from
 # zoomLevelScaling and from "resolutions"; a pixel type found only in the JSON API; every pixel
 # judged by tifffile and ImageJ against the server's planes; one tile request per chunk; an
@@ -123,6 +123,49 @@ if do_mount oplate "$web/webclient/?show=plate-5" -o cache_dir=none; then
   do_unmount "$mnt" "$mnt_pid"
 else
   fail "omero plate mount: $(tail -1 "$work/oplate.log")"
+fi
+
+# A project: a folder per dataset the user may see, each a folder per image, listed when first
+# looked into; a screen: a folder per plate, each a folder per well.
+start=$(log_lines)
+if do_mount project "$web/webclient/?show=project-11" -o cache_dir=none; then
+  got=$(ls "$mnt" | tr '\n' ' ')
+  sets=$(log_since "$start" | grep -c 'GET /omero/api/v0/m/datasets/')
+  [ "$got" = "7_public_set " ] && [ "$sets" = 0 ] &&
+    ok "omero project: a folder per public dataset ($got), no dataset listed yet" ||
+    fail "omero project: folders '$got', $sets dataset listings"
+  got=$(ls "$mnt/7_public_set" | tr '\n' ' ')
+  [ "$got" = "1_pyramid.tif 3_odd.czi 90_broken___not_JSON_ " ] &&
+    ok "omero project: 7_public_set/ holds a folder per image ($got)" ||
+    fail "omero project: 7_public_set/ holds '$got'"
+  same=1
+  for f in "$first"/*; do cmp -s "$f" "$mnt/7_public_set/1_pyramid.tif/$(basename "$f")" || same=0; done
+  [ $same = 1 ] && ok "omero project: 7_public_set/1_pyramid.tif/ holds the files of the image's own mount" ||
+    fail "omero project: 7_public_set/1_pyramid.tif/ differs from the image's mount"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero project mount: $(tail -1 "$work/project.log")"
+fi
+if OMERO_PASSWORD="$password" do_mount project-user "$web/api/v0/m/projects/11/" -o omero_user=analyst,cache_dir=none; then
+  got=$(ls "$mnt" | tr '\n' ' ')
+  inner=$(ls "$mnt/8_private_set" 2>&1 | tr '\n' ' ')
+  [ "$got" = "7_public_set 8_private_set " ] && [ "$inner" = "2_private_float.ome.tiff " ] &&
+    ok "omero project, logged in: the private dataset too ($got; 8_private_set/ holds $inner)" ||
+    fail "omero project, logged in: '$got', 8_private_set/ '$inner'"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero project-user mount: $(tail -1 "$work/project-user.log")"
+fi
+if do_mount screen "$web/webclient/?show=screen-12" -o cache_dir=none; then
+  got=$(ls "$mnt" | tr '\n' ' ')
+  wells=$(ls "$mnt/5_plate_five" | tr '\n' ' ')
+  [ "$got" = "5_plate_five " ] && [ "$wells" = "A1 B2 C1 " ] &&
+    ok "omero screen: a folder per plate ($got), each a folder per well ($wells)" ||
+    fail "omero screen: '$got', wells '$wells'"
+  $PY tests/integration/check_omero.py tiff "$omero" "$mnt/5_plate_five/A1" 3 A1_1 | sed 's/^ok omero/ok omero screen A1_1:/'
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero screen mount: $(tail -1 "$work/screen.log")"
 fi
 
 # 3. A private image: refused to the public user with a clear message; read after a login
@@ -265,3 +308,4 @@ offline_list() { # NAME ADDRESS FILE (a file read online, then offline)
 }
 offline_list dataset-kept "$web/webclient/?show=dataset-7" 1_pyramid.tif/image-1_L2.tif 3_odd.czi
 offline_list plate-kept "$web/webclient/?show=plate-5" A1/A1_0_L1.tif
+offline_list project-kept "$web/webclient/?show=project-11" 7_public_set/1_pyramid.tif/image-1_L2.tif

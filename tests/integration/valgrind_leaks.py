@@ -1,12 +1,17 @@
 #!/usr/bin/python3
 """Reads a valgrind memcheck log and prints the bytes definitely or indirectly lost by blocks
-that omefs allocated (a frame of the allocation stack in omefs's own code: ome_*, ops_*,
-omefs_* functions or the omefs binary). Blocks libfuse allocates for itself (requests still in
-flight at unmount) are listed on stderr and not counted. Usage: valgrind_leaks.py LOG"""
+that omefs allocated: the allocation's innermost frame outside the C library and valgrind (the
+code that asked for the memory) is omefs's own (ome_*, ops_*, omefs_* functions or the omefs
+binary). Blocks libfuse allocates for itself, even when called from omefs (a directory
+listing's entries, requests still in flight at unmount), are listed on stderr and not counted.
+Usage: valgrind_leaks.py LOG"""
 import re
 import sys
 
 OURS = re.compile(r"(: (ome|ops|omefs|vt|ij|main)_?\w*\b|\(in [^)]*/build/omefs\))")
+# frames of the allocator itself: valgrind's replacements and the C library
+ALLOCATOR = re.compile(r"vgpreload_memcheck|/libc\.so|^(malloc|calloc|realloc|strdup|strndup|"
+                       r"memalign|posix_memalign|aligned_alloc)\b|\((strdup|strndup|malloc)\.c:")
 total = 0
 record = None
 for line in open(sys.argv[1], errors="replace"):
@@ -25,6 +30,8 @@ for line in open(sys.argv[1], errors="replace"):
             record = None
             continue
         record["text"].append(body.strip())
-        if OURS.search(body):
-            record["ours"] = True
+        frame = re.match(r"\s*(?:at|by) 0x[0-9A-F]+: (.*)", body)
+        if frame and record.get("decided") is None and not ALLOCATOR.search(frame.group(1)):
+            record["decided"] = True  # the code that asked for the memory
+            record["ours"] = bool(OURS.search(body))
 print(total)

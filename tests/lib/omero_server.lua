@@ -165,6 +165,36 @@ if did then
     return page_reply(items)
 end
 
+-- A project's datasets or a screen's plates ("ID<TAB>name" per child in projects/ID.tsv,
+-- screens/ID.tsv), paginated; the public user sees the public children only.
+local function children(kind_dir, id, label, child_dir, child_type)
+    local list, kind = container(kind_dir, id, label)
+    if not list then return end
+    if not kind then
+        local sid = new_id()
+        open_session(sid, "public")
+        ngx.header["Set-Cookie"] = "sessionid_pub=" .. sid .. "; Path=/; HttpOnly"
+    end
+    local public = read_file(data .. "/public_" .. child_dir) or ""
+    local items = {}
+    for cid, name in list:gmatch("(%d+)\t([^\n]*)") do
+        local shown = kind == "user"
+        for pub in public:gmatch("%d+") do
+            if pub == cid then shown = true end
+        end
+        if shown then
+            local esc = name:gsub('[\\"]', function(c) return "\\" .. c end)
+            items[#items + 1] = '{"@id":' .. cid .. ',"@type":"http://www.openmicroscopy.org/' ..
+                                'Schemas/OME/2016-06#' .. child_type .. '","Name":"' .. esc .. '"}'
+        end
+    end
+    return page_reply(items)
+end
+local prid = uri:match("^/omero/api/v0/m/projects/(%d+)/datasets/$")
+if prid then return children("projects", prid, "Project", "datasets", "Dataset") end
+local scid = uri:match("^/omero/api/v0/m/screens/(%d+)/plates/$")
+if scid then return children("screens", scid, "Screen", "plates", "Plate") end
+
 -- A plate's wells with their well samples' images, paginated like datasets.
 local pid = uri:match("^/omero/api/v0/m/plates/(%d+)/wells/$")
 if pid then

@@ -112,6 +112,39 @@ static void list_images_get_a_folder_each(void **state)
     ome_store_close(s);
 }
 
+/* 100000 images, some of one name: named and found in linear time (quadratic naming would
+ * take minutes here); a repeated name falls back to the image's, then to the index. */
+static void a_hundred_thousand_folders(void **state)
+{
+    (void)state;
+    enum { N = 100000 };
+    ome_folder_entry *e = calloc(N, sizeof *e);
+    char(*text)[2][32] = calloc(N, sizeof *text);
+    assert_non_null(e);
+    assert_non_null(text);
+    for (int i = 0; i < N; i++) {
+        snprintf(text[i][0], sizeof text[i][0], "img%05d", i % 99990); /* 10 repeats */
+        if (i == N - 1)
+            snprintf(text[i][1], sizeof text[i][1], "img00001"); /* taken too */
+        else
+            snprintf(text[i][1], sizeof text[i][1], "alt%d", i);
+        e[i] = (ome_folder_entry){text[i][0], text[i][1], text[i][1], i};
+    }
+    ome_folder_tree *ft;
+    ome_err err = {0};
+    assert_int_equal(ome_folder_tree_open_list(NULL, e, N, &ft, &err), OME_OK);
+    assert_int_equal(ft->nfolders, N);
+    assert_ptr_equal(ome_folder_tree_find(ft, "img00007"), &ft->folders[7]);
+    assert_ptr_equal(ome_folder_tree_find(ft, "alt99997"), &ft->folders[99997]); /* 7 again */
+    assert_string_equal(ft->folders[N - 1].name, "99999"); /* its name and its image's taken */
+    assert_null(ome_folder_tree_find(ft, "img99990"));
+    for (int i = 0; i < N; i += 997) /* every name found, and unique */
+        assert_ptr_equal(ome_folder_tree_find(ft, ft->folders[i].name), &ft->folders[i]);
+    ome_folder_tree_free(ft);
+    free(e);
+    free(text);
+}
+
 /* A folder of images holding an image, a plate and collections (the fixtures directory as a
  * store): a plate's folder holds its wells and a collection's its images, each read on use. */
 static void folders_of_any_kind_nest(void **state)
@@ -179,6 +212,7 @@ int main(void)
         cmocka_unit_test(plate_wells_open_on_demand),
         cmocka_unit_test(list_images_get_a_folder_each),
         cmocka_unit_test(folders_of_any_kind_nest),
+        cmocka_unit_test(a_hundred_thousand_folders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,19 +29,25 @@ static void recognises_web_client_addresses(void **state)
     check("https://host/api/v0/m/images/47/", "https://host", 47);
 }
 
-static void recognises_datasets_and_plates(void **state)
+static void recognises_datasets_plates_projects_screens(void **state)
 {
     (void)state;
     static const char *forms[] = {"https://host/webclient/?show=dataset-5",
                                   "https://host/api/v0/m/datasets/5/",
                                   "https://host/webclient/?show=plate-5",
-                                  "https://host/api/v0/m/plates/5/"};
-    for (int i = 0; i < 4; i++) {
+                                  "https://host/api/v0/m/plates/5/",
+                                  "https://host/webclient/?show=project-5",
+                                  "https://host/api/v0/m/projects/5/",
+                                  "https://host/webclient/?show=screen-5",
+                                  "https://host/api/v0/m/screens/5/"};
+    static const ome_omero_kind kinds[] = {OME_OMERO_DATASET, OME_OMERO_PLATE, OME_OMERO_PROJECT,
+                                           OME_OMERO_SCREEN};
+    for (int i = 0; i < 8; i++) {
         char base[2048];
         long long id = 0, image;
         ome_omero_kind kind = OME_OMERO_IMAGE;
         assert_true(ome_omero_parse_address(forms[i], base, sizeof base, &kind, &id));
-        assert_int_equal(kind, i < 2 ? OME_OMERO_DATASET : OME_OMERO_PLATE);
+        assert_int_equal(kind, kinds[i / 2]);
         assert_int_equal(id, 5);
         assert_string_equal(base, "https://host");
         assert_false(ome_omero_parse_source(forms[i], base, sizeof base, &image));
@@ -86,7 +92,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(recognises_web_client_addresses),
-        cmocka_unit_test(recognises_datasets_and_plates),
+        cmocka_unit_test(recognises_datasets_plates_projects_screens),
         cmocka_unit_test(leaves_other_addresses_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
