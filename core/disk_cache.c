@@ -613,14 +613,44 @@ static void disk_destroy(ome_store *s)
     free(ds);
 }
 
-/* Listings are not kept: online they come from the source, offline there is none. */
+/* The key a listing of the root's folders is kept under: no object can have it (keys never
+ * start with a control character). */
+#define LISTING_KEY "\x01folders"
+
+/* Listings come from the source when online and are kept, as the names one per line, so that
+ * an offline mount lists the same folders. */
 static int disk_list_dirs(ome_store *s, char ***names, int *n, ome_err *err)
 {
     disk_store *ds = (disk_store *)s;
-    if (ds->offline)
-        return ome_err_set(err, OME_EUNSUPPORTED, "%s: listing needs the network (offline)",
+    ome_store_req r = {.key = LISTING_KEY, .range = OME_RANGE_ALL};
+    entry_ref e;
+    entry_locate(ds, &r, true, &e);
+    if (!ds->offline) {
+        int rc = ome_store_list_dirs(ds->inner, names, n, err);
+        for (int i = 0; rc == OME_OK && i < *n && !r.err.code; i++)
+            if (ome_buf_append(&r.body, (*names)[i], strlen((*names)[i])) ||
+                ome_buf_append(&r.body, "\n", 1))
+                r.err.code = OME_ENOMEM; /* not kept: the listing itself stands */
+        if (rc == OME_OK && !r.err.code)
+            entry_write(ds, &e, &r, false);
+        ome_buf_free(&r.body);
+        return rc;
+    }
+    bool absent = false;
+    if (entry_read(ds, &e, &r, &absent) != OME_OK)
+        return ome_err_set(err, OME_EUNSUPPORTED, "%s: never listed online (offline)",
                            ds->inner->root);
-    return ome_store_list_dirs(ds->inner, names, n, err);
+    int rc = OME_OK;
+    for (size_t at = 0; rc == OME_OK && at < r.body.len;) {
+        const char *line = (const char *)r.body.data + at;
+        const char *nl = memchr(line, '\n', r.body.len - at);
+        size_t len = nl ? (size_t)(nl - line) : r.body.len - at;
+        if (len)
+            rc = ome_store_names_add(names, n, line, len, err);
+        at += len + 1;
+    }
+    ome_buf_free(&r.body);
+    return ome_store_names_done(names, n, rc);
 }
 
 static const ome_store_ops disk_ops = {disk_get_many, disk_destroy, disk_list_dirs};

@@ -8,7 +8,8 @@
  * Metadata documents (.zarray, .zattrs, .zgroup, zarr.json) are revalidated with the server on
  * every fetch (a conditional request); chunks are served from the cache without a request and are
  * namespaced by the content of their array's metadata, so a rewritten array never mixes old
- * chunks with new metadata. */
+ * chunks with new metadata. A listing of the source's folders is kept too (listed afresh when
+ * online), so that an offline mount of a folder of images shows the same folders. */
 #ifndef OME_DISK_CACHE_H
 #define OME_DISK_CACHE_H
 

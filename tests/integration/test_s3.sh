@@ -115,7 +115,7 @@ expect_error "bad bucket name" "not a valid S3 bucket name" \
 upload with_labels lab/
 upload axes_cyx lab/
 curl -sf -X PUT --data-binary "notes" "$ep/bucket/lab/readme.txt" -o /dev/null
-if do_mount lab s3://bucket/lab -o endpoint="$ep",no_sign,cache_dir=none; then
+if do_mount lab s3://bucket/lab -o endpoint="$ep",no_sign,cache_dir="$work/lab-cache"; then
   got=$(ls "$mnt" | tr '\n' ' ')
   [ "$got" = "axes_cyx with_labels " ] && echo "ok s3 prefix: a folder per image ($got)" ||
     echo "FAIL s3 prefix: shows '$got'"
@@ -123,7 +123,23 @@ if do_mount lab s3://bucket/lab -o endpoint="$ep",no_sign,cache_dir=none; then
     sed 's/^ok /ok s3 prefix: /'
   [ -f "$mnt/with_labels/with_labels_labels_cells.ome.tif" ] &&
     echo "ok s3 prefix: an image's labels beside it" || echo "FAIL s3 prefix: no labels"
+  cp "$mnt/axes_cyx/axes_cyx_L0.tif" "$work/lab-kept.tif"
   do_unmount "$mnt" "$mnt_pid"
+  # offline, from the disk cache, the server stopped: the same folders, the file read before
+  kill "$s3pid" 2>/dev/null; wait "$s3pid" 2>/dev/null; s3pid=
+  if do_mount lab-offline s3://bucket/lab -o endpoint="$ep",no_sign,cache_dir="$work/lab-cache",offline; then
+    got=$(ls "$mnt" | tr '\n' ' ')
+    [ "$got" = "axes_cyx with_labels " ] && cmp -s "$mnt/axes_cyx/axes_cyx_L0.tif" "$work/lab-kept.tif" &&
+      echo "ok s3 prefix offline, server stopped: the same folders and the file read before" ||
+      echo "FAIL s3 prefix offline: '$got' or the file differs"
+    do_unmount "$mnt" "$mnt_pid"
+  else
+    echo "FAIL s3 prefix offline mount: $(tail -2 "$work/lab-offline.log")"
+  fi
+  NODE_OPTIONS=--openssl-legacy-provider "$S3RVER" -d "$work/s3" -a 127.0.0.1 -p "$port" \
+    --configure-bucket bucket --silent >>"$work/s3rver.log" 2>&1 &
+  s3pid=$!
+  for _ in $(seq 100); do curl -s -o /dev/null "$ep/bucket" && break; sleep 0.1; done
 else
   echo "FAIL s3 prefix mount: $(tail -2 "$work/lab.log")"
 fi

@@ -410,6 +410,46 @@ static void refuses_a_file_as_directory(void **state)
     tu_rmtree(top);
 }
 
+/* A listing of the root's folders is kept: offline, the same names; a cache that never listed
+ * says so. */
+static void listings_are_kept_for_offline(void **state)
+{
+    (void)state;
+    char *src = tu_mkdtemp(), *cache = tu_mkdtemp(), *empty = tu_mkdtemp();
+    tu_write_text(src, "b.zarr/.zattrs", "{}");
+    tu_write_text(src, "a.zarr/.zattrs", "{}");
+    ome_store *inner, *s;
+    ome_err err = {0};
+    char **names;
+    int n;
+    for (int round = 0; round < 3; round++) { /* online, then offline, then never listed */
+        assert_int_equal(ome_store_open(src, NULL, &inner, &err), OME_OK);
+        ome_disk_cache_opts o = {.dir = round < 2 ? cache : empty, .cap_bytes = 1 << 20,
+                                 .offline = round > 0};
+        assert_int_equal(ome_disk_cache_open(inner, &o, &s, &err), OME_OK);
+        if (round == 1) { /* gone from the source: offline never looks */
+            char gone[4200];
+            snprintf(gone, sizeof gone, "%s/a.zarr", src);
+            tu_rmtree(strdup(gone));
+        }
+        int rc = ome_store_list_dirs(s, &names, &n, &err);
+        if (round < 2) {
+            assert_int_equal(rc, OME_OK);
+            assert_int_equal(n, 2);
+            assert_string_equal(names[0], "a.zarr");
+            assert_string_equal(names[1], "b.zarr");
+            ome_store_names_free(names, n);
+        } else {
+            assert_int_equal(rc, OME_EUNSUPPORTED);
+            tu_assert_contains(err.msg, "never listed online");
+        }
+        ome_store_close(s);
+    }
+    tu_rmtree(src);
+    tu_rmtree(cache);
+    tu_rmtree(empty);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +462,7 @@ int main(void)
         cmocka_unit_test(two_caches_share_a_directory),
         cmocka_unit_test(rewritten_array_never_mixes),
         cmocka_unit_test(refuses_a_file_as_directory),
+        cmocka_unit_test(listings_are_kept_for_offline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
