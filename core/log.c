@@ -13,7 +13,12 @@ static _Atomic int log_syslog = 0;
 
 void ome_log_set_level(enum ome_log_level level) { atomic_store(&log_level, (int)level); }
 enum ome_log_level ome_log_get_level(void) { return (enum ome_log_level)atomic_load(&log_level); }
-void ome_log_use_syslog(int on) { atomic_store(&log_syslog, on); }
+void ome_log_use_syslog(int on)
+{
+    if (on) /* lines tagged "omefs[PID]": several mounts can be told apart */
+        openlog("omefs", LOG_PID, LOG_USER);
+    atomic_store(&log_syslog, on);
+}
 
 int ome_log_parse_level(const char *name)
 {
