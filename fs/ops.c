@@ -300,6 +300,60 @@ static int ops_read(const char *path, char *buf, size_t size, off_t off,
     return (int)n;
 }
 
+/* Extended attribute user.omefs.source of a file: the address of the image it shows (the
+ * image's group: an OME-Zarr URL, S3 object prefix, path, or OMERO image), for provenance. */
+#define SOURCE_XATTR "user.omefs.source"
+
+/* The file a path names for an xattr call: NULL with *rc 0 for the root, folders and .omefs. */
+static const ome_tree_file *xattr_file(const char *path, int *rc)
+{
+    omefs_place at = {0};
+    *rc = 0;
+    if (strcmp(path, "/") != 0 && strncmp(path, OMEFS_INFO_DIR, strlen(OMEFS_INFO_DIR)) != 0)
+        *rc = walk(path, &at);
+    return at.file;
+}
+
+static int ops_getxattr(const char *path, const char *name, char *value, size_t size)
+{
+    int rc;
+    const ome_tree_file *f = xattr_file(path, &rc);
+    if (rc)
+        return rc;
+    if (!f || strcmp(name, SOURCE_XATTR) != 0)
+        return -ENODATA;
+    const char *where = f->vt->img->where;
+    size_t len = strlen(where);
+    for (const char *doc = "/.zattrs";; doc = "/zarr.json") { /* the group, not its document */
+        size_t k = strlen(doc);
+        if (len > k && strcmp(where + len - k, doc) == 0) {
+            len -= k;
+            break;
+        }
+        if (strcmp(doc, "/zarr.json") == 0)
+            break;
+    }
+    if (size == 0)
+        return (int)len;
+    if (size < len)
+        return -ERANGE;
+    memcpy(value, where, len);
+    return (int)len;
+}
+
+static int ops_listxattr(const char *path, char *list, size_t size)
+{
+    int rc;
+    if (!xattr_file(path, &rc))
+        return rc; /* 0: folders and the root have none */
+    if (size == 0)
+        return (int)sizeof SOURCE_XATTR;
+    if (size < sizeof SOURCE_XATTR)
+        return -ERANGE;
+    memcpy(list, SOURCE_XATTR, sizeof SOURCE_XATTR);
+    return (int)sizeof SOURCE_XATTR;
+}
+
 static int ops_statfs(const char *path, struct statvfs *st)
 {
     (void)path;
@@ -352,6 +406,8 @@ const struct fuse_operations omefs_ops = {
     .release = ops_release,
     .read = ops_read,
     .statfs = ops_statfs,
+    .getxattr = ops_getxattr,
+    .listxattr = ops_listxattr,
     .create = ops_erofs_create,
     .write = ops_erofs_write,
     .unlink = ops_erofs_path,

@@ -60,6 +60,25 @@ import tifffile
 want = np.fromfile(os.path.join(sys.argv[1], "expected", "series", "series_1_L0.raw"), "u1")
 sys.exit(0 if np.array_equal(tifffile.imread(sys.argv[2]).ravel(), want) else 1)
 PY
+  # provenance: each file's user.omefs.source names the image group it shows
+  $PY - "$mnt" "$lab" <<'PY' && ok "folder: user.omefs.source names each file's image (and folders have none)" || fail "folder: xattrs wrong"
+import errno, os, sys
+mnt, lab = sys.argv[1:3]
+want = {"with_labels/with_labels_L0.tif": lab + "/with_labels.zarr",
+        "with_labels/with_labels_labels_cells.ome.tif": lab + "/with_labels.zarr/labels/cells",
+        "plate/A3/A3_1.ome.tif": lab + "/plate.zarr/A/3/1"}
+for f, src in want.items():
+    p = os.path.join(mnt, f)
+    got = os.getxattr(p, "user.omefs.source").decode()
+    if got != src or os.listxattr(p) != ["user.omefs.source"]:
+        print("FAIL %s: %r, %r" % (f, got, os.listxattr(p))); sys.exit(1)
+try:
+    os.getxattr(os.path.join(mnt, "with_labels"), "user.omefs.source")
+    sys.exit(1)
+except OSError as e:
+    if e.errno != errno.ENODATA:
+        sys.exit(1)
+PY
   got=$(ls "$mnt/series_single" | tr '\n' ' ')
   [ "$got" = "series_single.ome.tif series_single_L0.tif series_single_L1.tif " ] &&
     ok "folder: a collection of one image inside is that image's files" ||
