@@ -341,27 +341,51 @@ static int load_any(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     return rc;
 }
 
+int ome_folder_entry_copy(ome_folder_entry *e, const char *folder, const char *path,
+                          const char *image_name, int group)
+{
+    char *f = strdup(folder), *p = strdup(path), *i = strdup(image_name);
+    if (!f || !p || !i) {
+        free(f), free(p), free(i);
+        return OME_ENOMEM;
+    }
+    *e = (ome_folder_entry){f, p, i, group};
+    return OME_OK;
+}
+
+void ome_folder_entries_free(ome_folder_entry *e, int n)
+{
+    for (int k = 0; e && k < n; k++) {
+        free((char *)e[k].folder);
+        free((char *)e[k].path);
+        free((char *)e[k].image_name);
+    }
+    free(e);
+}
+
 int ome_folder_tree_open_series(ome_store *store, const char *base, const char *name,
                                 const ome_series *series, int n, ome_folder_tree **out,
                                 ome_err *err)
 {
     ome_folder_entry *entries = calloc(n > 0 ? (size_t)n : 1, sizeof *entries);
-    char(*text)[3][2100] = calloc(n > 0 ? (size_t)n : 1, sizeof *text);
-    int rc = entries && text ? OME_OK : ome_err_set(err, OME_ENOMEM, "out of memory");
-    for (int i = 0; rc == OME_OK && i < n; i++) {
-        char prefix[32];
-        snprintf(prefix, sizeof prefix, "%d%s", i, series[i].name ? "_" : "");
-        ome_folder_name(text[i][0], 160, prefix, series[i].name ? series[i].name : "");
-        ome_key_join(text[i][1], sizeof text[i][1], base, series[i].path);
-        snprintf(text[i][2], sizeof text[i][2], "%.120s_%d", name, i);
-        entries[i] = (ome_folder_entry){text[i][0], text[i][1], text[i][2], i};
+    int rc = entries ? OME_OK : OME_ENOMEM, filled = 0;
+    for (; rc == OME_OK && filled < n; filled++) {
+        char prefix[32], folder[160], path[2100], image[160];
+        snprintf(prefix, sizeof prefix, "%d%s", filled, series[filled].name ? "_" : "");
+        ome_folder_name(folder, sizeof folder, prefix,
+                        series[filled].name ? series[filled].name : "");
+        ome_key_join(path, sizeof path, base, series[filled].path);
+        snprintf(image, sizeof image, "%.120s_%d", name, filled);
+        if ((rc = ome_folder_entry_copy(&entries[filled], folder, path, image, filled)))
+            break;
     }
-    if (rc == OME_OK)
+    if (rc)
+        rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+    else
         rc = ome_folder_tree_open_list(store, entries, n, out, err);
     if (rc == OME_OK)
         (*out)->with_labels = true;
-    free(entries);
-    free(text);
+    ome_folder_entries_free(entries, filled);
     return rc;
 }
 

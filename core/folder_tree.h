@@ -57,6 +57,12 @@ typedef struct ome_folder_entry {
     int group;
 } ome_folder_entry;
 
+/* For callers building entries: fills e with copies of the strings (for
+ * ome_folder_entries_free); OME_ENOMEM when out of memory. */
+int ome_folder_entry_copy(ome_folder_entry *e, const char *folder, const char *path,
+                          const char *image_name, int group);
+/* Frees the copies of n entries filled by ome_folder_entry_copy, and the array. */
+void ome_folder_entries_free(ome_folder_entry *e, int n);
 /* Builds the tree of the plate at `base` ("" for the store's root) described by `attrs` (its
  * group's attributes, which hold "plate"); reads nothing else. */
 int ome_folder_tree_open_plate(ome_store *store, const char *base, json_t *attrs,

@@ -22,44 +22,44 @@ int ome_omero_tree_open(ome_store *store, ome_omero_kind kind, const char *path,
         return rc;
     bool containers = kind == OME_OMERO_PROJECT || kind == OME_OMERO_SCREEN;
     ome_folder_entry *entries = calloc(n > 0 ? (size_t)n : 1, sizeof *entries);
-    char(*text)[3][160] = calloc(n > 0 ? (size_t)n : 1, sizeof *text);
+    int filled = 0;
     if (n == 0)
         rc = ome_err_set(err, OME_EINVAL, "%s%s%s: no %s there that this user can see",
                          store->root, path[0] ? "/" : "", path,
                          kind == OME_OMERO_PROJECT  ? "dataset"
                          : kind == OME_OMERO_SCREEN ? "plate"
                                                     : "image");
-    else if (!entries || !text)
+    else if (!entries)
         rc = ome_err_set(err, OME_ENOMEM, "out of memory");
-    for (int i = 0, field = 0, group = 0; rc == OME_OK && i < n; i++) {
-        char *folder = text[i][0];
-        const char *well = list[i].group;
-        if (well[0]) { /* a plate's well */
-            bool same = i > 0 && strcmp(well, list[i - 1].group) == 0;
+    for (int field = 0, group = 0; rc == OME_OK && filled < n; filled++) {
+        const ome_omero_listing *e = &list[filled];
+        char folder[160], where[64], image[160];
+        if (e->group[0]) { /* a plate's well */
+            bool same = filled > 0 && strcmp(e->group, list[filled - 1].group) == 0;
             field = same ? field + 1 : 0;
-            group += !same && i > 0;
-            snprintf(folder, sizeof text[i][0], "%s", well);
-            snprintf(text[i][2], sizeof text[i][2], "%s_%d", well, field);
+            group += !same && filled > 0;
+            snprintf(folder, sizeof folder, "%s", e->group);
+            snprintf(image, sizeof image, "%s_%d", e->group, field);
         } else { /* an image, or a project's dataset, a screen's plate */
             char prefix[32];
-            snprintf(prefix, sizeof prefix, "%lld_", list[i].id);
-            ome_folder_name(folder, sizeof text[i][0], prefix, list[i].name);
-            group = i;
-            snprintf(text[i][2], sizeof text[i][2], "image-%lld", list[i].id);
+            snprintf(prefix, sizeof prefix, "%lld_", e->id);
+            ome_folder_name(folder, sizeof folder, prefix, e->name);
+            group = filled;
+            snprintf(image, sizeof image, "image-%lld", e->id);
         }
         if (containers)
-            snprintf(text[i][1], sizeof text[i][1], "%s/%lld",
-                     kind == OME_OMERO_PROJECT ? "datasets" : "plates", list[i].id);
+            snprintf(where, sizeof where, "%s/%lld",
+                     kind == OME_OMERO_PROJECT ? "datasets" : "plates", e->id);
         else
-            snprintf(text[i][1], sizeof text[i][1], "%lld", list[i].id);
-        entries[i] = (ome_folder_entry){text[i][0], text[i][1], text[i][2], group};
+            snprintf(where, sizeof where, "%lld", e->id);
+        if (ome_folder_entry_copy(&entries[filled], folder, where, image, group))
+            rc = ome_err_set(err, OME_ENOMEM, "out of memory");
     }
     if (rc == OME_OK)
         rc = ome_folder_tree_open_list(store, entries, n, out, err);
     if (rc == OME_OK && containers)
         (*out)->load_sub = load_child;
-    free(entries);
-    free(text);
+    ome_folder_entries_free(entries, filled);
     free(list);
     return rc;
 }

@@ -272,7 +272,8 @@ static bool is_zarr_name(const char *name, size_t *stem)
 
 /* A folder of OME-Zarr images (a local directory or an S3 prefix holding NAME.zarr folders):
  * a folder NAME each, opened on first use, holding NAME.ome.tif, NAME_L<k>.tif and the image's
- * labels, or, for a plate or a collection, its folders. OME_ABSENT when the store cannot list (*listed false) or holds no such folder. */
+ * labels, or, for a plate or a collection, its folders. OME_ABSENT when the store cannot list
+ * (*listed false) or holds no such folder. */
 static int open_image_folder(omefs_mount *m, bool *listed, ome_err *err)
 {
     char **names;
@@ -285,15 +286,17 @@ static int open_image_folder(omefs_mount *m, bool *listed, ome_err *err)
     }
     *listed = true;
     ome_folder_entry *entries = calloc(n > 0 ? (size_t)n : 1, sizeof *entries);
-    char(*stems)[256] = calloc(n > 0 ? (size_t)n : 1, sizeof *stems);
-    int rc = entries && stems ? OME_OK : ome_err_set(err, OME_ENOMEM, "out of memory"), k = 0;
+    int rc = entries ? OME_OK : ome_err_set(err, OME_ENOMEM, "out of memory"), k = 0;
     for (int i = 0; rc == OME_OK && i < n; i++) {
         size_t stem;
-        if (!is_zarr_name(names[i], &stem) || stem >= sizeof stems[0])
+        char name[256];
+        if (!is_zarr_name(names[i], &stem) || stem >= sizeof name)
             continue;
-        snprintf(stems[k], sizeof stems[k], "%.*s", (int)stem, names[i]);
-        entries[k] = (ome_folder_entry){stems[k], names[i], stems[k], k};
-        k++;
+        snprintf(name, sizeof name, "%.*s", (int)stem, names[i]);
+        if (ome_folder_entry_copy(&entries[k], name, names[i], name, k))
+            rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+        else
+            k++;
     }
     if (rc == OME_OK && k == 0)
         rc = OME_ABSENT;
@@ -301,8 +304,7 @@ static int open_image_folder(omefs_mount *m, bool *listed, ome_err *err)
         rc = ome_folder_tree_open_list(m->store, entries, k, &m->folders, err);
     if (rc == OME_OK)
         m->folders->with_labels = m->folders->any_kind = true;
-    free(entries);
-    free(stems);
+    ome_folder_entries_free(entries, k);
     ome_store_names_free(names, n);
     return rc;
 }

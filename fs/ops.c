@@ -107,6 +107,13 @@ static int walk(const char *path, omefs_place *out)
     }
 }
 
+/* "/.omefs" and what is in it. */
+static bool is_info_path(const char *path)
+{
+    size_t n = strlen(OMEFS_INFO_DIR);
+    return strncmp(path, OMEFS_INFO_DIR, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
 /* The file a path names: 0, -ENOENT (also for a folder), or -EIO. */
 static int lookup(const char *path, const ome_tree_file **out)
 {
@@ -140,10 +147,7 @@ static int ops_getattr(const char *path, struct stat *st, struct fuse_file_info 
     st->st_gid = getgid();
     st->st_mtime = st->st_ctime = st->st_atime = m->mounted_at;
     omefs_place at = {0};
-    size_t info = strlen(OMEFS_INFO_DIR);
-    bool special = strcmp(path, "/") == 0 ||
-                   (strncmp(path, OMEFS_INFO_DIR, info) == 0 && (path[info] == '\0' || path[info] == '/'));
-    int rc = special ? 0 : walk(path, &at);
+    int rc = strcmp(path, "/") == 0 || is_info_path(path) ? 0 : walk(path, &at);
     if (rc)
         return rc;
     if (strcmp(path, "/") == 0 || strcmp(path, OMEFS_INFO_DIR) == 0 || at.folder ||
@@ -309,7 +313,7 @@ static const ome_tree_file *xattr_file(const char *path, int *rc)
 {
     omefs_place at = {0};
     *rc = 0;
-    if (strcmp(path, "/") != 0 && strncmp(path, OMEFS_INFO_DIR, strlen(OMEFS_INFO_DIR)) != 0)
+    if (strcmp(path, "/") != 0 && !is_info_path(path))
         *rc = walk(path, &at);
     return at.file;
 }
