@@ -234,6 +234,12 @@ int ome_image_open_attrs(ome_store *store, const char *path, const char *name, j
         char group[4096];
         ome_store_describe(store, path, group, sizeof group);
         rc = ome_image_build(store, group, name, &ms, arrays, chmeta, nchmeta, out, err);
+        const char *title = ome_ngff_omero_name(attrs);
+        if (rc == OME_OK && title && !((*out)->title = strdup(title))) {
+            ome_image_free(*out);
+            *out = NULL;
+            rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+        }
     } else if (arrays) {
         for (int i = 0; i < ms.ndatasets; i++)
             ome_zarr_array_free(arrays[i]);
@@ -255,6 +261,7 @@ void ome_image_free(ome_image *img)
         free(img->channels[c].name);
     free(img->channels);
     free(img->name);
+    free(img->title);
     free(img->where);
     free(img);
 }

@@ -30,6 +30,8 @@ typedef struct ome_image {
     ome_store *store;     /* not owned */
     ome_chunk_cache *cache; /* optional, not owned */
     char *name;           /* base name for files ("6001240") */
+    char *title;          /* the image's own name (omero "name": what OMERO and IDR call it,
+                             "cells_01.tif"), or NULL; the OME-XML's Image Name */
     char *where;          /* URL/path of the image, for messages */
     ome_dtype dtype;
     bool has_axis[OME_NROLES];

@@ -375,3 +375,10 @@ void ome_channel_meta_free(ome_channel_meta *c, int n)
         free(c[i].label);
     free(c);
 }
+
+const char *ome_ngff_omero_name(json_t *attrs)
+{
+    const char *name =
+        json_string_value(json_object_get(json_object_get(ome_ngff_attrs(attrs), "omero"), "name"));
+    return name && name[0] ? name : NULL;
+}

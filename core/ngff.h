@@ -61,5 +61,8 @@ void ome_ngff_multiscale_free(ome_ngff_multiscale *m);
 int ome_ngff_parse_omero(json_t *attrs, const char *where, ome_channel_meta **out, int *n,
                          ome_err *err);
 void ome_channel_meta_free(ome_channel_meta *c, int n);
+/* The image's name in the omero metadata ("omero": {"name": …}), or NULL when absent or
+ * empty; it lives as long as attrs. */
+const char *ome_ngff_omero_name(json_t *attrs);
 
 #endif

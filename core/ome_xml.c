@@ -90,7 +90,7 @@ char *ome_xml_make(const ome_image *img)
             "http://www.openmicroscopy.org/Schemas/OME/2016-06/ome.xsd\" "
             "Creator=\"omefs %s\">", OME_VERSION);
     add(&b, "<Image ID=\"Image:0\" Name=\"");
-    add_escaped(&b, img->name);
+    add_escaped(&b, img->title ? img->title : img->name);
     add(&b, "\"><Pixels ID=\"Pixels:0\" DimensionOrder=\"XYZCT\" Type=\"%s\" SizeX=\"%llu\" "
             "SizeY=\"%llu\" SizeZ=\"%llu\" SizeC=\"%llu\" SizeT=\"%llu\"",
         type, (unsigned long long)L->shape[OME_X], (unsigned long long)L->shape[OME_Y],

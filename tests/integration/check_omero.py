@@ -53,6 +53,10 @@ def check_tiff(fixtures, mount, iid, name=None):
                       % (name, k, got.shape, want.shape))
                 bad += 1
         ome = tf.ome_metadata or ""
+        from xml.sax.saxutils import quoteattr
+        if '<Image ID="Image:0" Name=%s' % quoteattr(im["name"]) not in ome:
+            print("FAIL omero %s.ome.tif: the OME-XML's Image is not named %r" % (name, im["name"]))
+            bad += 1
         px = im["pixel_size"][0]
         if px and 'PhysicalSizeX="%g"' % px not in ome:
             print("FAIL omero %s.ome.tif: PhysicalSizeX %g missing from the OME-XML" % (name, px))

@@ -69,6 +69,14 @@ with tifffile.TiffFile(path) as tf:
             fail("level %d dtype %s, expected %s" % (k, got.dtype, exp.dtype))
         if not np.array_equal(got, exp, equal_nan=dtype.kind == "f"):
             fail("OME level %d pixels differ" % k)
+    if has_ome:  # the Image's Name: the image's own (omero "name") when it has one
+        import re
+        from xml.sax.saxutils import unescape
+        m = re.search(r'<Image ID="Image:0" Name="([^"]*)"', tf.ome_metadata or "")
+        want_title = ((fx.get("omero") or {}).get("name")) or name
+        got_title = unescape(m.group(1), {"&quot;": '"'}) if m else None
+        if got_title != want_title:
+            fail("OME-XML Image Name %r, expected %r" % (got_title, want_title))
     print("ok %s.ome.tif: %s levels %s" % (name, s.axes, [l.shape for l in s.levels]))
 
 # ImageJ files
