@@ -161,6 +161,7 @@ ome_folder *ome_folder_tree_find(ome_folder_tree *ft, const char *name)
 typedef struct {
     ome_store *store;
     char path[2048], name[1100];
+    const char *title;     /* the image's name when its metadata has none (borrowed) */
     json_t *attrs;         /* the image group's attributes when already loaded (borrowed), */
     const char *where;     /* and the document they come from */
     bool with_labels;      /* a well's field: its label images too */
@@ -179,6 +180,8 @@ static void *open_field(void *arg)
     } else {
         j->rc = ome_image_open(j->store, j->path, j->name, &j->img, &j->why);
     }
+    if (j->rc == OME_OK && j->title && !j->img->title)
+        j->img->title = strdup(j->title); /* a name to show: nothing lost without it */
     if (j->rc == OME_OK && j->with_labels) {
         char prefix[1200];
         snprintf(prefix, sizeof prefix, "%s_labels_", j->name);
@@ -295,6 +298,7 @@ static int load_images(ome_folder_tree *ft, ome_folder *f, ome_err *err)
         jobs[i].with_labels = ft->with_labels;
         snprintf(jobs[i].path, sizeof jobs[i].path, "%s", f->paths[i]);
         snprintf(jobs[i].name, sizeof jobs[i].name, "%s", f->image_names[i]);
+        jobs[i].title = f->npaths == 1 ? f->title : NULL;
     }
     open_fields(jobs, f->npaths);
     int rc = add_opened(ft, f, jobs, f->npaths, err);
@@ -329,6 +333,7 @@ static int load_any(ome_folder_tree *ft, ome_folder *f, ome_err *err)
         } else {
             ome_key_join(job.path, sizeof job.path, base, series[0].path);
             job.attrs = NULL;
+            job.title = series[0].name;
             open_fields(&job, 1);
             rc = add_opened(ft, f, &job, 1, err);
         }
@@ -385,6 +390,9 @@ int ome_folder_tree_open_series(ome_store *store, const char *base, const char *
         rc = ome_folder_tree_open_list(store, entries, n, out, err);
     if (rc == OME_OK)
         (*out)->with_labels = true;
+    for (int i = 0; rc == OME_OK && i < n; i++) /* a folder each: folder i is series i */
+        if (series[i].name)
+            (*out)->folders[i].title = strdup(series[i].name);
     ome_folder_entries_free(entries, filled);
     return rc;
 }
@@ -456,6 +464,7 @@ void ome_folder_tree_free(ome_folder_tree *ft)
         }
         free(f->paths);
         free(f->image_names);
+        free(f->title);
         pthread_mutex_destroy(&f->lock);
     }
     free(ft->folders);

@@ -23,6 +23,8 @@ typedef struct ome_folder {
     char *path;          /* a plate's folders: where the well's group is ("A/1") */
     char **paths;        /* a list's folders: where each image is in the store, */
     char **image_names;  /* and the base name of its files */
+    char *title;         /* a list folder's one image's name, when the list knows it (a
+                            collection's OME-XML) and the image's metadata does not; or NULL */
     int npaths;
     pthread_mutex_t lock;
     bool loaded;    /* a failed load is not kept: the next look tries again */

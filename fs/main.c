@@ -243,6 +243,8 @@ static int open_series(omefs_mount *m, const char *name, ome_err *err)
         return rc;
     if (n == 1) {
         rc = ome_image_open(m->store, series[0].path, name, &m->image, err);
+        if (rc == OME_OK && series[0].name && !m->image->title)
+            m->image->title = strdup(series[0].name); /* a name to show, nothing more */
         if (rc == OME_OK)
             rc = ome_tree_add_image(&m->tree, m->image, err);
         if (rc == OME_OK)

@@ -18,6 +18,7 @@ want_folders() { $PY -c "import json,sys; print(' '.join(json.load(open(sys.argv
 check_pixels() {
   $PY - "$fixtures" "$1" "$2" <<'PY'
 import json, os, sys
+from xml.sax.saxutils import quoteattr
 import numpy as np
 import tifffile
 fixtures, coll, mnt = sys.argv[1:4]
@@ -30,6 +31,10 @@ for i, img in enumerate(info["images"]):
                         img["dtype"]) for k in range(img["levels"])]
     with tifffile.TiffFile(os.path.join(folder, name + ".ome.tif")) as tf:
         levels = tf.series[0].levels
+        # the Image's name: the OME-XML's (METADATA.ome.xml) when it has one, else the file's
+        title = (info.get("names") or [None] * len(info["images"]))[i] or name
+        if '<Image ID="Image:0" Name=%s' % quoteattr(title) not in (tf.ome_metadata or ""):
+            print("FAIL %s %s.ome.tif: the Image is not named %r" % (coll, name, title)); bad += 1
         for k in range(img["levels"]):
             if not np.array_equal(levels[k].asarray().ravel(), want[k]):
                 print("FAIL %s %s.ome.tif level %d: pixels differ" % (coll, name, k)); bad += 1
