@@ -5,10 +5,7 @@
 
 #include "disk_cache.h"
 #include "log.h"
-#include "ngff.h"
 #include "omero_session.h"
-#include "omero_tree.h"
-#include "series.h"
 #include "version.h"
 
 #include <errno.h>
@@ -140,10 +137,7 @@ static void free_mount(omefs_mount *m)
     ome_prefetch_free(m->prefetch); /* its workers use the tree's files */
     omefs_handles_free_all(m);
     pthread_mutex_destroy(&m->handles_lock);
-    ome_tree_free(&m->tree);
-    ome_folder_tree_free(m->folders);
-    ome_label_tree_free(&m->labels);
-    ome_image_free(m->image);
+    ome_content_free(&m->content);
     ome_cache_free(m->cache);
     ome_pool_free(m->pool);
     ome_store_close(m->store);
@@ -160,12 +154,7 @@ static int start_workers(omefs_mount *m, size_t mem_cache, uint64_t prefetch)
     if (!(m->pool = ome_pool_new(-1)) || !(m->cache = ome_cache_new(decoded, m->pool)) ||
         !(m->prefetch = ome_prefetch_new(6, prefetch, &m->stats)))
         return OME_ENOMEM;
-    if (m->image)
-        m->image->cache = m->cache;
-    if (m->folders)
-        m->folders->cache = m->cache;
-    for (int i = 0; i < m->labels.nimages; i++)
-        m->labels.images[i]->cache = m->cache;
+    ome_content_set_cache(&m->content, m->cache);
     return OME_OK;
 }
 
@@ -231,125 +220,6 @@ static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts
     ome_store *inner = m->store;
     m->store = NULL;
     return ome_disk_cache_open(inner, &dc, &m->store, err);
-}
-
-/* A bioformats2raw collection: one image shows as an image source does; several as a folder each
- * (folder_tree). */
-static int open_series(omefs_mount *m, const char *name, ome_err *err)
-{
-    ome_series *series;
-    int n, rc = ome_series_list(m->store, "", &series, &n, err);
-    if (rc)
-        return rc;
-    if (n == 1) {
-        rc = ome_image_open(m->store, series[0].path, name, &m->image, err);
-        if (rc == OME_OK && series[0].name && !m->image->title)
-            m->image->title = strdup(series[0].name); /* a name to show, nothing more */
-        if (rc == OME_OK)
-            rc = ome_tree_add_image(&m->tree, m->image, err);
-        if (rc == OME_OK)
-            ome_label_tree_open(m->store, series[0].path, "", &m->labels);
-    } else {
-        rc = ome_folder_tree_open_series(m->store, "", name, series, n, &m->folders, err);
-    }
-    ome_series_free(series, n);
-    return rc;
-}
-
-/* Whether a folder's name is that of an OME-Zarr image ("NAME.zarr", "NAME.ome.zarr"); its
- * length without the suffix in *stem. */
-static bool is_zarr_name(const char *name, size_t *stem)
-{
-    size_t n = strlen(name);
-    for (const char *suffix = ".ome.zarr";; suffix = ".zarr") {
-        size_t k = strlen(suffix);
-        if (n > k && strcasecmp(name + n - k, suffix) == 0) {
-            *stem = n - k;
-            return true;
-        }
-        if (strcmp(suffix, ".zarr") == 0)
-            return false;
-    }
-}
-
-/* A folder of OME-Zarr images (a local directory or an S3 prefix holding NAME.zarr folders):
- * a folder NAME each, opened on first use, holding NAME.ome.tif, NAME_L<k>.tif and the image's
- * labels, or, for a plate or a collection, its folders. OME_ABSENT when the store cannot list
- * (*listed false) or holds no such folder. */
-static int open_image_folder(omefs_mount *m, bool *listed, ome_err *err)
-{
-    char **names;
-    int n;
-    ome_err why = {0};
-    if (ome_store_list_dirs(m->store, &names, &n, &why) != OME_OK) {
-        if (why.code != OME_EUNSUPPORTED)
-            OME_LOGW("%s", why.msg);
-        return OME_ABSENT;
-    }
-    *listed = true;
-    ome_folder_entry *entries = calloc(n > 0 ? (size_t)n : 1, sizeof *entries);
-    int rc = entries ? OME_OK : ome_err_set(err, OME_ENOMEM, "out of memory"), k = 0;
-    for (int i = 0; rc == OME_OK && i < n; i++) {
-        size_t stem;
-        char name[256];
-        if (!is_zarr_name(names[i], &stem) || stem >= sizeof name)
-            continue;
-        snprintf(name, sizeof name, "%.*s", (int)stem, names[i]);
-        if (ome_folder_entry_copy(&entries[k], name, names[i], name, k))
-            rc = ome_err_set(err, OME_ENOMEM, "out of memory");
-        else
-            k++;
-    }
-    if (rc == OME_OK && k == 0)
-        rc = OME_ABSENT;
-    if (rc == OME_OK)
-        rc = ome_folder_tree_open_list(m->store, entries, k, &m->folders, err);
-    if (rc == OME_OK)
-        m->folders->with_labels = m->folders->any_kind = true;
-    ome_folder_entries_free(entries, k);
-    ome_store_names_free(names, n);
-    return rc;
-}
-
-/* What the mount shows: an OMERO dataset's images, an OMERO or OME-Zarr plate's wells (folders
- * opened on use), a bioformats2raw collection's images, a folder of images, or one image with
- * its label images. */
-static int open_content(omefs_mount *m, const char *name, ome_err *err)
-{
-    char root[2048];
-    long long id;
-    ome_omero_kind kind;
-    if (ome_omero_parse_address(m->source, root, sizeof root, &kind, &id) &&
-        kind != OME_OMERO_IMAGE)
-        return ome_omero_tree_open(m->store, kind, "", &m->folders, err);
-    json_t *attrs = NULL;
-    char where[4096];
-    int rc = ome_group_attrs_load(m->store, "", &attrs, where, sizeof where, err);
-    if (rc == OME_ABSENT) { /* not a group: perhaps a folder of images */
-        ome_err none = *err;
-        bool listed = false;
-        rc = open_image_folder(m, &listed, err);
-        if (rc == OME_ABSENT && listed)
-            ome_err_set(err, OME_EINVAL, "%s, and no NAME.zarr folder in it", none.msg);
-        else if (rc == OME_ABSENT)
-            *err = none;
-    }
-    if (rc || m->folders)
-        return rc == OME_ABSENT ? OME_EINVAL : rc; /* the message says what is missing */
-    if (json_object_get(ome_ngff_attrs(attrs), "plate") &&
-        !json_object_get(ome_ngff_attrs(attrs), "multiscales")) {
-        rc = ome_folder_tree_open_plate(m->store, "", attrs, where, &m->folders, err);
-    } else if (ome_series_is_collection(attrs)) {
-        rc = open_series(m, name, err);
-    } else {
-        rc = ome_image_open_attrs(m->store, "", name, attrs, where, &m->image, err);
-        if (rc == OME_OK)
-            rc = ome_tree_add_image(&m->tree, m->image, err);
-        if (rc == OME_OK)
-            ome_label_tree_open(m->store, "", "", &m->labels);
-    }
-    json_decref(attrs);
-    return rc;
 }
 
 int main(int argc, char **argv)
@@ -445,7 +315,7 @@ int main(int argc, char **argv)
         so.omero_password = NULL;
     }
     if (rc == OME_OK)
-        rc = open_content(&m, name, &err);
+        rc = ome_content_open(m.store, m.source, name, &m.content, &err);
     if (prefetch > mem_cache / 4)
         prefetch = mem_cache / 4;
     char shown[4096]; /* the source as messages show it: no credentials, no query */

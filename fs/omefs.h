@@ -7,8 +7,7 @@
 #include <fuse_lowlevel.h>
 
 #include "cache.h"
-#include "label_tree.h"
-#include "folder_tree.h"
+#include "content.h"
 #include "pool.h"
 #include "prefetch.h"
 #include "stats.h"
@@ -20,15 +19,12 @@ typedef struct omefs_mount {
     char *source;
     ome_store *store;
     ome_store *source_store; /* the source's own store (store may be the disk cache over it) */
-    ome_image *image;        /* an image source, or */
-    ome_folder_tree *folders; /* a plate (a folder per well) or a list of images, opened on use */
-    ome_label_tree labels;   /* an image's label images, in the folder "labels" */
+    ome_content content;     /* what the source shows */
     ome_chunk_cache *cache;
     ome_pool *pool;
     ome_prefetch *prefetch;
     ome_stats stats;
     size_t write_behind; /* bytes of mem_cache lent to the disk cache's writer (0: none) */
-    ome_tree tree;
     time_t mounted_at;
     pthread_mutex_t handles_lock;
     struct omefs_handle *handles; /* open files; a release may never come before unmount */

@@ -72,8 +72,8 @@ static int walk(const char *path, omefs_place *out)
     memset(out, 0, sizeof *out);
     if (path[0] != '/')
         return -ENOENT;
-    ome_folder_tree *folders = m->folders; /* what the current folder holds */
-    const ome_tree *files = &m->tree;
+    ome_folder_tree *folders = m->content.folders; /* what the current folder holds */
+    const ome_tree *files = &m->content.tree;
     bool at_root = true;
     for (const char *p = path + 1;;) {
         size_t len = strcspn(p, "/");
@@ -85,10 +85,10 @@ static int walk(const char *path, omefs_place *out)
         bool last = p[len] == '\0';
         p += len + !last;
         ome_folder *f = folders ? ome_folder_tree_find(folders, name) : NULL;
-        if (at_root && m->labels.tree.nfiles > 0 && strcmp(name, OME_LABELS_DIR) == 0) {
+        if (at_root && m->content.labels.tree.nfiles > 0 && strcmp(name, OME_LABELS_DIR) == 0) {
             out->labels_dir = last;
             folders = NULL;
-            files = &m->labels.tree;
+            files = &m->content.labels.tree;
         } else if (f) {
             out->folder = last ? f : NULL;
             out->parent = folders;
@@ -188,11 +188,11 @@ static int ops_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t 
         return 0;
     }
     omefs_mount *m = mount_of();
-    const ome_tree *files = &m->tree;
-    const ome_folder_tree *folders = m->folders;
+    const ome_tree *files = &m->content.tree;
+    const ome_folder_tree *folders = m->content.folders;
     if (strcmp(path, "/") == 0) {
         fill(buf, OMEFS_INFO_DIR + 1, NULL, 0, 0);
-        if (m->labels.tree.nfiles > 0)
+        if (m->content.labels.tree.nfiles > 0)
             fill(buf, OME_LABELS_DIR, NULL, 0, 0);
     } else {
         omefs_place at;
@@ -201,7 +201,7 @@ static int ops_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t 
             return rc;
         ome_err err = {0};
         if (at.labels_dir) {
-            files = &m->labels.tree;
+            files = &m->content.labels.tree;
             folders = NULL;
         } else if (!at.folder) {
             return -ENOTDIR;
@@ -364,15 +364,10 @@ static int ops_statfs(const char *path, struct statvfs *st)
     omefs_mount *m = mount_of();
     memset(st, 0, sizeof *st);
     uint64_t total = 0;
-    for (int i = 0; i < m->tree.nfiles; i++)
-        total += m->tree.files[i].vt->size;
-    for (int i = 0; i < m->labels.tree.nfiles; i++)
-        total += m->labels.tree.files[i].vt->size;
-    if (m->folders) /* what the wells opened so far hold */
-        total += ome_folder_tree_loaded_bytes(m->folders);
+    total += ome_content_bytes(&m->content);
     st->f_bsize = st->f_frsize = 4096;
     st->f_blocks = (fsblkcnt_t)((total + 4095) / 4096);
-    st->f_files = (fsfilcnt_t)m->tree.nfiles + 1;
+    st->f_files = (fsfilcnt_t)m->content.tree.nfiles + 1;
     st->f_namemax = 255;
     st->f_flag = ST_RDONLY;
     return 0;
