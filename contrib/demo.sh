@@ -27,7 +27,12 @@ with tifffile.TiffFile(m + "/sample.ome.tif") as t:
     a = s.levels[1].asarray()
     print("  level 1, channel GFP, z=2: max %d, mean %.1f" % (a[1, 2].max(), a[1, 2].mean()))
 with tifffile.TiffFile(m + "/sample_L1.tif") as t:
-    print("sample_L1.tif: ImageJ=%s shape=%s %s" % (t.is_imagej, t.series[0].shape, t.imagej_metadata))
+    md = dict(t.imagej_metadata)
+    luts = md.pop("LUTs", [])  # one 3 x 256 colour table per channel: shown by their top colour
+    md.pop("Ranges", None)
+    print("sample_L1.tif: ImageJ=%s shape=%s %s" % (t.is_imagej, t.series[0].shape, md))
+    print("  channel colours (LUT tops):", ["#%02X%02X%02X" % tuple(int(v) for v in l[:, -1])
+                                             for l in luts])
 PY
 echo
 echo "--- ImageJ 1.x (headless) ---"
