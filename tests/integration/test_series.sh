@@ -45,7 +45,8 @@ for i, img in enumerate(info["images"]):
     checked += 1
 if not bad:
     print("ok series %s: %d images, every level of the OME-TIFF and the ImageJ files equal to "
-          "zarr-python's" % (coll, checked))
+          "%s" % (coll, checked, "the v3 writer's (judged by zarrita)" if info.get("v3")
+                  else "zarr-python's"))
 PY
 }
 
@@ -108,6 +109,10 @@ collection_case numbered series_numbered "$(want_folders series_numbered) " \
 # 3. One image: its files at the root, as an image source shows them.
 collection_case single series_single "series_single.ome.tif series_single_L0.tif series_single_L1.tif " \
   "a collection of one image shows its files at the root"
+
+# 3b. OME-Zarr 0.5 (Zarr v3): the "series" list and the layout under "ome" in zarr.json.
+collection_case v05 series_v05 "$(want_folders series_v05) " \
+  "OME-Zarr 0.5: the series list in OME/zarr.json, a folder per image"
 
 # 4. A listed image that is missing: EIO and a log line; the other image stays readable.
 if do_mount broken "$OMEFS_TEST_HTTP/series_broken.zarr" -o cache_dir=none; then
