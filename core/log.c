@@ -10,6 +10,14 @@
 /* Process-wide logging configuration: set once by the program before threads start. */
 static _Atomic int log_level = OME_LOG_WARN;
 static _Atomic int log_syslog = 0;
+static ome_log_sink log_sink; /* set once at start-up, read-only afterwards */
+static void *log_sink_ud;
+
+void ome_log_set_sink(ome_log_sink sink, void *ud)
+{
+    log_sink = sink;
+    log_sink_ud = ud;
+}
 
 void ome_log_set_level(enum ome_log_level level) { atomic_store(&log_level, (int)level); }
 enum ome_log_level ome_log_get_level(void) { return (enum ome_log_level)atomic_load(&log_level); }
@@ -47,4 +55,6 @@ void ome_log(enum ome_log_level level, const char *fmt, ...)
         static const char *tag[] = {"error", "warning", "info", "debug"};
         fprintf(stderr, "omefs: %s: %s\n", tag[level], line);
     }
+    if (log_sink)
+        log_sink(log_sink_ud, level, line);
 }

@@ -142,6 +142,8 @@ static void free_mount(omefs_mount *m)
     ome_pool_free(m->pool);
     ome_store_close(m->store);
     free(m->source);
+    ome_log_set_sink(NULL, NULL); /* every thread that could log has stopped */
+    ome_log_ring_destroy(&m->log);
 }
 
 /* The decode pool, the memory cache and the read-ahead workers of a mount. */
@@ -273,6 +275,8 @@ int main(int argc, char **argv)
 
     omefs_mount m = {.source = o.source, .mounted_at = time(NULL)};
     pthread_mutex_init(&m.handles_lock, NULL);
+    ome_log_ring_init(&m.log);
+    ome_log_set_sink(ome_log_ring_add, &m.log); /* .omefs/log: the lines logged from now on */
     /* Read-only; FUSE checks the remaining options here (unknown ones end with status 2). */
     fuse_opt_add_arg(&args, "-ofsname=omefs,subtype=omefs,ro");
     struct fuse *f = fuse_new(&args, &omefs_ops, sizeof omefs_ops, &m);

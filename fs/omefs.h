@@ -8,6 +8,7 @@
 
 #include "cache.h"
 #include "content.h"
+#include "log_ring.h"
 #include "pool.h"
 #include "prefetch.h"
 #include "stats.h"
@@ -24,15 +25,17 @@ typedef struct omefs_mount {
     ome_pool *pool;
     ome_prefetch *prefetch;
     ome_stats stats;
+    ome_log_ring log;        /* what .omefs/log shows */
     size_t write_behind; /* bytes of mem_cache lent to the disk cache's writer (0: none) */
     time_t mounted_at;
     pthread_mutex_t handles_lock;
     struct omefs_handle *handles; /* open files; a release may never come before unmount */
 } omefs_mount;
 
-/* The directory of mount information and the counters file in it. */
+/* The directory of mount information, the counters file and the recent log in it. */
 #define OMEFS_INFO_DIR "/.omefs"
 #define OMEFS_STATS_PATH "/.omefs/stats"
+#define OMEFS_LOG_PATH "/.omefs/log" /* the last lines logged */
 
 extern const struct fuse_operations omefs_ops;
 

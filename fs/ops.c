@@ -114,6 +114,12 @@ static bool is_info_path(const char *path)
     return strncmp(path, OMEFS_INFO_DIR, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+/* The files in it. */
+static bool is_info_file(const char *path)
+{
+    return strcmp(path, OMEFS_STATS_PATH) == 0 || strcmp(path, OMEFS_LOG_PATH) == 0;
+}
+
 /* The file a path names: 0, -ENOENT (also for a folder), or -EIO. */
 static int lookup(const char *path, const ome_tree_file **out)
 {
@@ -156,7 +162,7 @@ static int ops_getattr(const char *path, struct stat *st, struct fuse_file_info 
         st->st_nlink = 2;
         return 0;
     }
-    if (strcmp(path, OMEFS_STATS_PATH) == 0) {
+    if (is_info_file(path)) {
         st->st_mode = S_IFREG | 0444; /* size 0, like /proc: read it to the end */
         st->st_nlink = 1;
         st->st_mtime = st->st_ctime = st->st_atime = time(NULL);
@@ -185,6 +191,7 @@ static int ops_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t 
     fill(buf, "..", NULL, 0, 0);
     if (strcmp(path, OMEFS_INFO_DIR) == 0) {
         fill(buf, OMEFS_STATS_PATH + sizeof OMEFS_INFO_DIR, NULL, 0, 0);
+        fill(buf, OMEFS_LOG_PATH + sizeof OMEFS_INFO_DIR, NULL, 0, 0);
         return 0;
     }
     omefs_mount *m = mount_of();
@@ -219,35 +226,46 @@ static int ops_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t 
     return 0;
 }
 
-static int open_stats(struct fuse_file_info *fi)
+/* The files of .omefs: a snapshot taken at open (the counters as JSON, or the recent log),
+ * read uncached. */
+static int open_info(const char *path, struct fuse_file_info *fi)
 {
     omefs_mount *m = mount_of();
-    ome_cache_stats mem = {0};
-    if (m->cache)
-        ome_cache_get_stats(m->cache, &mem);
     omefs_handle *h = calloc(1, sizeof *h);
-    int n = ome_stats_json(&m->stats, &mem, NULL, 0);
-    if (!h || n < 0 || !(h->text = malloc((size_t)n + 1))) {
+    if (!h)
+        return -ENOMEM;
+    if (strcmp(path, OMEFS_LOG_PATH) == 0) {
+        h->text = ome_log_ring_text(&m->log, &h->text_len);
+    } else {
+        ome_cache_stats mem = {0};
+        if (m->cache)
+            ome_cache_get_stats(m->cache, &mem);
+        int n = ome_stats_json(&m->stats, &mem, NULL, 0);
+        if (n >= 0 && (h->text = malloc((size_t)n + 1))) {
+            h->text_len = (size_t)ome_stats_json(&m->stats, &mem, h->text, (size_t)n + 1);
+            if (h->text_len > (size_t)n)
+                h->text_len = (size_t)n;
+        }
+    }
+    if (!h->text) {
         free(h);
         return -ENOMEM;
     }
-    h->text_len = (size_t)ome_stats_json(&m->stats, &mem, h->text, (size_t)n + 1);
-    if (h->text_len > (size_t)n)
-        h->text_len = (size_t)n;
     fi->direct_io = 1; /* a fresh snapshot at every open, never the page cache */
     fi->fh = (uint64_t)(uintptr_t)h;
     handle_track(m, h);
     return 0;
 }
 
+
 static int ops_open(const char *path, struct fuse_file_info *fi)
 {
     const ome_tree_file *f;
-    int rc = strcmp(path, OMEFS_STATS_PATH) == 0 ? 0 : lookup(path, &f);
+    int rc = is_info_file(path) ? 0 : lookup(path, &f);
     if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
         return rc == -ENOENT ? -ENOENT : -EROFS;
-    if (strcmp(path, OMEFS_STATS_PATH) == 0)
-        return open_stats(fi);
+    if (is_info_file(path))
+        return open_info(path, fi);
     if (rc)
         return rc;
     omefs_handle *h = calloc(1, sizeof *h);

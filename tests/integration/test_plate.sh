@@ -80,6 +80,14 @@ elif grep -q "Input/output error" "$work/b3.err" && grep -q "well B3: no field c
 else
   fail "plate: B3 gave '$(cat "$work/b3.err")', log '$(tail -1 "$work/plate.log")'"
 fi
+# the same error in the mount's own recent log, for users without access to the daemon's log
+info=$(ls "$mnt/.omefs" | tr '\n' ' ')
+if [ "$info" = "log stats " ] &&
+   grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z error: well B3: no field can be opened' "$mnt/.omefs/log"; then
+  ok "plate: .omefs/log holds the error, timestamped: $(grep -m1 'error: well B3' "$mnt/.omefs/log" | cut -c1-90)"
+else
+  fail "plate: .omefs holds '$info', its log '$(head -c 300 "$mnt/.omefs/log")'"
+fi
 cmp -s "$mnt/B2/B2_0_L0.tif" "$mnt/B2/B2_0_L0.tif" && [ -s "$mnt/B2/B2_0_L0.tif" ] &&
   ok "plate: well B2 readable after B3 failed" || fail "plate: B2 unreadable after B3 failed"
 [ -e "$mnt/C1" ] && fail "plate: C1 exists" || ok "plate: a well not in the plate is absent"
