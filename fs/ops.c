@@ -89,11 +89,12 @@ static int walk(const char *path, omefs_place *out)
             out->labels_dir = last;
             folders = NULL;
             files = &m->content.labels.tree;
-        } else if (f) {
-            out->folder = last ? f : NULL;
+        } else if (f && last) {
+            out->folder = f;
             out->parent = folders;
+        } else if (f) { /* a folder on the way: what it holds is known once it is read */
             ome_err err = {0};
-            if (!last && ome_folder_tree_load(folders, f, &err) != OME_OK)
+            if (ome_folder_tree_load(folders, f, &err) != OME_OK)
                 return -EIO;
             folders = f->sub;
             files = &f->tree;
