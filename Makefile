@@ -58,7 +58,7 @@ build/asan/omefs: $(FS_SRC:%.c=build/asan/obj/%.o) build/asan/libomefs.a
 	@echo "  LD asan $@"
 	@$(CC) $(SAN) -o $@ $^ $(FUSE_LIBS) $(LDLIBS)
 
-build/asan/tests/%: tests/unit/%.c tests/unit/testutil.h build/asan/libomefs.a
+build/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) build/asan/libomefs.a
 	@mkdir -p $(dir $@)
 	@echo "  LD asan $@"
 	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/unit $< -o $@ build/asan/libomefs.a $(LDLIBS) -lcmocka -ltiff
@@ -72,6 +72,14 @@ build/asan/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c build/asan/libomefs
 	@mkdir -p $(dir $@)
 	@echo "  LD asan $@"
 	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $< tests/fuzz/replay_main.c -o $@ build/asan/libomefs.a $(LDLIBS)
+
+# ThreadSanitizer build of the mount, for test_tsan.sh (races between FUSE's threads, folder
+# loads, read-ahead and the disk cache's writer)
+build/tsan/omefs: $(CORE_SRC) $(FS_SRC) $(wildcard core/*.h fs/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  LD tsan $@"
+	@$(CC) $(BASE_CFLAGS) -O1 -g -fsanitize=thread $(FUSE_CFLAGS) $(CORE_SRC) $(FS_SRC) -o $@ \
+		$(FUSE_LIBS) $(LDLIBS)
 
 asan: build/asan/libomefs.a $(UNIT_BIN) $(TOOL_BIN) $(REPLAY_BIN) $(if $(FS_SRC),build/asan/omefs)
 
@@ -101,7 +109,7 @@ build/fixtures/omero/manifest.json: tests/fixtures/make_omero_fixtures.py
 	@mkdir -p build/fixtures/omero
 	/usr/bin/python3 tests/fixtures/make_omero_fixtures.py build/fixtures/omero
 
-test: all asan fixtures
+test: all asan fixtures $(if $(FS_SRC),build/tsan/omefs)
 	@tests/run_tests.sh
 
 bench: all
