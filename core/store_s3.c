@@ -186,8 +186,13 @@ int ome_store_s3_open(const char *source, const ome_store_opts *opts, ome_store 
     if (!region || !*region)
         region = "us-east-1";
     char bucket_url[4096], url[6200];
-    if (opts->s3_endpoint) {
-        const char *ep = opts->s3_endpoint;
+    /* -o endpoint=, else the AWS tools' environment variables (MinIO and Ceph users set them) */
+    const char *ep = opts->s3_endpoint;
+    if (!ep || !*ep)
+        ep = getenv("AWS_ENDPOINT_URL_S3");
+    if (!ep || !*ep)
+        ep = getenv("AWS_ENDPOINT_URL");
+    if (ep && *ep) {
         size_t n = strlen(ep);
         while (n && ep[n - 1] == '/')
             n--;

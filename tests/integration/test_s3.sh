@@ -26,7 +26,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 export ASAN_OPTIONS=detect_leaks=0
-unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION \
+  AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3
 export HOME="$work/home" XDG_CACHE_HOME="$work/xdg"
 mkdir -p "$HOME" "$work/s3"
 
@@ -79,6 +80,14 @@ if AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER do_mount env "s3://buck
   do_unmount "$mnt" "$mnt_pid"
 else
   echo "FAIL s3 signed mount: $(tail -2 "$work/env.log")"
+fi
+# the endpoint from the environment, as the AWS tools take it
+if AWS_ENDPOINT_URL="$ep" do_mount envep "s3://bucket/$n.zarr" -o no_sign; then
+  same_files "$mnt" "$n" && echo "ok s3 endpoint from \$AWS_ENDPOINT_URL: identical" ||
+    echo "FAIL s3 endpoint from the environment: files differ"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  echo "FAIL s3 endpoint from the environment: $(tail -2 "$work/envep.log")"
 fi
 mkdir -p "$HOME/.aws"
 printf '[default]\naws_access_key_id = WRONG\naws_secret_access_key = x\n\n[lab]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' >"$HOME/.aws/credentials"
