@@ -261,7 +261,7 @@ static int open_info(const char *path, struct fuse_file_info *fi)
 
 static int ops_open(const char *path, struct fuse_file_info *fi)
 {
-    const ome_tree_file *f;
+    const ome_tree_file *f = NULL;
     int rc = is_info_file(path) ? 0 : lookup(path, &f);
     if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
         return rc == -ENOENT ? -ENOENT : -EROFS;
