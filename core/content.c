@@ -35,59 +35,23 @@ static int open_series(ome_store *store, ome_content *c, const char *name, ome_e
     return rc;
 }
 
-/* Whether a folder's name is that of an OME-Zarr image ("NAME.zarr", "NAME.ome.zarr"); its
- * length without the suffix in *stem. */
-static bool is_zarr_name(const char *name, size_t *stem)
-{
-    size_t n = strlen(name);
-    for (const char *suffix = ".ome.zarr";; suffix = ".zarr") {
-        size_t k = strlen(suffix);
-        if (n > k && strcasecmp(name + n - k, suffix) == 0) {
-            *stem = n - k;
-            return true;
-        }
-        if (strcmp(suffix, ".zarr") == 0)
-            return false;
-    }
-}
-
-/* A folder of OME-Zarr images (a local directory or an S3 prefix holding NAME.zarr folders):
- * a folder NAME each, opened on first use, holding NAME.ome.tif, NAME_L<k>.tif and the image's
- * labels, or, for a plate or a collection, its folders. OME_ABSENT when the store cannot list
- * (*listed false) or holds no such folder. */
+/* A folder of images at the root. OME_ABSENT when the store cannot list (*listed false) or
+ * lists nothing there. */
 static int open_image_folder(ome_store *store, ome_content *c, bool *listed, ome_err *err)
 {
-    char **names;
-    int n;
     ome_err why = {0};
-    if (ome_store_list_dirs(store, &names, &n, &why) != OME_OK) {
-        if (why.code != OME_EUNSUPPORTED)
-            OME_LOGW("%s", why.msg);
+    int rc = ome_folder_tree_open_dir(store, "", &c->folders, &why);
+    *listed = rc != OME_EUNSUPPORTED;
+    if (rc == OME_OK && c->folders->nfolders == 0) {
+        ome_folder_tree_free(c->folders);
+        c->folders = NULL;
         return OME_ABSENT;
     }
-    *listed = true;
-    ome_folder_entry *entries = calloc(n > 0 ? (size_t)n : 1, sizeof *entries);
-    int rc = entries ? OME_OK : ome_err_set(err, OME_ENOMEM, "out of memory"), k = 0;
-    for (int i = 0; rc == OME_OK && i < n; i++) {
-        size_t stem;
-        char name[256];
-        if (!is_zarr_name(names[i], &stem) || stem >= sizeof name)
-            continue;
-        snprintf(name, sizeof name, "%.*s", (int)stem, names[i]);
-        if (ome_folder_entry_copy(&entries[k], name, names[i], name, k))
-            rc = ome_err_set(err, OME_ENOMEM, "out of memory");
-        else
-            k++;
-    }
-    if (rc == OME_OK && k == 0)
-        rc = OME_ABSENT;
-    if (rc == OME_OK)
-        rc = ome_folder_tree_open_list(store, entries, k, &c->folders, err);
-    if (rc == OME_OK)
-        c->folders->with_labels = c->folders->any_kind = true;
-    ome_folder_entries_free(entries, k);
-    ome_store_names_free(names, n);
-    return rc;
+    if (rc && rc != OME_EUNSUPPORTED)
+        OME_LOGW("%s", why.msg);
+    if (rc == OME_ENOMEM)
+        return ome_err_set(err, rc, "out of memory");
+    return rc ? OME_ABSENT : OME_OK;
 }
 
 int ome_content_open(ome_store *store, const char *source, const char *name, ome_content *c,
@@ -108,7 +72,7 @@ int ome_content_open(ome_store *store, const char *source, const char *name, ome
         bool listed = false;
         rc = open_image_folder(store, c, &listed, err);
         if (rc == OME_ABSENT && listed)
-            ome_err_set(err, OME_EINVAL, "%s, and no NAME.zarr folder in it", none.msg);
+            ome_err_set(err, OME_EINVAL, "%s, and no folder in it", none.msg);
         else if (rc == OME_ABSENT)
             *err = none;
     }

@@ -615,18 +615,20 @@ static void disk_destroy(ome_store *s)
 
 /* The key a listing of the root's folders is kept under: no object can have it (keys never
  * start with a control character). */
-#define LISTING_KEY "\x01folders"
+#define LISTING_KEY "\x01folders:" /* then the folder's path */
 
 /* Listings come from the source when online and are kept, as the names one per line, so that
  * an offline mount lists the same folders. */
-static int disk_list_dirs(ome_store *s, char ***names, int *n, ome_err *err)
+static int disk_list_dirs(ome_store *s, const char *path, char ***names, int *n, ome_err *err)
 {
     disk_store *ds = (disk_store *)s;
-    ome_store_req r = {.key = LISTING_KEY, .range = OME_RANGE_ALL};
+    char key[2100];
+    snprintf(key, sizeof key, "%s%s", LISTING_KEY, path);
+    ome_store_req r = {.key = key, .range = OME_RANGE_ALL};
     entry_ref e;
     entry_locate(ds, &r, true, &e);
     if (!ds->offline) {
-        int rc = ome_store_list_dirs(ds->inner, names, n, err);
+        int rc = ome_store_list_dirs(ds->inner, path, names, n, err);
         for (int i = 0; rc == OME_OK && i < *n && !r.err.code; i++)
             if (ome_buf_append(&r.body, (*names)[i], strlen((*names)[i])) ||
                 ome_buf_append(&r.body, "\n", 1))

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Folders are found by name through a hash table of their indices (open addressing, at most
  * half full), so that a listing of 100000 images is named and looked into in linear time. */
@@ -306,6 +307,55 @@ static int load_images(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     return rc;
 }
 
+/* Whether a folder's name is that of an OME-Zarr image ("NAME.zarr", "NAME.ome.zarr"); its
+ * length without the suffix in *stem. */
+static bool is_zarr_name(const char *name, size_t *stem)
+{
+    size_t n = strlen(name);
+    for (const char *suffix = ".ome.zarr";; suffix = ".zarr") {
+        size_t k = strlen(suffix);
+        if (n > k && strcasecmp(name + n - k, suffix) == 0) {
+            *stem = n - k;
+            return true;
+        }
+        if (strcmp(suffix, ".zarr") == 0)
+            return false;
+    }
+}
+
+int ome_folder_tree_open_dir(ome_store *store, const char *path, ome_folder_tree **out,
+                             ome_err *err)
+{
+    char **names;
+    int n;
+    int rc = ome_store_list_dirs(store, path, &names, &n, err);
+    if (rc)
+        return rc;
+    ome_folder_entry *entries = calloc(n > 0 ? (size_t)n : 1, sizeof *entries);
+    rc = entries ? OME_OK : ome_err_set(err, OME_ENOMEM, "out of memory");
+    int k = 0;
+    for (int i = 0; rc == OME_OK && i < n; i++) {
+        size_t stem = strlen(names[i]);
+        char name[256], where[2100];
+        is_zarr_name(names[i], &stem);
+        if (stem >= sizeof name)
+            continue;
+        snprintf(name, sizeof name, "%.*s", (int)stem, names[i]);
+        ome_key_join(where, sizeof where, path, names[i]);
+        if (ome_folder_entry_copy(&entries[k], name, where, name, k))
+            rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+        else
+            k++;
+    }
+    if (rc == OME_OK)
+        rc = ome_folder_tree_open_list(store, entries, k, out, err);
+    if (rc == OME_OK)
+        (*out)->with_labels = (*out)->any_kind = true;
+    ome_folder_entries_free(entries, k);
+    ome_store_names_free(names, n);
+    return rc;
+}
+
 /* A folder of images' entry, whatever it is: an image (its files and labels), a plate (a
  * folder per well inside) or a collection (its one image's files, or a folder per image
  * inside); called with f->lock held. */
@@ -315,8 +365,16 @@ static int load_any(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     char where[4096];
     const char *base = f->paths[0];
     int rc = ome_group_attrs_load(ft->store, base, &attrs, where, sizeof where, err);
+    if (rc == OME_ABSENT) { /* no group: a directory of more of the same */
+        ome_err none = *err, why = {0};
+        rc = ome_folder_tree_open_dir(ft->store, base, &f->sub, &why);
+        if (rc)
+            ome_err_set(err, rc, "%s, nor a directory that can be listed (%s)", none.msg,
+                        why.msg);
+        return rc;
+    }
     if (rc)
-        return rc == OME_ABSENT ? OME_EINVAL : rc;
+        return rc;
     json_t *ngff = ome_ngff_attrs(attrs);
     ome_series *series = NULL;
     int nseries = 0;

@@ -40,8 +40,8 @@ typedef struct ome_folder_tree {
     ome_chunk_cache *cache; /* given to each image opened (set before the first load) */
     bool wells;             /* folders are a plate's wells (else one image each) */
     bool with_labels;       /* a list's images have their label images beside them */
-    bool any_kind;          /* a list's paths may also be plates and collections, which become
-                               folders inside the folder (a folder of images) */
+    bool any_kind;          /* a list's paths may also be plates, collections and directories,
+                               which become folders inside the folder (a folder of images) */
     /* When set, a list folder is loaded by this instead: it fills f->sub with the folders of
      * what f->paths[0] names (an OMERO project's dataset, a screen's plate). */
     int (*load_sub)(struct ome_folder_tree *ft, ome_folder *f, ome_err *err);
@@ -65,6 +65,13 @@ int ome_folder_entry_copy(ome_folder_entry *e, const char *folder, const char *p
                           const char *image_name, int group);
 /* Frees the copies of n entries filled by ome_folder_entry_copy, and the array. */
 void ome_folder_entries_free(ome_folder_entry *e, int n);
+/* Builds a folder per subfolder of the directory at `path` of a store that can list (a local
+ * directory, an S3 prefix; "" for the root): NAME for NAME.zarr and NAME.ome.zarr, else the
+ * subfolder's own name, hidden ones left out. Each is read when first looked into: an image
+ * (its files and labels), a plate (a folder per well), a collection (a folder per image), or
+ * else a directory of the same kind. Lists once; OME_EUNSUPPORTED when the store cannot. */
+int ome_folder_tree_open_dir(ome_store *store, const char *path, ome_folder_tree **out,
+                             ome_err *err);
 /* Builds the tree of the plate at `base` ("" for the store's root) described by `attrs` (its
  * group's attributes, which hold "plate"); reads nothing else. */
 int ome_folder_tree_open_plate(ome_store *store, const char *base, json_t *attrs,

@@ -64,14 +64,14 @@ int ome_store_get(ome_store *s, const char *key, ome_buf *out, ome_err *err)
     return rc;
 }
 
-int ome_store_list_dirs(ome_store *s, char ***names, int *n, ome_err *err)
+int ome_store_list_dirs(ome_store *s, const char *path, char ***names, int *n, ome_err *err)
 {
     *names = NULL;
     *n = 0;
     if (!s->ops->list_dirs)
         return ome_err_set(err, OME_EUNSUPPORTED, "%s: this kind of source cannot be listed",
                            s->root);
-    return s->ops->list_dirs(s, names, n, err);
+    return s->ops->list_dirs(s, path, names, n, err);
 }
 
 void ome_store_names_free(char **names, int n)

@@ -38,7 +38,7 @@ typedef struct ome_store_ops {
     int (*get_many)(ome_store *s, ome_store_req *reqs, size_t n);
     void (*destroy)(ome_store *s);
     /* Optional (NULL: the store cannot list): see ome_store_list_dirs. */
-    int (*list_dirs)(ome_store *s, char ***names, int *n, ome_err *err);
+    int (*list_dirs)(ome_store *s, const char *path, char ***names, int *n, ome_err *err);
 } ome_store_ops;
 
 /* Transport settings shared by every network store. */
@@ -119,11 +119,11 @@ void ome_store_describe(const ome_store *s, const char *key, char *out, size_t o
 /* A URL fit for messages and logs: user:password@ and the query (tokens, signatures) are
  * replaced by "***". Paths and plain keys pass unchanged. */
 void ome_url_redact(const char *url, char *out, size_t outlen);
-/* The folders directly under the store's root (a local directory's subdirectories, the common
- * prefixes of an S3 prefix), sorted by name; OME_EUNSUPPORTED when the store cannot list
- * (HTTP has no listing). Free them with ome_store_names_free. */
+/* The folders directly under `path` ("" for the store's root): a local directory's
+ * subdirectories, the common prefixes of an S3 prefix; sorted by name. OME_EUNSUPPORTED when
+ * the store cannot list (HTTP has no listing). Free them with ome_store_names_free. */
 #define OME_MAX_LISTED 100000
-int ome_store_list_dirs(ome_store *s, char ***names, int *n, ome_err *err);
+int ome_store_list_dirs(ome_store *s, const char *path, char ***names, int *n, ome_err *err);
 void ome_store_names_free(char **names, int n);
 /* For stores' listings: appends [name, name+len) (at most OME_MAX_LISTED names); at the end,
  * sorts them when rc is OME_OK, else frees them (*names NULL, *n 0); returns rc. */

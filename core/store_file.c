@@ -101,12 +101,17 @@ static void file_destroy(ome_store *s)
     free(s);
 }
 
-/* The root's subdirectories (symbolic links to directories too), hidden ones left out. */
-static int file_list_dirs(ome_store *s, char ***names, int *n, ome_err *err)
+/* The subdirectories of path (symbolic links to directories too), hidden ones left out. */
+static int file_list_dirs(ome_store *s, const char *path, char ***names, int *n, ome_err *err)
 {
-    DIR *d = opendir(s->root);
+    char dir[4096];
+    ome_store_describe(s, path, dir, sizeof dir);
+    if (!key_is_safe(path))
+        return ome_err_set(err, OME_EINVAL, "%s: leaves the store root", dir);
+    DIR *d = opendir(dir);
     if (!d)
-        return ome_err_set(err, OME_EIO, "%s: %s", s->root, strerror(errno));
+        return ome_err_set(err, errno == ENOENT ? OME_ABSENT : OME_EIO, "%s: %s", dir,
+                           strerror(errno));
     int rc = OME_OK;
     struct dirent *e;
     while (rc == OME_OK && (e = readdir(d))) {

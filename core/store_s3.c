@@ -134,11 +134,12 @@ static void s3_destroy(ome_store *s)
 
 /* ListObjectsV2 with delimiter "/", page by page; the query canonical (keys sorted, values
  * encoded), since the SigV4 signature covers it as written. */
-static int s3_list_dirs(ome_store *s, char ***names, int *n, ome_err *err)
+static int s3_list_dirs(ome_store *s, const char *path, char ***names, int *n, ome_err *err)
 {
     s3_store *ss = (s3_store *)s;
-    char prefix_q[6200], token[1100] = "", token_q[3400], key[10000];
-    ome_s3_query_encode(ss->prefix, prefix_q, sizeof prefix_q);
+    char prefix[2100], prefix_q[6200], token[1100] = "", token_q[3400], key[10000];
+    snprintf(prefix, sizeof prefix, "%s%s%s", ss->prefix, path, path[0] ? "/" : "");
+    ome_s3_query_encode(prefix, prefix_q, sizeof prefix_q);
     bool more = true;
     int rc = OME_OK;
     for (int page = 0; rc == OME_OK && more; page++) {
@@ -156,8 +157,8 @@ static int s3_list_dirs(ome_store *s, char ***names, int *n, ome_err *err)
         if (rc == OME_ABSENT)
             rc = ome_err_set(err, OME_EIO, "%s: the listing was not found", s->root);
         if (rc == OME_OK)
-            rc = ome_s3_list_parse((const char *)body.data, body.len, ss->prefix, s->root, names,
-                                   n, &more, token, sizeof token, err);
+            rc = ome_s3_list_parse((const char *)body.data, body.len, prefix, s->root, names, n,
+                                   &more, token, sizeof token, err);
         ome_buf_free(&body);
     }
     return ome_store_names_done(names, n, rc);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A folder of OME-Zarr images mounted at once: a local directory holding zarr-python's images
 # as NAME.zarr and NAME.ome.zarr (links, as a lab's share often has), a plate and
-# bioformats2raw collections, beside a file, a folder that is no image and a hidden one. A
-# folder NAME per image with its files and label images; the plate a folder of wells, the
-# collection a folder of images (of one image: its files); every pixel judged by tifffile; a
-# directory without images refused at mount with one line. (S3 prefixes: test_s3.sh.)
+# bioformats2raw collections, beside a file, plain subfolders (one holding another image) and a
+# hidden one. A folder NAME per image with its files and label images; the plate a folder of
+# wells, the collection a folder of images (of one image: its files), a subfolder a folder of
+# the same kind; every pixel judged by tifffile; a directory without folders refused at mount
+# with one line. (S3 prefixes: test_s3.sh.)
 source "$(dirname "$0")/../lib/integration.sh"
 if [ ! -f "$fixtures/manifest.json" ]; then
   echo "skip folder: fixtures missing (make fixtures)"; exit 0
@@ -12,7 +13,8 @@ fi
 mount_test_start folder
 export ASAN_OPTIONS=detect_leaks=0
 lab="$work/lab"
-mkdir -p "$lab/notes" "$lab/.hidden.zarr"
+mkdir -p "$lab/notes/deeper" "$lab/notes/empty" "$lab/.hidden.zarr"
+ln -s "$fixtures/axes_2d.zarr" "$lab/notes/deeper/cells.zarr"
 ln -s "$fixtures/with_labels.zarr" "$lab/with_labels.zarr"
 ln -s "$fixtures/axes_cyx.zarr" "$lab/axes_cyx.ome.zarr"
 ln -s "$fixtures/plate.zarr" "$lab/plate.zarr"
@@ -22,9 +24,16 @@ echo "not an image" >"$lab/readme.zarr"
 
 if do_mount lab "$lab" -o cache_dir=none; then
   got=$(ls "$mnt" | tr '\n' ' ')
-  [ "$got" = "axes_cyx plate series series_single with_labels " ] &&
-    ok "folder: a folder per NAME.zarr / NAME.ome.zarr ($got), nothing else" ||
+  [ "$got" = "axes_cyx notes plate series series_single with_labels " ] &&
+    ok "folder: a folder per NAME.zarr / NAME.ome.zarr and per subfolder ($got), no file, no hidden folder" ||
     fail "folder: shows '$got'"
+  # a subfolder is a folder of the same kind: here one more image inside, and an empty one
+  got=$(ls "$mnt/notes" | tr '\n' ' ')
+  inner=$(ls "$mnt/notes/deeper" | tr '\n' ' ')
+  [ "$got" = "deeper empty " ] && [ "$inner" = "cells " ] && [ -z "$(ls "$mnt/notes/empty")" ] &&
+    [ -s "$mnt/notes/deeper/cells/cells_L1.tif" ] &&
+    ok "folder: subfolders nest (notes/deeper/cells/cells_L1.tif), an empty one is empty" ||
+    fail "folder: notes/ holds '$got', notes/deeper/ '$inner'"
   files=$(ls "$mnt/with_labels" | tr '\n' ' ')
   [ "$files" = "with_labels.ome.tif with_labels_L0.tif with_labels_L1.tif with_labels_labels_cells.ome.tif with_labels_labels_cells_L0.tif with_labels_labels_cells_L1.tif with_labels_labels_nuclei.ome.tif with_labels_labels_nuclei_L0.tif " ] &&
     ok "folder: an image's folder holds its files and its label images" ||
@@ -88,7 +97,9 @@ else
   fail "folder mount: $(tail -2 "$work/lab.log")"
 fi
 
-mkdir -p "$work/empty/sub" "$work/mnt-empty"
+mkdir -p "$work/empty" "$work/mnt-empty"
+echo "a file" >"$work/empty/notes.txt"
 msg=$(timeout 30 "$OMEFS" -f "$work/empty" "$work/mnt-empty" 2>&1); rc=$?
-[ $rc = 1 ] && grep -q "empty/.zattrs: not found, nor zarr.json (is this an OME-Zarr image?), and no NAME.zarr folder in it" <<<"$msg" && ! mountpoint -q "$work/mnt-empty" &&
-  ok "folder: a directory without images refused: $msg" || fail "folder: empty directory gave rc=$rc '$msg'"
+[ $rc = 1 ] && grep -q "empty/.zattrs: not found, nor zarr.json (is this an OME-Zarr image?), and no folder in it" <<<"$msg" && ! mountpoint -q "$work/mnt-empty" &&
+  ok "folder: a directory without images or folders refused: $msg" || fail "folder: empty directory gave rc=$rc '$msg'"
+mountpoint -q "$work/mnt-empty" && fusermount3 -u "$work/mnt-empty"

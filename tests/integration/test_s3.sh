@@ -154,8 +154,11 @@ else
 fi
 if AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER do_mount bucket s3://bucket -o endpoint="$ep",cache_dir=none; then
   got=$(ls "$mnt" | tr '\n' ' ')
-  [ "$got" = "seq_czyx v05_czyx_blosc v05_sharded_end v05_sharded_start " ] &&
-    echo "ok s3 bucket root, signed: the images at the top ($got)" || echo "FAIL s3 bucket root: '$got'"
+  inner=$(ls "$mnt/lab" | tr '\n' ' ')
+  [ "$got" = "lab seq_czyx v05_czyx_blosc v05_sharded_end v05_sharded_start " ] &&
+    [ "$inner" = "axes_cyx with_labels " ] && cmp -s "$mnt/lab/axes_cyx/axes_cyx_L0.tif" "$work/lab-kept.tif" &&
+    echo "ok s3 bucket root, signed: the images at the top and the prefix lab/ as a folder of its own ($got; lab/: $inner)" ||
+    echo "FAIL s3 bucket root: '$got', lab/ '$inner'"
   do_unmount "$mnt" "$mnt_pid"
 else
   echo "FAIL s3 bucket mount: $(tail -2 "$work/bucket.log")"

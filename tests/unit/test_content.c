@@ -1,7 +1,7 @@
 /* Unit tests of content: what each kind of source shows, opened from zarr-python's fixtures
  * through the file store: an image (files and labels at the root), a plate and a collection
- * (folders), a collection of one image (its files), a folder of images (a folder each), and a
- * directory with no image (refused, naming it). */
+ * (folders), a collection of one image (its files), a folder of images (a folder each, its
+ * subfolders too), and a directory with no folder (refused, naming it). */
 #include "testutil.h"
 
 #include "content.h"
@@ -79,18 +79,19 @@ static void a_folder_of_images(void **state)
     assert_int_equal(ome_store_file_open(lab, &s, &err), OME_OK);
     assert_int_equal(ome_content_open(s, lab, "lab", &c, &err), OME_OK);
     assert_null(c.image);
-    assert_int_equal(c.folders->nfolders, 2);
+    assert_int_equal(c.folders->nfolders, 3); /* a subfolder is a folder too */
     assert_string_equal(c.folders->folders[0].name, "cells");
-    assert_string_equal(c.folders->folders[1].name, "screen");
+    assert_string_equal(c.folders->folders[1].name, "notes");
+    assert_string_equal(c.folders->folders[2].name, "screen");
     assert_true(c.folders->any_kind);
     ome_content_free(&c);
     ome_store_close(s);
 
     char *empty = tu_mkdtemp();
-    tu_write_text(empty, "sub/file", "x");
+    tu_write_text(empty, "file", "x");
     assert_int_equal(open_dir(empty, "empty", &c, &err), OME_EINVAL);
     tu_assert_contains(err.msg, empty);
-    tu_assert_contains(err.msg, "no NAME.zarr folder in it");
+    tu_assert_contains(err.msg, "no folder in it");
     tu_rmtree(empty);
     tu_rmtree(lab);
 }

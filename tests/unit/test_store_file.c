@@ -88,13 +88,20 @@ static void lists_the_root_folders(void **state)
     assert_int_equal(ome_store_open(dir, NULL, &s, &err), OME_OK);
     char **names;
     int n;
-    assert_int_equal(ome_store_list_dirs(s, &names, &n, &err), OME_OK);
+    assert_int_equal(ome_store_list_dirs(s, "", &names, &n, &err), OME_OK);
     assert_int_equal(n, 4); /* sorted; hidden ones and files left out; links followed */
     assert_string_equal(names[0], "A.ome.zarr");
     assert_string_equal(names[1], "b.zarr");
     assert_string_equal(names[2], "deep");
     assert_string_equal(names[3], "linked.zarr");
     ome_store_names_free(names, n);
+    assert_int_equal(ome_store_list_dirs(s, "deep", &names, &n, &err), OME_OK); /* below */
+    assert_int_equal(n, 1);
+    assert_string_equal(names[0], "c.zarr");
+    ome_store_names_free(names, n);
+    assert_int_equal(ome_store_list_dirs(s, "missing", &names, &n, &err), OME_ABSENT);
+    assert_int_equal(ome_store_list_dirs(s, "deep/../..", &names, &n, &err), OME_EINVAL);
+    assert_int_equal(n, 0);
     ome_store_close(s);
     tu_rmtree(dir);
 }
