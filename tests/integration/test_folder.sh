@@ -102,4 +102,4 @@ echo "a file" >"$work/empty/notes.txt"
 msg=$(timeout 30 "$OMEFS" -f "$work/empty" "$work/mnt-empty" 2>&1); rc=$?
 [ $rc = 1 ] && grep -q "empty/.zattrs: not found, nor zarr.json (is this an OME-Zarr image?), and no folder in it" <<<"$msg" && ! mountpoint -q "$work/mnt-empty" &&
   ok "folder: a directory without images or folders refused: $msg" || fail "folder: empty directory gave rc=$rc '$msg'"
-mountpoint -q "$work/mnt-empty" && fusermount3 -u "$work/mnt-empty"
+if mountpoint -q "$work/mnt-empty"; then fusermount3 -u "$work/mnt-empty"; fi
