@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Mounts under ThreadSanitizer (build/tsan/omefs): concurrent readers of one image with
 # read-ahead, the memory and disk caches and .omefs; a plate's wells opened by several threads
-# at once; an OMERO project's nested folders and a local folder of images walked at once. The reads must return the
-# library's bytes and ThreadSanitizer must report no data race, lock-order inversion or misuse.
+# at once; an OMERO project's nested folders and a local folder of images walked at once. The
+# reads must return the library's bytes and ThreadSanitizer must report no data race,
+# lock-order inversion or misuse.
 source "$(dirname "$0")/../lib/integration.sh"
 TSAN_BIN=$repo/build/tsan/omefs
 if [ ! -x "$TSAN_BIN" ]; then
