@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define MAX_JSON_BYTES ((size_t)16 << 20)
 
@@ -136,8 +137,9 @@ static void cookies_update(ome_omero_session *s)
 
 /* One request with the session's jar: GET, or POST of form fields with a CSRF token. */
 static int request(ome_omero_session *s, const char *url, const char *post, const char *csrf,
-                   ome_buf *body, long *code, ome_err *err)
+                   ome_buf *body, long *code, bool *transient, ome_err *err)
 {
+    *transient = false;
     char shown[4096];
     ome_url_redact(url, shown, sizeof shown);
     CURL *e = s->easy;
@@ -178,9 +180,14 @@ static int request(ome_omero_session *s, const char *url, const char *post, cons
     curl_slist_free_all(headers);
     if (s->opts->stats)
         ome_stats_add(&s->opts->stats->requests, 1);
-    if (cc != CURLE_OK)
+    if (cc != CURLE_OK) {
+        /* no answer, or one cut short: worth another try; TLS and address errors are not */
+        *transient = cc == CURLE_COULDNT_CONNECT || cc == CURLE_OPERATION_TIMEDOUT ||
+                     cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING ||
+                     cc == CURLE_PARTIAL_FILE;
         return ome_err_set(err, cc == CURLE_OPERATION_TIMEDOUT ? OME_ETIMEDOUT : OME_EIO, "%s: %s",
                            shown, errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    }
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, code);
     cookies_update(s);
     return OME_OK;
@@ -205,7 +212,24 @@ static int do_get_json(ome_omero_session *s, const char *url, const char *post, 
     ome_url_redact(url, shown, sizeof shown);
     ome_buf body = {0};
     long code = 0;
-    int rc = request(s, url, post, csrf, &body, &code, err);
+    int rc;
+    /* GETs are retried like chunks (server errors, 429, no answer) with a doubling backoff;
+     * the login's POST is not */
+    double delay = s->opts->backoff_base_s > 0 ? s->opts->backoff_base_s : 0.2;
+    for (int attempt = 0;; attempt++) {
+        bool transient;
+        rc = request(s, url, post, csrf, &body, &code, &transient, err);
+        transient |= rc == OME_OK && (code == 429 || code >= 500);
+        if (post || !transient || attempt >= s->opts->retries)
+            break;
+        OME_LOGI("%s: %s, trying again in %.1f s", shown, rc ? err->msg : "server busy", delay);
+        if (s->opts->stats)
+            ome_stats_add(&s->opts->stats->retries, 1);
+        struct timespec ts = {(time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9)};
+        nanosleep(&ts, NULL);
+        if (s->opts->backoff_max_s > 0 && (delay *= 2) > s->opts->backoff_max_s)
+            delay = s->opts->backoff_max_s;
+    }
     *out = NULL;
     if (rc == OME_OK) {
         if (code == 404 || code == 410) {

@@ -7,10 +7,18 @@
 -- on its first request for a public image; a login gives the cookie sessionid and a session key
 -- (X-OMERO-Session-Key). /_control/set?omero_epoch=N ends every session, as expiry does.
 -- Images not listed in $omero_data/access need a logged-in session. Every request waits
--- delay_ms and honours mode=down like the rest of the test server.
+-- delay_ms and honours mode=down like the rest of the test server; omero_flaky=1 fails every
+-- first request for a JSON URL with 503.
 local d = ngx.shared.omefs_faults
 local data = ngx.var.omero_data
 omefs_fault(true)
+-- omero_flaky=1: the first request for each JSON API or imgData URL answers 503 (a server
+-- restarting behind a proxy); asking again succeeds.
+if d:get("omero_flaky") == 1 and (ngx.var.uri:find("^/omero/api/") or
+                                   ngx.var.uri:find("^/omero/webgateway/imgData/")) then
+    local n = d:incr("omero:flaky:" .. ngx.var.request_uri, 1, 0)
+    if n % 2 == 1 then return ngx.exit(503) end
+end
 
 local function reply(status, body, ctype)
     ngx.status = status
