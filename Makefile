@@ -124,3 +124,4 @@ clean:
 PREFIX ?= /usr/local
 install: build/omefs
 	install -D -m 0755 build/omefs $(DESTDIR)$(PREFIX)/bin/omefs
+	install -D -m 0644 doc/omefs.1 $(DESTDIR)$(PREFIX)/share/man/man1/omefs.1

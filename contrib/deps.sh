@@ -10,7 +10,7 @@ PKGS=(
   python3-zarr python3-numcodecs python3-numpy python3-tifffile python3-fsspec python3-aiohttp
   bc bsdutils
   libtiff-tools libvips-tools imagej default-jdk-headless
-  clang valgrind
+  clang valgrind groff-base
 )
 # node and npm for the JavaScript judges (zarrita): Debian's, unless a node is already there
 command -v npm >/dev/null || PKGS+=(nodejs npm)
