@@ -1,5 +1,5 @@
-/* folder_tree: folders opened on first use: a plate's wells, a list's images (OMERO, collections), a
- * directory's images, plates, collections and subfolders, nested to any depth. */
+/* folder_tree: folders opened on first use: a plate's wells, a list's images (OMERO,
+ * collections), a directory's images, plates, collections and subfolders, to any depth. */
 #include "folder_tree.h"
 
 #include "label_tree.h"
