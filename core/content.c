@@ -10,7 +10,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+
+/* One image at the root: its files, and its label images in labels/. `attrs` are its group's
+ * attributes when already loaded (from `where`), else NULL; `title` a name for it from
+ * elsewhere (a collection's OME-XML), or NULL. */
+static int open_image(ome_store *store, const char *path, const char *name, json_t *attrs,
+                      const char *where, const char *title, ome_content *c, ome_err *err)
+{
+    int rc = attrs ? ome_image_open_attrs(store, path, name, attrs, where, &c->image, err)
+                   : ome_image_open(store, path, name, &c->image, err);
+    if (rc == OME_OK && title && !c->image->title)
+        c->image->title = strdup(title); /* a name to show, nothing more */
+    if (rc == OME_OK)
+        rc = ome_tree_add_image(&c->tree, c->image, err);
+    if (rc == OME_OK)
+        ome_label_tree_open(store, path, "", &c->labels);
+    return rc;
+}
 
 /* A bioformats2raw collection: one image shows as an image source does; several as a folder each
  * (folder_tree). */
@@ -20,38 +36,29 @@ static int open_series(ome_store *store, ome_content *c, const char *name, ome_e
     int n, rc = ome_series_list(store, "", &series, &n, err);
     if (rc)
         return rc;
-    if (n == 1) {
-        rc = ome_image_open(store, series[0].path, name, &c->image, err);
-        if (rc == OME_OK && series[0].name && !c->image->title)
-            c->image->title = strdup(series[0].name); /* a name to show, nothing more */
-        if (rc == OME_OK)
-            rc = ome_tree_add_image(&c->tree, c->image, err);
-        if (rc == OME_OK)
-            ome_label_tree_open(store, series[0].path, "", &c->labels);
-    } else {
+    if (n == 1)
+        rc = open_image(store, series[0].path, name, NULL, NULL, series[0].name, c, err);
+    else
         rc = ome_folder_tree_open_series(store, "", name, series, n, &c->folders, err);
-    }
     ome_series_free(series, n);
     return rc;
 }
 
-/* A folder of images at the root. OME_ABSENT when the store cannot list (*listed false) or
- * lists nothing there. */
-static int open_image_folder(ome_store *store, ome_content *c, bool *listed, ome_err *err)
+/* A folder of images at the root, when the root is no group. `none` says why it is none; the
+ * error stays that when the store cannot list. */
+static int open_image_folder(ome_store *store, ome_content *c, const ome_err *none, ome_err *err)
 {
     ome_err why = {0};
     int rc = ome_folder_tree_open_dir(store, "", &c->folders, &why);
-    *listed = rc != OME_EUNSUPPORTED;
-    if (rc == OME_OK && c->folders->nfolders == 0) {
-        ome_folder_tree_free(c->folders);
-        c->folders = NULL;
-        return OME_ABSENT;
-    }
-    if (rc && rc != OME_EUNSUPPORTED)
-        OME_LOGW("%s", why.msg);
+    if (rc == OME_OK && c->folders->nfolders == 0)
+        return ome_err_set(err, OME_EINVAL, "%s, and no folder in it", none->msg);
     if (rc == OME_ENOMEM)
         return ome_err_set(err, rc, "out of memory");
-    return rc ? OME_ABSENT : OME_OK;
+    if (rc && rc != OME_EUNSUPPORTED)
+        OME_LOGW("%s", why.msg);
+    if (rc)
+        *err = *none;
+    return rc ? OME_EINVAL : OME_OK;
 }
 
 int ome_content_open(ome_store *store, const char *source, const char *name, ome_content *c,
@@ -69,26 +76,17 @@ int ome_content_open(ome_store *store, const char *source, const char *name, ome
     int rc = ome_group_attrs_load(store, "", &attrs, where, sizeof where, err);
     if (rc == OME_ABSENT) { /* not a group: perhaps a folder of images */
         ome_err none = *err;
-        bool listed = false;
-        rc = open_image_folder(store, c, &listed, err);
-        if (rc == OME_ABSENT && listed)
-            ome_err_set(err, OME_EINVAL, "%s, and no folder in it", none.msg);
-        else if (rc == OME_ABSENT)
-            *err = none;
+        return open_image_folder(store, c, &none, err);
     }
-    if (rc || c->folders)
-        return rc == OME_ABSENT ? OME_EINVAL : rc; /* the message says what is missing */
+    if (rc)
+        return rc;
     if (json_object_get(ome_ngff_attrs(attrs), "plate") &&
         !json_object_get(ome_ngff_attrs(attrs), "multiscales")) {
         rc = ome_folder_tree_open_plate(store, "", attrs, where, &c->folders, err);
     } else if (ome_series_is_collection(attrs)) {
         rc = open_series(store, c, name, err);
     } else {
-        rc = ome_image_open_attrs(store, "", name, attrs, where, &c->image, err);
-        if (rc == OME_OK)
-            rc = ome_tree_add_image(&c->tree, c->image, err);
-        if (rc == OME_OK)
-            ome_label_tree_open(store, "", "", &c->labels);
+        rc = open_image(store, "", name, attrs, where, NULL, c, err);
     }
     json_decref(attrs);
     return rc;

@@ -85,8 +85,8 @@ int ome_store_names_add(char ***names, int *n, const char *name, size_t len, ome
 {
     if (*n >= OME_MAX_LISTED)
         return ome_err_set(err, OME_ERANGE, "more than %d entries", OME_MAX_LISTED);
-    if ((*n & (*n - 1)) == 0) { /* grown at powers of two */
-        char **more = realloc(*names, (size_t)(*n ? *n * 2 : 8) * sizeof *more);
+    if ((*n & (*n - 1)) == 0) { /* full at 0, 1, 2, 4, 8, …: room doubled */
+        char **more = realloc(*names, (size_t)(*n ? *n * 2 : 1) * sizeof *more);
         if (!more)
             return ome_err_set(err, OME_ENOMEM, "out of memory");
         *names = more;
