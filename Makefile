@@ -4,27 +4,30 @@
 CC ?= cc
 PKGS := libcurl jansson blosc zlib libzstd liblz4
 FUSE_PKG := fuse3
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-FUSE_CFLAGS := $(shell pkg-config --cflags $(FUSE_PKG) 2>/dev/null)
-FUSE_LIBS := $(shell pkg-config --libs $(FUSE_PKG) 2>/dev/null)
+# Deferred (=, not :=): evaluated when a recipe runs, so `make demo` on a fresh machine finds the
+# packages that its `deps` step has just installed.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+FUSE_CFLAGS = $(shell pkg-config --cflags $(FUSE_PKG) 2>/dev/null)
+FUSE_LIBS = $(shell pkg-config --libs $(FUSE_PKG) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-truncation
 CFLAGS ?= -O2 -g
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Icore $(PKG_CFLAGS)
-LDLIBS := $(PKG_LIBS) -lpthread -lm
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Icore $(PKG_CFLAGS)
+LDLIBS = $(PKG_LIBS) -lpthread -lm
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-CORE_SRC := $(wildcard core/*.c)
+CORE_SRC := $(wildcard core/*/*.c)
+CORE_HDR := $(wildcard core/*/*.h)
 FS_SRC := $(wildcard fs/*.c)
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 # Two flavours: build/ (release) and build/asan/ (sanitizers, used by the tests).
 OBJ := $(CORE_SRC:%.c=build/obj/%.o)
 ASAN_OBJ := $(CORE_SRC:%.c=build/asan/obj/%.o)
-UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+UNIT_BIN := $(foreach t,$(UNIT_SRC),build/asan/tests/$(notdir $(t:.c=)))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=build/asan/tools/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/asan/replay/%)
 
@@ -32,15 +35,18 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/asan/replay/%)
 
 all: build/libomefs.a $(if $(FS_SRC),build/omefs)
 
-build/obj/%.o: %.c $(wildcard core/*.h fs/*.h)
+build/obj/%.o: %.c $(CORE_HDR) $(wildcard fs/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(FUSE_CFLAGS) -c $< -o $@
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(XCFLAGS) -c $< -o $@
 
-build/asan/obj/%.o: %.c $(wildcard core/*.h fs/*.h)
+build/asan/obj/%.o: %.c $(CORE_HDR) $(wildcard fs/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC asan $<"
-	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(FUSE_CFLAGS) -c $< -o $@
+	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(XCFLAGS) -c $< -o $@
+
+# Only the FUSE adapter sees FUSE's headers: a FUSE include in core/ fails to compile.
+build/obj/fs/%.o build/asan/obj/fs/%.o: XCFLAGS = $(FUSE_CFLAGS)
 
 build/libomefs.a: $(OBJ)
 	@mkdir -p $(dir $@)
@@ -58,7 +64,9 @@ build/asan/omefs: $(FS_SRC:%.c=build/asan/obj/%.o) build/asan/libomefs.a
 	@echo "  LD asan $@"
 	@$(CC) $(SAN) -o $@ $^ $(FUSE_LIBS) $(LDLIBS)
 
-build/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) build/asan/libomefs.a
+# unit tests live in a folder per layer (tests/unit/store/test_disk_cache.c …)
+vpath test_%.c $(sort $(dir $(UNIT_SRC)))
+build/asan/tests/%: %.c $(wildcard tests/unit/*.h) build/asan/libomefs.a
 	@mkdir -p $(dir $@)
 	@echo "  LD asan $@"
 	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/unit $< -o $@ build/asan/libomefs.a $(LDLIBS) -lcmocka -ltiff
@@ -75,7 +83,7 @@ build/asan/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c build/asan/libomefs
 
 # ThreadSanitizer build of the mount, for test_tsan.sh (races between FUSE's threads, folder
 # loads, read-ahead and the disk cache's writer)
-build/tsan/omefs: $(CORE_SRC) $(FS_SRC) $(wildcard core/*.h fs/*.h)
+build/tsan/omefs: $(CORE_SRC) $(FS_SRC) $(CORE_HDR) $(wildcard fs/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  LD tsan $@"
 	@$(CC) $(BASE_CFLAGS) -O1 -g -fsanitize=thread $(FUSE_CFLAGS) $(CORE_SRC) $(FS_SRC) -o $@ \

@@ -3,10 +3,10 @@
  * with one clear line and leaves no mount — then serves the mount. */
 #include "omefs.h"
 
-#include "disk_cache.h"
-#include "log.h"
-#include "omero_session.h"
-#include "version.h"
+#include "store/disk_cache.h"
+#include "base/log.h"
+#include "store/omero_session.h"
+#include "base/version.h"
 
 #include <errno.h>
 #include <malloc.h>

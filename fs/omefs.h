@@ -6,13 +6,13 @@
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 
-#include "cache.h"
-#include "content.h"
-#include "log_ring.h"
-#include "pool.h"
-#include "prefetch.h"
-#include "stats.h"
-#include "tree.h"
+#include "zarr/chunk_cache.h"
+#include "tree/content.h"
+#include "base/log_ring.h"
+#include "base/pool.h"
+#include "vtiff/prefetch.h"
+#include "base/stats.h"
+#include "tree/tree.h"
 
 #include <pthread.h>
 

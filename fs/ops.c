@@ -5,7 +5,7 @@
  * `.omefs/stats` is the exception: generated at open, read uncached. */
 #include "omefs.h"
 
-#include "log.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <stdlib.h>

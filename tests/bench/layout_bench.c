@@ -1,8 +1,8 @@
 /* layout_bench: how long making the virtual TIFF layouts of a 100 000 × 100 000 × 3-channel,
  * 5-level image takes, and how much memory they hold — from metadata alone, no I/O.
  * Prints a small table; median of 21 runs. */
-#include "clock.h"
-#include "vtiff.h"
+#include "base/clock.h"
+#include "vtiff/vtiff.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* Fuzz target: codec frames with lying size headers. Byte 0 picks the codec, bytes 1-3 the size
  * the array expects (up to 16 MiB; 0: an inner step of a chain, bounded at 1 MiB); the rest is
  * the frame. */
-#include "codec.h"
+#include "zarr/codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

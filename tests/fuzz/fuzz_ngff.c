@@ -1,7 +1,7 @@
 /* Fuzz target: OME-NGFF attributes (.zattrs, or zarr.json's attributes) — multiscales, omero
  * channels, plate, well and image-label metadata. */
-#include "hcs.h"
-#include "ngff.h"
+#include "image/hcs.h"
+#include "image/ngff.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* Fuzz target: OMERO.web imgData documents as a server could send them, turned into the
  * geometry and OME-Zarr documents of an OMERO image. */
-#include "omero_image.h"
+#include "store/omero_image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* Fuzz target: S3 error documents as a server could send them. Byte 0 picks the HTTP status;
  * the rest is the body. */
-#include "s3_errors.h"
+#include "store/s3_errors.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /* Fuzz target: ListObjectsV2 answers as a server could send them, read for the folders under a
  * prefix and the next page's token. */
-#include "s3_list.h"
-#include "store.h"
+#include "store/s3_list.h"
+#include "store/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* Fuzz target: OME/METADATA.ome.xml documents as a collection could hold them, read for its
  * images' names. */
-#include "series.h"
+#include "image/series.h"
 
 #include <stdlib.h>
 

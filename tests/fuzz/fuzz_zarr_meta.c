@@ -1,6 +1,6 @@
 /* Fuzz target: Zarr array metadata (v2 .zarray, v3 zarr.json) as a server could send it — parse
  * with both parsers, then use the result as the mount would (chunk keys, fill, chunk size). */
-#include "zarr.h"
+#include "zarr/zarr.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* vtiff_dump: writes the virtual TIFFs of an OME-Zarr image to a directory by calling
  * ome_vtiff_read in random-sized pieces in random order — what the reader checks then judge.
  * Usage: vtiff_dump SOURCE NAME OUTDIR [seed] */
-#include "cache.h"
-#include "log.h"
-#include "vtiff.h"
+#include "zarr/chunk_cache.h"
+#include "base/log.h"
+#include "vtiff/vtiff.h"
 
 #include <stdio.h>
 #include <stdlib.h>

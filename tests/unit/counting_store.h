@@ -3,7 +3,7 @@
 #ifndef OME_COUNTING_STORE_H
 #define OME_COUNTING_STORE_H
 
-#include "store.h"
+#include "store/store.h"
 
 typedef struct {
     ome_store base;

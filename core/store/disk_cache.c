@@ -1,0 +1,743 @@
+/* disk_cache: persistent cache of encoded objects in front of another store (see disk_cache.h).
+ *
+ * Layout: DIR/v1/XX/YYYYYYYYYYYYYY, the 16 hex digits of a 64-bit hash of the entry's identity
+ * (source, array generation, key, range). An entry file is a 36-byte header, the identity, the
+ * validators and the body:
+ *   "OMEFSC1\n" | u32 flags | u32 crc32c(body) | u64 body_len | u16 ident_len | u16 etag_len |
+ *   u16 last_modified_len | u16 0 | u32 crc32c(header[0..32) + strings) | strings | body
+ * all little-endian. Temporary files start with '.' and are renamed into place. */
+#include "store/disk_cache.h"
+
+#include "base/crc32c.h"
+#include "base/log.h"
+#include "base/stats.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define ENTRY_MAGIC "OMEFSC1\n"
+#define HEADER_LEN 36
+#define FLAG_ABSENT 1u
+#define STALE_TMP_SECONDS 3600
+#define MAX_GENS 256
+
+typedef struct {
+    char prefix[512];
+    char gen[17];
+} array_gen;
+
+typedef struct {
+    char ident[4400];
+    char path[4200];
+    char dir[4100];
+} entry_ref;
+
+/* A chunk entry waiting for the writer thread. */
+typedef struct write_job {
+    entry_ref e;
+    ome_store_req r; /* owns a copy of the body and the validators */
+    bool absent;
+    struct write_job *next;
+} write_job;
+
+#define WRITE_BEHIND_DEFAULT ((size_t)8 << 20) /* fetching waits when more is pending */
+
+typedef struct {
+    ome_store base;
+    ome_store *inner;
+    char *dir; /* DIR/v1 */
+    uint64_t cap;
+    bool offline;
+    ome_stats *stats;
+    _Atomic uint64_t total;   /* bytes of entries, as last scanned plus what we wrote since */
+    _Atomic uint64_t counter; /* for unique temporary names */
+    pthread_mutex_t evict_lock;
+    pthread_mutex_t gen_lock;
+    array_gen gens[MAX_GENS];
+    int ngens;
+    char host[64];
+    /* the writer: chunk entries are written off the read path */
+    pthread_mutex_t wlock;
+    pthread_cond_t wwork, wroom;
+    write_job *whead, *wtail;
+    size_t wqueued;
+    size_t write_behind; /* bytes of entries that may wait for the writer */
+    bool wstop, wstarted;
+    pid_t wpid; /* the process that started it: daemonizing forks, threads do not follow */
+    pthread_t writer;
+} disk_store;
+
+#define COUNT(ds, field)                                                                       \
+    do {                                                                                       \
+        if ((ds)->stats)                                                                       \
+            ome_stats_add(&(ds)->stats->field, 1);                                             \
+    } while (0)
+
+static uint64_t hash64(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+    h ^= h >> 33; /* finalizer: spread the low bits into the name */
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t get64(const uint8_t *p)
+{
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static uint32_t crc_of(uint32_t crc, const void *data, size_t len)
+{
+    return ome_crc32c_update(crc, data, len);
+}
+
+static const char *basename_of(const char *key)
+{
+    const char *s = strrchr(key, '/');
+    return s ? s + 1 : key;
+}
+
+static bool key_is_metadata(const char *key)
+{
+    const char *b = basename_of(key);
+    return strcmp(b, ".zarray") == 0 || strcmp(b, ".zattrs") == 0 ||
+           strcmp(b, ".zgroup") == 0 || strcmp(b, ".zmetadata") == 0 ||
+           strcmp(b, "zarr.json") == 0;
+}
+
+static bool key_is_array_metadata(const char *key)
+{
+    const char *b = basename_of(key);
+    return strcmp(b, ".zarray") == 0 || strcmp(b, "zarr.json") == 0;
+}
+
+/* Remembers the generation (hash of the metadata document) of the array at key's directory. */
+static void gen_record(disk_store *ds, const char *key, const ome_buf *body)
+{
+    char prefix[512];
+    size_t n = (size_t)(basename_of(key) - key);
+    if (n >= sizeof prefix)
+        return;
+    memcpy(prefix, key, n);
+    prefix[n] = '\0';
+    char gen[17];
+    snprintf(gen, sizeof gen, "%016llx",
+             (unsigned long long)hash64((const char *)body->data, body->len));
+    pthread_mutex_lock(&ds->gen_lock);
+    int i = 0;
+    while (i < ds->ngens && strcmp(ds->gens[i].prefix, prefix) != 0)
+        i++;
+    if (i == ds->ngens && ds->ngens < MAX_GENS)
+        snprintf(ds->gens[ds->ngens++].prefix, sizeof prefix, "%s", prefix);
+    if (i < ds->ngens)
+        memcpy(ds->gens[i].gen, gen, sizeof gen);
+    pthread_mutex_unlock(&ds->gen_lock);
+}
+
+/* Generation of the array a chunk key belongs to: the longest recorded directory prefix. */
+static void gen_lookup(disk_store *ds, const char *key, char gen[17])
+{
+    size_t best = 0;
+    gen[0] = '\0';
+    pthread_mutex_lock(&ds->gen_lock);
+    for (int i = 0; i < ds->ngens; i++) {
+        size_t n = strlen(ds->gens[i].prefix);
+        if (strncmp(key, ds->gens[i].prefix, n) == 0 && (n >= best || !gen[0])) {
+            best = n;
+            memcpy(gen, ds->gens[i].gen, 17);
+        }
+    }
+    pthread_mutex_unlock(&ds->gen_lock);
+}
+
+static void entry_locate(disk_store *ds, const ome_store_req *r, bool metadata, entry_ref *e)
+{
+    char gen[17] = "";
+    if (!metadata)
+        gen_lookup(ds, r->key, gen);
+    int n = snprintf(e->ident, sizeof e->ident, "%s\n%s\n%s\n%d:%llu:%llu", ds->inner->root, gen,
+                     r->key, (int)r->range, (unsigned long long)r->off,
+                     (unsigned long long)r->len);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof e->ident ? (size_t)n : sizeof e->ident - 1;
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash64(e->ident, len));
+    snprintf(e->dir, sizeof e->dir, "%s/%.2s", ds->dir, hex);
+    snprintf(e->path, sizeof e->path, "%s/%s", e->dir, hex + 2);
+}
+
+/* Reads up to n bytes (fewer only at the end of the file); returns the count, or -1. */
+static ssize_t read_upto(int fd, uint8_t *p, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = read(fd, p + got, n - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            break;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
+}
+
+#define HEAD_READ 8192 /* the header and strings are read with the start of the body */
+
+/* Reads an entry. Returns OME_OK (body/validators in r; *absent for a cached 404), 1 when there
+ * is no usable entry (a corrupt one is removed). Two reads: the head, then the rest of the body
+ * straight into the request's buffer. */
+static int entry_read(disk_store *ds, const entry_ref *e, ome_store_req *r, bool *absent)
+{
+    int fd = open(e->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    struct stat st;
+    uint8_t head[HEAD_READ];
+    const char *why = NULL;
+    ssize_t got = fstat(fd, &st) ? -1 : read_upto(fd, head, sizeof head);
+    if (got < HEADER_LEN) {
+        why = "truncated header";
+        goto bad;
+    }
+    const uint8_t *h = head;
+    uint32_t flags = get32(h + 8), body_crc = get32(h + 12);
+    uint64_t body_len = get64(h + 16);
+    size_t ilen = get16(h + 24), elen = get16(h + 26), llen = get16(h + 28);
+    size_t strings_end = HEADER_LEN + ilen + elen + llen;
+    const char *strings = (const char *)head + HEADER_LEN;
+    if (memcmp(h, ENTRY_MAGIC, 8) != 0) {
+        why = "bad magic";
+        goto bad;
+    }
+    if (strings_end > (size_t)got || elen >= sizeof r->etag ||
+        llen >= sizeof r->last_modified || (uint64_t)st.st_size != strings_end + body_len) {
+        why = "size does not match its header";
+        goto bad;
+    }
+    if (crc_of(crc_of(0, h, 32), strings, ilen + elen + llen) != get32(h + 32)) {
+        why = "header checksum mismatch";
+        goto bad;
+    }
+    if (ilen != strlen(e->ident) || memcmp(strings, e->ident, ilen) != 0) {
+        close(fd); /* another object with the same hash: a miss, not corruption */
+        return 1;
+    }
+    r->body.len = 0;
+    if (body_len > OME_MAX_OBJECT_BYTES || ome_buf_reserve(&r->body, body_len ? body_len : 1)) {
+        why = "body too large";
+        goto bad;
+    }
+    size_t in_head = (size_t)got - strings_end; /* at most body_len: the sizes matched */
+    memcpy(r->body.data, head + strings_end, in_head);
+    size_t rest = (size_t)(body_len - in_head);
+    if (read_upto(fd, r->body.data + in_head, rest) != (ssize_t)rest ||
+        crc_of(0, r->body.data, body_len) != body_crc) {
+        why = "body checksum mismatch";
+        goto bad;
+    }
+    r->body.len = body_len;
+    memcpy(r->etag, strings + ilen, elen);
+    r->etag[elen] = '\0';
+    memcpy(r->last_modified, strings + ilen + elen, llen);
+    r->last_modified[llen] = '\0';
+    *absent = (flags & FLAG_ABSENT) != 0;
+    /* Recency for LRU eviction (best effort on shared directories); not rewritten for entries
+     * used within the last minute, to spare a metadata write per read. */
+    if (time(NULL) - st.st_mtime > 60)
+        futimens(fd, NULL);
+    close(fd);
+    return OME_OK;
+bad:
+    close(fd);
+    r->body.len = 0;
+    OME_LOGW("disk cache: dropping %s (%s)", e->path, why);
+    unlink(e->path);
+    COUNT(ds, disk_corrupt);
+    return 1;
+}
+
+static int write_all(int fd, struct iovec *iov, int n)
+{
+    while (n > 0) {
+        ssize_t k = writev(fd, iov, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        while (n > 0 && (size_t)k >= iov->iov_len) {
+            k -= (ssize_t)iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (uint8_t *)iov->iov_base + k;
+            iov->iov_len -= (size_t)k;
+        }
+    }
+    return 0;
+}
+
+static void maybe_evict(disk_store *ds);
+
+/* Writes an entry atomically: a private temporary file, then rename over the final name. */
+static void entry_write(disk_store *ds, const entry_ref *e, const ome_store_req *r, bool absent)
+{
+    size_t ilen = strlen(e->ident), elen = strlen(r->etag), llen = strlen(r->last_modified);
+    const uint8_t *body = absent ? NULL : r->body.data;
+    size_t body_len = absent ? 0 : r->body.len;
+    uint8_t h[HEADER_LEN];
+    memcpy(h, ENTRY_MAGIC, 8);
+    put32(h + 8, absent ? FLAG_ABSENT : 0);
+    put32(h + 12, crc_of(0, body, body_len));
+    put64(h + 16, body_len);
+    put16(h + 24, (uint16_t)ilen);
+    put16(h + 26, (uint16_t)elen);
+    put16(h + 28, (uint16_t)llen);
+    put16(h + 30, 0);
+    uint32_t hc = crc_of(crc_of(crc_of(crc_of(0, h, 32), e->ident, ilen), r->etag, elen),
+                         r->last_modified, llen);
+    put32(h + 32, hc);
+
+    char tmp[4300];
+    unsigned long long k = atomic_fetch_add(&ds->counter, 1);
+    snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%ld-%ld-%llu", e->dir, ds->host, (long)getpid(),
+             (long)gettid(), k);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT && mkdir(e->dir, 0700) == 0)
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT) /* another process made the directory meanwhile */
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        OME_LOGW("disk cache: cannot write %s: %s", tmp, strerror(errno));
+        return;
+    }
+    struct iovec iov[5] = {{h, HEADER_LEN},
+                           {(void *)e->ident, ilen},
+                           {(void *)r->etag, elen},
+                           {(void *)r->last_modified, llen},
+                           {(void *)body, body_len}};
+    int rc = write_all(fd, iov, body_len ? 5 : 4);
+    if (close(fd) || rc || rename(tmp, e->path)) {
+        OME_LOGW("disk cache: cannot write %s: %s", e->path, strerror(errno));
+        unlink(tmp);
+        return;
+    }
+    COUNT(ds, disk_writes);
+    atomic_fetch_add(&ds->total, HEADER_LEN + ilen + elen + llen + body_len);
+    if (atomic_load(&ds->total) > ds->cap)
+        maybe_evict(ds);
+}
+
+static void *writer_main(void *arg)
+{
+    disk_store *ds = arg;
+    pthread_mutex_lock(&ds->wlock);
+    for (;;) {
+        while (!ds->whead && !ds->wstop)
+            pthread_cond_wait(&ds->wwork, &ds->wlock);
+        write_job *j = ds->whead;
+        if (!j)
+            break; /* stopping, and everything queued is written */
+        ds->whead = j->next;
+        if (!ds->whead)
+            ds->wtail = NULL;
+        pthread_mutex_unlock(&ds->wlock);
+        entry_write(ds, &j->e, &j->r, j->absent);
+        pthread_mutex_lock(&ds->wlock);
+        ds->wqueued -= j->r.body.len;
+        pthread_cond_broadcast(&ds->wroom);
+        ome_buf_free(&j->r.body);
+        free(j);
+    }
+    pthread_mutex_unlock(&ds->wlock);
+    return NULL;
+}
+
+/* Writes metadata at once (mount time, before the daemon forks); queues chunks for the writer
+ * thread, waiting while too much is pending. */
+static void entry_store(disk_store *ds, const entry_ref *e, const ome_store_req *r, bool absent)
+{
+    write_job *j = key_is_metadata(r->key) ? NULL : calloc(1, sizeof *j);
+    if (j && !absent && ome_buf_append(&j->r.body, r->body.data, r->body.len)) {
+        free(j);
+        j = NULL;
+    }
+    if (!j) {
+        entry_write(ds, e, r, absent);
+        return;
+    }
+    j->e = *e;
+    j->absent = absent;
+    memcpy(j->r.etag, r->etag, sizeof r->etag);
+    memcpy(j->r.last_modified, r->last_modified, sizeof r->last_modified);
+    pthread_mutex_lock(&ds->wlock);
+    if (!ds->wstarted || ds->wpid != getpid()) {
+        ds->wstarted = pthread_create(&ds->writer, NULL, writer_main, ds) == 0;
+        ds->wpid = getpid();
+    }
+    if (!ds->wstarted) {
+        pthread_mutex_unlock(&ds->wlock);
+        entry_write(ds, &j->e, &j->r, absent);
+        ome_buf_free(&j->r.body);
+        free(j);
+        return;
+    }
+    while (ds->wqueued > ds->write_behind)
+        pthread_cond_wait(&ds->wroom, &ds->wlock);
+    ds->wqueued += j->r.body.len;
+    if (ds->wtail)
+        ds->wtail->next = j;
+    else
+        ds->whead = j;
+    ds->wtail = j;
+    pthread_cond_signal(&ds->wwork);
+    pthread_mutex_unlock(&ds->wlock);
+}
+
+typedef struct {
+    char path[4200];
+    time_t mtime;
+    uint64_t size;
+} scan_item;
+
+typedef struct {
+    scan_item *items;
+    size_t n, cap;
+    uint64_t total;
+} scan_list;
+
+static int by_age(const void *a, const void *b)
+{
+    const scan_item *x = a, *y = b;
+    return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
+}
+
+/* Lists every entry under a v1 directory; removes temporary files left by killed writers. */
+static void scan(const char *dir, scan_list *out, bool keep_items)
+{
+    DIR *top = opendir(dir);
+    if (!top)
+        return;
+    time_t now = time(NULL);
+    struct dirent *d;
+    while ((d = readdir(top))) {
+        if (d->d_name[0] == '.' || strlen(d->d_name) != 2)
+            continue;
+        char sub[4100];
+        snprintf(sub, sizeof sub, "%s/%s", dir, d->d_name);
+        DIR *sd = opendir(sub);
+        if (!sd)
+            continue;
+        struct dirent *f;
+        while ((f = readdir(sd))) {
+            if (strcmp(f->d_name, ".") == 0 || strcmp(f->d_name, "..") == 0)
+                continue;
+            struct stat st;
+            if (fstatat(dirfd(sd), f->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+                continue;
+            if (f->d_name[0] == '.') {
+                if (now - st.st_mtime > STALE_TMP_SECONDS)
+                    unlinkat(dirfd(sd), f->d_name, 0);
+                continue;
+            }
+            out->total += (uint64_t)st.st_size;
+            if (!keep_items)
+                continue;
+            if (out->n == out->cap) {
+                size_t cap = out->cap ? out->cap * 2 : 1024;
+                scan_item *p = realloc(out->items, cap * sizeof *p);
+                if (!p)
+                    continue;
+                out->items = p;
+                out->cap = cap;
+            }
+            scan_item *it = &out->items[out->n++];
+            snprintf(it->path, sizeof it->path, "%s/%s", sub, f->d_name);
+            it->mtime = st.st_mtime;
+            it->size = (uint64_t)st.st_size;
+        }
+        closedir(sd);
+    }
+    closedir(top);
+}
+
+/* Removes least recently used entries until the cache is at 90 % of its cap. One thread of a
+ * process evicts at a time; other processes may evict concurrently (unlink is idempotent). */
+static void maybe_evict(disk_store *ds)
+{
+    if (pthread_mutex_trylock(&ds->evict_lock) != 0)
+        return;
+    scan_list l = {0};
+    scan(ds->dir, &l, true);
+    uint64_t target = ds->cap - ds->cap / 10, total = l.total;
+    if (total > ds->cap) {
+        qsort(l.items, l.n, sizeof *l.items, by_age);
+        for (size_t i = 0; i < l.n && total > target; i++) {
+            if (unlink(l.items[i].path) == 0 || errno == ENOENT) {
+                total -= l.items[i].size;
+                COUNT(ds, disk_evictions);
+            }
+        }
+    }
+    atomic_store(&ds->total, total);
+    free(l.items);
+    pthread_mutex_unlock(&ds->evict_lock);
+}
+
+uint64_t ome_disk_cache_scan_bytes(const char *dir)
+{
+    char v1[4100];
+    snprintf(v1, sizeof v1, "%s/v1", dir);
+    scan_list l = {0};
+    scan(v1, &l, false);
+    return l.total;
+}
+
+static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
+{
+    disk_store *ds = (disk_store *)s;
+    entry_ref *refs = calloc(n ? n : 1, sizeof *refs);
+    ome_store_req *fwd = calloc(n ? n : 1, sizeof *fwd);
+    size_t *which = calloc(n ? n : 1, sizeof *which);
+    if (!refs || !fwd || !which) {
+        free(refs), free(fwd), free(which);
+        return ds->inner->ops->get_many(ds->inner, reqs, n);
+    }
+    size_t nfwd = 0;
+    for (size_t i = 0; i < n; i++) {
+        ome_store_req *r = &reqs[i];
+        bool meta = key_is_metadata(r->key), absent = false;
+        entry_locate(ds, r, meta, &refs[i]);
+        r->etag[0] = r->last_modified[0] = '\0';
+        ome_err_clear(&r->err);
+        bool have = entry_read(ds, &refs[i], r, &absent) == OME_OK;
+        if (have && (!meta || ds->offline)) {
+            COUNT(ds, disk_hits);
+            r->status = absent ? OME_ABSENT : OME_OK;
+            if (absent)
+                r->body.len = 0;
+            continue;
+        }
+        if (!have)
+            COUNT(ds, disk_misses);
+        if (ds->offline) {
+            char where[4096];
+            ome_store_describe(ds->inner, r->key, where, sizeof where);
+            r->status = ome_err_set(&r->err, OME_EIO, "%s: not in the disk cache (offline)",
+                                    where);
+            continue;
+        }
+        /* Metadata: revalidate what the cache holds with a conditional request. */
+        ome_store_req *f = &fwd[nfwd];
+        *f = (ome_store_req){.key = r->key, .range = r->range, .off = r->off, .len = r->len};
+        if (have && !absent && r->etag[0])
+            f->if_none_match = r->etag;
+        else if (have && !absent && r->last_modified[0])
+            f->if_modified_since = r->last_modified;
+        which[nfwd++] = i;
+    }
+    if (nfwd)
+        ds->inner->ops->get_many(ds->inner, fwd, nfwd);
+    for (size_t k = 0; k < nfwd; k++) {
+        ome_store_req *r = &reqs[which[k]], *f = &fwd[k];
+        const entry_ref *e = &refs[which[k]];
+        if (f->status == OME_NOT_MODIFIED) {
+            r->status = OME_OK; /* r already holds the cached body and validators */
+        } else {
+            ome_buf_free(&r->body);
+            r->body = f->body;
+            f->body = (ome_buf){0};
+            r->status = f->status;
+            r->err = f->err;
+            memcpy(r->etag, f->etag, sizeof r->etag);
+            memcpy(r->last_modified, f->last_modified, sizeof r->last_modified);
+            if (r->status == OME_OK || r->status == OME_ABSENT)
+                entry_store(ds, e, r, r->status == OME_ABSENT);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (reqs[i].status == OME_OK && key_is_array_metadata(reqs[i].key))
+            gen_record(ds, reqs[i].key, &reqs[i].body);
+    ome_store_reqs_free(fwd, nfwd);
+    free(refs), free(fwd), free(which);
+    return OME_OK;
+}
+
+static void disk_destroy(ome_store *s)
+{
+    disk_store *ds = (disk_store *)s;
+    pthread_mutex_lock(&ds->wlock);
+    ds->wstop = true;
+    pthread_cond_broadcast(&ds->wwork);
+    bool join = ds->wstarted && ds->wpid == getpid();
+    pthread_mutex_unlock(&ds->wlock);
+    if (join)
+        pthread_join(ds->writer, NULL); /* after it has written everything queued */
+    pthread_mutex_destroy(&ds->wlock);
+    pthread_cond_destroy(&ds->wwork);
+    pthread_cond_destroy(&ds->wroom);
+    ome_store_close(ds->inner);
+    pthread_mutex_destroy(&ds->evict_lock);
+    pthread_mutex_destroy(&ds->gen_lock);
+    free(ds->dir);
+    free(ds);
+}
+
+/* The key a listing of the root's folders is kept under: no object can have it (keys never
+ * start with a control character). */
+#define LISTING_KEY "\x01folders:" /* then the folder's path */
+
+/* Listings come from the source when online and are kept, as the names one per line, so that
+ * an offline mount lists the same folders. */
+static int disk_list_dirs(ome_store *s, const char *path, char ***names, int *n, ome_err *err)
+{
+    disk_store *ds = (disk_store *)s;
+    char key[2100];
+    snprintf(key, sizeof key, "%s%s", LISTING_KEY, path);
+    ome_store_req r = {.key = key, .range = OME_RANGE_ALL};
+    entry_ref e;
+    entry_locate(ds, &r, true, &e);
+    if (!ds->offline) {
+        int rc = ome_store_list_dirs(ds->inner, path, names, n, err);
+        for (int i = 0; rc == OME_OK && i < *n && !r.err.code; i++)
+            if (ome_buf_append(&r.body, (*names)[i], strlen((*names)[i])) ||
+                ome_buf_append(&r.body, "\n", 1))
+                r.err.code = OME_ENOMEM; /* not kept: the listing itself stands */
+        if (rc == OME_OK && !r.err.code)
+            entry_write(ds, &e, &r, false);
+        ome_buf_free(&r.body);
+        return rc;
+    }
+    bool absent = false;
+    if (entry_read(ds, &e, &r, &absent) != OME_OK)
+        return ome_err_set(err, OME_EUNSUPPORTED, "%s: never listed online (offline)",
+                           ds->inner->root);
+    int rc = OME_OK;
+    for (size_t at = 0; rc == OME_OK && at < r.body.len;) {
+        const char *line = (const char *)r.body.data + at;
+        const char *nl = memchr(line, '\n', r.body.len - at);
+        size_t len = nl ? (size_t)(nl - line) : r.body.len - at;
+        if (len)
+            rc = ome_store_names_add(names, n, line, len, err);
+        at += len + 1;
+    }
+    ome_buf_free(&r.body);
+    return ome_store_names_done(names, n, rc);
+}
+
+static const ome_store_ops disk_ops = {disk_get_many, disk_destroy, disk_list_dirs};
+
+void ome_disk_cache_default_dir(char *out, size_t outlen)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && xdg[0] == '/')
+        snprintf(out, outlen, "%s/omefs", xdg);
+    else
+        snprintf(out, outlen, "%s/.cache/omefs", home && home[0] ? home : "/tmp");
+}
+
+/* mkdir -p with mode 0700 for what it creates; the last component must end up a directory we
+ * own, private to us. */
+static int make_private_dir(const char *dir, ome_err *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0700) && errno != EEXIST)
+            return ome_err_set(err, OME_EIO, "cache_dir %s: cannot create %s: %s", dir, path,
+                               strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(path, 0700) && errno != EEXIST)
+        return ome_err_set(err, OME_EIO, "cache_dir %s: %s", dir, strerror(errno));
+    struct stat st;
+    if (stat(path, &st) || !S_ISDIR(st.st_mode))
+        return ome_err_set(err, OME_EIO, "cache_dir %s: not a directory", dir);
+    if (st.st_uid != geteuid())
+        return ome_err_set(err, OME_EDENIED, "cache_dir %s: owned by uid %u, not by us (%u)", dir,
+                           (unsigned)st.st_uid, (unsigned)geteuid());
+    if ((st.st_mode & 077) && chmod(path, 0700))
+        return ome_err_set(err, OME_EIO, "cache_dir %s: cannot make it private: %s", dir,
+                           strerror(errno));
+    return OME_OK;
+}
+
+int ome_disk_cache_open(ome_store *inner, const ome_disk_cache_opts *o, ome_store **out,
+                        ome_err *err)
+{
+    disk_store *ds = calloc(1, sizeof *ds);
+    if (!ds) {
+        ome_store_close(inner);
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    ds->inner = inner;
+    ds->base.ops = &disk_ops;
+    ds->base.root = inner->root;
+    ds->cap = o->cap_bytes;
+    ds->write_behind = o->write_behind_bytes ? o->write_behind_bytes : WRITE_BEHIND_DEFAULT;
+    ds->offline = o->offline;
+    ds->stats = o->stats;
+    pthread_mutex_init(&ds->evict_lock, NULL);
+    pthread_mutex_init(&ds->gen_lock, NULL);
+    pthread_mutex_init(&ds->wlock, NULL);
+    pthread_cond_init(&ds->wwork, NULL);
+    pthread_cond_init(&ds->wroom, NULL);
+    if (gethostname(ds->host, sizeof ds->host))
+        snprintf(ds->host, sizeof ds->host, "host");
+    ds->host[sizeof ds->host - 1] = '\0';
+    for (char *p = ds->host; *p; p++)
+        if (*p == '/')
+            *p = '_';
+    size_t n = strlen(o->dir) + 4;
+    int rc = make_private_dir(o->dir, err);
+    if (rc == OME_OK && !(ds->dir = malloc(n)))
+        rc = ome_err_set(err, OME_ENOMEM, "out of memory");
+    if (rc == OME_OK) {
+        snprintf(ds->dir, n, "%s/v1", o->dir);
+        rc = make_private_dir(ds->dir, err);
+    }
+    if (rc != OME_OK) {
+        disk_destroy(&ds->base);
+        return rc;
+    }
+    scan_list l = {0};
+    scan(ds->dir, &l, false);
+    atomic_store(&ds->total, l.total);
+    if (l.total > ds->cap)
+        maybe_evict(ds);
+    *out = &ds->base;
+    return OME_OK;
+}

@@ -1,0 +1,42 @@
+/* disk_cache: a store that keeps the encoded objects of another store on local disk, across
+ * mounts. Entries are named by a hash of (source, key, range) — never by the key itself, so no
+ * key can name a path outside the cache — and carry the key, the server's validators (ETag,
+ * Last-Modified) and a checksum, so a corrupt or truncated entry is detected and fetched again.
+ * Writes go to a temporary file renamed into place; eviction is least-recently-used under a byte
+ * cap. Several processes, or machines on a shared filesystem, may use one directory at once.
+ *
+ * Metadata documents (.zarray, .zattrs, .zgroup, zarr.json) are revalidated with the server on
+ * every fetch (a conditional request); chunks are served from the cache without a request and are
+ * namespaced by the content of their array's metadata, so a rewritten array never mixes old
+ * chunks with new metadata. A listing of the source's folders is kept too (listed afresh when
+ * online), so that an offline mount of a folder of images shows the same folders. */
+#ifndef OME_DISK_CACHE_H
+#define OME_DISK_CACHE_H
+
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ome_stats;
+
+typedef struct ome_disk_cache_opts {
+    const char *dir;          /* created with mode 0700 when missing */
+    uint64_t cap_bytes;       /* total size of entries kept */
+    bool offline;             /* never use the network: misses are errors */
+    size_t write_behind_bytes; /* chunk entries waiting to be written, at most (0: 8 MiB);
+                                  fetching waits beyond it */
+    struct ome_stats *stats;  /* may be NULL */
+} ome_disk_cache_opts;
+
+/* Default directory: $XDG_CACHE_HOME/omefs, else $HOME/.cache/omefs. */
+void ome_disk_cache_default_dir(char *out, size_t outlen);
+
+/* Wraps `inner`, which the new store owns from then on (also on failure). */
+int ome_disk_cache_open(ome_store *inner, const ome_disk_cache_opts *opts, ome_store **out,
+                        ome_err *err);
+
+/* Bytes the entries of the cache directory hold now (a scan of the directory). */
+uint64_t ome_disk_cache_scan_bytes(const char *dir);
+
+#endif

@@ -1,0 +1,379 @@
+/* omero_session: OMERO.web's JSON API: addresses of images, discovery, login, cookies. */
+#include "store/omero_session.h"
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/stats.h"
+#include "base/version.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define MAX_JSON_BYTES ((size_t)16 << 20)
+
+static bool digits_to_id(const char *p, long long *id)
+{
+    if (!isdigit((unsigned char)*p))
+        return false;
+    char *end;
+    long long v = strtoll(p, &end, 10);
+    if (v <= 0 || (*end && !strchr("/?#&,|", *end)))
+        return false;
+    *id = v;
+    return true;
+}
+
+/* The value of query parameter `name` in the query q (without '?'), or NULL. */
+static const char *query_param(const char *q, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = q; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && p[n] == '=')
+            return p + n + 1;
+    return NULL;
+}
+
+bool ome_omero_parse_address(const char *source, char *base, size_t baselen,
+                             ome_omero_kind *kind, long long *id_out)
+{
+    const char *scheme_end = strstr(source, "://");
+    if (!scheme_end || (strncasecmp(source, "http://", 7) && strncasecmp(source, "https://", 8)))
+        return false;
+    const char *path = strchr(scheme_end + 3, '/');
+    if (!path)
+        return false;
+    const char *query = strchr(path, '?');
+    static const struct {
+        const char *mark;
+        const char *param;  /* the id is in this query parameter, else right after the mark */
+        const char *prefix; /* what the parameter's value starts with */
+        ome_omero_kind kind;
+    } forms[] = {
+        {"/webclient/img_detail/", NULL, NULL, OME_OMERO_IMAGE},
+        {"/webgateway/img_detail/", NULL, NULL, OME_OMERO_IMAGE},
+        {"/api/v0/m/images/", NULL, NULL, OME_OMERO_IMAGE},
+        {"/api/v0/m/datasets/", NULL, NULL, OME_OMERO_DATASET},
+        {"/api/v0/m/plates/", NULL, NULL, OME_OMERO_PLATE},
+        {"/api/v0/m/projects/", NULL, NULL, OME_OMERO_PROJECT},
+        {"/api/v0/m/screens/", NULL, NULL, OME_OMERO_SCREEN},
+        {"/webclient/", "show", "image-", OME_OMERO_IMAGE},
+        {"/webclient/", "show", "dataset-", OME_OMERO_DATASET},
+        {"/webclient/", "show", "plate-", OME_OMERO_PLATE},
+        {"/webclient/", "show", "project-", OME_OMERO_PROJECT},
+        {"/webclient/", "show", "screen-", OME_OMERO_SCREEN},
+        {"/iviewer/", "images", "", OME_OMERO_IMAGE},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        const char *at = strstr(path, forms[i].mark);
+        if (!at || (query && at > query))
+            continue;
+        long long id = 0;
+        if (!forms[i].param) {
+            if (!digits_to_id(at + strlen(forms[i].mark), &id))
+                continue;
+        } else {
+            const char *v = query ? query_param(query + 1, forms[i].param) : NULL;
+            size_t pl = strlen(forms[i].prefix);
+            if (!v || strncmp(v, forms[i].prefix, pl) || !digits_to_id(v + pl, &id))
+                continue;
+        }
+        size_t n = (size_t)(at - source);
+        if (n + 1 > baselen)
+            return false;
+        memcpy(base, source, n);
+        base[n] = '\0';
+        *kind = forms[i].kind;
+        *id_out = id;
+        return true;
+    }
+    return false;
+}
+
+bool ome_omero_parse_source(const char *source, char *base, size_t baselen, long long *image_id)
+{
+    ome_omero_kind kind;
+    return ome_omero_parse_address(source, base, baselen, &kind, image_id) &&
+           kind == OME_OMERO_IMAGE;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    ome_buf *b = ud;
+    size_t n = size * nmemb;
+    if (b->len + n > MAX_JSON_BYTES || ome_buf_append(b, data, n))
+        return 0;
+    return n;
+}
+
+/* Rebuilds the Cookie header from the jar (Netscape lines: ... name TAB value). */
+static void cookies_update(ome_omero_session *s)
+{
+    struct curl_slist *list = NULL;
+    if (curl_easy_getinfo(s->easy, CURLINFO_COOKIELIST, &list) != CURLE_OK)
+        return;
+    size_t n = 0;
+    s->cookie[0] = '\0';
+    for (struct curl_slist *l = list; l; l = l->next) {
+        const char *f[7];
+        int k = 0;
+        f[k++] = l->data;
+        for (const char *p = l->data; *p && k < 7; p++)
+            if (*p == '\t')
+                f[k++] = p + 1;
+        if (k < 7)
+            continue;
+        int nl = (int)(f[6] - f[5] - 1);
+        n += (size_t)snprintf(s->cookie + n, n < sizeof s->cookie ? sizeof s->cookie - n : 0,
+                              "%s%.*s=%s", n ? "; " : "Cookie: ", nl, f[5], f[6]);
+    }
+    curl_slist_free_all(list);
+    if (n >= sizeof s->cookie)
+        s->cookie[0] = '\0'; /* absurdly many cookies: send none rather than a cut one */
+}
+
+/* One request with the session's jar: GET, or POST of form fields with a CSRF token. */
+static int request(ome_omero_session *s, const char *url, const char *post, const char *csrf,
+                   ome_buf *body, long *code, bool *transient, ome_err *err)
+{
+    *transient = false;
+    char shown[4096];
+    ome_url_redact(url, shown, sizeof shown);
+    CURL *e = s->easy;
+    char ua[64], errbuf[CURL_ERROR_SIZE] = "";
+    snprintf(ua, sizeof ua, "omefs/%s", OME_VERSION);
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, ua);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(e, CURLOPT_COOKIEFILE, ""); /* the cookie engine, in memory */
+    long ms = (long)((s->opts->timeout_s > 0 ? s->opts->timeout_s : 30) * 1000);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms < 10000 ? ms : 10000L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, s->opts->insecure ? 0L : 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, s->opts->insecure ? 0L : 2L);
+    if (s->opts->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, s->opts->ca_file);
+    struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
+    char h[512];
+    if (csrf) {
+        snprintf(h, sizeof h, "X-CSRFToken: %s", csrf);
+        headers = curl_slist_append(headers, h);
+        snprintf(h, sizeof h, "Referer: %s", url); /* Django checks it over HTTPS */
+        headers = curl_slist_append(headers, h);
+    }
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    if (post)
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, post);
+    else
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    body->len = 0;
+    CURLcode cc = curl_easy_perform(e);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(headers);
+    if (s->opts->stats)
+        ome_stats_add(&s->opts->stats->requests, 1);
+    if (cc != CURLE_OK) {
+        /* no answer, or one cut short: worth another try; TLS and address errors are not */
+        *transient = cc == CURLE_COULDNT_CONNECT || cc == CURLE_OPERATION_TIMEDOUT ||
+                     cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING ||
+                     cc == CURLE_PARTIAL_FILE;
+        return ome_err_set(err, cc == CURLE_OPERATION_TIMEDOUT ? OME_ETIMEDOUT : OME_EIO, "%s: %s",
+                           shown, errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    }
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, code);
+    cookies_update(s);
+    return OME_OK;
+}
+
+/* The "message" of an OMERO.web JSON error, else "". */
+static const char *error_message(const ome_buf *body, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    json_t *doc = json_loadb((const char *)body->data, body->len, 0, NULL);
+    const char *m = json_string_value(json_object_get(doc, "message"));
+    if (m)
+        snprintf(out, outlen, ": %s", m);
+    json_decref(doc);
+    return out;
+}
+
+static int do_get_json(ome_omero_session *s, const char *url, const char *post, const char *csrf,
+                       json_t **out, ome_err *err)
+{
+    char shown[4096], msg[512];
+    ome_url_redact(url, shown, sizeof shown);
+    ome_buf body = {0};
+    long code = 0;
+    int rc;
+    /* GETs are retried like chunks (server errors, 429, no answer) with a doubling backoff;
+     * the login's POST is not */
+    double delay = s->opts->backoff_base_s > 0 ? s->opts->backoff_base_s : 0.2;
+    for (int attempt = 0;; attempt++) {
+        bool transient;
+        rc = request(s, url, post, csrf, &body, &code, &transient, err);
+        transient |= rc == OME_OK && (code == 429 || code >= 500);
+        if (post || !transient || attempt >= s->opts->retries)
+            break;
+        OME_LOGI("%s: %s, trying again in %.1f s", shown, rc ? err->msg : "server busy", delay);
+        if (s->opts->stats)
+            ome_stats_add(&s->opts->stats->retries, 1);
+        struct timespec ts = {(time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9)};
+        nanosleep(&ts, NULL);
+        if (s->opts->backoff_max_s > 0 && (delay *= 2) > s->opts->backoff_max_s)
+            delay = s->opts->backoff_max_s;
+    }
+    *out = NULL;
+    if (rc == OME_OK) {
+        if (code == 404 || code == 410) {
+            rc = OME_ABSENT;
+            ome_err_set(err, OME_ABSENT, "%s: not found", shown);
+        } else if (code == 401 || code == 403) {
+            rc = ome_err_set(err, OME_EDENIED, "%s: HTTP %ld (access denied%s)", shown, code,
+                             error_message(&body, msg, sizeof msg));
+        } else if (code != 200) {
+            rc = ome_err_set(err, OME_EIO, "%s: HTTP %ld%s", shown, code,
+                             error_message(&body, msg, sizeof msg));
+        } else {
+            json_error_t je;
+            *out = json_loadb((const char *)body.data, body.len, 0, &je);
+            if (!*out)
+                rc = ome_err_set(err, OME_EINVAL, "%s: not JSON (%s)", shown, je.text);
+        }
+    }
+    ome_buf_free(&body);
+    return rc;
+}
+
+int ome_omero_get_json(ome_omero_session *s, const char *url, json_t **out, ome_err *err)
+{
+    return do_get_json(s, url, NULL, NULL, out, err);
+}
+
+/* GET /api/: the v0 root. */
+static int discover(ome_omero_session *s, ome_err *err)
+{
+    char url[2100];
+    snprintf(url, sizeof url, "%s/api/", s->base);
+    json_t *doc;
+    int rc = ome_omero_get_json(s, url, &doc, err);
+    if (rc == OME_ABSENT || rc == OME_EINVAL) {
+        char shown[2100], why[sizeof err->msg];
+        ome_url_redact(url, shown, sizeof shown);
+        snprintf(why, sizeof why, "%s",
+                 strstr(err->msg, ": ") ? strstr(err->msg, ": ") + 2 : err->msg);
+        return ome_err_set(err, OME_EINVAL, "%s: not an OMERO.web server (%s)", shown, why);
+    }
+    if (rc)
+        return rc;
+    json_t *versions = json_object_get(doc, "data"), *v;
+    size_t i;
+    const char *root = NULL;
+    json_array_foreach(versions, i, v)
+    {
+        const char *ver = json_string_value(json_object_get(v, "version"));
+        if (ver && strcmp(ver, "0") == 0)
+            root = json_string_value(json_object_get(v, "url:base"));
+    }
+    if (root && strlen(root) + 2 < sizeof s->api)
+        snprintf(s->api, sizeof s->api, "%s%s", root, root[strlen(root) - 1] == '/' ? "" : "/");
+    else
+        rc = ome_err_set(err, OME_EINVAL, "%s: no version 0 of the OMERO JSON API", url);
+    json_decref(doc);
+    return rc;
+}
+
+static int login(ome_omero_session *s, ome_err *err)
+{
+    char url[2200];
+    json_t *doc;
+    snprintf(url, sizeof url, "%stoken/", s->api);
+    int rc = ome_omero_get_json(s, url, &doc, err);
+    if (rc)
+        return rc;
+    char csrf[256];
+    const char *t = json_string_value(json_object_get(doc, "data"));
+    snprintf(csrf, sizeof csrf, "%s", t ? t : "");
+    json_decref(doc);
+    if (!csrf[0])
+        return ome_err_set(err, OME_EINVAL, "%s: no CSRF token", url);
+    snprintf(url, sizeof url, "%sservers/", s->api);
+    if ((rc = ome_omero_get_json(s, url, &doc, err)))
+        return rc;
+    json_int_t server =
+        json_integer_value(json_object_get(json_array_get(json_object_get(doc, "data"), 0), "id"));
+    json_decref(doc);
+    if (server <= 0)
+        return ome_err_set(err, OME_EINVAL, "%s: no OMERO server listed", url);
+    char *u = curl_easy_escape(s->easy, s->user, 0), *p = curl_easy_escape(s->easy, s->password, 0);
+    size_t n = (u ? strlen(u) : 0) + (p ? strlen(p) : 0) + 64;
+    char *form = malloc(n);
+    if (!u || !p || !form) {
+        curl_free(u), curl_free(p), free(form);
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    snprintf(form, n, "server=%lld&username=%s&password=%s", (long long)server, u, p);
+    curl_free(u);
+    memset(p, 0, strlen(p));
+    curl_free(p);
+    snprintf(url, sizeof url, "%slogin/", s->api);
+    rc = do_get_json(s, url, form, csrf, &doc, err);
+    memset(form, 0, n);
+    free(form);
+    if (rc == OME_EDENIED) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        return ome_err_set(err, OME_EDENIED, "OMERO login as %s refused: %s", s->user, why);
+    }
+    if (rc)
+        return rc;
+    const char *key =
+        json_string_value(json_object_get(json_object_get(doc, "eventContext"), "sessionUuid"));
+    if (!json_is_true(json_object_get(doc, "success")) || !key ||
+        strlen(key) >= sizeof s->session_key)
+        rc = ome_err_set(err, OME_EDENIED, "%s: OMERO login as %s did not succeed", url, s->user);
+    else
+        snprintf(s->session_key, sizeof s->session_key, "%s", key);
+    json_decref(doc);
+    return rc;
+}
+
+int ome_omero_reconnect(ome_omero_session *s, ome_err *err)
+{
+    if (s->easy)
+        curl_easy_cleanup(s->easy);
+    if (!(s->easy = curl_easy_init()))
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    s->cookie[0] = s->session_key[0] = '\0';
+    int rc = discover(s, err);
+    if (rc == OME_OK && s->user)
+        rc = login(s, err);
+    return rc;
+}
+
+int ome_omero_connect(ome_omero_session *s, const char *base, const ome_store_opts *opts,
+                      const char *user, const char *password, ome_err *err)
+{
+    memset(s, 0, sizeof *s);
+    if (strlen(base) >= sizeof s->base)
+        return ome_err_set(err, OME_EINVAL, "OMERO address too long");
+    snprintf(s->base, sizeof s->base, "%s", base);
+    s->opts = opts;
+    s->user = user && user[0] ? user : NULL;
+    s->password = password ? password : "";
+    return ome_omero_reconnect(s, err);
+}
+
+void ome_omero_session_free(ome_omero_session *s)
+{
+    if (s->easy)
+        curl_easy_cleanup(s->easy);
+    s->easy = NULL;
+}

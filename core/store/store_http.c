@@ -1,0 +1,645 @@
+/* store_http: HTTP(S) objects through libcurl. A batch of requests runs concurrently on one curl
+ * multi handle (bounded by `connections`, HTTP/2 multiplexed when offered); multi handles are
+ * pooled so connections are reused across batches. Transient failures (connection errors,
+ * timeouts, 5xx, 429) are retried with exponential backoff and jitter, honouring Retry-After. */
+#include "base/clock.h"
+#include "base/log.h"
+#include "store/s3_errors.h"
+#include "store/sigv4.h"
+#include "base/stats.h"
+#include "store/store.h"
+#include "base/version.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct {
+    ome_store base;     /* base.root: the redacted URL, for messages */
+    char *fetch_root;   /* the URL requests go to, without its query */
+    char *query;        /* a query the source carried (a token, a signature), or NULL */
+    ome_store_opts opts;
+    char *ca_file;
+    char user_agent[64];
+    bool s3;                 /* S3 error codes; signing when sig_* are set */
+    char *sig_provider;      /* "aws:amz:REGION:s3" */
+    char *sig_key_id, *sig_secret, *sig_token_header;
+    bool keys_carry_query;   /* keys are "path?query": the query is kept as given */
+    pthread_mutex_t lock;
+    CURLM **pool; /* idle multi handles, each keeping its own connections alive */
+    size_t npool, cappool;
+    struct curl_slist *extra_headers; /* sent with every request (under lock) */
+} http_store;
+
+typedef struct {
+    http_store *hs;
+    ome_store_req *req;
+    CURL *easy;
+    int attempt;
+    double due;
+    bool active, done;
+    double retry_after;
+    bool too_large;
+    bool got_span; /* a 200 reply to a range request has covered the span: stopped early */
+    int64_t range_first, range_total; /* from Content-Range, -1 when absent */
+    bool suffix_fixed; /* a suffix range answered wrong was asked again as a span */
+    bool conditional_added;
+    bool extra_added;
+    bool retry_pending; /* the last attempt failed transiently and may be retried */
+    char bucket_region[64]; /* x-amz-bucket-region */
+    struct curl_slist *headers;
+    char url[4096];   /* what is fetched (may hold credentials: never logged) */
+    char shown[4096]; /* the same, redacted, for messages */
+    char errbuf[CURL_ERROR_SIZE];
+} http_xfer;
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    http_xfer *x = ud;
+    ome_store_req *r = x->req;
+    size_t n = size * nmemb;
+    long code = 0;
+    if (x->hs->opts.stats) /* every byte received is paid for, error pages included */
+        ome_stats_add(&x->hs->opts.stats->bytes_fetched, n);
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (r->body.cap == 0 && (code == 200 || code == 206)) { /* size the buffer once */
+        curl_off_t clen = -1;
+        curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
+        uint64_t cap = r->range == OME_RANGE_SPAN ? r->len : OME_MAX_OBJECT_BYTES;
+        if (clen > 0 && (uint64_t)clen <= cap)
+            ome_buf_reserve(&r->body, (size_t)clen);
+    }
+    /* A server that ignores Range answers 200 with the whole object: keep bytes up to the end
+     * of the span, then stop the transfer (slice_full_body cuts the span out). */
+    if (r->range == OME_RANGE_SPAN && code == 200) {
+        uint64_t need = r->off + r->len;
+        size_t take = r->body.len + n > need ? (size_t)(need - r->body.len) : n;
+        if (ome_buf_append(&r->body, data, take))
+            return 0;
+        if (r->body.len < need)
+            return n;
+        x->got_span = true;
+        return 0;
+    }
+    uint64_t cap = r->range == OME_RANGE_SPAN ? r->len : OME_MAX_OBJECT_BYTES;
+    if (r->body.len + n > cap) {
+        x->too_large = true;
+        return 0;
+    }
+    if (ome_buf_append(&r->body, data, n))
+        return 0;
+    return n;
+}
+
+/* Copies a header's value, trimmed, into out. */
+static void header_value(const char *data, size_t n, size_t name_len, char *out, size_t outlen)
+{
+    const char *v = data + name_len, *end = data + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    size_t m = (size_t)(end - v) < outlen - 1 ? (size_t)(end - v) : outlen - 1;
+    memcpy(out, v, m);
+    out[m] = '\0';
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+    http_xfer *x = ud;
+    size_t n = size * nmemb;
+    if (n > 5 && strncasecmp(data, "ETag:", 5) == 0)
+        header_value(data, n, 5, x->req->etag, sizeof x->req->etag);
+    else if (n > 14 && strncasecmp(data, "Content-Range:", 14) == 0) {
+        char v[128];
+        unsigned long long first, last, total;
+        header_value(data, n, 14, v, sizeof v);
+        if (sscanf(v, "bytes %llu-%llu/%llu", &first, &last, &total) == 3) {
+            x->range_first = (int64_t)first;
+            x->range_total = (int64_t)total;
+        }
+    } else if (n > 20 && strncasecmp(data, "x-amz-bucket-region:", 20) == 0)
+        header_value(data, n, 20, x->bucket_region, sizeof x->bucket_region);
+    else if (n > 14 && strncasecmp(data, "Last-Modified:", 14) == 0)
+        header_value(data, n, 14, x->req->last_modified, sizeof x->req->last_modified);
+    if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+        char tmp[64];
+        size_t m = n - 12 < sizeof tmp - 1 ? n - 12 : sizeof tmp - 1;
+        memcpy(tmp, data + 12, m);
+        tmp[m] = '\0';
+        char *end;
+        double v = strtod(tmp, &end);
+        if (end != tmp && v >= 0)
+            x->retry_after = v;
+    }
+    return n;
+}
+
+/* Percent-encodes everything in a key but unreserved characters and '/'; appends the key's own
+ * query (keys_carry_query) and the source's query. */
+static void build_url(const http_store *hs, const char *key, char *out, size_t outlen)
+{
+    size_t n = (size_t)snprintf(out, outlen, "%s", hs->fetch_root);
+    if (n < outlen && n && out[n - 1] != '/' && key[0])
+        out[n++] = '/';
+    const char *key_query = hs->keys_carry_query ? strchr(key, '?') : NULL;
+    size_t key_len = key_query ? (size_t)(key_query - key) : strlen(key);
+    if (n < outlen)
+        n += ome_percent_encode(key, key_len, "-._~/", out + n, outlen - n);
+    if (key_query && n < outlen)
+        n += (size_t)snprintf(out + n, outlen - n, "%s", key_query);
+    if (hs->query && n < outlen)
+        snprintf(out + n, outlen - n, "%c%s", key_query ? '&' : '?', hs->query);
+}
+
+static CURLM *pool_take(http_store *hs)
+{
+    CURLM *m = NULL;
+    pthread_mutex_lock(&hs->lock);
+    if (hs->npool)
+        m = hs->pool[--hs->npool];
+    pthread_mutex_unlock(&hs->lock);
+    if (!m) {
+        m = curl_multi_init();
+        if (m) {
+            curl_multi_setopt(m, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+            curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)hs->opts.connections);
+            curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)hs->opts.connections);
+        }
+    }
+    return m;
+}
+
+static void pool_give(http_store *hs, CURLM *m)
+{
+    pthread_mutex_lock(&hs->lock);
+    if (hs->npool == hs->cappool) {
+        size_t cap = hs->cappool ? hs->cappool * 2 : 4;
+        CURLM **p = realloc(hs->pool, cap * sizeof *p);
+        if (p) {
+            hs->pool = p;
+            hs->cappool = cap;
+        }
+    }
+    if (hs->npool < hs->cappool) {
+        hs->pool[hs->npool++] = m;
+        m = NULL;
+    }
+    pthread_mutex_unlock(&hs->lock);
+    if (m)
+        curl_multi_cleanup(m);
+}
+
+static int xfer_start(http_xfer *x, CURLM *m)
+{
+    http_store *hs = x->hs;
+    ome_store_req *r = x->req;
+    r->body.len = 0;
+    r->etag[0] = r->last_modified[0] = '\0';
+    x->retry_after = -1;
+    x->range_first = x->range_total = -1;
+    x->too_large = false;
+    x->got_span = false;
+    x->errbuf[0] = '\0';
+    CURL *e = x->easy ? x->easy : curl_easy_init();
+    if (!e)
+        return OME_ENOMEM;
+    x->easy = e;
+    curl_easy_reset(e);
+    curl_easy_setopt(e, CURLOPT_URL, x->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, hs->user_agent);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    long ms = (long)(hs->opts.timeout_s * 1000);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms < 10000 ? ms : 10000L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, hs->opts.insecure ? 0L : 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, hs->opts.insecure ? 0L : 2L);
+    if (hs->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, hs->ca_file);
+    char range[64];
+    if (r->range == OME_RANGE_SPAN) {
+        if (r->len == 0) {
+            x->done = true;
+            r->status = OME_OK;
+            return OME_OK;
+        }
+        snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)r->off,
+                 (unsigned long long)(r->off + r->len - 1));
+        curl_easy_setopt(e, CURLOPT_RANGE, range);
+    } else if (r->range == OME_RANGE_SUFFIX) {
+        snprintf(range, sizeof range, "-%llu", (unsigned long long)r->len);
+        curl_easy_setopt(e, CURLOPT_RANGE, range);
+    }
+    if (hs->sig_provider) /* AWS SigV4 (sigv4.c); the headers once per transfer */
+        ome_sigv4_apply(e, hs->sig_provider, hs->sig_key_id, hs->sig_secret,
+                        hs->sig_token_header, x->headers ? NULL : &x->headers);
+    if ((r->if_none_match || r->if_modified_since) && !x->conditional_added) {
+        x->conditional_added = true;
+        char h[256];
+        if (r->if_none_match) {
+            snprintf(h, sizeof h, "If-None-Match: %s", r->if_none_match);
+            x->headers = curl_slist_append(x->headers, h);
+        }
+        if (r->if_modified_since) {
+            snprintf(h, sizeof h, "If-Modified-Since: %s", r->if_modified_since);
+            x->headers = curl_slist_append(x->headers, h);
+        }
+    }
+    if (!x->extra_added) {
+        x->extra_added = true;
+        pthread_mutex_lock(&hs->lock);
+        for (struct curl_slist *h = hs->extra_headers; h; h = h->next)
+            x->headers = curl_slist_append(x->headers, h->data);
+        pthread_mutex_unlock(&hs->lock);
+    }
+    if (x->headers)
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+    if (curl_multi_add_handle(m, e) != CURLM_OK)
+        return OME_EIO;
+    x->active = true;
+    x->attempt++;
+    if (hs->opts.stats) {
+        ome_stats_add(&hs->opts.stats->requests, 1);
+        if (x->attempt > 1)
+            ome_stats_add(&hs->opts.stats->retries, 1);
+    }
+    return OME_OK;
+}
+
+/* A server that ignored the Range header answered 200 with the whole object: cut out the
+ * requested part. */
+static void slice_full_body(ome_store_req *r)
+{
+    uint64_t size = r->body.len, off = 0, len = size;
+    if (r->range == OME_RANGE_SPAN) {
+        off = r->off < size ? r->off : size;
+        len = r->len < size - off ? r->len : size - off;
+    } else if (r->range == OME_RANGE_SUFFIX) {
+        len = r->len < size ? r->len : size;
+        off = size - len;
+    }
+    memmove(r->body.data, r->body.data + off, (size_t)len);
+    r->body.len = (size_t)len;
+}
+
+static bool curl_code_is_transient(CURLcode c)
+{
+    switch (c) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool curl_code_is_tls_trust(CURLcode c)
+{
+    return c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CACERT_BADFILE ||
+           c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_ISSUER_ERROR;
+}
+
+/* Classifies a finished attempt. Returns true when it should be retried. */
+static bool xfer_finish(http_xfer *x, CURLcode cc)
+{
+    ome_store_req *r = x->req;
+    long code = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    bool transient = false;
+    if (cc == CURLE_WRITE_ERROR && x->got_span)
+        cc = CURLE_OK; /* stopped on purpose: the span is complete */
+    if (cc != CURLE_OK) {
+        const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
+        if (x->too_large) {
+            r->status = ome_err_set(&r->err, OME_ERANGE, "%s: response larger than expected",
+                                    x->shown);
+        } else if (curl_code_is_tls_trust(cc)) {
+            r->status = ome_err_set(&r->err, OME_EDENIED,
+                                    "%s: TLS certificate not trusted (%s); pass ca_file= for a "
+                                    "private CA",
+                                    x->shown, detail);
+        } else {
+            transient = curl_code_is_transient(cc);
+            r->status = ome_err_set(&r->err,
+                                    cc == CURLE_OPERATION_TIMEDOUT ? OME_ETIMEDOUT : OME_EIO,
+                                    "%s: %s", x->shown, detail);
+        }
+    } else if (code == 206 && r->range == OME_RANGE_SUFFIX && x->range_total >= 0 &&
+               (uint64_t)x->range_first !=
+                   ((uint64_t)x->range_total > r->len ? (uint64_t)x->range_total - r->len : 0)) {
+        /* a server answering a suffix range with the wrong bytes (seen in S3 emulators): now
+         * that the size is known, ask for the same bytes as a span */
+        uint64_t total = (uint64_t)x->range_total;
+        OME_LOGD("%s: suffix range answered with bytes from %lld; asking for a span", x->shown,
+                 (long long)x->range_first);
+        r->range = OME_RANGE_SPAN;
+        r->off = total > r->len ? total - r->len : 0;
+        r->len = total > r->len ? r->len : total;
+        x->suffix_fixed = true;
+        x->retry_pending = false;
+        return true;
+    } else if (code == 200 || code == 206) {
+        if (code == 200 && r->range != OME_RANGE_ALL)
+            slice_full_body(r);
+        r->status = OME_OK;
+    } else if (code == 304 && (r->if_none_match || r->if_modified_since)) {
+        r->body.len = 0;
+        r->status = OME_NOT_MODIFIED;
+    } else if (x->hs->s3 && code != 404 &&
+               ome_s3_explain(r, code, x->shown, x->bucket_region, x->hs->sig_provider != NULL)) {
+        /* r->status and r->err set from the S3 error document */
+    } else if (x->hs->s3 && code == 404 && ome_s3_code_is(r, "NoSuchBucket")) {
+        r->status = ome_err_set(&r->err, OME_EINVAL, "%s: no such bucket", x->shown);
+    } else if (code == 404 || code == 410) {
+        r->status = OME_ABSENT;
+    } else if (code == 429 || code >= 500) {
+        transient = true;
+        r->status = ome_err_set(&r->err, OME_EIO, "%s: HTTP %ld", x->shown, code);
+    } else if (code == 401 || code == 403) {
+        r->status = ome_err_set(&r->err, OME_EDENIED, "%s: HTTP %ld (access denied)", x->shown,
+                                code);
+    } else if (code == 416 && r->range == OME_RANGE_SPAN) {
+        r->body.len = 0; /* range starts past the end: nothing there */
+        r->status = OME_OK;
+    } else {
+        r->status =
+            ome_err_set(&r->err, OME_EIO, "%s: unexpected HTTP status %ld", x->shown, code);
+    }
+    x->retry_pending = transient && x->attempt <= x->hs->opts.retries;
+    if (x->retry_pending)
+        return true;
+    if (transient && x->attempt > 1)
+        ome_err_prefix(&r->err, "after %d attempts", x->attempt);
+    return false;
+}
+
+static double backoff_delay(const http_store *hs, int attempt, double retry_after,
+                            unsigned *seed)
+{
+    double d = hs->opts.backoff_base_s;
+    for (int i = 1; i < attempt && d < hs->opts.backoff_max_s; i++)
+        d *= 2;
+    if (d > hs->opts.backoff_max_s)
+        d = hs->opts.backoff_max_s;
+    d *= 0.5 + (double)rand_r(seed) / RAND_MAX; /* jitter: 50 % .. 150 % */
+    if (retry_after >= 0) {
+        double cap = hs->opts.backoff_max_s > hs->opts.timeout_s ? hs->opts.backoff_max_s
+                                                                 : hs->opts.timeout_s;
+        d = retry_after < cap ? retry_after : cap;
+    }
+    return d;
+}
+
+static int http_get_many(ome_store *s, ome_store_req *reqs, size_t n)
+{
+    http_store *hs = (http_store *)s;
+    if (n == 0)
+        return OME_OK;
+    http_xfer *xs = calloc(n, sizeof *xs);
+    CURLM *m = pool_take(hs);
+    if (!xs || !m) {
+        free(xs);
+        if (m)
+            pool_give(hs, m);
+        for (size_t i = 0; i < n; i++)
+            reqs[i].status = ome_err_set(&reqs[i].err, OME_ENOMEM, "out of memory");
+        return OME_OK;
+    }
+    unsigned seed = (unsigned)(ome_now() * 1e6) ^ (unsigned)(uintptr_t)xs;
+    double now = ome_now();
+    for (size_t i = 0; i < n; i++) {
+        xs[i].hs = hs;
+        xs[i].req = &reqs[i];
+        xs[i].due = now;
+        reqs[i].status = OME_EIO;
+        ome_err_clear(&reqs[i].err);
+        build_url(hs, reqs[i].key, xs[i].url, sizeof xs[i].url);
+        ome_store_describe(&hs->base, reqs[i].key, xs[i].shown, sizeof xs[i].shown);
+    }
+    size_t done = 0, active = 0, limit = hs->opts.connections > 0 ? (size_t)hs->opts.connections : 1;
+    while (done < n) {
+        now = ome_now();
+        double next_due = now + 1.0;
+        for (size_t i = 0; i < n && active < limit; i++) {
+            http_xfer *x = &xs[i];
+            if (x->done || x->active)
+                continue;
+            if (x->due > now) {
+                if (x->due < next_due)
+                    next_due = x->due;
+                continue;
+            }
+            int rc = xfer_start(x, m);
+            if (x->done) {
+                done++;
+            } else if (rc) {
+                x->req->status =
+                    ome_err_set(&x->req->err, rc, "%s: cannot start request", x->shown);
+                x->done = true;
+                done++;
+            } else {
+                active++;
+            }
+        }
+        if (done == n)
+            break;
+        if (active == 0) {
+            ome_sleep(next_due - ome_now());
+            continue;
+        }
+        int running = 0;
+        curl_multi_perform(m, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            http_xfer *x = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+            CURLcode cc = msg->data.result;
+            curl_multi_remove_handle(m, msg->easy_handle);
+            x->active = false;
+            active--;
+            if (xfer_finish(x, cc) && x->suffix_fixed) {
+                x->suffix_fixed = false; /* not a failure: ask again at once */
+                x->attempt--;
+                x->due = ome_now();
+            } else if (x->retry_pending) {
+                double d = backoff_delay(hs, x->attempt, x->retry_after, &seed);
+                OME_LOGD("%s: %s; retry %d in %.2f s", x->shown, x->req->err.msg, x->attempt, d);
+                x->due = ome_now() + d;
+            } else {
+                x->done = true;
+                done++;
+            }
+        }
+        if (active > 0) {
+            double wait = next_due - ome_now();
+            int ms = wait <= 0 ? 0 : wait > 1 ? 1000 : (int)(wait * 1000) + 1;
+            curl_multi_poll(m, NULL, 0, ms, NULL);
+        }
+    }
+    ome_stats *st = hs->opts.stats;
+    for (size_t i = 0; i < n; i++) {
+        if (xs[i].easy)
+            curl_easy_cleanup(xs[i].easy);
+        curl_slist_free_all(xs[i].headers);
+        if (reqs[i].status != OME_OK)
+            reqs[i].body.len = 0;
+        if (st) {
+            if (reqs[i].status < 0)
+                ome_stats_add(&st->fetch_errors, 1);
+            else if (reqs[i].status == OME_NOT_MODIFIED)
+                ome_stats_add(&st->not_modified, 1);
+        }
+    }
+    free(xs);
+    pool_give(hs, m);
+    return OME_OK;
+}
+
+static void http_destroy(ome_store *s)
+{
+    http_store *hs = (http_store *)s;
+    for (size_t i = 0; i < hs->npool; i++)
+        curl_multi_cleanup(hs->pool[i]);
+    free(hs->pool);
+    pthread_mutex_destroy(&hs->lock);
+    free(hs->ca_file);
+    free(hs->base.root);
+    free(hs->fetch_root);
+    free(hs->query);
+    free(hs->sig_provider);
+    free(hs->sig_key_id);
+    if (hs->sig_secret) /* do not leave the secret in freed memory */
+        memset(hs->sig_secret, 0, strlen(hs->sig_secret));
+    free(hs->sig_secret);
+    free(hs->sig_token_header);
+    curl_slist_free_all(hs->extra_headers);
+    free(hs);
+}
+
+int ome_store_http_set_headers(ome_store *s, const char *const *headers, size_t n)
+{
+    http_store *hs = (http_store *)s;
+    struct curl_slist *list = NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct curl_slist *l = curl_slist_append(list, headers[i]);
+        if (!l) {
+            curl_slist_free_all(list);
+            return OME_ENOMEM;
+        }
+        list = l;
+    }
+    pthread_mutex_lock(&hs->lock);
+    struct curl_slist *old = hs->extra_headers;
+    hs->extra_headers = list;
+    pthread_mutex_unlock(&hs->lock);
+    curl_slist_free_all(old);
+    return OME_OK;
+}
+
+void ome_store_http_keys_carry_query(ome_store *s) { ((http_store *)s)->keys_carry_query = true; }
+
+static const ome_store_ops http_ops = {http_get_many, http_destroy, NULL};
+
+int ome_store_http_open_s3(const char *url, const char *shown, const ome_store_opts *opts,
+                           const ome_sigv4 *sig, ome_store **out, ome_err *err)
+{
+    ome_store *s;
+    int rc = ome_store_http_open(url, opts, &s, err);
+    if (rc)
+        return rc;
+    http_store *hs = (http_store *)s;
+    hs->s3 = true;
+    char *root = strdup(shown);
+    bool ok = root != NULL;
+    if (ok && sig) {
+        size_t n = strlen(sig->region) + 32;
+        hs->sig_provider = malloc(n);
+        hs->sig_key_id = strdup(sig->key_id);
+        hs->sig_secret = strdup(sig->secret);
+        if (hs->sig_provider)
+            snprintf(hs->sig_provider, n, "aws:amz:%s:s3", sig->region);
+        if (sig->token && (hs->sig_token_header = malloc(strlen(sig->token) + 24)))
+            sprintf(hs->sig_token_header, "x-amz-security-token: %s", sig->token);
+        ok = hs->sig_provider && hs->sig_key_id && hs->sig_secret &&
+             (!sig->token || hs->sig_token_header);
+    }
+    if (!ok) {
+        free(root);
+        http_destroy(s);
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    free(hs->base.root);
+    hs->base.root = root;
+    *out = s;
+    return OME_OK;
+}
+
+int ome_store_http_open(const char *url, const ome_store_opts *opts, ome_store **out,
+                        ome_err *err)
+{
+    pthread_once(&curl_once, curl_init_once);
+    http_store *hs = calloc(1, sizeof *hs);
+    if (!hs)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    hs->opts = *opts;
+    if (hs->opts.connections < 1)
+        hs->opts.connections = 1;
+    if (hs->opts.timeout_s <= 0)
+        hs->opts.timeout_s = 30;
+    hs->fetch_root = strdup(url);
+    hs->base.root = malloc(strlen(url) + 8);
+    hs->ca_file = opts->ca_file ? strdup(opts->ca_file) : NULL;
+    hs->opts.ca_file = NULL;
+    pthread_mutex_init(&hs->lock, NULL);
+    hs->base.ops = &http_ops;
+    if (!hs->fetch_root || !hs->base.root || (opts->ca_file && !hs->ca_file)) {
+        http_destroy(&hs->base);
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    char *q = strpbrk(hs->fetch_root, "?#");
+    if (q && *q == '?' && q[1] && !(hs->query = strdup(q + 1))) {
+        http_destroy(&hs->base);
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    if (hs->query)
+        hs->query[strcspn(hs->query, "#")] = '\0';
+    if (q)
+        *q = '\0';
+    size_t n = strlen(hs->fetch_root);
+    while (n > 8 && hs->fetch_root[n - 1] == '/')
+        hs->fetch_root[--n] = '\0';
+    /* messages name the source without credentials or query */
+    ome_url_redact(hs->fetch_root, hs->base.root, strlen(url) + 8);
+    snprintf(hs->user_agent, sizeof hs->user_agent, "omefs/%s", OME_VERSION);
+    if (opts->insecure)
+        OME_LOGW("%s: TLS certificate verification is OFF (insecure option)", hs->base.root);
+    *out = &hs->base;
+    return OME_OK;
+}

@@ -1,0 +1,124 @@
+/* content: opening what a source shows. */
+#include "tree/content.h"
+
+#include "base/log.h"
+#include "image/ngff.h"
+#include "store/omero_session.h"
+#include "tree/omero_tree.h"
+#include "image/series.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One image at the root: its files, and its label images in labels/. `attrs` are its group's
+ * attributes when already loaded (from `where`), else NULL; `title` a name for it from
+ * elsewhere (a collection's OME-XML), or NULL. */
+static int open_image(ome_store *store, const char *path, const char *name, json_t *attrs,
+                      const char *where, const char *title, ome_content *c, ome_err *err)
+{
+    int rc = attrs ? ome_image_open_attrs(store, path, name, attrs, where, &c->image, err)
+                   : ome_image_open(store, path, name, &c->image, err);
+    if (rc == OME_OK && title && !c->image->title)
+        c->image->title = strdup(title); /* a name to show, nothing more */
+    if (rc == OME_OK)
+        rc = ome_tree_add_image(&c->tree, c->image, err);
+    if (rc == OME_OK)
+        ome_label_tree_open(store, path, "", &c->labels);
+    return rc;
+}
+
+/* A bioformats2raw collection: one image shows as an image source does; several as a folder each
+ * (folder_tree). */
+static int open_series(ome_store *store, ome_content *c, const char *name, ome_err *err)
+{
+    ome_series *series;
+    int n, rc = ome_series_list(store, "", &series, &n, err);
+    if (rc)
+        return rc;
+    if (n == 1)
+        rc = open_image(store, series[0].path, name, NULL, NULL, series[0].name, c, err);
+    else
+        rc = ome_folder_tree_open_series(store, "", name, series, n, &c->folders, err);
+    ome_series_free(series, n);
+    return rc;
+}
+
+/* A folder of images at the root, when the root is no group. `none` says why it is none; the
+ * error stays that when the store cannot list. */
+static int open_image_folder(ome_store *store, ome_content *c, const ome_err *none, ome_err *err)
+{
+    ome_err why = {0};
+    int rc = ome_folder_tree_open_dir(store, "", &c->folders, &why);
+    if (rc == OME_OK && c->folders->nfolders == 0)
+        return ome_err_set(err, OME_EINVAL, "%s, and no folder in it", none->msg);
+    if (rc == OME_ENOMEM)
+        return ome_err_set(err, rc, "out of memory");
+    if (rc && rc != OME_EUNSUPPORTED)
+        OME_LOGW("%s", why.msg);
+    if (rc)
+        *err = *none;
+    return rc ? OME_EINVAL : OME_OK;
+}
+
+int ome_content_open(ome_store *store, const char *source, const char *name, ome_content *c,
+                     ome_err *err)
+{
+    memset(c, 0, sizeof *c);
+    char root[2048];
+    long long id;
+    ome_omero_kind kind;
+    if (ome_omero_parse_address(source, root, sizeof root, &kind, &id) &&
+        kind != OME_OMERO_IMAGE)
+        return ome_omero_tree_open(store, kind, "", &c->folders, err);
+    json_t *attrs = NULL;
+    char where[4096];
+    int rc = ome_group_attrs_load(store, "", &attrs, where, sizeof where, err);
+    if (rc == OME_ABSENT) { /* not a group: perhaps a folder of images */
+        ome_err none = *err;
+        return open_image_folder(store, c, &none, err);
+    }
+    if (rc)
+        return rc;
+    if (json_object_get(ome_ngff_attrs(attrs), "plate") &&
+        !json_object_get(ome_ngff_attrs(attrs), "multiscales")) {
+        rc = ome_folder_tree_open_plate(store, "", attrs, where, &c->folders, err);
+    } else if (ome_series_is_collection(attrs)) {
+        rc = open_series(store, c, name, err);
+    } else {
+        rc = open_image(store, "", name, attrs, where, NULL, c, err);
+    }
+    json_decref(attrs);
+    return rc;
+}
+
+void ome_content_set_cache(ome_content *c, ome_chunk_cache *cache)
+{
+    if (c->image)
+        c->image->cache = cache;
+    if (c->folders)
+        c->folders->cache = cache;
+    for (int i = 0; i < c->labels.nimages; i++)
+        c->labels.images[i]->cache = cache;
+}
+
+uint64_t ome_content_bytes(ome_content *c)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < c->tree.nfiles; i++)
+        total += c->tree.files[i].vt->size;
+    for (int i = 0; i < c->labels.tree.nfiles; i++)
+        total += c->labels.tree.files[i].vt->size;
+    if (c->folders)
+        total += ome_folder_tree_loaded_bytes(c->folders);
+    return total;
+}
+
+void ome_content_free(ome_content *c)
+{
+    ome_tree_free(&c->tree);
+    ome_folder_tree_free(c->folders);
+    ome_label_tree_free(&c->labels);
+    ome_image_free(c->image);
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,104 @@
+/* tree: the files each image yields in the mount. */
+#include "tree/tree.h"
+
+#include "base/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int add_file(ome_tree *t, const char *name, ome_vtiff *vt, ome_err *err)
+{
+    ome_tree_file *f = realloc(t->files, (size_t)(t->nfiles + 1) * sizeof *f);
+    if (!f)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    t->files = f;
+    f[t->nfiles].name = strdup(name);
+    f[t->nfiles].vt = vt;
+    if (!f[t->nfiles].name)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    t->nfiles++;
+    return OME_OK;
+}
+
+int ome_tree_add_image(ome_tree *t, const ome_image *img, ome_err *err)
+{
+    char name[1024];
+    ome_vtiff *vt;
+    int rc = ome_vtiff_make_ome(img, &vt, err);
+    if (rc)
+        return rc;
+    snprintf(name, sizeof name, "%s.ome.tif", img->name);
+    if ((rc = add_file(t, name, vt, err))) {
+        ome_vtiff_free(vt);
+        return rc;
+    }
+    for (int k = 0; k < img->nlevels; k++) {
+        ome_err why = {0};
+        if (ome_vtiff_make_imagej(img, k, &vt, &why) != OME_OK) {
+            OME_LOGI("%s", why.msg);
+            continue;
+        }
+        snprintf(name, sizeof name, "%s_L%d.tif", img->name, k);
+        if ((rc = add_file(t, name, vt, err))) {
+            ome_vtiff_free(vt);
+            return rc;
+        }
+    }
+    return OME_OK;
+}
+
+const ome_tree_file *ome_tree_find(const ome_tree *t, const char *name)
+{
+    for (int i = 0; i < t->nfiles; i++)
+        if (strcmp(t->files[i].name, name) == 0)
+            return &t->files[i];
+    return NULL;
+}
+
+int ome_tree_take(ome_tree *dst, ome_tree *src, ome_err *err)
+{
+    if (src->nfiles == 0)
+        return OME_OK;
+    ome_tree_file *f = realloc(dst->files, (size_t)(dst->nfiles + src->nfiles) * sizeof *f);
+    if (!f)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    memcpy(f + dst->nfiles, src->files, (size_t)src->nfiles * sizeof *f);
+    dst->files = f;
+    dst->nfiles += src->nfiles;
+    free(src->files);
+    src->files = NULL;
+    src->nfiles = 0;
+    return OME_OK;
+}
+
+void ome_tree_free(ome_tree *t)
+{
+    for (int i = 0; i < t->nfiles; i++) {
+        free(t->files[i].name);
+        ome_vtiff_free(t->files[i].vt);
+    }
+    free(t->files);
+    t->files = NULL;
+    t->nfiles = 0;
+}
+
+void ome_tree_source_name(const char *source, char *out, size_t outlen)
+{
+    char tmp[2048];
+    snprintf(tmp, sizeof tmp, "%s", source);
+    char *q = strpbrk(tmp, "?#"); /* drop URL query and fragment */
+    if (q && strstr(tmp, "://"))
+        *q = '\0';
+    size_t n = strlen(tmp);
+    while (n > 0 && tmp[n - 1] == '/')
+        tmp[--n] = '\0';
+    const char *base = strrchr(tmp, '/');
+    base = base ? base + 1 : tmp;
+    snprintf(out, outlen, "%s", base[0] ? base : "image");
+    n = strlen(out);
+    if (n > 5 && strcmp(out + n - 5, ".zarr") == 0)
+        out[n - 5] = '\0';
+    if (!out[0] || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+        snprintf(out, outlen, "image");
+}

@@ -1,0 +1,29 @@
+/* tree: the virtual directory — which files a source yields, their names and sizes. Built from
+ * image descriptions only; the FUSE layer asks it for paths and byte ranges. */
+#ifndef OME_TREE_H
+#define OME_TREE_H
+
+#include "vtiff/vtiff.h"
+
+typedef struct ome_tree_file {
+    char *name;       /* "6001240.ome.tif" */
+    ome_vtiff *vt;
+} ome_tree_file;
+
+typedef struct ome_tree {
+    int nfiles;
+    ome_tree_file *files;
+} ome_tree;
+
+/* Adds NAME.ome.tif and NAME_L<k>.tif for every level ImageJ can hold (logging why a level has
+ * no ImageJ file). */
+int ome_tree_add_image(ome_tree *t, const ome_image *img, ome_err *err);
+/* Finds a file by name (no slashes); NULL when absent. */
+const ome_tree_file *ome_tree_find(const ome_tree *t, const char *name);
+/* Moves every file of src to the end of dst (src is left empty). */
+int ome_tree_take(ome_tree *dst, ome_tree *src, ome_err *err);
+void ome_tree_free(ome_tree *t);
+/* Base name for the files of a source: last path segment without ".zarr" and slashes. */
+void ome_tree_source_name(const char *source, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,142 @@
+/* prefetch: sequential-read detection and a queue of read-ahead jobs run by worker threads. */
+#include "vtiff/prefetch.h"
+
+#include "base/log.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+
+#define MIN_WINDOW ((uint64_t)4 << 20)
+#define JOB_BYTES ((uint64_t)8 << 20) /* a window is split so workers share it */
+#define MAX_QUEUED 32
+#define RUN_SLACK ((uint64_t)256 << 10) /* concurrent FUSE requests may arrive slightly reordered */
+
+typedef struct {
+    const ome_vtiff *vt;
+    uint64_t off, len;
+} prefetch_job;
+
+struct ome_prefetch {
+    pthread_mutex_t lock;
+    pthread_cond_t work;
+    prefetch_job queue[MAX_QUEUED];
+    int head, count;
+    bool stop;
+    uint64_t max_window;
+    ome_stats *stats;
+    int nthreads;
+    pthread_t *threads;
+};
+
+static void *prefetch_worker(void *arg)
+{
+    ome_prefetch *p = arg;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->stop && p->count == 0)
+            pthread_cond_wait(&p->work, &p->lock);
+        if (p->stop)
+            break;
+        prefetch_job job = p->queue[p->head];
+        p->head = (p->head + 1) % MAX_QUEUED;
+        p->count--;
+        pthread_mutex_unlock(&p->lock);
+        size_t n = 0;
+        ome_err err = {0};
+        if (ome_vtiff_load(job.vt, job.off, job.len, &n, &err) != OME_OK)
+            OME_LOGD("read-ahead of [%llu, +%llu) failed: %s", (unsigned long long)job.off,
+                     (unsigned long long)job.len, err.msg);
+        if (p->stats) {
+            ome_stats_add(&p->stats->prefetch_jobs, 1);
+            ome_stats_add(&p->stats->prefetch_chunks, n);
+        }
+        pthread_mutex_lock(&p->lock);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+ome_prefetch *ome_prefetch_new(int nthreads, uint64_t max_window, ome_stats *stats)
+{
+    ome_prefetch *p = calloc(1, sizeof *p);
+    if (!p || !(p->threads = calloc((size_t)(nthreads > 0 ? nthreads : 1), sizeof *p->threads))) {
+        free(p);
+        return NULL;
+    }
+    p->max_window = max_window;
+    p->stats = stats;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->work, NULL);
+    for (int i = 0; i < nthreads && max_window > 0; i++)
+        if (pthread_create(&p->threads[p->nthreads], NULL, prefetch_worker, p) == 0)
+            p->nthreads++;
+    return p;
+}
+
+void ome_prefetch_free(ome_prefetch *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stop = true;
+    p->count = 0;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 0; i < p->nthreads; i++)
+        pthread_join(p->threads[i], NULL);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->work);
+    free(p->threads);
+    free(p);
+}
+
+/* Queues [off, end) in JOB_BYTES pieces; returns how far it got (the queue may be full). */
+static uint64_t enqueue_locked(ome_prefetch *p, const ome_vtiff *vt, uint64_t off, uint64_t end)
+{
+    while (off < end && p->count < MAX_QUEUED) {
+        uint64_t len = end - off < JOB_BYTES ? end - off : JOB_BYTES;
+        p->queue[(p->head + p->count) % MAX_QUEUED] = (prefetch_job){vt, off, len};
+        p->count++;
+        off += len;
+    }
+    pthread_cond_broadcast(&p->work);
+    return off;
+}
+
+bool ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff *vt,
+                            uint64_t off, uint64_t len)
+{
+    if (!p || p->nthreads == 0 || len == 0)
+        return false;
+    uint64_t end = off + len;
+    pthread_mutex_lock(&p->lock);
+    bool in_run = ra->run_end > 0 && off + RUN_SLACK >= ra->run_start &&
+                  off <= ra->run_end + RUN_SLACK;
+    if (!in_run) { /* a jump: start over, nothing is read ahead for random access */
+        ra->run_start = off;
+        ra->run_end = end;
+        ra->ahead_end = 0;
+        ra->window = 0;
+        pthread_mutex_unlock(&p->lock);
+        return false;
+    }
+    if (end > ra->run_end)
+        ra->run_end = end;
+    /* Read ahead only once the run is clearly longer than a tile or two of a random access. */
+    bool streaming = ra->run_end - ra->run_start >= MIN_WINDOW / 2;
+    if (streaming && !p->stop) {
+        if (ra->window == 0)
+            ra->window = MIN_WINDOW < p->max_window ? MIN_WINDOW : p->max_window;
+        uint64_t pos = ra->run_end;
+        if (ra->ahead_end < pos + ra->window / 2 && pos < vt->size) {
+            uint64_t from = ra->ahead_end > pos ? ra->ahead_end : pos;
+            uint64_t to = pos + ra->window < vt->size ? pos + ra->window : vt->size;
+            if (from < to)
+                ra->ahead_end = enqueue_locked(p, vt, from, to);
+            if (ra->window < p->max_window)
+                ra->window = ra->window * 2 < p->max_window ? ra->window * 2 : p->max_window;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    return streaming;
+}

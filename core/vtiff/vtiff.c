@@ -1,0 +1,401 @@
+/* vtiff: segment bookkeeping and the byte-range reader shared by both virtual TIFF layouts. */
+#include "vtiff/vtiff.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+vt_seg *vt_add_seg(ome_vtiff *vt, vt_seg_kind kind, uint64_t len)
+{
+    if (vt->nsegs == vt->capsegs) {
+        int cap = vt->capsegs ? vt->capsegs * 2 : 16;
+        vt_seg *s = realloc(vt->segs, (size_t)cap * sizeof *s);
+        if (!s)
+            return NULL;
+        vt->segs = s;
+        vt->capsegs = cap;
+    }
+    vt_seg *s = &vt->segs[vt->nsegs++];
+    memset(s, 0, sizeof *s);
+    s->kind = kind;
+    s->off = vt->size;
+    s->len = len;
+    vt->size += len;
+    return s;
+}
+
+uint8_t *vt_own_blob(ome_vtiff *vt, size_t len)
+{
+    if (vt->nblobs == vt->capblobs) {
+        int cap = vt->capblobs ? vt->capblobs * 2 : 16;
+        uint8_t **b = realloc(vt->blobs, (size_t)cap * sizeof *b);
+        if (!b)
+            return NULL;
+        vt->blobs = b;
+        vt->capblobs = cap;
+    }
+    uint8_t *p = calloc(1, len ? len : 1);
+    if (p)
+        vt->blobs[vt->nblobs++] = p;
+    return p;
+}
+
+void ome_vtiff_free(ome_vtiff *vt)
+{
+    if (!vt)
+        return;
+    for (int i = 0; i < vt->nblobs; i++)
+        free(vt->blobs[i]);
+    free(vt->blobs);
+    free(vt->segs);
+    free(vt);
+}
+
+ome_dtype vt_imagej_dtype(ome_dtype t)
+{
+    switch (t) {
+    case OME_DT_U8: case OME_DT_U16: case OME_DT_I16: case OME_DT_F32: case OME_DT_I32:
+        return t;
+    case OME_DT_U32: case OME_DT_F64: return OME_DT_F32;
+    case OME_DT_I8: return OME_DT_I16;
+    default: return OME_DT_NONE;
+    }
+}
+
+/* Converts n pixels from the image type to the file type (both native order), then to
+ * little-endian. */
+static void convert_pixels(const uint8_t *src, ome_dtype from, uint8_t *dst, ome_dtype to,
+                           size_t n)
+{
+    if (from == to) {
+        memcpy(dst, src, n * ome_dtype_size(from));
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            if (from == OME_DT_U32) {
+                uint32_t v;
+                memcpy(&v, src + 4 * i, 4);
+                float f = (float)v;
+                memcpy(dst + 4 * i, &f, 4);
+            } else if (from == OME_DT_F64) {
+                double v;
+                memcpy(&v, src + 8 * i, 8);
+                float f = (float)v;
+                memcpy(dst + 4 * i, &f, 4);
+            } else if (from == OME_DT_I8) {
+                int16_t v = (int8_t)src[i];
+                memcpy(dst + 2 * i, &v, 2);
+            }
+        }
+    }
+    size_t es = ome_dtype_size(to);
+    if (es > 1 && ome_host_is_big_endian())
+        ome_bswap(dst, n, es);
+}
+
+static void read_arith(const vt_seg *s, uint64_t rel, size_t n, uint8_t *out)
+{
+    for (size_t k = 0; k < n;) {
+        uint64_t i = (rel + k) / (uint64_t)s->elem, within = (rel + k) % (uint64_t)s->elem;
+        uint8_t v[8];
+        uint64_t val = s->kind == VT_SEG_CONST ? s->start : s->start + i * s->stride;
+        vt_put_le(v, val, s->elem);
+        size_t take = (size_t)((uint64_t)s->elem - within);
+        if (take > n - k)
+            take = n - k;
+        memcpy(out + k, v + within, take);
+        k += take;
+    }
+}
+
+static void read_repeat(const vt_seg *s, uint64_t rel, size_t n, uint8_t *out)
+{
+    uint8_t *tmp = malloc(s->tmpl_len);
+    if (!tmp) {
+        memset(out, 0, n);
+        return;
+    }
+    uint64_t count = s->len / s->tmpl_len;
+    for (size_t k = 0; k < n;) {
+        uint64_t i = (rel + k) / s->tmpl_len, within = (rel + k) % s->tmpl_len;
+        memcpy(tmp, s->blob, s->tmpl_len);
+        vt_put_le(tmp + s->patch_strip, s->strip_first + i * s->strip_stride, s->off_size);
+        uint64_t next = i + 1 < count ? s->off + (i + 1) * s->tmpl_len : 0;
+        vt_put_le(tmp + s->patch_next, next, s->off_size);
+        size_t take = (size_t)(s->tmpl_len - within);
+        if (take > n - k)
+            take = n - k;
+        memcpy(out + k, tmp + within, take);
+        k += take;
+    }
+    free(tmp);
+}
+
+/* Plane index → (t, c, z): OME planes are XYZCT (z fastest), ImageJ planes CZT (c fastest). */
+static void plane_coords(const ome_vtiff *vt, const ome_level *L, uint64_t p, uint64_t *t,
+                         uint64_t *c, uint64_t *z)
+{
+    uint64_t C = L->shape[OME_C], Z = L->shape[OME_Z];
+    if (vt->kind == OME_VT_OME) {
+        *z = p % Z;
+        *c = (p / Z) % C;
+        *t = p / (Z * C);
+    } else {
+        *c = p % C;
+        *z = (p / C) % Z;
+        *t = p / (C * Z);
+    }
+}
+
+/* Gathers rows [r0, r1] (inclusive) of a w-wide window at (y, x) and writes them converted to
+ * the file type into `rows`; rows beyond the level are left as zero. */
+static int gather_rows(const ome_vtiff *vt, const ome_level *L, int level, uint64_t t, uint64_t c,
+                       uint64_t z, uint64_t y0, uint64_t x0, uint64_t w_file, uint64_t r0,
+                       uint64_t r1, uint8_t *rows, ome_access access, ome_err *err)
+{
+    const ome_image *img = vt->img;
+    size_t src_es = ome_dtype_size(img->dtype), dst_es = ome_dtype_size(vt->file_dtype);
+    uint64_t H = L->shape[OME_Y], W = L->shape[OME_X];
+    uint64_t w = x0 + w_file <= W ? w_file : W - x0;
+    uint64_t ys = y0 + r0, ye = y0 + r1 + 1 < H ? y0 + r1 + 1 : H;
+    if (w < w_file || ys >= ye || ye - ys < r1 - r0 + 1) /* padding of edge tiles */
+        memset(rows, 0, (size_t)((r1 - r0 + 1) * w_file * dst_es));
+    if (ys >= ye)
+        return OME_OK;
+    uint64_t h = ye - ys;
+    if (w == w_file && img->dtype == vt->file_dtype) /* the common case: straight in */
+        return ome_image_read_region_as(img, level, t, c, z, ys, x0, h, w, rows, access, err);
+    uint8_t *src = malloc((size_t)(h * w * src_es));
+    if (!src)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    int rc = ome_image_read_region_as(img, level, t, c, z, ys, x0, h, w, src, access, err);
+    if (rc == OME_OK)
+        for (uint64_t r = 0; r < h; r++)
+            convert_pixels(src + r * w * src_es, img->dtype, rows + r * w_file * dst_es,
+                           vt->file_dtype, (size_t)w);
+    free(src);
+    return rc;
+}
+
+/* Copies [rel, rel+n) of rows r0..r1 (partial rows) through a buffer. */
+static int read_rows_buffered(const ome_vtiff *vt, const ome_level *L, int level, uint64_t t,
+                              uint64_t c, uint64_t z, uint64_t y0, uint64_t x0, uint64_t w_file,
+                              uint64_t row_bytes, uint64_t rel, size_t n, uint8_t *out,
+                              ome_access access, ome_err *err)
+{
+    uint64_t r0 = rel / row_bytes, r1 = (rel + n - 1) / row_bytes;
+    uint8_t *rows = malloc((size_t)((r1 - r0 + 1) * row_bytes));
+    if (!rows)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    int rc = gather_rows(vt, L, level, t, c, z, y0, x0, w_file, r0, r1, rows, access, err);
+    if (rc == OME_OK)
+        memcpy(out, rows + (rel - r0 * row_bytes), n);
+    free(rows);
+    return rc;
+}
+
+/* Copies [rel, rel+n) of one pixel block (a tile or a plane) made of `row_bytes`-long rows:
+ * whole rows straight into `out`, a partial first or last row through a small buffer. */
+static int read_block(const ome_vtiff *vt, const ome_level *L, int level, uint64_t t, uint64_t c,
+                      uint64_t z, uint64_t y0, uint64_t x0, uint64_t w_file, uint64_t row_bytes,
+                      uint64_t rel, size_t n, uint8_t *out, ome_access access, ome_err *err)
+{
+    uint64_t end = rel + n;
+    uint64_t full0 = (rel + row_bytes - 1) / row_bytes, full1 = end / row_bytes; /* [full0, full1) */
+    if (full1 <= full0)
+        return read_rows_buffered(vt, L, level, t, c, z, y0, x0, w_file, row_bytes, rel, n, out,
+                                  access, err);
+    int rc = OME_OK;
+    size_t head = (size_t)(full0 * row_bytes - rel);
+    if (head)
+        rc = read_rows_buffered(vt, L, level, t, c, z, y0, x0, w_file, row_bytes, rel, head, out,
+                                access, err);
+    if (rc == OME_OK)
+        rc = gather_rows(vt, L, level, t, c, z, y0, x0, w_file, full0, full1 - 1, out + head,
+                         access, err);
+    size_t tail = (size_t)(end - full1 * row_bytes);
+    if (rc == OME_OK && tail)
+        rc = read_rows_buffered(vt, L, level, t, c, z, y0, x0, w_file, row_bytes,
+                                full1 * row_bytes, tail, out + (n - tail), access, err);
+    return rc;
+}
+
+/* Where byte `rel` of a pixel segment falls: a tile (OME) or a plane (ImageJ). */
+typedef struct {
+    uint64_t t, c, z, y0, x0, w_file; /* plane, block origin, block width in the file */
+    uint64_t len, within;             /* block length in bytes (pixels, then any gap), offset
+                                         of rel inside it */
+    uint64_t data_len;                /* bytes of pixels at the start of the block */
+} vt_block;
+
+static uint64_t block_bytes(const vt_seg *s)
+{
+    return s->kind == VT_SEG_TILES ? s->tile_stride : s->plane_bytes;
+}
+
+static void block_at(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, vt_block *b)
+{
+    const ome_level *L = &vt->img->levels[s->level];
+    uint64_t block;
+    b->y0 = b->x0 = 0;
+    if (s->kind == VT_SEG_TILES) {
+        block = rel / s->tile_stride;
+        b->within = rel % s->tile_stride;
+        b->len = s->tile_stride;
+        b->data_len = s->tile_bytes;
+        uint64_t per_plane = s->tiles_x * s->tiles_y, ti = block % per_plane;
+        plane_coords(vt, L, block / per_plane, &b->t, &b->c, &b->z);
+        b->y0 = (ti / s->tiles_x) * s->tile_h;
+        b->x0 = (ti % s->tiles_x) * s->tile_w;
+        b->w_file = s->tile_w;
+    } else {
+        block = rel / s->plane_bytes;
+        b->within = rel % s->plane_bytes;
+        b->len = b->data_len = s->plane_bytes;
+        plane_coords(vt, L, block, &b->t, &b->c, &b->z);
+        b->w_file = L->shape[OME_X];
+    }
+}
+
+static int read_pixels(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, size_t n,
+                       uint8_t *out, ome_access access, ome_err *err)
+{
+    const ome_level *L = &vt->img->levels[s->level];
+    size_t es = ome_dtype_size(vt->file_dtype);
+    while (n > 0) {
+        vt_block b;
+        block_at(vt, s, rel, &b);
+        size_t take = (size_t)(b.len - b.within < n ? b.len - b.within : n);
+        size_t pixels = b.within >= b.data_len ? 0
+                        : (size_t)(b.data_len - b.within < take ? b.data_len - b.within : take);
+        int rc = pixels ? read_block(vt, L, s->level, b.t, b.c, b.z, b.y0, b.x0, b.w_file,
+                                     b.w_file * es, b.within, pixels, out, access, err)
+                        : OME_OK;
+        if (rc)
+            return rc;
+        memset(out + pixels, 0, take - pixels); /* the gap after a tile */
+        out += take;
+        rel += take;
+        n -= take;
+    }
+    return OME_OK;
+}
+
+/* Loads into the cache every chunk behind [rel, rel+n) of a pixel segment, as one batch. */
+static int load_pixels(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, uint64_t n,
+                       size_t *nchunks, ome_access access, ome_err *err)
+{
+    const ome_level *L = &vt->img->levels[s->level];
+    uint64_t row_bytes_es = ome_dtype_size(vt->file_dtype);
+    uint64_t H = L->shape[OME_Y], W = L->shape[OME_X];
+    ome_chunk_list l = {0};
+    int rc = OME_OK;
+    while (n > 0 && rc == OME_OK) {
+        vt_block b;
+        block_at(vt, s, rel, &b);
+        uint64_t take = b.len - b.within < n ? b.len - b.within : n;
+        uint64_t pixels = b.within >= b.data_len ? 0
+                          : b.data_len - b.within < take ? b.data_len - b.within : take;
+        uint64_t row_bytes = b.w_file * row_bytes_es;
+        uint64_t r0 = b.within / row_bytes, r1 = (b.within + pixels - 1) / row_bytes;
+        uint64_t ys = b.y0 + r0, ye = b.y0 + r1 + 1 < H ? b.y0 + r1 + 1 : H;
+        uint64_t w = b.x0 + b.w_file <= W ? b.w_file : W - b.x0;
+        if (pixels && ys < ye && b.x0 < W)
+            rc = ome_image_region_chunks(vt->img, s->level, b.t, b.c, b.z, ys, b.x0, ye - ys, w,
+                                         &l, err);
+        rel += take;
+        n -= take;
+    }
+    if (rc == OME_OK)
+        rc = ome_image_load_chunks(vt->img, &l, access, err);
+    if (nchunks)
+        *nchunks += l.n;
+    ome_chunk_list_free(&l);
+    return rc;
+}
+
+/* Finds the segment holding `off`. */
+static int seg_at(const ome_vtiff *vt, uint64_t off)
+{
+    int lo = 0, hi = vt->nsegs - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (vt->segs[mid].off <= off)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+int ome_vtiff_load(const ome_vtiff *vt, uint64_t off, uint64_t len, size_t *nchunks,
+                   ome_err *err)
+{
+    if (nchunks)
+        *nchunks = 0;
+    if (off >= vt->size || !vt->img->cache)
+        return OME_OK;
+    if (len > vt->size - off)
+        len = vt->size - off;
+    uint64_t end = off + len;
+    for (int i = seg_at(vt, off); i < vt->nsegs && vt->segs[i].off < end; i++) {
+        const vt_seg *s = &vt->segs[i];
+        if (s->kind != VT_SEG_TILES && s->kind != VT_SEG_PLANES)
+            continue;
+        uint64_t a = off > s->off ? off : s->off;
+        uint64_t b = end < s->off + s->len ? end : s->off + s->len;
+        if (a < b) {
+            int rc = load_pixels(vt, s, a - s->off, b - a, nchunks, OME_ACCESS_AHEAD, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return OME_OK;
+}
+
+int64_t ome_vtiff_read(const ome_vtiff *vt, uint64_t off, size_t len, void *buf, ome_err *err)
+{
+    return ome_vtiff_read_as(vt, off, len, buf, OME_ACCESS_RANDOM, err);
+}
+
+int64_t ome_vtiff_read_as(const ome_vtiff *vt, uint64_t off, size_t len, void *buf,
+                          ome_access access, ome_err *err)
+{
+    if (off >= vt->size)
+        return 0;
+    if (len > vt->size - off)
+        len = (size_t)(vt->size - off);
+    int lo = seg_at(vt, off);
+    uint8_t *out = buf;
+    size_t done = 0;
+    for (int i = lo; i < vt->nsegs && done < len; i++) {
+        const vt_seg *s = &vt->segs[i];
+        uint64_t pos = off + done;
+        if (s->len == 0 || pos >= s->off + s->len)
+            continue;
+        uint64_t rel = pos - s->off;
+        size_t n = (size_t)(s->len - rel < len - done ? s->len - rel : len - done);
+        int rc = OME_OK;
+        switch (s->kind) {
+        case VT_SEG_BLOB:
+            if (s->blob)
+                memcpy(out + done, s->blob + rel, n);
+            else
+                memset(out + done, 0, n);
+            break;
+        case VT_SEG_ARITH:
+        case VT_SEG_CONST: read_arith(s, rel, n, out + done); break;
+        case VT_SEG_REPEAT: read_repeat(s, rel, n, out + done); break;
+        case VT_SEG_TILES:
+        case VT_SEG_PLANES:
+            /* several blocks: fetch all their chunks at once, then copy from the cache */
+            if (vt->img->cache && rel / block_bytes(s) != (rel + n - 1) / block_bytes(s))
+                rc = load_pixels(vt, s, rel, n, NULL, access, err);
+            if (rc == OME_OK)
+                rc = read_pixels(vt, s, rel, n, out + done, access, err);
+            break;
+        }
+        if (rc)
+            return rc;
+        done += n;
+    }
+    return (int64_t)done;
+}

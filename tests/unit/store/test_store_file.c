@@ -1,0 +1,118 @@
+/* Unit tests of store_file: whole objects, ranges, suffixes, absent keys, directories, keys
+ * that would leave the root, and the listing of the root's folders. */
+#include "testutil.h"
+
+#include "store/store.h"
+
+static void reads_ranges_and_absent(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    tu_write_text(dir, "a/b.bin", "0123456789");
+    ome_store *s;
+    ome_err err;
+    assert_int_equal(ome_store_open(dir, NULL, &s, &err), OME_OK);
+    ome_store_req r[6] = {
+        {.key = "a/b.bin"},
+        {.key = "a/b.bin", .range = OME_RANGE_SPAN, .off = 3, .len = 4},
+        {.key = "a/b.bin", .range = OME_RANGE_SUFFIX, .len = 2},
+        {.key = "a/b.bin", .range = OME_RANGE_SPAN, .off = 8, .len = 100},
+        {.key = "a/missing"},
+        {.key = "a"},
+    };
+    assert_int_equal(s->ops->get_many(s, r, 6), OME_OK);
+    assert_int_equal(r[0].status, OME_OK);
+    assert_memory_equal(r[0].body.data, "0123456789", 10);
+    assert_memory_equal(r[1].body.data, "3456", 4);
+    assert_int_equal(r[2].body.len, 2);
+    assert_memory_equal(r[2].body.data, "89", 2);
+    assert_int_equal(r[3].body.len, 2);
+    assert_int_equal(r[4].status, OME_ABSENT);
+    assert_int_equal(r[5].status, OME_ABSENT);
+    ome_store_reqs_free(r, 6);
+    ome_store_close(s);
+    tu_rmtree(dir);
+}
+
+static void refuses_keys_leaving_root(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    ome_store *s;
+    ome_err err;
+    assert_int_equal(ome_store_open(dir, NULL, &s, &err), OME_OK);
+    const char *bad[] = {"../etc/passwd", "a/../../x", "/etc/passwd", ".."};
+    for (size_t i = 0; i < 4; i++) {
+        ome_store_req r = {.key = bad[i]};
+        s->ops->get_many(s, &r, 1);
+        assert_int_equal(r.status, OME_EINVAL);
+        tu_assert_contains(r.err.msg, "leaves the store root");
+    }
+    ome_store_close(s);
+    tu_rmtree(dir);
+}
+
+static void opens_file_urls_and_reports_missing_roots(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char url[4200];
+    snprintf(url, sizeof url, "file://%s", dir);
+    ome_store *s;
+    ome_err err = {0};
+    assert_int_equal(ome_store_open(url, NULL, &s, &err), OME_OK);
+    assert_string_equal(s->root, dir);
+    ome_store_close(s);
+    assert_int_equal(ome_store_open("/nonexistent/omefs", NULL, &s, &err), OME_ABSENT);
+    tu_assert_contains(err.msg, "/nonexistent/omefs");
+    assert_int_equal(ome_store_open("ftp://x/y", NULL, &s, &err), OME_EUNSUPPORTED);
+    tu_assert_contains(err.msg, "unsupported URL scheme");
+    tu_rmtree(dir);
+}
+
+static void lists_the_root_folders(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    tu_write_text(dir, "b.zarr/.zattrs", "{}");
+    tu_write_text(dir, "A.ome.zarr/.zattrs", "{}");
+    tu_write_text(dir, ".hidden.zarr/.zattrs", "{}");
+    tu_write_text(dir, "file.zarr", "not a folder");
+    tu_write_text(dir, "deep/c.zarr/.zattrs", "{}");
+    char target[4200], link[4200];
+    snprintf(target, sizeof target, "%s/deep/c.zarr", dir);
+    snprintf(link, sizeof link, "%s/linked.zarr", dir);
+    assert_int_equal(symlink(target, link), 0);
+    ome_store *s;
+    ome_err err;
+    assert_int_equal(ome_store_open(dir, NULL, &s, &err), OME_OK);
+    char **names;
+    int n;
+    assert_int_equal(ome_store_list_dirs(s, "", &names, &n, &err), OME_OK);
+    assert_int_equal(n, 4); /* sorted; hidden ones and files left out; links followed */
+    assert_string_equal(names[0], "A.ome.zarr");
+    assert_string_equal(names[1], "b.zarr");
+    assert_string_equal(names[2], "deep");
+    assert_string_equal(names[3], "linked.zarr");
+    ome_store_names_free(names, n);
+    assert_int_equal(ome_store_list_dirs(s, "deep", &names, &n, &err), OME_OK); /* below */
+    assert_int_equal(n, 1);
+    assert_string_equal(names[0], "c.zarr");
+    ome_store_names_free(names, n);
+    assert_int_equal(ome_store_list_dirs(s, "missing", &names, &n, &err), OME_ABSENT);
+    assert_int_equal(ome_store_list_dirs(s, "deep/../..", &names, &n, &err), OME_EINVAL);
+    assert_int_equal(n, 0);
+    ome_store_close(s);
+    tu_rmtree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reads_ranges_and_absent),
+        cmocka_unit_test(refuses_keys_leaving_root),
+        cmocka_unit_test(opens_file_urls_and_reports_missing_roots),
+        cmocka_unit_test(lists_the_root_folders),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

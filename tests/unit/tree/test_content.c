@@ -1,0 +1,106 @@
+/* Unit tests of content: what each kind of source shows, opened from zarr-python's fixtures
+ * through the file store: an image (files and labels at the root), a plate and a collection
+ * (folders), a collection of one image (its files), a folder of images (a folder each, its
+ * subfolders too), and a directory with no folder (refused, naming it). */
+#include "testutil.h"
+
+#include "tree/content.h"
+
+/* Opens the fixture (or any directory) at dir; skips when the fixtures were not written. */
+static int open_dir(const char *dir, const char *name, ome_content *c, ome_err *err)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        print_message("SKIP content: %s missing (make fixtures)\n", dir);
+        skip();
+    }
+    ome_store *s;
+    assert_int_equal(ome_store_file_open(dir, &s, err), OME_OK);
+    int rc = ome_content_open(s, dir, name, c, err);
+    ome_content_free(c);
+    ome_store_close(s);
+    return rc;
+}
+
+static void each_kind_of_source(void **state)
+{
+    (void)state;
+    char dir[4096];
+    ome_content c;
+    ome_err err = {0};
+    ome_store *s;
+    static const struct {
+        const char *fixture;
+        int files, labels, folders;
+    } cases[] = {
+        {"with_labels", 3, 5, 0},  /* .ome.tif, _L0, _L1; two labels' files */
+        {"plate", 0, 0, 4},        /* a folder per well */
+        {"series", 0, 0, 3},       /* a folder per image */
+        {"series_single", 3, 0, 0}, /* its one image's files */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(dir, sizeof dir, "%s/%s.zarr", tu_fixtures(), cases[i].fixture);
+        struct stat st;
+        if (stat(dir, &st) != 0) {
+            print_message("SKIP content: %s missing (make fixtures)\n", dir);
+            skip();
+        }
+        assert_int_equal(ome_store_file_open(dir, &s, &err), OME_OK);
+        if (ome_content_open(s, dir, cases[i].fixture, &c, &err) != OME_OK)
+            fail_msg("%s: %s", cases[i].fixture, err.msg);
+        assert_int_equal(c.tree.nfiles, cases[i].files);
+        assert_int_equal(c.labels.tree.nfiles, cases[i].labels);
+        assert_int_equal(c.folders ? c.folders->nfolders : 0, cases[i].folders);
+        assert_true((c.image != NULL) == (cases[i].files > 0));
+        uint64_t bytes = ome_content_bytes(&c);
+        assert_true(cases[i].files ? bytes > 0 : bytes == 0); /* folders not opened yet */
+        ome_content_free(&c);
+        ome_store_close(s);
+    }
+}
+
+static void a_folder_of_images(void **state)
+{
+    (void)state;
+    char *lab = tu_mkdtemp(), link[4200], target[4200];
+    static const char *images[][2] = {{"axes_cyx", "cells.ome.zarr"}, {"plate", "screen.zarr"}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(target, sizeof target, "%s/%s.zarr", tu_fixtures(), images[i][0]);
+        snprintf(link, sizeof link, "%s/%s", lab, images[i][1]);
+        struct stat st;
+        if (stat(target, &st) != 0)
+            skip();
+        assert_int_equal(symlink(target, link), 0);
+    }
+    tu_write_text(lab, "notes/readme.txt", "not an image");
+    ome_store *s;
+    ome_err err = {0};
+    ome_content c;
+    assert_int_equal(ome_store_file_open(lab, &s, &err), OME_OK);
+    assert_int_equal(ome_content_open(s, lab, "lab", &c, &err), OME_OK);
+    assert_null(c.image);
+    assert_int_equal(c.folders->nfolders, 3); /* a subfolder is a folder too */
+    assert_string_equal(c.folders->folders[0].name, "cells");
+    assert_string_equal(c.folders->folders[1].name, "notes");
+    assert_string_equal(c.folders->folders[2].name, "screen");
+    assert_true(c.folders->any_kind);
+    ome_content_free(&c);
+    ome_store_close(s);
+
+    char *empty = tu_mkdtemp();
+    tu_write_text(empty, "file", "x");
+    assert_int_equal(open_dir(empty, "empty", &c, &err), OME_EINVAL);
+    tu_assert_contains(err.msg, empty);
+    tu_assert_contains(err.msg, "no folder in it");
+    tu_rmtree(empty);
+    tu_rmtree(lab);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(each_kind_of_source),
+        cmocka_unit_test(a_folder_of_images),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,300 @@
+/* Unit tests of vtiff: layouts (sizes, tile and strip geometry, tags read back by libtiff),
+ * reads at every boundary (one byte, spans across segments, past the end), and a 100 000 ×
+ * 100 000 × 3-channel, 5-level layout made without any I/O in small memory. */
+#include "testutil.h"
+
+#include "zarr/chunk_cache.h"
+#include "vtiff/vtiff.h"
+
+#include <tiffio.h>
+
+typedef struct {
+    ome_store *store;
+    ome_image *img;
+} fx_t;
+
+static fx_t open_fx(const char *name)
+{
+    char src[4096];
+    snprintf(src, sizeof src, "%s/%s.zarr", tu_fixtures(), name);
+    fx_t f;
+    ome_err err;
+    assert_int_equal(ome_store_open(src, NULL, &f.store, &err), OME_OK);
+    if (ome_image_open(f.store, "", name, &f.img, &err))
+        fail_msg("%s", err.msg);
+    return f;
+}
+
+static void close_fx(fx_t f)
+{
+    ome_image_free(f.img);
+    ome_store_close(f.store);
+}
+
+static uint8_t *read_all(const ome_vtiff *vt)
+{
+    uint8_t *all = malloc(vt->size);
+    ome_err err;
+    assert_int_equal(ome_vtiff_read(vt, 0, vt->size, all, &err), (int64_t)vt->size);
+    return all;
+}
+
+/* Every segment boundary ±3 bytes, single bytes, and reads past the end agree with one whole
+ * read. */
+static void check_boundaries(const ome_vtiff *vt)
+{
+    uint8_t *all = read_all(vt);
+    uint8_t buf[64];
+    ome_err err;
+    for (int i = 0; i < vt->nsegs; i++) {
+        uint64_t b = vt->segs[i].off;
+        for (uint64_t start = b >= 3 ? b - 3 : 0; start < b + 3 && start < vt->size; start++) {
+            for (size_t len = 1; len < 9; len += 3) {
+                int64_t n = ome_vtiff_read(vt, start, len, buf, &err);
+                size_t want = start + len <= vt->size ? len : (size_t)(vt->size - start);
+                assert_int_equal(n, (int64_t)want);
+                assert_memory_equal(buf, all + start, want);
+            }
+        }
+    }
+    assert_int_equal(ome_vtiff_read(vt, vt->size, 10, buf, &err), 0);
+    assert_int_equal(ome_vtiff_read(vt, vt->size + 100, 10, buf, &err), 0);
+    assert_int_equal(ome_vtiff_read(vt, vt->size - 2, 10, buf, &err), 2);
+    free(all);
+}
+
+static char *write_temp(const ome_vtiff *vt)
+{
+    char *path = strdup("/tmp/omefs-vtiff-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    uint8_t *all = read_all(vt);
+    assert_int_equal(write(fd, all, vt->size), (ssize_t)vt->size);
+    close(fd);
+    free(all);
+    return path;
+}
+
+static void ome_layout_odd_sizes(void **state)
+{
+    (void)state;
+    fx_t f = open_fx("odd_700x900"); /* chunks 200 × 300: not multiples of 16 → 256 tiles */
+    ome_vtiff *vt;
+    ome_err err;
+    assert_int_equal(ome_vtiff_make_ome(f.img, &vt, &err), OME_OK);
+    assert_int_equal(vt->tile_w[0], 256);
+    assert_int_equal(vt->tile_h[0], 256);
+    /* pixel blocks: level 0 has 3 × 4 tiles, level 1 (350 × 450) 2 × 2 */
+    uint64_t tiles = (3 * 4 + 2 * 2) * (256 * 256 * 2);
+    const vt_seg *last = &vt->segs[vt->nsegs - 1];
+    assert_int_equal(last->kind, VT_SEG_TILES);
+    assert_int_equal(vt->size, vt->segs[vt->nsegs - 2].off + tiles);
+    assert_int_equal(vt->segs[vt->nsegs - 2].off % 4096, 0);
+    check_boundaries(vt);
+    char *path = write_temp(vt);
+    TIFF *t = TIFFOpen(path, "r");
+    assert_non_null(t);
+    uint32_t w, h, tw, th;
+    TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w);
+    TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h);
+    TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw);
+    TIFFGetField(t, TIFFTAG_TILELENGTH, &th);
+    assert_int_equal(w, 900);
+    assert_int_equal(h, 700);
+    assert_int_equal(tw, 256);
+    /* tiles start on pages */
+    uint64_t *offs, *counts;
+    assert_true(TIFFGetField(t, TIFFTAG_TILEOFFSETS, &offs));
+    assert_true(TIFFGetField(t, TIFFTAG_TILEBYTECOUNTS, &counts));
+    for (int i = 0; i < 12; i++) {
+        assert_int_equal(offs[i] % 4096, 0);
+        assert_int_equal(counts[i], 256 * 256 * 2);
+        if (i > 0)
+            assert_int_equal(offs[i], offs[i - 1] + counts[i - 1]);
+    }
+    char *desc = NULL;
+    assert_true(TIFFGetField(t, TIFFTAG_IMAGEDESCRIPTION, &desc));
+    tu_assert_contains(desc, "SizeX=\"900\" SizeY=\"700\"");
+    assert_string_equal(desc + strlen(desc) - 6, "</OME>");
+    uint16_t nsub;
+    uint64_t *subs;
+    assert_true(TIFFGetField(t, TIFFTAG_SUBIFD, &nsub, &subs));
+    assert_int_equal(nsub, 1);
+    /* a tile read by libtiff equals the gather of that region */
+    uint16_t tile[256 * 256], want[256 * 256];
+    assert_true(TIFFReadEncodedTile(t, TIFFComputeTile(t, 300, 600, 0, 0), tile, sizeof tile) > 0);
+    assert_int_equal(ome_image_read_region(f.img, 0, 0, 0, 0, 512, 256, 188, 256, want, &err), 0);
+    for (int y = 0; y < 188; y++)
+        assert_memory_equal(tile + y * 256, want + y * 256, 256 * 2);
+    for (int y = 188; y < 256; y++) /* padding below the image */
+        for (int x = 0; x < 256; x++)
+            assert_int_equal(tile[y * 256 + x], 0);
+    TIFFClose(t);
+    unlink(path);
+    free(path);
+    ome_vtiff_free(vt);
+    close_fx(f);
+}
+
+static void imagej_layout_planes_contiguous(void **state)
+{
+    (void)state;
+    fx_t f = open_fx("axes_tczyx"); /* 2 t, 3 c, 4 z, 96 × 80 int16 */
+    ome_vtiff *vt;
+    ome_err err;
+    assert_int_equal(ome_vtiff_make_imagej(f.img, 0, &vt, &err), OME_OK);
+    uint64_t plane = 96 * 80 * 2, N = 24;
+    const vt_seg *px = &vt->segs[1];
+    assert_int_equal(px->kind, VT_SEG_PLANES);
+    assert_int_equal(px->off % 4096, 0);
+    assert_int_equal(px->len, N * plane);
+    check_boundaries(vt);
+    char *path = write_temp(vt);
+    TIFF *t = TIFFOpen(path, "rc"); /* no strip chopping */
+    assert_non_null(t);
+    assert_int_equal(TIFFNumberOfDirectories(t), N);
+    /* directory k holds plane k in CZT order (c fastest) */
+    int16_t got[96 * 80], want[96 * 80];
+    for (tdir_t d = 0; d < N; d += 5) {
+        assert_true(TIFFSetDirectory(t, d));
+        tmsize_t got_n = TIFFReadEncodedStrip(t, 0, got, (tmsize_t)sizeof got);
+        if (got_n != (tmsize_t)plane)
+            fail_msg("directory %d: strip read returned %ld", (int)d, (long)got_n);
+        uint64_t c = d % 3, z = (d / 3) % 4, tt = d / 12;
+        assert_int_equal(ome_image_read_region(f.img, 0, tt, c, z, 0, 0, 96, 80, want, &err), 0);
+        assert_memory_equal(got, want, plane);
+    }
+    TIFFClose(t);
+    unlink(path);
+    free(path);
+    ome_vtiff_free(vt);
+    close_fx(f);
+}
+
+static void imagej_types_and_refusals(void **state)
+{
+    (void)state;
+    struct { const char *fx; ome_dtype want; } cases[] = {
+        {"dtype_u4le", OME_DT_F32}, {"dtype_f8be", OME_DT_F32}, {"dtype_i1", OME_DT_I16},
+        {"dtype_i4le", OME_DT_I32}, {"dtype_u1", OME_DT_U8},    {"dtype_i2be", OME_DT_I16},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fx_t f = open_fx(cases[i].fx);
+        ome_vtiff *vt;
+        ome_err err;
+        assert_int_equal(ome_vtiff_make_imagej(f.img, 0, &vt, &err), OME_OK);
+        assert_int_equal(vt->file_dtype, cases[i].want);
+        check_boundaries(vt);
+        ome_vtiff_free(vt);
+        close_fx(f);
+    }
+    fx_t f = open_fx("dtype_i8le");
+    ome_vtiff *vt;
+    ome_err err = {0};
+    assert_int_equal(ome_vtiff_make_imagej(f.img, 0, &vt, &err), OME_EUNSUPPORTED);
+    tu_assert_contains(err.msg, "ImageJ has no int64 pixel type");
+    close_fx(f);
+}
+
+/* A huge image described by metadata only: no chunk is ever touched. */
+static void huge_layout_without_io(void **state)
+{
+    (void)state;
+    ome_zarr_array *arrays[5];
+    ome_err err;
+    uint64_t size = 100000;
+    for (int k = 0; k < 5; k++, size /= 2) {
+        char doc[512];
+        snprintf(doc, sizeof doc,
+                 "{\"shape\":[3,%llu,%llu],\"chunks\":[1,512,512],\"dtype\":\"<u2\","
+                 "\"compressor\":null,\"fill_value\":0}",
+                 (unsigned long long)size, (unsigned long long)size);
+        json_t *j = json_loads(doc, 0, NULL);
+        char path[8];
+        snprintf(path, sizeof path, "%d", k);
+        assert_int_equal(ome_zarr_array_parse_v2(j, path, "mem", &arrays[k], &err), OME_OK);
+        json_decref(j);
+    }
+    ome_ngff_multiscale ms;
+    json_t *attrs = json_loads(
+        "{\"multiscales\":[{\"version\":\"0.4\",\"axes\":[{\"name\":\"c\",\"type\":\"channel\"},"
+        "{\"name\":\"y\",\"type\":\"space\",\"unit\":\"micrometer\"},{\"name\":\"x\",\"type\":"
+        "\"space\",\"unit\":\"micrometer\"}],\"datasets\":[{\"path\":\"0\"},{\"path\":\"1\"},"
+        "{\"path\":\"2\"},{\"path\":\"3\"},{\"path\":\"4\"}]}]}", 0, NULL);
+    assert_int_equal(ome_ngff_parse_multiscales(attrs, "mem", &ms, &err), OME_OK);
+    ome_image *img;
+    assert_int_equal(ome_image_build(NULL, "mem", "huge", &ms, arrays, NULL, 0, &img, &err), OME_OK);
+    ome_vtiff *vt;
+    assert_int_equal(ome_vtiff_make_ome(img, &vt, &err), OME_OK);
+    /* 3 planes × 5 levels of IFDs; offsets arrays are computed, not stored */
+    assert_true(vt->nsegs < 64);
+    size_t held = 0;
+    for (int i = 0; i < vt->nsegs; i++)
+        if (vt->segs[i].kind == VT_SEG_BLOB)
+            held += (size_t)vt->segs[i].len;
+    assert_true(held < 64 * 1024);
+    assert_true(vt->size > 3ull * 100000 * 100000 * 2);
+    /* the 100 000th tile offset of plane 2 is where the arithmetic says */
+    uint8_t hdr[16];
+    assert_int_equal(ome_vtiff_read(vt, 0, 16, hdr, &err), 16);
+    assert_int_equal(hdr[2], 43);
+    ome_vtiff_free(vt);
+    assert_int_equal(ome_vtiff_make_imagej(img, 0, &vt, &err), OME_EUNSUPPORTED);
+    tu_assert_contains(err.msg, "more than ImageJ holds");
+    assert_int_equal(ome_vtiff_make_imagej(img, 3, &vt, &err), OME_OK);
+    ome_vtiff_free(vt);
+    ome_image_free(img);
+    ome_ngff_multiscale_free(&ms);
+    json_decref(attrs);
+}
+
+/* Over 4 GiB the ImageJ file keeps ImageJ's own convention: IFD0 only, images=N. */
+static void imagej_over_4gib_has_ifd0_only(void **state)
+{
+    (void)state;
+    ome_zarr_array *arr;
+    ome_err err;
+    json_t *j = json_loads("{\"shape\":[40,10000,10000],\"chunks\":[1,1000,1000],\"dtype\":"
+                           "\"<u2\",\"compressor\":null,\"fill_value\":0}", 0, NULL);
+    assert_int_equal(ome_zarr_array_parse_v2(j, "0", "mem", &arr, &err), OME_OK);
+    json_decref(j);
+    json_t *attrs = json_loads("{\"multiscales\":[{\"axes\":[\"z\",\"y\",\"x\"],"
+                               "\"datasets\":[{\"path\":\"0\"}]}]}", 0, NULL);
+    ome_ngff_multiscale ms;
+    assert_int_equal(ome_ngff_parse_multiscales(attrs, "mem", &ms, &err), OME_OK);
+    ome_image *img;
+    assert_int_equal(ome_image_build(NULL, "mem", "big", &ms, &arr, NULL, 0, &img, &err), OME_OK);
+    ome_vtiff *vt;
+    assert_int_equal(ome_vtiff_make_imagej(img, 0, &vt, &err), OME_OK);
+    assert_true(vt->size > (4ull << 30));
+    assert_int_equal(vt->nsegs, 2); /* header + planes: no trailing IFDs */
+    uint8_t head[4096];
+    assert_int_equal(ome_vtiff_read(vt, 0, sizeof head, head, &err), (int64_t)sizeof head);
+    uint16_t n = (uint16_t)(head[8] | head[9] << 8);
+    size_t next = 8 + 2 + 12 * (size_t)n;
+    assert_int_equal(head[next] | head[next + 1] | head[next + 2] | head[next + 3], 0);
+    head[sizeof head - 1] = 0;
+    bool found = false;
+    for (size_t i = 0; i + 10 < sizeof head; i++)
+        if (memcmp(head + i, "images=40\n", 10) == 0)
+            found = true;
+    assert_true(found);
+    assert_int_equal(vt->segs[1].off, 4096);
+    assert_int_equal(vt->segs[1].plane_bytes, 10000ull * 10000 * 2);
+    ome_vtiff_free(vt);
+    ome_image_free(img);
+    ome_ngff_multiscale_free(&ms);
+    json_decref(attrs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ome_layout_odd_sizes),
+        cmocka_unit_test(imagej_layout_planes_contiguous),
+        cmocka_unit_test(imagej_types_and_refusals),
+        cmocka_unit_test(huge_layout_without_io),
+        cmocka_unit_test(imagej_over_4gib_has_ifd0_only),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
