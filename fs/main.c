@@ -3,10 +3,11 @@
  * with one clear line and leaves no mount — then serves the mount. */
 #include "omefs.h"
 
-#include "store/disk_cache.h"
 #include "base/log.h"
-#include "store/omero_session.h"
+#include "base/url.h"
 #include "base/version.h"
+#include "store/disk_cache.h"
+#include "zarr/zarr.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -193,19 +194,14 @@ static char *omero_password(const char *user, const char *source)
     return pw;
 }
 
-static bool source_is_remote(const char *source)
-{
-    return strstr(source, "://") && strncasecmp(source, "file://", 7) != 0;
-}
-
 /* Opens the store of the source, behind the disk cache when it is remote. */
 static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts *o,
                       uint64_t cache_size, size_t mem_cache, ome_err *err)
 {
-    int rc = ome_store_open(m->source, so, &m->store, err);
+    int rc = ome_source_open_store(&m->src, so, &m->store, err);
     m->source_store = m->store;
     bool use_disk = !o->cache_dir || strcmp(o->cache_dir, "none") != 0;
-    if (rc != OME_OK || !source_is_remote(m->source) || !use_disk) {
+    if (rc != OME_OK || !m->src.remote || !use_disk) {
         if (rc == OME_OK && o->offline)
             rc = ome_err_set(err, OME_EINVAL, "offline needs a disk cache (a remote source and "
                                               "a cache_dir other than none)");
@@ -219,61 +215,174 @@ static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts
     /* Writes go behind reads: a read waits for the disk only once this much is pending. */
     m->write_behind = mem_cache / 4;
     ome_disk_cache_opts dc = {.dir = dir, .cap_bytes = cache_size, .offline = o->offline != 0,
-                              .write_behind_bytes = m->write_behind, .stats = &m->stats};
+                              .write_behind_bytes = m->write_behind, .stats = &m->stats,
+                              .classify = ome_zarr_key_kind};
     ome_store *inner = m->store;
     m->store = NULL;
     return ome_disk_cache_open(inner, &dc, &m->store, err);
 }
 
-int main(int argc, char **argv)
+/* The sizes and level the options give; false (with a message) when one is invalid. */
+static bool check_options(const omefs_opts *o, int *level, size_t *mem_cache,
+                          size_t *cache_size, size_t *prefetch)
 {
-    /* Reads allocate and free chunk-sized buffers all the time: keep them in the heap for reuse
-     * instead of mapping (and faulting in) fresh pages for each. Faulting in fresh memory costs
-     * about as much as decoding into it, so the heap is not trimmed often, and the threads share
-     * few arenas (one per two cores) rather than each growing its own. */
+    *level = ome_log_parse_level(o->log_level ? o->log_level : "warn");
+    *mem_cache = 512u << 20;
+    *cache_size = (size_t)10 << 30;
+    *prefetch = 64u << 20;
+    if (*level < 0 || (o->mem_cache && parse_size(o->mem_cache, mem_cache)) ||
+        (o->cache_size && parse_size(o->cache_size, cache_size)) ||
+        (o->prefetch && parse_size(o->prefetch, prefetch)) || o->timeout <= 0 ||
+        o->retries < 0 || o->retries > 100 || o->connections < 1 || o->connections > 1024) {
+        fprintf(stderr, "omefs: invalid option value (log_level, mem_cache, cache_size, "
+                        "prefetch, timeout, retries or connections)\n");
+        return false;
+    }
+    if (*prefetch > *mem_cache / 4)
+        *prefetch = *mem_cache / 4;
+    return true;
+}
+
+/* The stores' settings from the options (the password is the caller's). */
+static void store_opts_from(const omefs_opts *o, ome_stats *stats, const char *password,
+                            ome_store_opts *so)
+{
+    ome_store_opts_default(so);
+    so->timeout_s = o->timeout;
+    so->retries = o->retries;
+    so->connections = o->connections;
+    so->ca_file = o->ca_file;
+    so->insecure = o->insecure != 0;
+    so->stats = stats;
+    so->s3_endpoint = o->endpoint;
+    so->s3_region = o->region;
+    so->s3_profile = o->profile;
+    so->s3_no_sign = o->no_sign != 0;
+    so->s3_path_style = o->path_style != 0;
+    so->omero_user = o->omero_user;
+    so->omero_password = password;
+    so->omero_tiles = o->omero_tiles;
+}
+
+/* Opens the source's store and reads what it shows, before anything is mounted. */
+static int open_source(omefs_mount *m, const omefs_opts *o, size_t mem_cache, size_t cache_size,
+                       ome_err *err)
+{
+    int rc = ome_source_parse(m->source, &m->src, err);
+    if (rc)
+        return rc;
+    char *password = o->omero_user ? omero_password(o->omero_user, m->src.shown) : NULL;
+    ome_store_opts so;
+    store_opts_from(o, &m->stats, password, &so);
+    rc = open_store(m, &so, o, cache_size, mem_cache, err);
+    if (password) { /* the store keeps its own copy */
+        memset(password, 0, strlen(password));
+        free(password);
+    }
+    return rc ? rc : ome_content_open(m->store, &m->src, &m->content, err);
+}
+
+/* Mounts, daemonizes (unless -f), starts the workers and serves until unmounted; 0 on a clean
+ * end. */
+static int serve(struct fuse *f, omefs_mount *m, const struct fuse_cmdline_opts *cl,
+                 size_t mem_cache, size_t prefetch)
+{
+    int rc = 1;
+    if (fuse_mount(f, cl->mountpoint) != 0)
+        return rc;
+    if (fuse_daemonize(cl->foreground) == 0 &&
+        fuse_set_signal_handlers(fuse_get_session(f)) == 0) {
+        if (!cl->foreground)
+            ome_log_use_syslog(1);
+        OME_LOGI("mounted %s on %s", m->src.shown, cl->mountpoint);
+        /* threads only now: daemonizing forks, and threads do not survive a fork */
+        if (start_workers(m, mem_cache, prefetch) != OME_OK) {
+            OME_LOGE("cannot start: out of memory");
+        } else if (cl->singlethread) {
+            rc = fuse_loop(f);
+        } else {
+            /* libfuse's default (UINT_MAX, "unset") only earns a warning: use its own 10 */
+            struct fuse_loop_config lc = {
+                .clone_fd = cl->clone_fd,
+                .max_idle_threads = cl->max_idle_threads > 1000 ? 10 : cl->max_idle_threads};
+            rc = fuse_loop_mt(f, &lc);
+        }
+        fuse_remove_signal_handlers(fuse_get_session(f));
+    }
+    fuse_unmount(f);
+    return rc;
+}
+
+static void free_opts(omefs_opts *o)
+{
+    char *strings[] = {o->ca_file,  o->mem_cache, o->cache_dir,  o->cache_size,
+                       o->prefetch, o->endpoint,  o->region,     o->profile,
+                       o->omero_user, o->omero_tiles, o->log_level};
+    for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
+        free(strings[i]);
+}
+
+/* Keeps chunk-sized buffers in the heap for reuse instead of mapping (and faulting in) fresh
+ * pages for each: faulting in fresh memory costs about as much as decoding into it, so the heap
+ * is not trimmed often, and the threads share few arenas (one per two cores). */
+static void tune_malloc(void)
+{
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 32 << 20);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     mallopt(M_ARENA_MAX, ncpu >= 2 ? (int)(ncpu / 2) : 1);
-    struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-    omefs_opts o = {.timeout = 30, .retries = 3, .connections = 16};
-    if (fuse_opt_parse(&args, &o, opt_spec, opt_proc) == -1) {
-        usage(argv[0]);
+}
+
+/* Parses the command line; returns -1 to go on, else the exit status (help, version, error). */
+static int parse_command_line(struct fuse_args *args, omefs_opts *o,
+                              struct fuse_cmdline_opts *cl, const char *prog)
+{
+    if (fuse_opt_parse(args, o, opt_spec, opt_proc) == -1) {
+        usage(prog);
         return 2;
     }
-    if (o.show_version) {
+    if (o->show_version) {
         printf("omefs %s (libfuse %d)\n", OME_VERSION, fuse_version());
         return 0;
     }
-    if (o.show_help) {
-        usage(argv[0]);
-        fuse_lib_help(&args);
+    if (o->show_help) {
+        usage(prog);
+        fuse_lib_help(args);
         return 0;
     }
+    if (fuse_parse_cmdline(args, cl) != 0) {
+        usage(prog);
+        return 2;
+    }
+    if (!o->source || !cl->mountpoint) {
+        fprintf(stderr, "omefs: need SOURCE and MOUNTPOINT\n");
+        usage(prog);
+        return 2;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    tune_malloc();
+    struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+    omefs_opts o = {.timeout = 30, .retries = 3, .connections = 16};
     struct fuse_cmdline_opts cl;
     memset(&cl, 0, sizeof cl);
-    if (fuse_parse_cmdline(&args, &cl) != 0) {
+    int level, status = parse_command_line(&args, &o, &cl, argv[0]);
+    size_t mem_cache, cache_size, prefetch;
+    if (status < 0 && !check_options(&o, &level, &mem_cache, &cache_size, &prefetch)) {
         usage(argv[0]);
-        return 2;
+        status = 2;
     }
-    if (!o.source || !cl.mountpoint) {
-        fprintf(stderr, "omefs: need SOURCE and MOUNTPOINT\n");
-        usage(argv[0]);
-        return 2;
-    }
-    int level = ome_log_parse_level(o.log_level ? o.log_level : "warn");
-    size_t mem_cache = 512u << 20, cache_size = (size_t)10 << 30, prefetch = 64u << 20;
-    if (level < 0 || (o.mem_cache && parse_size(o.mem_cache, &mem_cache)) ||
-        (o.cache_size && parse_size(o.cache_size, &cache_size)) ||
-        (o.prefetch && parse_size(o.prefetch, &prefetch)) || o.timeout <= 0 || o.retries < 0 ||
-        o.retries > 100 || o.connections < 1 || o.connections > 1024) {
-        fprintf(stderr, "omefs: invalid option value (log_level, mem_cache, cache_size, "
-                        "prefetch, timeout, retries or connections)\n");
-        usage(argv[0]);
-        return 2;
+    if (status >= 0) {
+        free(o.source);
+        free_opts(&o);
+        free(cl.mountpoint);
+        fuse_opt_free_args(&args);
+        return status;
     }
     ome_log_set_level((enum ome_log_level)level);
-
     omefs_mount m = {.source = o.source, .mounted_at = time(NULL)};
     pthread_mutex_init(&m.handles_lock, NULL);
     ome_log_ring_init(&m.log);
@@ -281,98 +390,26 @@ int main(int argc, char **argv)
     /* Read-only; FUSE checks the remaining options here (unknown ones end with status 2). */
     fuse_opt_add_arg(&args, "-ofsname=omefs,subtype=omefs,ro");
     struct fuse *f = fuse_new(&args, &omefs_ops, sizeof omefs_ops, &m);
+    ome_err err = {0};
+    int rc = f ? open_source(&m, &o, mem_cache, cache_size, &err) : OME_EINVAL;
     if (!f) {
         usage(argv[0]);
-        free(o.source);
-        fuse_opt_free_args(&args);
-        free(cl.mountpoint);
-        return 2;
-    }
-    ome_store_opts so;
-    ome_store_opts_default(&so);
-    so.timeout_s = o.timeout;
-    so.retries = o.retries;
-    so.connections = o.connections;
-    so.ca_file = o.ca_file;
-    so.insecure = o.insecure != 0;
-    so.stats = &m.stats;
-    so.s3_endpoint = o.endpoint;
-    so.s3_region = o.region;
-    so.s3_profile = o.profile;
-    so.s3_no_sign = o.no_sign != 0;
-    so.s3_path_style = o.path_style != 0;
-    so.omero_user = o.omero_user;
-    char *password = o.omero_user ? omero_password(o.omero_user, o.source) : NULL;
-    so.omero_password = password;
-    so.omero_tiles = o.omero_tiles;
-    ome_err err = {0};
-    char name[1024], omero_root[2048];
-    long long omero_id;
-    ome_omero_kind omero_kind;
-    if (ome_omero_parse_address(o.source, omero_root, sizeof omero_root, &omero_kind, &omero_id))
-        snprintf(name, sizeof name, "image-%lld", omero_id);
-    else
-        ome_tree_source_name(o.source, name, sizeof name);
-    int rc = open_store(&m, &so, &o, cache_size, mem_cache, &err);
-    if (password) { /* the store keeps its own copy */
-        memset(password, 0, strlen(password));
-        free(password);
-        so.omero_password = NULL;
-    }
-    if (rc == OME_OK)
-        rc = ome_content_open(m.store, m.source, name, &m.content, &err);
-    if (prefetch > mem_cache / 4)
-        prefetch = mem_cache / 4;
-    char shown[4096]; /* the source as messages show it: no credentials, no query */
-    ome_url_redact(o.source, shown, sizeof shown);
-    if (rc != OME_OK) {
+        status = 2;
+    } else if (rc != OME_OK) {
+        const char *shown = m.src.shown[0] ? m.src.shown : "source";
         if (rc == OME_ABSENT)
             fprintf(stderr, "omefs: %s: not found\n", shown);
         else
             fprintf(stderr, "omefs: cannot mount %s: %s\n", shown, err.msg);
+        status = 1;
+    } else {
+        status = serve(f, &m, &cl, mem_cache, prefetch) ? 1 : 0;
+    }
+    if (f)
         fuse_destroy(f);
-        free_mount(&m);
-        fuse_opt_free_args(&args);
-        free(cl.mountpoint);
-        return 1;
-    }
-    rc = 1;
-    if (fuse_mount(f, cl.mountpoint) == 0) {
-        if (fuse_daemonize(cl.foreground) == 0 &&
-            fuse_set_signal_handlers(fuse_get_session(f)) == 0) {
-            if (!cl.foreground)
-                ome_log_use_syslog(1);
-            OME_LOGI("mounted %s on %s", shown, cl.mountpoint);
-            /* threads only now: daemonizing forks, and threads do not survive a fork */
-            if (start_workers(&m, mem_cache, prefetch) != OME_OK) {
-                OME_LOGE("cannot start: out of memory");
-            } else if (cl.singlethread) {
-                rc = fuse_loop(f);
-            } else {
-                /* libfuse's default (UINT_MAX, "unset") only earns a warning: use its own 10 */
-                struct fuse_loop_config lc = {
-                    .clone_fd = cl.clone_fd,
-                    .max_idle_threads = cl.max_idle_threads > 1000 ? 10 : cl.max_idle_threads};
-                rc = fuse_loop_mt(f, &lc);
-            }
-            fuse_remove_signal_handlers(fuse_get_session(f));
-        }
-        fuse_unmount(f);
-    }
-    fuse_destroy(f);
     free_mount(&m);
-    free(o.ca_file);
-    free(o.mem_cache);
-    free(o.cache_dir);
-    free(o.cache_size);
-    free(o.prefetch);
-    free(o.endpoint);
-    free(o.region);
-    free(o.profile);
-    free(o.omero_user);
-    free(o.omero_tiles);
-    free(o.log_level);
+    free_opts(&o);
     free(cl.mountpoint);
     fuse_opt_free_args(&args);
-    return rc ? 1 : 0;
+    return status;
 }

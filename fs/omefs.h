@@ -6,18 +6,21 @@
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 
-#include "zarr/chunk_cache.h"
-#include "tree/content.h"
 #include "base/log_ring.h"
 #include "base/pool.h"
-#include "vtiff/prefetch.h"
 #include "base/stats.h"
-#include "tree/tree.h"
+#include "tree/content.h"
+#include "tree/mount_stats.h"
+#include "tree/source.h"
+#include "tree/walk.h"
+#include "vtiff/prefetch.h"
+#include "zarr/chunk_cache.h"
 
 #include <pthread.h>
 
 typedef struct omefs_mount {
     char *source;
+    ome_source src;          /* the source parsed */
     ome_store *store;
     ome_store *source_store; /* the source's own store (store may be the disk cache over it) */
     ome_content content;     /* what the source shows */

@@ -54,58 +54,12 @@ void omefs_handles_free_all(omefs_mount *m)
         handle_free(m, m->handles);
 }
 
-/* Where a path leads: a folder (of a plate, a list, a collection or a folder of images, at any
- * depth), the root image's labels folder, or a file. */
-typedef struct {
-    ome_folder *folder;
-    ome_folder_tree *parent; /* the folder's tree */
-    bool labels_dir;
-    const ome_tree_file *file;
-} omefs_place;
-
-/* Walks a path other than "/" from the root, reading the folders on the way on first use (the
- * last one is not read: stat-ing a folder costs nothing). Returns 0, -ENOENT, or -EIO when a
- * folder on the way cannot be read. */
-static int walk(const char *path, omefs_place *out)
+/* Walks a path of the content: 0, -ENOENT, or -EIO when a folder on the way cannot be read. */
+static int walk(const char *path, ome_place *out)
 {
-    omefs_mount *m = mount_of();
-    memset(out, 0, sizeof *out);
-    if (path[0] != '/')
-        return -ENOENT;
-    ome_folder_tree *folders = m->content.folders; /* what the current folder holds */
-    const ome_tree *files = &m->content.tree;
-    bool at_root = true;
-    for (const char *p = path + 1;;) {
-        size_t len = strcspn(p, "/");
-        if (len == 0 || len >= 1024)
-            return -ENOENT;
-        char name[1024];
-        memcpy(name, p, len);
-        name[len] = '\0';
-        bool last = p[len] == '\0';
-        p += len + !last;
-        ome_folder *f = folders ? ome_folder_tree_find(folders, name) : NULL;
-        if (at_root && m->content.labels.tree.nfiles > 0 && strcmp(name, OME_LABELS_DIR) == 0) {
-            out->labels_dir = last;
-            folders = NULL;
-            files = &m->content.labels.tree;
-        } else if (f && last) {
-            out->folder = f;
-            out->parent = folders;
-        } else if (f) { /* a folder on the way: what it holds is known once it is read */
-            ome_err err = {0};
-            if (ome_folder_tree_load(folders, f, &err) != OME_OK)
-                return -EIO;
-            folders = f->sub;
-            files = &f->tree;
-        } else {
-            out->file = last ? ome_tree_find(files, name) : NULL;
-            return out->file ? 0 : -ENOENT;
-        }
-        if (last)
-            return 0;
-        at_root = false;
-    }
+    ome_err err = {0};
+    int rc = ome_walk(&mount_of()->content, path, out, &err);
+    return rc == OME_OK ? 0 : rc == OME_ABSENT ? -ENOENT : -EIO;
 }
 
 /* "/.omefs" and what is in it. */
@@ -124,7 +78,7 @@ static bool is_info_file(const char *path)
 /* The file a path names: 0, -ENOENT (also for a folder), or -EIO. */
 static int lookup(const char *path, const ome_tree_file **out)
 {
-    omefs_place at;
+    ome_place at;
     int rc = walk(path, &at);
     *out = at.file;
     return rc ? rc : at.file ? 0 : -ENOENT;
@@ -153,12 +107,11 @@ static int ops_getattr(const char *path, struct stat *st, struct fuse_file_info 
     st->st_uid = getuid();
     st->st_gid = getgid();
     st->st_mtime = st->st_ctime = st->st_atime = m->mounted_at;
-    omefs_place at = {0};
-    int rc = strcmp(path, "/") == 0 || is_info_path(path) ? 0 : walk(path, &at);
+    ome_place at = {0};
+    int rc = is_info_path(path) ? 0 : walk(path, &at);
     if (rc)
         return rc;
-    if (strcmp(path, "/") == 0 || strcmp(path, OMEFS_INFO_DIR) == 0 || at.folder ||
-        at.labels_dir) {
+    if (at.root || strcmp(path, OMEFS_INFO_DIR) == 0 || at.folder || at.labels_dir) {
         st->st_mode = S_IFDIR | 0555;
         st->st_nlink = 2;
         return 0;
@@ -174,12 +127,23 @@ static int ops_getattr(const char *path, struct stat *st, struct fuse_file_info 
         return -ENOENT;
     st->st_mode = S_IFREG | 0444;
     st->st_nlink = 1;
-    st->st_size = (off_t)f->vt->size;
+    st->st_size = (off_t)ome_vtiff_size(f->vt);
     /* Buffered readers (stdio, Python) read whole st_blksize blocks: a page-sized block keeps
      * them from reading past a tile into the next one (tiles start on pages, vtiff_ome.c). */
     st->st_blksize = 4096;
-    st->st_blocks = (blkcnt_t)((f->vt->size + 511) / 512);
+    st->st_blocks = (blkcnt_t)((ome_vtiff_size(f->vt) + 511) / 512);
     return 0;
+}
+
+typedef struct {
+    void *buf;
+    fuse_fill_dir_t fill;
+} filler_ctx;
+
+static void fill_one(void *ud, const char *name)
+{
+    filler_ctx *ctx = ud;
+    ctx->fill(ctx->buf, name, NULL, 0, 0);
 }
 
 static int ops_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
@@ -195,36 +159,16 @@ static int ops_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t 
         fill(buf, OMEFS_LOG_PATH + sizeof OMEFS_INFO_DIR, NULL, 0, 0);
         return 0;
     }
-    omefs_mount *m = mount_of();
-    const ome_tree *files = &m->content.tree;
-    const ome_folder_tree *folders = m->content.folders;
-    if (strcmp(path, "/") == 0) {
+    ome_place at;
+    int rc = walk(path, &at);
+    if (rc)
+        return rc;
+    if (at.root)
         fill(buf, OMEFS_INFO_DIR + 1, NULL, 0, 0);
-        if (m->content.labels.tree.nfiles > 0)
-            fill(buf, OME_LABELS_DIR, NULL, 0, 0);
-    } else {
-        omefs_place at;
-        int rc = walk(path, &at);
-        if (rc)
-            return rc;
-        ome_err err = {0};
-        if (at.labels_dir) {
-            files = &m->content.labels.tree;
-            folders = NULL;
-        } else if (!at.folder) {
-            return -ENOTDIR;
-        } else if (ome_folder_tree_load(at.parent, at.folder, &err) != OME_OK) {
-            return -EIO;
-        } else {
-            files = &at.folder->tree;
-            folders = at.folder->sub;
-        }
-    }
-    for (int i = 0; i < files->nfiles; i++)
-        fill(buf, files->files[i].name, NULL, 0, 0);
-    for (int i = 0; folders && i < folders->nfolders; i++)
-        fill(buf, folders->folders[i].name, NULL, 0, 0);
-    return 0;
+    filler_ctx ctx = {buf, fill};
+    ome_err err = {0};
+    rc = ome_walk_list(&mount_of()->content, &at, fill_one, &ctx, &err);
+    return rc == OME_OK ? 0 : rc == OME_EINVAL ? -ENOTDIR : -EIO;
 }
 
 /* The files of .omefs: a snapshot taken at open (the counters as JSON, or the recent log),
@@ -241,9 +185,9 @@ static int open_info(const char *path, struct fuse_file_info *fi)
         ome_cache_stats mem = {0};
         if (m->cache)
             ome_cache_get_stats(m->cache, &mem);
-        int n = ome_stats_json(&m->stats, &mem, NULL, 0);
+        int n = ome_mount_stats_json(&m->stats, &mem, NULL, 0);
         if (n >= 0 && (h->text = malloc((size_t)n + 1))) {
-            h->text_len = (size_t)ome_stats_json(&m->stats, &mem, h->text, (size_t)n + 1);
+            h->text_len = (size_t)ome_mount_stats_json(&m->stats, &mem, h->text, (size_t)n + 1);
             if (h->text_len > (size_t)n)
                 h->text_len = (size_t)n;
         }
@@ -273,7 +217,7 @@ static int ops_open(const char *path, struct fuse_file_info *fi)
     if (!h)
         return -ENOMEM;
     h->file = f;
-    if (f->vt->kind == OME_VT_OME) {
+    if (ome_vtiff_kind_of(f->vt) == OME_VT_OME) {
         /* Tiled, read here and there (viewers, tile readers): no kernel read-ahead, which
          * would fetch neighbouring tiles' chunks in vain. The memory cache serves re-reads. */
         fi->direct_io = 1;
@@ -330,10 +274,8 @@ static int ops_read(const char *path, char *buf, size_t size, off_t off,
 /* The file a path names for an xattr call: NULL with *rc 0 for the root, folders and .omefs. */
 static const ome_tree_file *xattr_file(const char *path, int *rc)
 {
-    omefs_place at = {0};
-    *rc = 0;
-    if (strcmp(path, "/") != 0 && !is_info_path(path))
-        *rc = walk(path, &at);
+    ome_place at = {0};
+    *rc = is_info_path(path) ? 0 : walk(path, &at);
     return at.file;
 }
 
@@ -345,7 +287,7 @@ static int ops_getxattr(const char *path, const char *name, char *value, size_t 
         return rc;
     if (!f || strcmp(name, SOURCE_XATTR) != 0)
         return -ENODATA;
-    const char *where = f->vt->img->where;
+    const char *where = ome_vtiff_image(f->vt)->where;
     size_t len = strlen(where);
     for (const char *doc = "/.zattrs";; doc = "/zarr.json") { /* the group, not its document */
         size_t k = strlen(doc);

@@ -6,7 +6,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 source tests/lib/nginx.sh
-cleanup() { nginx_stop; }
+source tests/lib/s3rver.sh
+cleanup() { nginx_stop; s3rver_stop; }
 trap cleanup EXIT INT TERM
 
 export OMEFS_FIXTURES="$repo/build/fixtures"
@@ -19,6 +20,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 nginx_start "$OMEFS_FIXTURES" || { echo "cannot start nginx"; exit 1; }
+s3rver_start "$OMEFS_FIXTURES" || echo "note: s3rver is absent (make deps); the S3 store's unit tests will skip"
 
 passed=0 failed=0 skipped=0 failures=()
 count() { # parse cmocka's summary from a log

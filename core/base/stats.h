@@ -4,7 +4,6 @@
 #define OME_STATS_H
 
 #include <stdatomic.h>
-#include <stddef.h>
 #include <stdint.h>
 
 typedef struct ome_stats {
@@ -22,11 +21,5 @@ static inline void ome_stats_add(_Atomic uint64_t *counter, uint64_t n)
 {
     atomic_fetch_add_explicit(counter, n, memory_order_relaxed);
 }
-
-/* Memory-cache figures kept by the cache itself, passed in for the JSON report. */
-struct ome_cache_stats;
-
-/* Writes a JSON object with every counter; returns its length (like snprintf). */
-int ome_stats_json(const ome_stats *s, const struct ome_cache_stats *mem, char *out, size_t outlen);
 
 #endif

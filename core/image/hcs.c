@@ -3,6 +3,7 @@
 
 #include "image/ngff.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -4,7 +4,7 @@
 
 #include "base/err.h"
 
-#include <jansson.h>
+#include "base/json_doc.h"
 #include <stdint.h>
 
 typedef struct ome_well_ref {

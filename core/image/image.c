@@ -1,9 +1,13 @@
 /* image: builds the TCZYX image description from OME-NGFF metadata and gathers regions. */
 #include "image/image.h"
 
+#include "base/key.h"
+#include "image/group.h"
+
 #include "zarr/chunk_cache.h"
 #include "base/log.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,97 +20,68 @@ static uint32_t default_color(int c, int n)
     return n == 1 ? 0xFFFFFF : cycle[c % 7];
 }
 
-int ome_image_build(ome_store *store, const char *where, const char *name,
-                    const ome_ngff_multiscale *ms, ome_zarr_array **arrays,
-                    const ome_channel_meta *chmeta, int nchmeta, ome_image **out, ome_err *err)
+/* Level i's geometry from its array and the multiscale's axes and transforms (level 0 first:
+ * a level with no scale takes it from its shape's ratio to level 0). */
+static int build_level(ome_image *img, const ome_ngff_multiscale *ms, int i, ome_err *err)
 {
-    ome_image *img = calloc(1, sizeof *img);
-    int rc = OME_OK;
-    if (!img || !(img->levels = calloc((size_t)ms->ndatasets, sizeof *img->levels)) ||
-        !(img->name = strdup(name)) || !(img->where = strdup(where))) {
-        if (img)
-            img->nlevels = 0;
-        for (int i = 0; i < ms->ndatasets; i++)
-            ome_zarr_array_free(arrays[i]);
-        ome_image_free(img);
-        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    ome_level *L = &img->levels[i];
+    ome_zarr_array *arr = L->arr;
+    if (arr->ndim != ms->naxes)
+        return ome_err_set(err, OME_EINVAL, "%s: array has %d dimensions but the image has %d "
+                           "axes", arr->where, arr->ndim, ms->naxes);
+    if (arr->dtype != img->dtype)
+        return ome_err_set(err, OME_EINVAL, "%s: dtype %s differs from level 0 (%s)",
+                           arr->where, ome_dtype_name(arr->dtype), ome_dtype_name(img->dtype));
+    for (int r = 0; r < OME_NROLES; r++) {
+        L->dim_of[r] = -1;
+        L->shape[r] = L->chunk[r] = 1;
+        L->scale[r] = 1;
     }
-    img->store = store;
-    img->nlevels = ms->ndatasets;
-    for (int i = 0; i < ms->ndatasets; i++)
-        img->levels[i].arr = arrays[i];
     for (int a = 0; a < ms->naxes; a++) {
-        img->has_axis[ms->axes[a].role] = true;
-        snprintf(img->unit[ms->axes[a].role], sizeof img->unit[0], "%s", ms->axes[a].unit);
+        int r = ms->axes[a].role;
+        L->dim_of[r] = a;
+        L->shape[r] = arr->shape[a];
+        L->chunk[r] = arr->chunks[a];
+        const ome_ngff_dataset *ds = &ms->datasets[i];
+        double s = ds->has_scale ? ds->scale[a] : 0;
+        if (s <= 0) /* no scale given: derive from the shape ratio to level 0 */
+            s = i > 0 && arr->shape[a] ? img->levels[0].scale[r] *
+                                             (double)img->levels[0].shape[r] /
+                                             (double)arr->shape[a] / ms->top_scale[a]
+                                       : 1;
+        L->scale[r] = s * ms->top_scale[a];
+        L->translation[r] = ds->translation[a] * ms->top_scale[a] + ms->top_translation[a];
     }
-    img->dtype = arrays[0]->dtype;
-    for (int i = 0; i < ms->ndatasets && rc == OME_OK; i++) {
-        ome_level *L = &img->levels[i];
-        ome_zarr_array *arr = L->arr;
-        if (arr->ndim != ms->naxes) {
-            rc = ome_err_set(err, OME_EINVAL, "%s: array has %d dimensions but the image has %d "
-                             "axes", arr->where, arr->ndim, ms->naxes);
-            break;
-        }
-        if (arr->dtype != img->dtype) {
-            rc = ome_err_set(err, OME_EINVAL, "%s: dtype %s differs from level 0 (%s)",
-                             arr->where, ome_dtype_name(arr->dtype), ome_dtype_name(img->dtype));
-            break;
-        }
-        for (int r = 0; r < OME_NROLES; r++) {
-            L->dim_of[r] = -1;
-            L->shape[r] = L->chunk[r] = 1;
-            L->scale[r] = 1;
-        }
-        for (int a = 0; a < ms->naxes; a++) {
-            int r = ms->axes[a].role;
-            L->dim_of[r] = a;
-            L->shape[r] = arr->shape[a];
-            L->chunk[r] = arr->chunks[a];
-            const ome_ngff_dataset *ds = &ms->datasets[i];
-            double s = ds->has_scale ? ds->scale[a] : 0;
-            if (s <= 0) /* no scale given: derive from the shape ratio to level 0 */
-                s = i > 0 && arr->shape[a] ? img->levels[0].scale[r] *
-                                                 (double)img->levels[0].shape[r] /
-                                                 (double)arr->shape[a] / ms->top_scale[a]
-                                           : 1;
-            L->scale[r] = s * ms->top_scale[a];
-            L->translation[r] = ds->translation[a] * ms->top_scale[a] + ms->top_translation[a];
-        }
-        for (int r = 0; r < OME_NROLES; r++) {
-            if (L->shape[r] == 0) {
-                rc = ome_err_set(err, OME_EINVAL, "%s: axis %c has size 0", arr->where,
-                                 "TCZYX"[r]);
-                break;
-            }
-        }
-        if (rc == OME_OK && i > 0 &&
-            (L->shape[OME_C] != img->levels[0].shape[OME_C] ||
-             L->shape[OME_T] != img->levels[0].shape[OME_T])) {
-            rc = ome_err_set(err, OME_EINVAL, "%s: level %d has %llu channels and %llu time "
-                             "points; level 0 has %llu and %llu", arr->where, i,
-                             (unsigned long long)L->shape[OME_C],
-                             (unsigned long long)L->shape[OME_T],
-                             (unsigned long long)img->levels[0].shape[OME_C],
-                             (unsigned long long)img->levels[0].shape[OME_T]);
-        }
-        if (rc == OME_OK && i > 0 &&
-            (L->shape[OME_Y] > img->levels[i - 1].shape[OME_Y] ||
-             L->shape[OME_X] > img->levels[i - 1].shape[OME_X] ||
-             L->shape[OME_Z] > img->levels[i - 1].shape[OME_Z]))
-            rc = ome_err_set(err, OME_EINVAL, "%s: level %d is larger than level %d", arr->where,
-                             i, i - 1);
-    }
+    for (int r = 0; r < OME_NROLES; r++)
+        if (L->shape[r] == 0)
+            return ome_err_set(err, OME_EINVAL, "%s: axis %c has size 0", arr->where,
+                               "TCZYX"[r]);
+    const ome_level *L0 = &img->levels[0], *up = &img->levels[i > 0 ? i - 1 : 0];
+    if (i > 0 && (L->shape[OME_C] != L0->shape[OME_C] || L->shape[OME_T] != L0->shape[OME_T]))
+        return ome_err_set(err, OME_EINVAL, "%s: level %d has %llu channels and %llu time "
+                           "points; level 0 has %llu and %llu", arr->where, i,
+                           (unsigned long long)L->shape[OME_C],
+                           (unsigned long long)L->shape[OME_T],
+                           (unsigned long long)L0->shape[OME_C],
+                           (unsigned long long)L0->shape[OME_T]);
+    if (i > 0 && (L->shape[OME_Y] > up->shape[OME_Y] || L->shape[OME_X] > up->shape[OME_X] ||
+                  L->shape[OME_Z] > up->shape[OME_Z]))
+        return ome_err_set(err, OME_EINVAL, "%s: level %d is larger than level %d", arr->where,
+                           i, i - 1);
+    return OME_OK;
+}
+
+/* The image's channels: names, colours and display windows from the omero metadata where it
+ * has them. */
+static int build_channels(ome_image *img, const char *where, const ome_channel_meta *chmeta,
+                          int nchmeta, ome_err *err)
+{
     uint64_t nch = img->levels[0].shape[OME_C];
-    if (rc == OME_OK && nch > 100000)
-        rc = ome_err_set(err, OME_ERANGE, "%s: %llu channels is more than omefs supports", where,
-                         (unsigned long long)nch);
-    if (rc == OME_OK && !(img->channels = calloc(nch, sizeof *img->channels)))
-        rc = ome_err_set(err, OME_ENOMEM, "out of memory");
-    if (rc) {
-        ome_image_free(img);
-        return rc;
-    }
+    if (nch > 100000)
+        return ome_err_set(err, OME_ERANGE, "%s: %llu channels is more than omefs supports",
+                           where, (unsigned long long)nch);
+    if (!(img->channels = calloc(nch, sizeof *img->channels)))
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
     if (nchmeta && (uint64_t)nchmeta != nch)
         OME_LOGW("%s: omero lists %d channels but the image has %llu; extra entries ignored",
                  where, nchmeta, (unsigned long long)nch);
@@ -126,67 +101,46 @@ int ome_image_build(ome_store *store, const char *where, const char *name,
             ch->min = m->min;
             ch->max = m->max;
         }
-        if (!ch->name) {
-            ome_image_free(img);
+        if (!ch->name)
             return ome_err_set(err, OME_ENOMEM, "out of memory");
-        }
     }
-    *out = img;
     return OME_OK;
 }
 
-int ome_group_attrs_load(ome_store *store, const char *path, json_t **attrs, char *where,
-                         size_t wherelen, ome_err *err)
+int ome_image_build(ome_store *store, const char *where, const char *name,
+                    const ome_ngff_multiscale *ms, ome_zarr_array **arrays,
+                    const ome_channel_meta *chmeta, int nchmeta, ome_image **out, ome_err *err)
 {
-    return ome_group_attrs_load_with(store, path, NULL, 0, attrs, where, wherelen, err);
-}
-
-int ome_group_attrs_load_with(ome_store *store, const char *path, ome_store_req *extra,
-                              size_t nextra, json_t **attrs, char *where, size_t wherelen,
-                              ome_err *err)
-{
-    /* Zarr v2's .zattrs and v3's zarr.json (OME-NGFF 0.5) asked at once: one round trip */
-    char keys[2][2048];
-    ome_key_join(keys[0], sizeof keys[0], path, ".zattrs");
-    ome_key_join(keys[1], sizeof keys[1], path, "zarr.json");
-    ome_store_req *reqs = calloc(2 + nextra, sizeof *reqs);
-    if (!reqs)
+    ome_image *img = calloc(1, sizeof *img);
+    if (!img || !(img->levels = calloc((size_t)ms->ndatasets, sizeof *img->levels)) ||
+        !(img->name = strdup(name)) || !(img->where = strdup(where))) {
+        if (img)
+            img->nlevels = 0;
+        for (int i = 0; i < ms->ndatasets; i++)
+            ome_zarr_array_free(arrays[i]);
+        ome_image_free(img);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
-    reqs[0] = (ome_store_req){.key = keys[0], .range = OME_RANGE_ALL};
-    reqs[1] = (ome_store_req){.key = keys[1], .range = OME_RANGE_ALL};
-    for (size_t i = 0; i < nextra; i++)
-        reqs[2 + i] = extra[i];
-    store->ops->get_many(store, reqs, 2 + nextra);
-    for (size_t i = 0; i < nextra; i++) /* the caller frees their bodies */
-        extra[i] = reqs[2 + i];
-    *attrs = NULL;
-    int pick = reqs[0].status != OME_ABSENT ? 0 : 1; /* .zattrs first, as v2 readers do */
-    int rc = reqs[pick].status;
-    ome_store_describe(store, keys[pick], where, wherelen);
-    json_t *doc = NULL;
-    if (rc < 0)
-        *err = reqs[pick].err;
-    else if (rc == OME_OK)
-        rc = ome_json_parse(&reqs[pick].body, where, &doc, err);
-    if (rc == OME_OK && pick == 1) {
-        *attrs = json_incref(json_object_get(doc, "attributes"));
-        json_decref(doc);
-        if (!json_is_object(*attrs)) {
-            json_decref(*attrs);
-            *attrs = NULL;
-            rc = ome_err_set(err, OME_EINVAL, "%s: no \"attributes\" object", where);
-        }
-    } else if (rc == OME_OK) {
-        *attrs = doc;
     }
-    ome_store_reqs_free(reqs, 2);
-    free(reqs);
-    if (rc == OME_ABSENT) {
-        ome_store_describe(store, keys[0], where, wherelen);
-        ome_err_set(err, OME_EINVAL, "%s: not found, nor zarr.json (is this an OME-Zarr image?)",
-                    where);
+    img->store = store;
+    img->nlevels = ms->ndatasets;
+    for (int i = 0; i < ms->ndatasets; i++)
+        img->levels[i].arr = arrays[i];
+    for (int a = 0; a < ms->naxes; a++) {
+        img->has_axis[ms->axes[a].role] = true;
+        snprintf(img->unit[ms->axes[a].role], sizeof img->unit[0], "%s", ms->axes[a].unit);
     }
-    return rc;
+    img->dtype = arrays[0]->dtype;
+    int rc = OME_OK;
+    for (int i = 0; i < ms->ndatasets && rc == OME_OK; i++)
+        rc = build_level(img, ms, i, err);
+    if (rc == OME_OK)
+        rc = build_channels(img, where, chmeta, nchmeta, err);
+    if (rc) {
+        ome_image_free(img);
+        return rc;
+    }
+    *out = img;
+    return OME_OK;
 }
 
 int ome_image_open(ome_store *store, const char *path, const char *name, ome_image **out,

@@ -42,16 +42,6 @@ typedef struct ome_image {
     ome_channel *channels;
 } ome_image;
 
-/* Loads the attributes of the group at `path` (".zattrs", else Zarr v3's zarr.json
- * "attributes"); `where` names the document read, for messages. OME_ABSENT (with a message)
- * when neither document exists. */
-int ome_group_attrs_load(ome_store *store, const char *path, json_t **attrs, char *where,
-                         size_t wherelen, ome_err *err);
-/* The same, with other requests sent in the same batch (one round trip); the caller frees
- * their bodies. */
-int ome_group_attrs_load_with(ome_store *store, const char *path, ome_store_req *extra,
-                              size_t nextra, json_t **attrs, char *where, size_t wherelen,
-                              ome_err *err);
 /* Opens the OME-NGFF multiscale image at `path` inside the store ("" for the root). `name` is
  * the base name for the files it yields. */
 int ome_image_open(ome_store *store, const char *path, const char *name, ome_image **out,

@@ -3,6 +3,7 @@
 
 #include "base/log.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

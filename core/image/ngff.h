@@ -5,7 +5,7 @@
 
 #include "base/err.h"
 
-#include <jansson.h>
+#include "base/json_doc.h"
 #include <stdbool.h>
 #include <stdint.h>
 

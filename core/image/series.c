@@ -2,10 +2,14 @@
 #include "image/series.h"
 
 #include "image/image.h"
+
+#include "base/key.h"
+#include "image/group.h"
 #include "image/ngff.h"
 #include "base/xml_text.h"
 #include "zarr/zarr.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +19,6 @@
 /* How much of OME/METADATA.ome.xml is read for the images' names. */
 #define XML_NAMES_BYTES ((uint64_t)16 << 20)
 #define NAME_MAX_BYTES 1000
-
-bool ome_series_is_collection(json_t *root_attrs)
-{
-    json_t *a = ome_ngff_attrs(root_attrs);
-    return json_object_get(a, "bioformats2raw.layout") && !json_object_get(a, "plate") &&
-           !json_object_get(a, "multiscales");
-}
 
 void ome_series_free(ome_series *s, int n)
 {
@@ -187,7 +184,7 @@ static int probe_numbered(ome_store *store, const char *path, ome_series **out, 
             reqs[2 * i] = (ome_store_req){.key = keys[2 * i], .range = OME_RANGE_ALL};
             reqs[2 * i + 1] = (ome_store_req){.key = keys[2 * i + 1], .range = OME_RANGE_ALL};
         }
-        store->ops->get_many(store, reqs, 2 * PROBE_BATCH);
+        ome_store_get_many(store, reqs, 2 * PROBE_BATCH);
         int found = 0, rc = OME_OK;
         for (int i = 0; i < PROBE_BATCH && rc == OME_OK; i++) {
             const ome_store_req *a = &reqs[2 * i], *b = &reqs[2 * i + 1];

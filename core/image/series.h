@@ -8,7 +8,7 @@
 #include "base/err.h"
 #include "store/store.h"
 
-#include <jansson.h>
+#include "base/json_doc.h"
 #include <stdbool.h>
 
 /* Most images a collection may hold. */
@@ -19,9 +19,6 @@ typedef struct ome_series {
     char *name; /* the OME-XML Image's Name, or NULL */
 } ome_series;
 
-/* Whether a root group's attributes describe a bioformats2raw collection of images (and not a
- * plate, which takes precedence, nor an image). */
-bool ome_series_is_collection(json_t *root_attrs);
 /* The paths listed by an OME group's "series" attribute (0.4 .zattrs or 0.5 zarr.json
  * attributes): *n = 0 when there is none. Paths must be relative, without "." or "..". */
 int ome_series_parse_list(json_t *ome_attrs, const char *where, ome_series **out, int *n,

@@ -1,12 +1,13 @@
 /* disk_cache: persistent cache of encoded objects in front of another store (see disk_cache.h).
  *
- * Layout: DIR/v1/XX/YYYYYYYYYYYYYY, the 16 hex digits of a 64-bit hash of the entry's identity
+ * Layout: DIR/v2/XX/YYYYYYYYYYYYYY, the 16 hex digits of a 64-bit hash of the entry's identity
  * (source, array generation, key, range). An entry file is a 36-byte header, the identity, the
  * validators and the body:
  *   "OMEFSC1\n" | u32 flags | u32 crc32c(body) | u64 body_len | u16 ident_len | u16 etag_len |
  *   u16 last_modified_len | u16 0 | u32 crc32c(header[0..32) + strings) | strings | body
  * all little-endian. Temporary files start with '.' and are renamed into place. */
 #include "store/disk_cache.h"
+#include "store/store_backend.h"
 
 #include "base/crc32c.h"
 #include "base/log.h"
@@ -25,14 +26,19 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+/* The entries' folder, named after the format of their identity: v2 names every source by
+ * ome_store_identity (v1 named HTTP and S3 sources by their redacted URL, which two sources could
+ * share); entries of another format are never read. */
+#define FORMAT_DIR "v2"
 #define ENTRY_MAGIC "OMEFSC1\n"
 #define HEADER_LEN 36
 #define FLAG_ABSENT 1u
 #define STALE_TMP_SECONDS 3600
-#define MAX_GENS 256
 
+/* The generation of one array: its directory (the key prefix of its chunks) and the hash of its
+ * metadata document. Held in a table that grows: any number of arrays is recorded. */
 typedef struct {
-    char prefix[512];
+    char *prefix; /* NULL: free slot */
     char gen[17];
 } array_gen;
 
@@ -55,7 +61,7 @@ typedef struct write_job {
 typedef struct {
     ome_store base;
     ome_store *inner;
-    char *dir; /* DIR/v1 */
+    char *dir; /* DIR/v2 */
     uint64_t cap;
     bool offline;
     ome_stats *stats;
@@ -63,18 +69,20 @@ typedef struct {
     _Atomic uint64_t counter; /* for unique temporary names */
     pthread_mutex_t evict_lock;
     pthread_mutex_t gen_lock;
-    array_gen gens[MAX_GENS];
-    int ngens;
+    array_gen *gens;  /* open addressing, at most half full */
+    size_t ngens, capgens;
     char host[64];
     /* the writer: chunk entries are written off the read path */
     pthread_mutex_t wlock;
     pthread_cond_t wwork, wroom;
     write_job *whead, *wtail;
+    const write_job *writing; /* the job the writer is on (lock released), or NULL */
     size_t wqueued;
     size_t write_behind; /* bytes of entries that may wait for the writer */
     bool wstop, wstarted;
     pid_t wpid; /* the process that started it: daemonizing forks, threads do not follow */
     pthread_t writer;
+    ome_key_classifier classify; /* which keys are metadata */
 } disk_store;
 
 #define COUNT(ds, field)                                                                       \
@@ -126,72 +134,106 @@ static const char *basename_of(const char *key)
     return s ? s + 1 : key;
 }
 
-static bool key_is_metadata(const char *key)
+static bool key_is_metadata(const disk_store *ds, const char *key)
 {
-    const char *b = basename_of(key);
-    return strcmp(b, ".zarray") == 0 || strcmp(b, ".zattrs") == 0 ||
-           strcmp(b, ".zgroup") == 0 || strcmp(b, ".zmetadata") == 0 ||
-           strcmp(b, "zarr.json") == 0;
+    return ds->classify && ds->classify(key) != OME_KEY_CHUNK;
 }
 
-static bool key_is_array_metadata(const char *key)
+static bool key_is_array_metadata(const disk_store *ds, const char *key)
 {
-    const char *b = basename_of(key);
-    return strcmp(b, ".zarray") == 0 || strcmp(b, "zarr.json") == 0;
+    return ds->classify && ds->classify(key) == OME_KEY_ARRAY_METADATA;
 }
 
-/* Remembers the generation (hash of the metadata document) of the array at key's directory. */
-static void gen_record(disk_store *ds, const char *key, const ome_buf *body)
+/* The slot of `prefix` ([prefix, prefix+n)) in the generation table, or the free slot where it
+ * would go; called with gen_lock held and capgens > 0. */
+static array_gen *gen_slot(disk_store *ds, const char *prefix, size_t n)
 {
-    char prefix[512];
+    size_t k = (size_t)hash64(prefix, n) & (ds->capgens - 1);
+    for (;; k = (k + 1) & (ds->capgens - 1)) {
+        array_gen *g = &ds->gens[k];
+        if (!g->prefix || (strlen(g->prefix) == n && memcmp(g->prefix, prefix, n) == 0))
+            return g;
+    }
+}
+
+/* Makes room for one more generation; false when out of memory. */
+static bool gen_grow(disk_store *ds)
+{
+    if (2 * (ds->ngens + 1) <= ds->capgens)
+        return true;
+    size_t cap = ds->capgens ? 2 * ds->capgens : 64;
+    array_gen *old = ds->gens, *fresh = calloc(cap, sizeof *fresh);
+    if (!fresh)
+        return false;
+    size_t oldcap = ds->capgens;
+    ds->gens = fresh;
+    ds->capgens = cap;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i].prefix)
+            *gen_slot(ds, old[i].prefix, strlen(old[i].prefix)) = old[i];
+    free(old);
+    return true;
+}
+
+/* Remembers the generation (hash of the metadata document) of the array at key's directory.
+ * Returns false when it cannot (out of memory): the caller then keeps no chunk of it. */
+static bool gen_record(disk_store *ds, const char *key, const ome_buf *body)
+{
     size_t n = (size_t)(basename_of(key) - key);
-    if (n >= sizeof prefix)
-        return;
-    memcpy(prefix, key, n);
-    prefix[n] = '\0';
     char gen[17];
     snprintf(gen, sizeof gen, "%016llx",
              (unsigned long long)hash64((const char *)body->data, body->len));
     pthread_mutex_lock(&ds->gen_lock);
-    int i = 0;
-    while (i < ds->ngens && strcmp(ds->gens[i].prefix, prefix) != 0)
-        i++;
-    if (i == ds->ngens && ds->ngens < MAX_GENS)
-        snprintf(ds->gens[ds->ngens++].prefix, sizeof prefix, "%s", prefix);
-    if (i < ds->ngens)
-        memcpy(ds->gens[i].gen, gen, sizeof gen);
+    bool ok = gen_grow(ds);
+    array_gen *g = ok ? gen_slot(ds, key, n) : NULL;
+    if (g && !g->prefix) {
+        ok = (g->prefix = strndup(key, n)) != NULL;
+        ds->ngens += ok;
+    }
+    if (ok)
+        memcpy(g->gen, gen, sizeof gen);
     pthread_mutex_unlock(&ds->gen_lock);
+    return ok;
 }
 
-/* Generation of the array a chunk key belongs to: the longest recorded directory prefix. */
+/* Generation of the array a chunk key belongs to: that of the longest recorded directory
+ * prefix of the key ("" when none). */
 static void gen_lookup(disk_store *ds, const char *key, char gen[17])
 {
-    size_t best = 0;
     gen[0] = '\0';
     pthread_mutex_lock(&ds->gen_lock);
-    for (int i = 0; i < ds->ngens; i++) {
-        size_t n = strlen(ds->gens[i].prefix);
-        if (strncmp(key, ds->gens[i].prefix, n) == 0 && (n >= best || !gen[0])) {
-            best = n;
-            memcpy(gen, ds->gens[i].gen, 17);
+    for (size_t n = strlen(key); ds->capgens; n--) {
+        if (n == 0 || key[n - 1] == '/') {
+            array_gen *g = gen_slot(ds, key, n);
+            if (g->prefix) {
+                memcpy(gen, g->gen, 17);
+                break;
+            }
         }
+        if (n == 0)
+            break;
     }
     pthread_mutex_unlock(&ds->gen_lock);
 }
 
-static void entry_locate(disk_store *ds, const ome_store_req *r, bool metadata, entry_ref *e)
+/* Names the entry of a request. False when its identity does not fit an entry (a very long
+ * key): the request then goes to the source uncached, never under a cut-short name. */
+static bool entry_locate(disk_store *ds, const ome_store_req *r, bool metadata, entry_ref *e)
 {
     char gen[17] = "";
     if (!metadata)
         gen_lookup(ds, r->key, gen);
-    int n = snprintf(e->ident, sizeof e->ident, "%s\n%s\n%s\n%d:%llu:%llu", ds->inner->root, gen,
-                     r->key, (int)r->range, (unsigned long long)r->off,
-                     (unsigned long long)r->len);
-    size_t len = n < 0 ? 0 : (size_t)n < sizeof e->ident ? (size_t)n : sizeof e->ident - 1;
+    int n = snprintf(e->ident, sizeof e->ident, "%s\n%s\n%s\n%d:%llu:%llu",
+                     ome_store_identity(ds->inner), gen, r->key, (int)r->range,
+                     (unsigned long long)r->off, (unsigned long long)r->len);
+    if (n < 0 || (size_t)n >= sizeof e->ident)
+        return false;
+    size_t len = (size_t)n;
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash64(e->ident, len));
     snprintf(e->dir, sizeof e->dir, "%s/%.2s", ds->dir, hex);
     snprintf(e->path, sizeof e->path, "%s/%s", e->dir, hex + 2);
+    return true;
 }
 
 /* Reads up to n bytes (fewer only at the end of the file); returns the count, or -1. */
@@ -371,9 +413,11 @@ static void *writer_main(void *arg)
         ds->whead = j->next;
         if (!ds->whead)
             ds->wtail = NULL;
+        ds->writing = j;
         pthread_mutex_unlock(&ds->wlock);
         entry_write(ds, &j->e, &j->r, j->absent);
         pthread_mutex_lock(&ds->wlock);
+        ds->writing = NULL;
         ds->wqueued -= j->r.body.len;
         pthread_cond_broadcast(&ds->wroom);
         ome_buf_free(&j->r.body);
@@ -383,11 +427,39 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Drops the entry of e: its queued writes (waiting for one under way), then its file. For a
+ * copy that proved bad (a request marked fresh): nothing of it may be served again. */
+static void entry_forget(disk_store *ds, const entry_ref *e)
+{
+    pthread_mutex_lock(&ds->wlock);
+    for (write_job **at = &ds->whead, *prev = NULL; *at;) {
+        write_job *j = *at;
+        if (strcmp(j->e.path, e->path) != 0) {
+            prev = j;
+            at = &j->next;
+            continue;
+        }
+        *at = j->next;
+        if (ds->wtail == j)
+            ds->wtail = prev;
+        ds->wqueued -= j->r.body.len;
+        ome_buf_free(&j->r.body);
+        free(j);
+    }
+    while (ds->writing && strcmp(ds->writing->e.path, e->path) == 0)
+        pthread_cond_wait(&ds->wroom, &ds->wlock);
+    pthread_cond_broadcast(&ds->wroom);
+    pthread_mutex_unlock(&ds->wlock);
+    unlink(e->path);
+}
+
 /* Writes metadata at once (mount time, before the daemon forks); queues chunks for the writer
  * thread, waiting while too much is pending. */
 static void entry_store(disk_store *ds, const entry_ref *e, const ome_store_req *r, bool absent)
 {
-    write_job *j = key_is_metadata(r->key) ? NULL : calloc(1, sizeof *j);
+    if (!e->ident[0]) /* a request whose identity has no entry name: never kept */
+        return;
+    write_job *j = key_is_metadata(ds, r->key) ? NULL : calloc(1, sizeof *j);
     if (j && !absent && ome_buf_append(&j->r.body, r->body.data, r->body.len)) {
         free(j);
         j = NULL;
@@ -517,7 +589,7 @@ static void maybe_evict(disk_store *ds)
 uint64_t ome_disk_cache_scan_bytes(const char *dir)
 {
     char v1[4100];
-    snprintf(v1, sizeof v1, "%s/v1", dir);
+    snprintf(v1, sizeof v1, "%s/" FORMAT_DIR, dir);
     scan_list l = {0};
     scan(v1, &l, false);
     return l.total;
@@ -531,16 +603,23 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
     size_t *which = calloc(n ? n : 1, sizeof *which);
     if (!refs || !fwd || !which) {
         free(refs), free(fwd), free(which);
-        return ds->inner->ops->get_many(ds->inner, reqs, n);
+        return ome_store_get_many(ds->inner, reqs, n);
     }
     size_t nfwd = 0;
     for (size_t i = 0; i < n; i++) {
         ome_store_req *r = &reqs[i];
-        bool meta = key_is_metadata(r->key), absent = false;
-        entry_locate(ds, r, meta, &refs[i]);
+        bool meta = key_is_metadata(ds, r->key), absent = false;
+        bool named = entry_locate(ds, r, meta, &refs[i]);
+        if (!named)
+            refs[i].ident[0] = '\0'; /* not kept: see entry_store */
         r->etag[0] = r->last_modified[0] = '\0';
         ome_err_clear(&r->err);
-        bool have = entry_read(ds, &refs[i], r, &absent) == OME_OK;
+        if (r->fresh && named) { /* the copy held proved bad: from the source, not kept */
+            entry_forget(ds, &refs[i]);
+            refs[i].ident[0] = '\0';
+            named = false;
+        }
+        bool have = named && entry_read(ds, &refs[i], r, &absent) == OME_OK;
         if (have && (!meta || ds->offline)) {
             COUNT(ds, disk_hits);
             r->status = absent ? OME_ABSENT : OME_OK;
@@ -559,7 +638,8 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         }
         /* Metadata: revalidate what the cache holds with a conditional request. */
         ome_store_req *f = &fwd[nfwd];
-        *f = (ome_store_req){.key = r->key, .range = r->range, .off = r->off, .len = r->len};
+        *f = (ome_store_req){.key = r->key, .range = r->range, .off = r->off, .len = r->len,
+                             .fresh = r->fresh};
         if (have && !absent && r->etag[0])
             f->if_none_match = r->etag;
         else if (have && !absent && r->last_modified[0])
@@ -567,7 +647,7 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         which[nfwd++] = i;
     }
     if (nfwd)
-        ds->inner->ops->get_many(ds->inner, fwd, nfwd);
+        ome_store_get_many(ds->inner, fwd, nfwd);
     for (size_t k = 0; k < nfwd; k++) {
         ome_store_req *r = &reqs[which[k]], *f = &fwd[k];
         const entry_ref *e = &refs[which[k]];
@@ -586,7 +666,7 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         }
     }
     for (size_t i = 0; i < n; i++)
-        if (reqs[i].status == OME_OK && key_is_array_metadata(reqs[i].key))
+        if (reqs[i].status == OME_OK && key_is_array_metadata(ds, reqs[i].key))
             gen_record(ds, reqs[i].key, &reqs[i].body);
     ome_store_reqs_free(fwd, nfwd);
     free(refs), free(fwd), free(which);
@@ -609,6 +689,9 @@ static void disk_destroy(ome_store *s)
     ome_store_close(ds->inner);
     pthread_mutex_destroy(&ds->evict_lock);
     pthread_mutex_destroy(&ds->gen_lock);
+    for (size_t i = 0; i < ds->capgens; i++)
+        free(ds->gens[i].prefix);
+    free(ds->gens);
     free(ds->dir);
     free(ds);
 }
@@ -617,35 +700,43 @@ static void disk_destroy(ome_store *s)
  * start with a control character). */
 #define LISTING_KEY "\x01folders:" /* then the folder's path */
 
-/* Listings come from the source when online and are kept, as the names one per line, so that
- * an offline mount lists the same folders. */
+/* Listings come from the source when online and are kept, the names each ended by a NUL (which
+ * no name holds: any other byte, a newline too, round-trips), so that an offline mount lists the
+ * same folders. */
 static int disk_list_dirs(ome_store *s, const char *path, char ***names, int *n, ome_err *err)
 {
     disk_store *ds = (disk_store *)s;
-    char key[2100];
-    snprintf(key, sizeof key, "%s%s", LISTING_KEY, path);
+    size_t klen = strlen(LISTING_KEY) + strlen(path) + 1;
+    char *key = malloc(klen);
+    entry_ref *e = malloc(sizeof *e);
+    if (!key || !e) {
+        free(key), free(e);
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    snprintf(key, klen, "%s%s", LISTING_KEY, path);
     ome_store_req r = {.key = key, .range = OME_RANGE_ALL};
-    entry_ref e;
-    entry_locate(ds, &r, true, &e);
+    bool named = entry_locate(ds, &r, true, e);
     if (!ds->offline) {
         int rc = ome_store_list_dirs(ds->inner, path, names, n, err);
         for (int i = 0; rc == OME_OK && i < *n && !r.err.code; i++)
-            if (ome_buf_append(&r.body, (*names)[i], strlen((*names)[i])) ||
-                ome_buf_append(&r.body, "\n", 1))
+            if (ome_buf_append(&r.body, (*names)[i], strlen((*names)[i]) + 1))
                 r.err.code = OME_ENOMEM; /* not kept: the listing itself stands */
-        if (rc == OME_OK && !r.err.code)
-            entry_write(ds, &e, &r, false);
+        if (rc == OME_OK && !r.err.code && named)
+            entry_write(ds, e, &r, false);
         ome_buf_free(&r.body);
+        free(key), free(e);
         return rc;
     }
     bool absent = false;
-    if (entry_read(ds, &e, &r, &absent) != OME_OK)
+    int got = named ? entry_read(ds, e, &r, &absent) : OME_ABSENT;
+    free(key), free(e);
+    if (got != OME_OK)
         return ome_err_set(err, OME_EUNSUPPORTED, "%s: never listed online (offline)",
                            ds->inner->root);
     int rc = OME_OK;
     for (size_t at = 0; rc == OME_OK && at < r.body.len;) {
         const char *line = (const char *)r.body.data + at;
-        const char *nl = memchr(line, '\n', r.body.len - at);
+        const char *nl = memchr(line, '\0', r.body.len - at);
         size_t len = nl ? (size_t)(nl - line) : r.body.len - at;
         if (len)
             rc = ome_store_names_add(names, n, line, len, err);
@@ -710,6 +801,7 @@ int ome_disk_cache_open(ome_store *inner, const ome_disk_cache_opts *o, ome_stor
     ds->write_behind = o->write_behind_bytes ? o->write_behind_bytes : WRITE_BEHIND_DEFAULT;
     ds->offline = o->offline;
     ds->stats = o->stats;
+    ds->classify = o->classify;
     pthread_mutex_init(&ds->evict_lock, NULL);
     pthread_mutex_init(&ds->gen_lock, NULL);
     pthread_mutex_init(&ds->wlock, NULL);
@@ -726,7 +818,7 @@ int ome_disk_cache_open(ome_store *inner, const ome_disk_cache_opts *o, ome_stor
     if (rc == OME_OK && !(ds->dir = malloc(n)))
         rc = ome_err_set(err, OME_ENOMEM, "out of memory");
     if (rc == OME_OK) {
-        snprintf(ds->dir, n, "%s/v1", o->dir);
+        snprintf(ds->dir, n, "%s/" FORMAT_DIR, o->dir);
         rc = make_private_dir(ds->dir, err);
     }
     if (rc != OME_OK) {

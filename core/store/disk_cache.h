@@ -5,9 +5,9 @@
  * Writes go to a temporary file renamed into place; eviction is least-recently-used under a byte
  * cap. Several processes, or machines on a shared filesystem, may use one directory at once.
  *
- * Metadata documents (.zarray, .zattrs, .zgroup, zarr.json) are revalidated with the server on
- * every fetch (a conditional request); chunks are served from the cache without a request and are
- * namespaced by the content of their array's metadata, so a rewritten array never mixes old
+ * Metadata documents are revalidated with the server on every fetch (a conditional request);
+ * chunks are served from the cache without a request and are namespaced by the content of their
+ * array's metadata (which keys are which is told by the layer that knows the format), so a rewritten array never mixes old
  * chunks with new metadata. A listing of the source's folders is kept too (listed afresh when
  * online), so that an offline mount of a folder of images shows the same folders. */
 #ifndef OME_DISK_CACHE_H
@@ -20,6 +20,12 @@
 
 struct ome_stats;
 
+/* What a key holds, for the cache: a chunk (kept, served without asking), a metadata document
+ * (revalidated), or an array's metadata (revalidated, and its content names the generation of
+ * the chunks under its directory). */
+typedef enum { OME_KEY_CHUNK = 0, OME_KEY_METADATA, OME_KEY_ARRAY_METADATA } ome_key_kind;
+typedef ome_key_kind (*ome_key_classifier)(const char *key);
+
 typedef struct ome_disk_cache_opts {
     const char *dir;          /* created with mode 0700 when missing */
     uint64_t cap_bytes;       /* total size of entries kept */
@@ -27,6 +33,7 @@ typedef struct ome_disk_cache_opts {
     size_t write_behind_bytes; /* chunk entries waiting to be written, at most (0: 8 MiB);
                                   fetching waits beyond it */
     struct ome_stats *stats;  /* may be NULL */
+    ome_key_classifier classify; /* NULL: every key is a chunk */
 } ome_disk_cache_opts;
 
 /* Default directory: $XDG_CACHE_HOME/omefs, else $HOME/.cache/omefs. */

@@ -4,6 +4,7 @@
  * L/t/c/z/y/x to a tile of the pixel-buffer microservice. No network: store_omero fetches. */
 #include "store/omero_image.h"
 
+#include <jansson.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <math.h>

@@ -6,7 +6,7 @@
 #include "base/err.h"
 #include "store/store.h"
 
-#include <jansson.h>
+#include "base/json_doc.h"
 #include <stdbool.h>
 #include <stdint.h>
 

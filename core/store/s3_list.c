@@ -1,7 +1,8 @@
 /* s3_list: reading ListObjectsV2 pages. */
 #include "store/s3_list.h"
 
-#include "store/store.h"
+#include "store/store_backend.h"
+#include "base/url.h"
 #include "base/xml_text.h"
 
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /* store_file: objects are files under a local directory. */
-#include "store/store.h"
+#include "store/store_file.h"
+#include "store/store_backend.h"
 
 #include <dirent.h>
 #include <errno.h>

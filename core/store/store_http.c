@@ -5,9 +5,11 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "store/s3_errors.h"
+#include "store/store_backend.h"
 #include "store/sigv4.h"
 #include "base/stats.h"
-#include "store/store.h"
+#include "store/store_http.h"
+#include "base/url.h"
 #include "base/version.h"
 
 #include <curl/curl.h>
@@ -44,14 +46,14 @@ typedef struct {
     double retry_after;
     bool too_large;
     bool got_span; /* a 200 reply to a range request has covered the span: stopped early */
-    int64_t range_first, range_total; /* from Content-Range, -1 when absent */
+    int64_t range_first, range_last, range_total; /* from Content-Range, -1 when absent */
     bool suffix_fixed; /* a suffix range answered wrong was asked again as a span */
     bool conditional_added;
     bool extra_added;
     bool retry_pending; /* the last attempt failed transiently and may be retried */
     char bucket_region[64]; /* x-amz-bucket-region */
     struct curl_slist *headers;
-    char url[4096];   /* what is fetched (may hold credentials: never logged) */
+    char url[8192];    /* what is fetched (may hold credentials: never logged) */
     char shown[4096]; /* the same, redacted, for messages */
     char errbuf[CURL_ERROR_SIZE];
 } http_xfer;
@@ -120,9 +122,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
         char v[128];
         unsigned long long first, last, total;
         header_value(data, n, 14, v, sizeof v);
-        if (sscanf(v, "bytes %llu-%llu/%llu", &first, &last, &total) == 3) {
+        int got = sscanf(v, "bytes %llu-%llu/%llu", &first, &last, &total);
+        if (got >= 2 && first <= last && last < INT64_MAX) {
             x->range_first = (int64_t)first;
-            x->range_total = (int64_t)total;
+            x->range_last = (int64_t)last;
+            x->range_total = got == 3 && total > last ? (int64_t)total : -1; /* a total of "*": unknown */
         }
     } else if (n > 20 && strncasecmp(data, "x-amz-bucket-region:", 20) == 0)
         header_value(data, n, 20, x->bucket_region, sizeof x->bucket_region);
@@ -142,20 +146,27 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 }
 
 /* Percent-encodes everything in a key but unreserved characters and '/'; appends the key's own
- * query (keys_carry_query) and the source's query. */
-static void build_url(const http_store *hs, const char *key, char *out, size_t outlen)
+ * query (keys_carry_query) and the source's query. OME_ERANGE when it does not fit: a URL is
+ * never cut short. */
+static int build_url(const http_store *hs, const char *key, char *out, size_t outlen)
 {
-    size_t n = (size_t)snprintf(out, outlen, "%s", hs->fetch_root);
-    if (n < outlen && n && out[n - 1] != '/' && key[0])
-        out[n++] = '/';
     const char *key_query = hs->keys_carry_query ? strchr(key, '?') : NULL;
     size_t key_len = key_query ? (size_t)(key_query - key) : strlen(key);
-    if (n < outlen)
-        n += ome_percent_encode(key, key_len, "-._~/", out + n, outlen - n);
-    if (key_query && n < outlen)
+    size_t root = strlen(hs->fetch_root);
+    /* the longest it can be: every key byte as %XX */
+    size_t need = root + 1 + 3 * key_len + (key_query ? strlen(key_query) : 0) +
+                  (hs->query ? 1 + strlen(hs->query) : 0) + 1;
+    if (need > outlen)
+        return OME_ERANGE;
+    size_t n = (size_t)snprintf(out, outlen, "%s", hs->fetch_root);
+    if (n && out[n - 1] != '/' && key[0])
+        out[n++] = '/';
+    n += ome_percent_encode(key, key_len, "-._~/", out + n, outlen - n);
+    if (key_query)
         n += (size_t)snprintf(out + n, outlen - n, "%s", key_query);
-    if (hs->query && n < outlen)
+    if (hs->query)
         snprintf(out + n, outlen - n, "%c%s", key_query ? '&' : '?', hs->query);
+    return OME_OK;
 }
 
 static CURLM *pool_take(http_store *hs)
@@ -196,6 +207,33 @@ static void pool_give(http_store *hs, CURLM *m)
         curl_multi_cleanup(m);
 }
 
+/* The transfer's headers, made once: conditional validators, then the store's own (a session
+ * cookie, say). */
+static void add_headers(http_xfer *x)
+{
+    http_store *hs = x->hs;
+    ome_store_req *r = x->req;
+    if ((r->if_none_match || r->if_modified_since) && !x->conditional_added) {
+        x->conditional_added = true;
+        char h[256];
+        if (r->if_none_match) {
+            snprintf(h, sizeof h, "If-None-Match: %s", r->if_none_match);
+            x->headers = curl_slist_append(x->headers, h);
+        }
+        if (r->if_modified_since) {
+            snprintf(h, sizeof h, "If-Modified-Since: %s", r->if_modified_since);
+            x->headers = curl_slist_append(x->headers, h);
+        }
+    }
+    if (!x->extra_added) {
+        x->extra_added = true;
+        pthread_mutex_lock(&hs->lock);
+        for (struct curl_slist *h = hs->extra_headers; h; h = h->next)
+            x->headers = curl_slist_append(x->headers, h->data);
+        pthread_mutex_unlock(&hs->lock);
+    }
+}
+
 static int xfer_start(http_xfer *x, CURLM *m)
 {
     http_store *hs = x->hs;
@@ -203,7 +241,7 @@ static int xfer_start(http_xfer *x, CURLM *m)
     r->body.len = 0;
     r->etag[0] = r->last_modified[0] = '\0';
     x->retry_after = -1;
-    x->range_first = x->range_total = -1;
+    x->range_first = x->range_last = x->range_total = -1;
     x->too_large = false;
     x->got_span = false;
     x->errbuf[0] = '\0';
@@ -249,25 +287,7 @@ static int xfer_start(http_xfer *x, CURLM *m)
     if (hs->sig_provider) /* AWS SigV4 (sigv4.c); the headers once per transfer */
         ome_sigv4_apply(e, hs->sig_provider, hs->sig_key_id, hs->sig_secret,
                         hs->sig_token_header, x->headers ? NULL : &x->headers);
-    if ((r->if_none_match || r->if_modified_since) && !x->conditional_added) {
-        x->conditional_added = true;
-        char h[256];
-        if (r->if_none_match) {
-            snprintf(h, sizeof h, "If-None-Match: %s", r->if_none_match);
-            x->headers = curl_slist_append(x->headers, h);
-        }
-        if (r->if_modified_since) {
-            snprintf(h, sizeof h, "If-Modified-Since: %s", r->if_modified_since);
-            x->headers = curl_slist_append(x->headers, h);
-        }
-    }
-    if (!x->extra_added) {
-        x->extra_added = true;
-        pthread_mutex_lock(&hs->lock);
-        for (struct curl_slist *h = hs->extra_headers; h; h = h->next)
-            x->headers = curl_slist_append(x->headers, h->data);
-        pthread_mutex_unlock(&hs->lock);
-    }
+    add_headers(x);
     if (x->headers)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
     if (curl_multi_add_handle(m, e) != CURLM_OK)
@@ -323,6 +343,29 @@ static bool curl_code_is_tls_trust(CURLcode c)
            c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_ISSUER_ERROR;
 }
 
+/* Whether a 206 reply is the range that was asked: Content-Range starts where the span does
+ * (or, for a suffix, at total - len) and the body holds every byte of it that exists. */
+static bool range_reply_matches(const http_xfer *x)
+{
+    const ome_store_req *r = x->req;
+    if (x->range_first < 0)
+        return false; /* a partial reply that does not say what it holds */
+    uint64_t first = (uint64_t)x->range_first, held = (uint64_t)(x->range_last - x->range_first) + 1;
+    if (x->range_total < 0) /* size unknown: a span must start where asked, hold what it says */
+        return r->range == OME_RANGE_SPAN && first == r->off && held <= r->len &&
+               r->body.len == held;
+    uint64_t total = (uint64_t)x->range_total;
+    uint64_t want_first = r->range == OME_RANGE_SPAN ? r->off
+                          : r->range == OME_RANGE_SUFFIX && total > r->len ? total - r->len
+                                                                            : 0;
+    if (first != want_first || first > total)
+        return false;
+    uint64_t want_len = r->range == OME_RANGE_ALL ? total - first
+                        : r->len < total - first  ? r->len
+                                                  : total - first;
+    return r->body.len == want_len;
+}
+
 /* Classifies a finished attempt. Returns true when it should be retried. */
 static bool xfer_finish(http_xfer *x, CURLcode cc)
 {
@@ -362,6 +405,14 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
         x->suffix_fixed = true;
         x->retry_pending = false;
         return true;
+    } else if (code == 206 && !range_reply_matches(x)) {
+        /* bytes of another range than asked, however honestly labelled: never used */
+        transient = true;
+        r->status = ome_err_set(&r->err, OME_EIO,
+                                "%s: asked for %llu bytes from %llu, the server answered %zu "
+                                "from %lld",
+                                x->shown, (unsigned long long)r->len, (unsigned long long)r->off,
+                                r->body.len, (long long)x->range_first);
     } else if (code == 200 || code == 206) {
         if (code == 200 && r->range != OME_RANGE_ALL)
             slice_full_body(r);
@@ -414,6 +465,83 @@ static double backoff_delay(const http_store *hs, int attempt, double retry_afte
     return d;
 }
 
+/* Starts the transfers that are due, up to `limit` at once; counts those that ended at once. */
+static void start_due(http_xfer *xs, size_t n, CURLM *m, size_t limit, size_t *active,
+                      size_t *done, double *next_due)
+{
+    double now = ome_now();
+    *next_due = now + 1.0;
+    for (size_t i = 0; i < n && *active < limit; i++) {
+        http_xfer *x = &xs[i];
+        if (x->done || x->active)
+            continue;
+        if (x->due > now) {
+            if (x->due < *next_due)
+                *next_due = x->due;
+            continue;
+        }
+        int rc = xfer_start(x, m);
+        if (x->done) {
+            (*done)++;
+        } else if (rc) {
+            x->req->status = ome_err_set(&x->req->err, rc, "%s: cannot start request", x->shown);
+            x->done = true;
+            (*done)++;
+        } else {
+            (*active)++;
+        }
+    }
+}
+
+/* Collects the transfers that ended: done, or due again after a backoff. */
+static void collect_finished(http_store *hs, CURLM *m, size_t *active, size_t *done,
+                             unsigned *seed)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(m, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        http_xfer *x = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        CURLcode cc = msg->data.result;
+        curl_multi_remove_handle(m, msg->easy_handle);
+        x->active = false;
+        (*active)--;
+        if (xfer_finish(x, cc) && x->suffix_fixed) {
+            x->suffix_fixed = false; /* not a failure: ask again at once */
+            x->attempt--;
+            x->due = ome_now();
+        } else if (x->retry_pending) {
+            double d = backoff_delay(hs, x->attempt, x->retry_after, seed);
+            OME_LOGD("%s: %s; retry %d in %.2f s", x->shown, x->req->err.msg, x->attempt, d);
+            x->due = ome_now() + d;
+        } else {
+            x->done = true;
+            (*done)++;
+        }
+    }
+}
+
+/* Frees the batch's handles and counts its outcome. */
+static void batch_end(http_store *hs, http_xfer *xs, ome_store_req *reqs, size_t n)
+{
+    ome_stats *st = hs->opts.stats;
+    for (size_t i = 0; i < n; i++) {
+        if (xs[i].easy)
+            curl_easy_cleanup(xs[i].easy);
+        curl_slist_free_all(xs[i].headers);
+        if (reqs[i].status != OME_OK)
+            reqs[i].body.len = 0;
+        if (st) {
+            if (reqs[i].status < 0)
+                ome_stats_add(&st->fetch_errors, 1);
+            else if (reqs[i].status == OME_NOT_MODIFIED)
+                ome_stats_add(&st->not_modified, 1);
+        }
+    }
+}
+
 static int http_get_many(ome_store *s, ome_store_req *reqs, size_t n)
 {
     http_store *hs = (http_store *)s;
@@ -431,40 +559,25 @@ static int http_get_many(ome_store *s, ome_store_req *reqs, size_t n)
     }
     unsigned seed = (unsigned)(ome_now() * 1e6) ^ (unsigned)(uintptr_t)xs;
     double now = ome_now();
+    size_t done = 0, active = 0, limit = hs->opts.connections > 0 ? (size_t)hs->opts.connections : 1;
     for (size_t i = 0; i < n; i++) {
         xs[i].hs = hs;
         xs[i].req = &reqs[i];
         xs[i].due = now;
         reqs[i].status = OME_EIO;
         ome_err_clear(&reqs[i].err);
-        build_url(hs, reqs[i].key, xs[i].url, sizeof xs[i].url);
         ome_store_describe(&hs->base, reqs[i].key, xs[i].shown, sizeof xs[i].shown);
-    }
-    size_t done = 0, active = 0, limit = hs->opts.connections > 0 ? (size_t)hs->opts.connections : 1;
-    while (done < n) {
-        now = ome_now();
-        double next_due = now + 1.0;
-        for (size_t i = 0; i < n && active < limit; i++) {
-            http_xfer *x = &xs[i];
-            if (x->done || x->active)
-                continue;
-            if (x->due > now) {
-                if (x->due < next_due)
-                    next_due = x->due;
-                continue;
-            }
-            int rc = xfer_start(x, m);
-            if (x->done) {
-                done++;
-            } else if (rc) {
-                x->req->status =
-                    ome_err_set(&x->req->err, rc, "%s: cannot start request", x->shown);
-                x->done = true;
-                done++;
-            } else {
-                active++;
-            }
+        if (build_url(hs, reqs[i].key, xs[i].url, sizeof xs[i].url) != OME_OK) {
+            reqs[i].status = ome_err_set(&reqs[i].err, OME_ERANGE,
+                                         "%s: the URL is longer than %zu bytes", xs[i].shown,
+                                         sizeof xs[i].url - 1);
+            xs[i].done = true;
+            done++;
         }
+    }
+    while (done < n) {
+        double next_due;
+        start_due(xs, n, m, limit, &active, &done, &next_due);
         if (done == n)
             break;
         if (active == 0) {
@@ -473,50 +586,14 @@ static int http_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         }
         int running = 0;
         curl_multi_perform(m, &running);
-        CURLMsg *msg;
-        int left;
-        while ((msg = curl_multi_info_read(m, &left))) {
-            if (msg->msg != CURLMSG_DONE)
-                continue;
-            http_xfer *x = NULL;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-            CURLcode cc = msg->data.result;
-            curl_multi_remove_handle(m, msg->easy_handle);
-            x->active = false;
-            active--;
-            if (xfer_finish(x, cc) && x->suffix_fixed) {
-                x->suffix_fixed = false; /* not a failure: ask again at once */
-                x->attempt--;
-                x->due = ome_now();
-            } else if (x->retry_pending) {
-                double d = backoff_delay(hs, x->attempt, x->retry_after, &seed);
-                OME_LOGD("%s: %s; retry %d in %.2f s", x->shown, x->req->err.msg, x->attempt, d);
-                x->due = ome_now() + d;
-            } else {
-                x->done = true;
-                done++;
-            }
-        }
+        collect_finished(hs, m, &active, &done, &seed);
         if (active > 0) {
             double wait = next_due - ome_now();
             int ms = wait <= 0 ? 0 : wait > 1 ? 1000 : (int)(wait * 1000) + 1;
             curl_multi_poll(m, NULL, 0, ms, NULL);
         }
     }
-    ome_stats *st = hs->opts.stats;
-    for (size_t i = 0; i < n; i++) {
-        if (xs[i].easy)
-            curl_easy_cleanup(xs[i].easy);
-        curl_slist_free_all(xs[i].headers);
-        if (reqs[i].status != OME_OK)
-            reqs[i].body.len = 0;
-        if (st) {
-            if (reqs[i].status < 0)
-                ome_stats_add(&st->fetch_errors, 1);
-            else if (reqs[i].status == OME_NOT_MODIFIED)
-                ome_stats_add(&st->not_modified, 1);
-        }
-    }
+    batch_end(hs, xs, reqs, n);
     free(xs);
     pool_give(hs, m);
     return OME_OK;
@@ -531,6 +608,7 @@ static void http_destroy(ome_store *s)
     pthread_mutex_destroy(&hs->lock);
     free(hs->ca_file);
     free(hs->base.root);
+    free(hs->base.identity);
     free(hs->fetch_root);
     free(hs->query);
     free(hs->sig_provider);
@@ -614,12 +692,14 @@ int ome_store_http_open(const char *url, const ome_store_opts *opts, ome_store *
     if (hs->opts.timeout_s <= 0)
         hs->opts.timeout_s = 30;
     hs->fetch_root = strdup(url);
+    hs->base.identity = ome_url_identity(url);
     hs->base.root = malloc(strlen(url) + 8);
     hs->ca_file = opts->ca_file ? strdup(opts->ca_file) : NULL;
     hs->opts.ca_file = NULL;
     pthread_mutex_init(&hs->lock, NULL);
     hs->base.ops = &http_ops;
-    if (!hs->fetch_root || !hs->base.root || (opts->ca_file && !hs->ca_file)) {
+    if (!hs->fetch_root || !hs->base.root || !hs->base.identity ||
+        (opts->ca_file && !hs->ca_file)) {
         http_destroy(&hs->base);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     }

@@ -8,10 +8,15 @@
  * contacts the server; an expired session (HTTP 401/403 on tiles) is renewed once. */
 #include "base/log.h"
 #include "store/omero_image.h"
+#include "store/store_backend.h"
 #include "store/omero_session.h"
-#include "store/store.h"
-#include "zarr/zarr.h"
+#include "store/store_omero.h"
+#include "base/key.h"
+#include "base/url.h"
+#include "store/omero_address.h"
+#include "store/store_http.h"
 
+#include <jansson.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -122,7 +127,7 @@ static int probe_tiles(omero_store *os, const ome_omero_image *im, ome_err *err)
     snprintf(key, sizeof key, "tile/%lld/0/0/0?x=0&y=0&w=1&h=1&resolution=0", im->id);
     ome_store_describe(os->tiles, key, shown, sizeof shown);
     ome_store_req r = {.key = key};
-    os->tiles->ops->get_many(os->tiles, &r, 1);
+    ome_store_get_many(os->tiles, &r, 1);
     int rc = r.status;
     if (rc == OME_ABSENT)
         rc = ome_err_set(err, OME_EINVAL,
@@ -225,7 +230,7 @@ static void fetch_tiles(omero_store *os, ome_store_req *tiles, size_t n)
     pthread_mutex_lock(&os->lock);
     unsigned gen = os->session_gen;
     pthread_mutex_unlock(&os->lock);
-    os->tiles->ops->get_many(os->tiles, tiles, n);
+    ome_store_get_many(os->tiles, tiles, n);
     bool denied = false;
     for (size_t k = 0; k < n; k++)
         denied |= tiles[k].status == OME_EDENIED;
@@ -246,7 +251,7 @@ static void fetch_tiles(omero_store *os, ome_store_req *tiles, size_t n)
     if (rc == OME_OK) {
         for (size_t k = 0; k < n; k++)
             ome_buf_free(&tiles[k].body);
-        os->tiles->ops->get_many(os->tiles, tiles, n);
+        ome_store_get_many(os->tiles, tiles, n);
     }
 }
 
@@ -563,6 +568,7 @@ static void omero_destroy(ome_store *s)
     free(os->ca_file);
     pthread_mutex_destroy(&os->lock);
     free(os->base.root);
+    free(os->base.identity);
     free(os);
 }
 
@@ -596,12 +602,16 @@ int ome_store_omero_open(const char *source, const ome_store_opts *opts, ome_sto
         shown[--n] = '\0';
     os->tile_root = strdup(tile_root);
     os->base.root = strdup(shown);
+    char identity[2200];
+    snprintf(identity, sizeof identity, "omero:%s:%d:%lld", os->web_root, (int)os->kind, os->id);
+    os->base.identity = strdup(identity);
     os->user = opts->omero_user ? strdup(opts->omero_user) : NULL;
     os->password = opts->omero_password ? strdup(opts->omero_password) : NULL;
     os->ca_file = opts->ca_file ? strdup(opts->ca_file) : NULL;
     os->opts.ca_file = os->ca_file;
     os->opts.omero_user = os->opts.omero_password = os->opts.omero_tiles = NULL;
-    if (!os->tile_root || !os->base.root || (opts->omero_user && !os->user) ||
+    if (!os->tile_root || !os->base.root || !os->base.identity ||
+        (opts->omero_user && !os->user) ||
         (opts->omero_password && !os->password) || (opts->ca_file && !os->ca_file)) {
         omero_destroy(&os->base);
         return ome_err_set(err, OME_ENOMEM, "out of memory");

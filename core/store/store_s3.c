@@ -5,7 +5,9 @@
  * never reach a message. */
 #include "base/log.h"
 #include "store/s3_list.h"
-#include "store/store.h"
+#include "store/store_http.h"
+#include "store/store_backend.h"
+#include "store/store_s3.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -117,7 +119,7 @@ typedef struct {
 static int s3_get_many(ome_store *s, ome_store_req *reqs, size_t n)
 {
     s3_store *ss = (s3_store *)s;
-    return ss->objects->ops->get_many(ss->objects, reqs, n);
+    return ome_store_get_many(ss->objects, reqs, n);
 }
 
 static void s3_destroy(ome_store *s)
@@ -127,6 +129,7 @@ static void s3_destroy(ome_store *s)
     ome_store_close(ss->lister);
     free(ss->prefix);
     free(ss->base.root);
+    free(ss->base.identity);
     free(ss);
 }
 
@@ -225,10 +228,11 @@ int ome_store_s3_open(const char *source, const ome_store_opts *opts, ome_store 
         if (rc == OME_OK) {
             ome_store_http_keys_carry_query(ss->lister);
             ss->base.root = strdup(shown);
+            ss->base.identity = strdup(ome_store_identity(ss->objects));
             ss->prefix = malloc(plen + 2);
             if (ss->prefix)
                 snprintf(ss->prefix, plen + 2, "%s%s", prefix, plen ? "/" : "");
-            if (!ss->base.root || !ss->prefix)
+            if (!ss->base.root || !ss->base.identity || !ss->prefix)
                 rc = ome_err_set(err, OME_ENOMEM, "out of memory");
         }
         if (rc) {

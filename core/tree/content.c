@@ -2,11 +2,11 @@
 #include "tree/content.h"
 
 #include "base/log.h"
-#include "image/ngff.h"
-#include "store/omero_session.h"
+#include "image/group.h"
 #include "tree/omero_tree.h"
 #include "image/series.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,16 +61,11 @@ static int open_image_folder(ome_store *store, ome_content *c, const ome_err *no
     return rc ? OME_EINVAL : OME_OK;
 }
 
-int ome_content_open(ome_store *store, const char *source, const char *name, ome_content *c,
-                     ome_err *err)
+int ome_content_open(ome_store *store, const ome_source *src, ome_content *c, ome_err *err)
 {
     memset(c, 0, sizeof *c);
-    char root[2048];
-    long long id;
-    ome_omero_kind kind;
-    if (ome_omero_parse_address(source, root, sizeof root, &kind, &id) &&
-        kind != OME_OMERO_IMAGE)
-        return ome_omero_tree_open(store, kind, "", &c->folders, err);
+    if (src->scheme == OME_SOURCE_OMERO && src->omero_kind != OME_OMERO_IMAGE)
+        return ome_omero_tree_open(store, src->omero_kind, "", &c->folders, err);
     json_t *attrs = NULL;
     char where[4096];
     int rc = ome_group_attrs_load(store, "", &attrs, where, sizeof where, err);
@@ -80,13 +75,16 @@ int ome_content_open(ome_store *store, const char *source, const char *name, ome
     }
     if (rc)
         return rc;
-    if (json_object_get(ome_ngff_attrs(attrs), "plate") &&
-        !json_object_get(ome_ngff_attrs(attrs), "multiscales")) {
+    switch (ome_group_kind_of(attrs)) {
+    case OME_GROUP_PLATE:
         rc = ome_folder_tree_open_plate(store, "", attrs, where, &c->folders, err);
-    } else if (ome_series_is_collection(attrs)) {
-        rc = open_series(store, c, name, err);
-    } else {
-        rc = open_image(store, "", name, attrs, where, NULL, c, err);
+        break;
+    case OME_GROUP_COLLECTION:
+        rc = open_series(store, c, src->name, err);
+        break;
+    case OME_GROUP_IMAGE:
+        rc = open_image(store, "", src->name, attrs, where, NULL, c, err);
+        break;
     }
     json_decref(attrs);
     return rc;
@@ -106,9 +104,9 @@ uint64_t ome_content_bytes(ome_content *c)
 {
     uint64_t total = 0;
     for (int i = 0; i < c->tree.nfiles; i++)
-        total += c->tree.files[i].vt->size;
+        total += ome_vtiff_size(c->tree.files[i].vt);
     for (int i = 0; i < c->labels.tree.nfiles; i++)
-        total += c->labels.tree.files[i].vt->size;
+        total += ome_vtiff_size(c->labels.tree.files[i].vt);
     if (c->folders)
         total += ome_folder_tree_loaded_bytes(c->folders);
     return total;

@@ -7,6 +7,7 @@
 
 #include "tree/folder_tree.h"
 #include "tree/label_tree.h"
+#include "tree/source.h"
 #include "tree/tree.h"
 
 typedef struct ome_content {
@@ -16,10 +17,9 @@ typedef struct ome_content {
     ome_folder_tree *folders; /* or the folders at the root */
 } ome_content;
 
-/* Reads what `source` (whose store is `store`) shows; `name` is the base name of a lone image's
- * files. The message of a failure names the document and what is wrong with it. */
-int ome_content_open(ome_store *store, const char *source, const char *name, ome_content *out,
-                     ome_err *err);
+/* Reads what the source `src` (whose store is `store`) shows; a lone image's files are named
+ * after src->name. The message of a failure names the document and what is wrong with it. */
+int ome_content_open(ome_store *store, const ome_source *src, ome_content *out, ome_err *err);
 /* Gives every image, now and opened later, the chunk cache (before the first read). */
 void ome_content_set_cache(ome_content *c, ome_chunk_cache *cache);
 /* Bytes of the files shown so far (the folders opened so far included). */

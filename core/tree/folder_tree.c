@@ -5,7 +5,10 @@
 #include "tree/label_tree.h"
 #include "base/log.h"
 #include "image/ngff.h"
-#include "zarr/zarr.h"
+#include "base/key.h"
+#include "image/group.h"
+
+#include <jansson.h>
 
 #include <ctype.h>
 #include <stdio.h>
@@ -376,15 +379,15 @@ static int load_any(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     }
     if (rc)
         return rc;
-    json_t *ngff = ome_ngff_attrs(attrs);
     ome_series *series = NULL;
     int nseries = 0;
     field_job job = {.store = ft->store, .with_labels = true, .attrs = attrs, .where = where};
     snprintf(job.path, sizeof job.path, "%s", base);
     snprintf(job.name, sizeof job.name, "%s", f->image_names[0]);
-    if (json_object_get(ngff, "plate") && !json_object_get(ngff, "multiscales")) {
+    ome_group_kind kind = ome_group_kind_of(attrs);
+    if (kind == OME_GROUP_PLATE) {
         rc = ome_folder_tree_open_plate(ft->store, base, attrs, where, &f->sub, err);
-    } else if (ome_series_is_collection(attrs) &&
+    } else if (kind == OME_GROUP_COLLECTION &&
                (rc = ome_series_list(ft->store, base, &series, &nseries, err)) == OME_OK) {
         if (nseries > 1) {
             rc = ome_folder_tree_open_series(ft->store, base, f->image_names[0], series, nseries,
@@ -500,7 +503,7 @@ uint64_t ome_folder_tree_loaded_bytes(ome_folder_tree *ft)
         ome_folder *f = &ft->folders[i];
         pthread_mutex_lock(&f->lock);
         for (int k = 0; f->loaded && k < f->tree.nfiles; k++)
-            total += f->tree.files[k].vt->size;
+            total += ome_vtiff_size(f->tree.files[k].vt);
         if (f->loaded && f->sub)
             total += ome_folder_tree_loaded_bytes(f->sub);
         pthread_mutex_unlock(&f->lock);

@@ -3,8 +3,10 @@
 
 #include "base/log.h"
 #include "image/ngff.h"
-#include "zarr/zarr.h"
+#include "base/key.h"
+#include "image/group.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,8 @@
 #define OME_OMERO_TREE_H
 
 #include "tree/folder_tree.h"
-#include "store/omero_session.h"
+#include "store/omero_address.h"
+#include "store/store_omero.h"
 
 /* The folders of the container at `path` of an OMERO store (or a disk cache over it): "" for
  * the one the store was opened on, "datasets/ID" or "plates/ID" for a project's or a screen's.

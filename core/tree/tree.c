@@ -82,23 +82,3 @@ void ome_tree_free(ome_tree *t)
     t->files = NULL;
     t->nfiles = 0;
 }
-
-void ome_tree_source_name(const char *source, char *out, size_t outlen)
-{
-    char tmp[2048];
-    snprintf(tmp, sizeof tmp, "%s", source);
-    char *q = strpbrk(tmp, "?#"); /* drop URL query and fragment */
-    if (q && strstr(tmp, "://"))
-        *q = '\0';
-    size_t n = strlen(tmp);
-    while (n > 0 && tmp[n - 1] == '/')
-        tmp[--n] = '\0';
-    const char *base = strrchr(tmp, '/');
-    base = base ? base + 1 : tmp;
-    snprintf(out, outlen, "%s", base[0] ? base : "image");
-    n = strlen(out);
-    if (n > 5 && strcmp(out + n - 5, ".zarr") == 0)
-        out[n - 5] = '\0';
-    if (!out[0] || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
-        snprintf(out, outlen, "image");
-}

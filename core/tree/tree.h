@@ -23,7 +23,5 @@ const ome_tree_file *ome_tree_find(const ome_tree *t, const char *name);
 /* Moves every file of src to the end of dst (src is left empty). */
 int ome_tree_take(ome_tree *dst, ome_tree *src, ome_err *err);
 void ome_tree_free(ome_tree *t);
-/* Base name for the files of a source: last path segment without ".zarr" and slashes. */
-void ome_tree_source_name(const char *source, char *out, size_t outlen);
 
 #endif

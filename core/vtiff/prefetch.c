@@ -128,9 +128,9 @@ bool ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff 
         if (ra->window == 0)
             ra->window = MIN_WINDOW < p->max_window ? MIN_WINDOW : p->max_window;
         uint64_t pos = ra->run_end;
-        if (ra->ahead_end < pos + ra->window / 2 && pos < vt->size) {
+        if (ra->ahead_end < pos + ra->window / 2 && pos < ome_vtiff_size(vt)) {
             uint64_t from = ra->ahead_end > pos ? ra->ahead_end : pos;
-            uint64_t to = pos + ra->window < vt->size ? pos + ra->window : vt->size;
+            uint64_t to = pos + ra->window < ome_vtiff_size(vt) ? pos + ra->window : ome_vtiff_size(vt);
             if (from < to)
                 ra->ahead_end = enqueue_locked(p, vt, from, to);
             if (ra->window < p->max_window)

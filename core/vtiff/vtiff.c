@@ -1,5 +1,5 @@
 /* vtiff: segment bookkeeping and the byte-range reader shared by both virtual TIFF layouts. */
-#include "vtiff/vtiff.h"
+#include "vtiff/vtiff_layout.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -398,4 +398,19 @@ int64_t ome_vtiff_read_as(const ome_vtiff *vt, uint64_t off, size_t len, void *b
         done += n;
     }
     return (int64_t)done;
+}
+
+uint64_t ome_vtiff_size(const ome_vtiff *vt)
+{
+    return vt->size;
+}
+
+ome_vtiff_kind ome_vtiff_kind_of(const ome_vtiff *vt)
+{
+    return vt->kind;
+}
+
+const ome_image *ome_vtiff_image(const ome_vtiff *vt)
+{
+    return vt->img;
 }

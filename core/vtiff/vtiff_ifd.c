@@ -1,5 +1,5 @@
 /* vtiff_ifd: builds TIFF and BigTIFF IFDs (little-endian) for the virtual TIFF layouts. */
-#include "vtiff/vtiff.h"
+#include "vtiff/vtiff_layout.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -63,16 +63,43 @@ void vt_ifd_uint(vt_ifd *ifd, uint16_t tag, uint16_t type, uint64_t v)
     vt_put_le(e->data, v, (int)vt_type_size(type));
 }
 
+/* The fraction num/den (both at most 2^32 - 1) nearest to v > 0, from v's continued fraction:
+ * its last convergent that fits, exact to ~1e-18 relative for the sizes images have (65 nm is
+ * 13/200 µm, 1/0.065 is 200/13). */
+static void nearest_fraction(double v, uint32_t *num, uint32_t *den)
+{
+    uint64_t h0 = 0, h1 = 1, k0 = 1, k1 = 0; /* convergents h/k */
+    double x = v;
+    for (int i = 0; i < 64; i++) {
+        double a = floor(x);
+        if (a > 4294967295.0)
+            break;
+        uint64_t ai = (uint64_t)a, h2, k2;
+        if (__builtin_mul_overflow(ai, h1, &h2) || (h2 += h0) > UINT32_MAX ||
+            __builtin_mul_overflow(ai, k1, &k2) || (k2 += k0) > UINT32_MAX)
+            break;
+        h0 = h1, h1 = h2, k0 = k1, k1 = k2;
+        double frac = x - a;
+        if (frac <= 0 || fabs((double)h1 / (double)k1 - v) <= v * 1e-15)
+            break;
+        x = 1 / frac;
+    }
+    if (k1 == 0 || h1 == 0) { /* beyond what 32 bits hold: the nearest bound */
+        h1 = v >= 1 ? UINT32_MAX : 1;
+        k1 = v >= 1 ? 1 : UINT32_MAX;
+    }
+    *num = (uint32_t)h1;
+    *den = (uint32_t)k1;
+}
+
 void vt_ifd_rational(vt_ifd *ifd, uint16_t tag, double v)
 {
     vt_entry *e = add(ifd, tag, TT_RATIONAL, 1, 8);
-    if (!(v > 0) || v > 4e9)
+    if (!(v > 0) || !isfinite(v))
         v = 1;
-    uint64_t den = 1000000;
-    while (den > 1 && v * (double)den > 4294967295.0)
-        den /= 10;
-    uint64_t num = (uint64_t)llround(v * (double)den);
-    vt_put_le(e->data, num ? num : 1, 4);
+    uint32_t num, den;
+    nearest_fraction(v, &num, &den);
+    vt_put_le(e->data, num, 4);
     vt_put_le(e->data + 4, den, 4);
 }
 

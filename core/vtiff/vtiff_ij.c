@@ -4,7 +4,7 @@
  * have one IFD per plane (IFD0 first, the rest after the pixels); larger ones follow ImageJ's
  * own convention: IFD0 only, `images=N`, contiguous planes. */
 #include "vtiff/ome_xml.h"
-#include "vtiff/vtiff.h"
+#include "vtiff/vtiff_layout.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  * plane floor(z * Zk / Z0) — the nearest plane at or below — so every main IFD has the same
  * number of SubIFDs, as Bio-Formats requires. */
 #include "vtiff/ome_xml.h"
-#include "vtiff/vtiff.h"
+#include "vtiff/vtiff_layout.h"
 
 #include "base/log.h"
 
@@ -106,20 +106,12 @@ static int emit_ifd(ome_vtiff *vt, vt_ifd *ifd, size_t reserved, uint64_t next,
     return OME_OK;
 }
 
-int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err)
+/* Tile geometry of each level: tiles of about a chunk, each starting on an ALIGN boundary. */
+static void plan_levels(ome_vtiff *vt, const ome_image *img, int K, level_geom *g)
 {
-    int K = img->nlevels < MAX_LEVELS ? img->nlevels : MAX_LEVELS;
-    ome_vtiff *vt = calloc(1, sizeof *vt);
-    if (!vt)
-        return ome_err_set(err, OME_ENOMEM, "out of memory");
-    vt->img = img;
-    vt->kind = OME_VT_OME;
-    vt->file_dtype = img->dtype;
     size_t es = ome_dtype_size(img->dtype);
-    level_geom g[MAX_LEVELS];
     const ome_level *L0 = &img->levels[0];
-    uint64_t C = L0->shape[OME_C], T = L0->shape[OME_T], Z0 = L0->shape[OME_Z];
-    uint64_t P0 = C * Z0 * T;
+    uint64_t C = L0->shape[OME_C], T = L0->shape[OME_T];
     for (int k = 0; k < K; k++) {
         const ome_level *L = &img->levels[k];
         g[k].tw = tile_edge(L->chunk[OME_X], L->shape[OME_X]);
@@ -133,95 +125,139 @@ int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err)
         vt->tile_w[k] = g[k].tw;
         vt->tile_h[k] = g[k].th;
     }
-    char *xml = ome_xml_make(img);
-    if (!xml)
-        OME_LOGI("%s: %s has no OME-XML pixel type; %s.ome.tif is a plain pyramidal BigTIFF",
-                 img->where, ome_dtype_name(img->dtype), img->name);
-    size_t xml_len = xml ? strlen(xml) + 1 : 0;
-    /* Pass 1: sizes of the metadata part. */
-    vt_ifd probe;
+}
+
+/* Where the metadata part's pieces go: per level, the bytes of an IFD (with its values) and of
+ * its offset arrays; per plane, all of them; then where each level's tiles start. */
+typedef struct {
     uint64_t ifd_bytes[MAX_LEVELS], arrays[MAX_LEVELS];
+    uint64_t per_plane, meta; /* bytes per plane's IFDs; where the first IFD starts */
+    size_t xml_len;
+} ome_plan;
+
+static void plan_metadata(const ome_image *img, int K, level_geom *g, size_t xml_len,
+                          ome_plan *pl)
+{
+    const ome_level *L0 = &img->levels[0];
+    uint64_t P0 = L0->shape[OME_C] * L0->shape[OME_Z] * L0->shape[OME_T];
+    pl->xml_len = xml_len;
+    pl->per_plane = 0;
     for (int k = 0; k < K; k++) {
+        vt_ifd probe;
         build_ifd(&probe, img, k, &g[k], 0, 0, 0, k == 0 ? xml_len : 0, k == 0 ? K - 1 : 0, 0);
-        ifd_bytes[k] = vt_ifd_size(&probe) + (k == 0 && K > 2 ? 8 * (uint64_t)(K - 1) : 0);
-        arrays[k] = g[k].ntiles > 1 ? 16 * g[k].ntiles : 0;
+        pl->ifd_bytes[k] = vt_ifd_size(&probe) + (k == 0 && K > 2 ? 8 * (uint64_t)(K - 1) : 0);
+        pl->arrays[k] = g[k].ntiles > 1 ? 16 * g[k].ntiles : 0;
         vt_ifd_free(&probe);
+        pl->per_plane += pl->ifd_bytes[k] + pl->arrays[k];
     }
-    uint64_t per_plane = 0;
-    for (int k = 0; k < K; k++)
-        per_plane += ifd_bytes[k] + arrays[k];
-    uint64_t xml_at = 16, meta = 16 + ((xml_len + 1) & ~(uint64_t)1);
-    uint64_t first_ifd = meta;
-    uint64_t meta_end = meta + P0 * per_plane;
-    uint64_t data = (meta_end + ALIGN - 1) / ALIGN * ALIGN;
+    pl->meta = 16 + ((xml_len + 1) & ~(uint64_t)1);
+    uint64_t data = (pl->meta + P0 * pl->per_plane + ALIGN - 1) / ALIGN * ALIGN;
     for (int k = 0; k < K; k++) {
         g[k].data_off = data;
         data += g[k].planes * g[k].ntiles * g[k].stride;
     }
-    /* Pass 2: emit. */
+}
+
+/* The BigTIFF header, then the OME-XML (when there is one). */
+static int emit_header(ome_vtiff *vt, const ome_plan *pl, const char *xml)
+{
     uint8_t *hdr = vt_own_blob(vt, 16);
     vt_seg *s = hdr ? vt_add_seg(vt, VT_SEG_BLOB, 16) : NULL;
-    int rc = s ? OME_OK : OME_ENOMEM;
-    if (s) {
-        s->blob = hdr;
-        memcpy(hdr, "II", 2);
-        vt_put_le(hdr + 2, 43, 2);
-        vt_put_le(hdr + 4, 8, 2);
-        vt_put_le(hdr + 8, first_ifd, 8);
+    if (!s)
+        return OME_ENOMEM;
+    s->blob = hdr;
+    memcpy(hdr, "II", 2);
+    vt_put_le(hdr + 2, 43, 2);
+    vt_put_le(hdr + 4, 8, 2);
+    vt_put_le(hdr + 8, pl->meta, 8);
+    if (!pl->xml_len)
+        return OME_OK;
+    uint8_t *x = vt_own_blob(vt, pl->meta - 16);
+    s = x ? vt_add_seg(vt, VT_SEG_BLOB, pl->meta - 16) : NULL;
+    if (!s)
+        return OME_ENOMEM;
+    memcpy(x, xml, pl->xml_len);
+    s->blob = x;
+    return OME_OK;
+}
+
+/* Plane p's IFD at level 0 and its SubIFDs (the lower levels of the same z, c, t). */
+static int emit_plane(ome_vtiff *vt, const ome_image *img, int K, const level_geom *g,
+                      const ome_plan *pl, uint64_t p, uint64_t P0)
+{
+    const ome_level *L0 = &img->levels[0];
+    uint64_t C = L0->shape[OME_C], Z0 = L0->shape[OME_Z];
+    uint64_t base = pl->meta + p * pl->per_plane;
+    uint64_t z = p % Z0, c = (p / Z0) % C, t = p / (Z0 * C);
+    uint64_t subs[MAX_LEVELS], pos = base + pl->ifd_bytes[0] + pl->arrays[0];
+    for (int k = 1; k < K; k++) {
+        subs[k - 1] = pos;
+        pos += pl->ifd_bytes[k] + pl->arrays[k];
     }
-    if (rc == OME_OK && xml_len) {
-        uint8_t *x = vt_own_blob(vt, meta - 16);
-        s = x ? vt_add_seg(vt, VT_SEG_BLOB, meta - 16) : NULL;
-        if (s) {
-            memcpy(x, xml, xml_len);
-            s->blob = x;
-        } else {
-            rc = OME_ENOMEM;
-        }
-    }
-    free(xml);
-    for (uint64_t p = 0; p < P0 && rc == OME_OK; p++) {
-        uint64_t base = meta + p * per_plane;
-        uint64_t z = p % Z0, c = (p / Z0) % C, t = p / (Z0 * C);
-        uint64_t subs[MAX_LEVELS], pos = base + ifd_bytes[0] + arrays[0];
-        for (int k = 1; k < K; k++) {
-            subs[k - 1] = pos;
-            pos += ifd_bytes[k] + arrays[k];
-        }
-        vt_ifd ifd;
-        uint64_t next = p + 1 < P0 ? base + per_plane : 0;
-        uint64_t subs_at = K > 2 ? base + ifd_bytes[0] - 8 * (uint64_t)(K - 1) : subs[0];
-        build_ifd(&ifd, img, 0, &g[0], base + ifd_bytes[0], p * g[0].ntiles, xml_at,
-                  p == 0 ? xml_len : 0, K - 1, subs_at);
-        rc = emit_ifd(vt, &ifd, (size_t)ifd_bytes[0], next, &g[0], p * g[0].ntiles, subs, K - 1);
+    vt_ifd ifd;
+    uint64_t next = p + 1 < P0 ? base + pl->per_plane : 0;
+    uint64_t subs_at = K > 2 ? base + pl->ifd_bytes[0] - 8 * (uint64_t)(K - 1) : subs[0];
+    build_ifd(&ifd, img, 0, &g[0], base + pl->ifd_bytes[0], p * g[0].ntiles, 16,
+              p == 0 ? pl->xml_len : 0, K - 1, subs_at);
+    int rc = emit_ifd(vt, &ifd, (size_t)pl->ifd_bytes[0], next, &g[0], p * g[0].ntiles, subs,
+                      K - 1);
+    vt_ifd_free(&ifd);
+    for (int k = 1; k < K && rc == OME_OK; k++) {
+        const ome_level *L = &img->levels[k];
+        uint64_t zk = z * L->shape[OME_Z] / Z0;
+        uint64_t pk = (t * C + c) * L->shape[OME_Z] + zk;
+        build_ifd(&ifd, img, k, &g[k], subs[k - 1] + pl->ifd_bytes[k], pk * g[k].ntiles, 0, 0,
+                  0, 0);
+        rc = emit_ifd(vt, &ifd, (size_t)pl->ifd_bytes[k], 0, &g[k], pk * g[k].ntiles, NULL, 0);
         vt_ifd_free(&ifd);
-        for (int k = 1; k < K && rc == OME_OK; k++) {
-            const ome_level *L = &img->levels[k];
-            uint64_t zk = z * L->shape[OME_Z] / Z0;
-            uint64_t pk = (t * C + c) * L->shape[OME_Z] + zk;
-            build_ifd(&ifd, img, k, &g[k], subs[k - 1] + ifd_bytes[k], pk * g[k].ntiles, 0, 0,
-                      0, 0);
-            rc = emit_ifd(vt, &ifd, (size_t)ifd_bytes[k], 0, &g[k], pk * g[k].ntiles, NULL, 0);
-            vt_ifd_free(&ifd);
+    }
+    return rc;
+}
+
+/* Zeros up to the first tile, then every level's tiles, plane after plane. */
+static int emit_tiles(ome_vtiff *vt, int K, const level_geom *g)
+{
+    vt_seg *s = vt_add_seg(vt, VT_SEG_BLOB, g[0].data_off - vt->size); /* zero padding */
+    for (int k = 0; k < K && s; k++) {
+        s = vt_add_seg(vt, VT_SEG_TILES, g[k].planes * g[k].ntiles * g[k].stride);
+        if (s) {
+            s->level = k;
+            s->tile_w = g[k].tw;
+            s->tile_h = g[k].th;
+            s->tiles_x = g[k].tx;
+            s->tiles_y = g[k].ty;
+            s->tile_bytes = g[k].tile_bytes;
+            s->tile_stride = g[k].stride;
         }
     }
-    if (rc == OME_OK) {
-        s = vt_add_seg(vt, VT_SEG_BLOB, g[0].data_off - vt->size); /* zero padding */
-        for (int k = 0; k < K && s; k++) {
-            s = vt_add_seg(vt, VT_SEG_TILES, g[k].planes * g[k].ntiles * g[k].stride);
-            if (s) {
-                s->level = k;
-                s->tile_w = g[k].tw;
-                s->tile_h = g[k].th;
-                s->tiles_x = g[k].tx;
-                s->tiles_y = g[k].ty;
-                s->tile_bytes = g[k].tile_bytes;
-                s->tile_stride = g[k].stride;
-            }
-        }
-        if (!s)
-            rc = OME_ENOMEM;
-    }
+    return s ? OME_OK : OME_ENOMEM;
+}
+
+int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err)
+{
+    int K = img->nlevels < MAX_LEVELS ? img->nlevels : MAX_LEVELS;
+    ome_vtiff *vt = calloc(1, sizeof *vt);
+    if (!vt)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    vt->img = img;
+    vt->kind = OME_VT_OME;
+    vt->file_dtype = img->dtype;
+    level_geom g[MAX_LEVELS];
+    plan_levels(vt, img, K, g);
+    char *xml = ome_xml_make(img);
+    if (!xml)
+        OME_LOGI("%s: %s has no OME-XML pixel type; %s.ome.tif is a plain pyramidal BigTIFF",
+                 img->where, ome_dtype_name(img->dtype), img->name);
+    ome_plan pl;
+    plan_metadata(img, K, g, xml ? strlen(xml) + 1 : 0, &pl);
+    int rc = emit_header(vt, &pl, xml);
+    free(xml);
+    const ome_level *L0 = &img->levels[0];
+    uint64_t P0 = L0->shape[OME_C] * L0->shape[OME_Z] * L0->shape[OME_T];
+    for (uint64_t p = 0; p < P0 && rc == OME_OK; p++)
+        rc = emit_plane(vt, img, K, g, &pl, p, P0);
+    if (rc == OME_OK)
+        rc = emit_tiles(vt, K, g);
     if (rc) {
         ome_vtiff_free(vt);
         return ome_err_set(err, rc, "out of memory building the OME-TIFF layout");

@@ -1,6 +1,7 @@
 /* cache: LRU memory cache of decoded chunks with single-flight loading. */
 #include "zarr/chunk_cache.h"
 
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +236,101 @@ void ome_cache_get_chunks(ome_chunk_cache *c, ome_store *store, const ome_zarr_a
     ome_cache_get_chunks_as(c, store, a, chunks, n, OME_ACCESS_RANDOM);
 }
 
+/* Looks chunk ch up, called with the lock held: a hit or a load under way takes a reference; a
+ * miss gets an entry marked loading (so others wait for it) and returns true: fetch it. */
+static bool claim(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
+                  ome_zarr_chunk *ch, ome_access access)
+{
+    ch->data = NULL;
+    ch->cache_ref = NULL;
+    ch->status = OME_OK;
+    char *chunk_key = ome_zarr_chunk_key_dup(a, ch->idx);
+    size_t len = chunk_key ? strlen(store->root) + strlen(chunk_key) + 2 : 0;
+    char *key = chunk_key ? malloc(len) : NULL;
+    if (!key) {
+        free(chunk_key);
+        ch->status = ome_err_set(&ch->err, OME_ENOMEM, "out of memory");
+        return false;
+    }
+    snprintf(key, len, "%s\n%s", store->root, chunk_key);
+    free(chunk_key);
+    uint64_t h = fnv1a(key);
+    cache_entry *e = table_find(c, key, h);
+    if (e) {
+        free(key);
+        e->refs++;
+        ch->cache_ref = e;
+        if (e->loading) {
+            c->stats.waits++;
+        } else {
+            c->stats.hits++;
+            ch->data = e->data;
+            touch(c, e, access);
+        }
+        return false;
+    }
+    e = calloc(1, sizeof *e);
+    if (!e) {
+        free(key);
+        ch->status = ome_err_set(&ch->err, OME_ENOMEM, "out of memory");
+        return false;
+    }
+    e->key = key;
+    e->hash = h;
+    e->loading = e->in_table = true;
+    e->refs = 1;
+    e->hnext = c->buckets[h % c->nbuckets];
+    c->buckets[h % c->nbuckets] = e;
+    if (++c->nentries > 2 * c->nbuckets)
+        table_grow(c);
+    c->stats.misses++;
+    e->size = a->chunk_nbytes; /* counted from now: chunks being loaded take memory too */
+    c->bytes += e->size;
+    ch->cache_ref = e;
+    return true;
+}
+
+/* Puts what was fetched for a claimed chunk into its entry, called with the lock held. */
+static void settle(ome_chunk_cache *c, ome_zarr_chunk *ch, ome_zarr_chunk *fetched,
+                   ome_access access)
+{
+    cache_entry *e = ch->cache_ref;
+    e->loading = false;
+    e->status = fetched->status;
+    if (fetched->status == OME_OK) {
+        e->data = fetched->data;
+        ch->data = e->data;
+        e->ahead = access == OME_ACCESS_AHEAD;
+        list_push_front(access == OME_ACCESS_STREAM ? &c->passed : &c->recent, e);
+    } else {
+        /* Failures are not cached: the next read tries again. */
+        e->err = fetched->err;
+        ch->status = fetched->status;
+        ch->err = fetched->err;
+        c->stats.fetch_errors++;
+        table_remove(c, e);
+    }
+}
+
+/* Waits for the chunks that other readers were loading, called with the lock held. */
+static void wait_for_others(ome_chunk_cache *c, ome_zarr_chunk *chunks, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ome_zarr_chunk *ch = &chunks[i];
+        cache_entry *e = ch->cache_ref;
+        if (!e || ch->data || ch->status != OME_OK)
+            continue;
+        while (e->loading)
+            pthread_cond_wait(&c->loaded, &c->lock);
+        if (e->status == OME_OK) {
+            ch->data = e->data;
+        } else {
+            ch->status = e->status;
+            ch->err = e->err;
+        }
+    }
+}
+
 void ome_cache_get_chunks_as(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
                              ome_zarr_chunk *chunks, size_t n, ome_access access)
 {
@@ -258,49 +354,10 @@ void ome_cache_get_chunks_as(ome_chunk_cache *c, ome_store *store, const ome_zar
     if (access == OME_ACCESS_STREAM && n * a->chunk_nbytes > c->stream_touch_max)
         c->stream_touch_max = n * a->chunk_nbytes;
     for (size_t i = 0; i < n; i++) {
-        char key[4096];
-        ome_zarr_chunk *ch = &chunks[i];
-        ch->data = NULL;
-        ch->cache_ref = NULL;
-        ch->status = OME_OK;
-        int w = snprintf(key, sizeof key, "%s\n", store->root);
-        if (ome_zarr_chunk_key(a, ch->idx, key + w, sizeof key - (size_t)w)) {
-            ch->status = ome_err_set(&ch->err, OME_ERANGE, "%s: chunk key too long", a->where);
-            continue;
+        if (claim(c, store, a, &chunks[i], access)) {
+            memcpy(fetch[nmiss].idx, chunks[i].idx, sizeof chunks[i].idx);
+            miss[nmiss++] = i;
         }
-        uint64_t h = fnv1a(key);
-        cache_entry *e = table_find(c, key, h);
-        if (e) {
-            e->refs++;
-            ch->cache_ref = e;
-            if (e->loading) {
-                c->stats.waits++;
-            } else {
-                c->stats.hits++;
-                ch->data = e->data;
-                touch(c, e, access);
-            }
-            continue;
-        }
-        e = calloc(1, sizeof *e);
-        if (!e || !(e->key = strdup(key))) {
-            free(e);
-            ch->status = ome_err_set(&ch->err, OME_ENOMEM, "out of memory");
-            continue;
-        }
-        e->hash = h;
-        e->loading = e->in_table = true;
-        e->refs = 1;
-        e->hnext = c->buckets[h % c->nbuckets];
-        c->buckets[h % c->nbuckets] = e;
-        if (++c->nentries > 2 * c->nbuckets)
-            table_grow(c);
-        c->stats.misses++;
-        e->size = a->chunk_nbytes; /* counted from now: chunks being loaded take memory too */
-        c->bytes += e->size;
-        ch->cache_ref = e;
-        memcpy(fetch[nmiss].idx, ch->idx, sizeof ch->idx);
-        miss[nmiss++] = i;
     }
     if (nmiss)
         evict(c); /* make room before the memory is used */
@@ -310,41 +367,11 @@ void ome_cache_get_chunks_as(ome_chunk_cache *c, ome_store *store, const ome_zar
         ome_zarr_get_chunks(store, a, fetch, nmiss, c->pool);
 
     pthread_mutex_lock(&c->lock);
-    for (size_t k = 0; k < nmiss; k++) {
-        ome_zarr_chunk *ch = &chunks[miss[k]];
-        cache_entry *e = ch->cache_ref;
-        e->loading = false;
-        e->status = fetch[k].status;
-        if (fetch[k].status == OME_OK) {
-            e->data = fetch[k].data;
-            ch->data = e->data;
-            e->ahead = access == OME_ACCESS_AHEAD;
-            list_push_front(access == OME_ACCESS_STREAM ? &c->passed : &c->recent, e);
-        } else {
-            /* Failures are not cached: the next read tries again. */
-            e->err = fetch[k].err;
-            ch->status = fetch[k].status;
-            ch->err = fetch[k].err;
-            c->stats.fetch_errors++;
-            table_remove(c, e);
-        }
-    }
+    for (size_t k = 0; k < nmiss; k++)
+        settle(c, &chunks[miss[k]], &fetch[k], access);
     if (nmiss)
         pthread_cond_broadcast(&c->loaded);
-    for (size_t i = 0; i < n; i++) {
-        ome_zarr_chunk *ch = &chunks[i];
-        cache_entry *e = ch->cache_ref;
-        if (!e || ch->data || ch->status != OME_OK)
-            continue;
-        while (e->loading)
-            pthread_cond_wait(&c->loaded, &c->lock);
-        if (e->status == OME_OK) {
-            ch->data = e->data;
-        } else {
-            ch->status = e->status;
-            ch->err = e->err;
-        }
-    }
+    wait_for_others(c, chunks, n);
     evict(c);
     pthread_mutex_unlock(&c->lock);
     free(miss);

@@ -3,6 +3,8 @@
 
 #include "base/crc32c.h"
 
+#include <jansson.h>
+
 #include <blosc.h>
 #include <lz4.h>
 #include <string.h>

@@ -5,8 +5,8 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/json_doc.h"
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -3,83 +3,17 @@
  * CRC-32C — is fetched with one range request (the last or the first bytes of the shard) and
  * kept per array; inner chunks are then fetched as byte ranges, runs of adjacent ones in one
  * request. An entry of all ones marks an empty inner chunk (read as the fill value). */
+#include "zarr/zarr_shard.h"
+
 #include "base/crc32c.h"
-#include "zarr/zarr.h"
+#include "zarr/shard_index_cache.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SHARD_CACHE_SLOTS 4096  /* indexes kept per array (16 bytes per inner chunk each) */
 #define MAX_RUN_BYTES ((uint64_t)16 << 20) /* coalesced range requests stay below this */
 #define EMPTY UINT64_MAX
-
-typedef struct {
-    char *key;      /* the shard's store key; NULL: free slot */
-    bool absent;    /* the shard does not exist: every inner chunk is fill */
-    uint64_t *entries; /* 2 × inner_per_shard: offset, nbytes */
-} shard_slot;
-
-struct ome_shard_cache {
-    pthread_mutex_t lock;
-    shard_slot slots[SHARD_CACHE_SLOTS];
-};
-
-void ome_shard_cache_free(struct ome_shard_cache *c)
-{
-    if (!c)
-        return;
-    for (size_t i = 0; i < SHARD_CACHE_SLOTS; i++) {
-        free(c->slots[i].key);
-        free(c->slots[i].entries);
-    }
-    pthread_mutex_destroy(&c->lock);
-    free(c);
-}
-
-static size_t slot_of(const char *key)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = key; *p; p++)
-        h = (h ^ (uint8_t)*p) * 1099511628211ull;
-    return (size_t)(h % SHARD_CACHE_SLOTS);
-}
-
-/* Copies the cached index of `key` (or its absence) out; returns false when not cached. */
-static bool cache_get(struct ome_shard_cache *c, const char *key, uint64_t *entries, size_t n,
-                      bool *absent)
-{
-    pthread_mutex_lock(&c->lock);
-    shard_slot *s = &c->slots[slot_of(key)];
-    bool hit = s->key && strcmp(s->key, key) == 0;
-    if (hit) {
-        *absent = s->absent;
-        if (!s->absent)
-            memcpy(entries, s->entries, n * 2 * sizeof *entries);
-    }
-    pthread_mutex_unlock(&c->lock);
-    return hit;
-}
-
-static void cache_put(struct ome_shard_cache *c, const char *key, const uint64_t *entries,
-                      size_t n, bool absent)
-{
-    char *k = strdup(key);
-    uint64_t *e = absent ? NULL : malloc(n * 2 * sizeof *e);
-    if (!k || (!absent && !e)) {
-        free(k);
-        free(e);
-        return;
-    }
-    if (e)
-        memcpy(e, entries, n * 2 * sizeof *e);
-    pthread_mutex_lock(&c->lock);
-    shard_slot *s = &c->slots[slot_of(key)];
-    free(s->key);
-    free(s->entries);
-    *s = (shard_slot){k, absent, e};
-    pthread_mutex_unlock(&c->lock);
-}
 
 static uint64_t get_u64(const uint8_t *p, bool big)
 {
@@ -129,14 +63,6 @@ typedef struct {
     uint64_t *entries;
 } shard_ref;
 
-struct ome_shard_cache *ome_shard_cache_new(void)
-{
-    struct ome_shard_cache *c = calloc(1, sizeof *c);
-    if (c)
-        pthread_mutex_init(&c->lock, NULL);
-    return c;
-}
-
 /* Fetches the indexes of the shards not cached yet, as one batch. */
 static void load_indexes(ome_store *store, const ome_zarr_array *a, shard_ref *shards,
                          size_t nshards)
@@ -153,7 +79,7 @@ static void load_indexes(ome_store *store, const ome_zarr_array *a, shard_ref *s
         return;
     }
     for (size_t s = 0; s < nshards; s++) {
-        if (cache_get(a->shard_cache, shards[s].key, shards[s].entries, n, &shards[s].absent))
+        if (ome_shard_cache_get(a->shard_cache, shards[s].key, shards[s].entries, n, &shards[s].absent))
             continue;
         reqs[nreq] = (ome_store_req){.key = shards[s].key,
                                      .range = a->index_at_start ? OME_RANGE_SPAN : OME_RANGE_SUFFIX,
@@ -161,21 +87,21 @@ static void load_indexes(ome_store *store, const ome_zarr_array *a, shard_ref *s
         which[nreq++] = s;
     }
     if (nreq)
-        store->ops->get_many(store, reqs, nreq);
+        ome_store_get_many(store, reqs, nreq);
     for (size_t k = 0; k < nreq; k++) {
         shard_ref *sh = &shards[which[k]];
         char where[4096];
         ome_store_describe(store, sh->key, where, sizeof where);
         if (reqs[k].status == OME_ABSENT) {
             sh->absent = true;
-            cache_put(a->shard_cache, sh->key, NULL, n, true);
+            ome_shard_cache_put(a->shard_cache, sh->key, NULL, n, true);
         } else if (reqs[k].status < 0) {
             sh->failed = true;
             sh->err = reqs[k].err;
         } else if (ome_zarr_shard_parse_index(a, &reqs[k].body, sh->entries, where, &sh->err)) {
             sh->failed = true;
         } else {
-            cache_put(a->shard_cache, sh->key, sh->entries, n, false);
+            ome_shard_cache_put(a->shard_cache, sh->key, sh->entries, n, false);
         }
     }
     ome_store_reqs_free(reqs, nreq);
@@ -196,20 +122,18 @@ static int by_shard_offset(const void *x, const void *y)
     return a->off < b->off ? -1 : a->off > b->off;
 }
 
-void ome_zarr_shard_fetch(ome_store *store, const ome_zarr_array *a, const ome_zarr_chunk *chunks,
-                          ome_store_req *reqs, size_t n)
+static void fail_all(ome_store_req *reqs, size_t n)
 {
-    chunk_ref *refs = calloc(n ? n : 1, sizeof *refs);
-    shard_ref *shards = calloc(n ? n : 1, sizeof *shards);
-    range_ref *ranges = calloc(n ? n : 1, sizeof *ranges);
-    uint64_t *entries = NULL;
-    size_t nshards = 0, nranges = 0;
-    if (!refs || !shards || !ranges) {
-        for (size_t i = 0; i < n; i++)
-            reqs[i].status = ome_err_set(&reqs[i].err, OME_ENOMEM, "out of memory");
-        goto done;
-    }
-    /* the shards involved, each once */
+    for (size_t i = 0; i < n; i++)
+        reqs[i].status = ome_err_set(&reqs[i].err, OME_ENOMEM, "out of memory");
+}
+
+/* The shards the chunks live in, each once; refs[i] says which and where in it. Returns the
+ * number of shards. */
+static size_t find_shards(const ome_zarr_array *a, const ome_zarr_chunk *chunks,
+                          ome_store_req *reqs, size_t n, chunk_ref *refs, shard_ref *shards)
+{
+    size_t nshards = 0;
     for (size_t i = 0; i < n; i++) {
         reqs[i].body.len = 0;
         if (ome_zarr_shard_key(a, chunks[i].idx, refs[i].key, sizeof refs[i].key,
@@ -226,20 +150,19 @@ void ome_zarr_shard_fetch(ome_store *store, const ome_zarr_array *a, const ome_z
             memcpy(shards[nshards++].key, refs[i].key, sizeof shards[s].key);
         refs[i].shard = (int)s;
     }
-    entries = calloc((nshards ? nshards : 1) * 2 * (size_t)a->inner_per_shard, sizeof *entries);
-    if (!entries) {
-        for (size_t i = 0; i < n; i++)
-            reqs[i].status = ome_err_set(&reqs[i].err, OME_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t s = 0; s < nshards; s++)
-        shards[s].entries = entries + s * 2 * (size_t)a->inner_per_shard;
-    load_indexes(store, a, shards, nshards);
-    /* each chunk: empty (fill), failed with its shard, or a byte range to fetch */
+    return nshards;
+}
+
+/* Each chunk from its shard's index: empty (fill), failed with its shard, or a byte range to
+ * fetch (into ranges). Returns the number of ranges. */
+static size_t locate_chunks(const chunk_ref *refs, const shard_ref *shards, ome_store_req *reqs,
+                            size_t n, range_ref *ranges)
+{
+    size_t nranges = 0;
     for (size_t i = 0; i < n; i++) {
         if (refs[i].shard < 0)
             continue;
-        shard_ref *sh = &shards[refs[i].shard];
+        const shard_ref *sh = &shards[refs[i].shard];
         uint64_t off = sh->entries[2 * refs[i].pos], len = sh->entries[2 * refs[i].pos + 1];
         if (sh->failed) {
             reqs[i].status = sh->err.code ? sh->err.code : OME_EIO;
@@ -250,7 +173,14 @@ void ome_zarr_shard_fetch(ome_store *store, const ome_zarr_array *a, const ome_z
             ranges[nranges++] = (range_ref){i, refs[i].shard, off, len};
         }
     }
-    /* runs of adjacent ranges of one shard become one request */
+    return nranges;
+}
+
+/* Fetches the ranges, runs of adjacent ones of a shard as one request, and cuts every run back
+ * into its chunks. */
+static void fetch_ranges(ome_store *store, const shard_ref *shards, range_ref *ranges,
+                         size_t nranges, ome_store_req *reqs)
+{
     qsort(ranges, nranges, sizeof *ranges, by_shard_offset);
     ome_store_req *fetch = calloc(nranges ? nranges : 1, sizeof *fetch);
     size_t *run_start = calloc(nranges ? nranges : 1, sizeof *run_start), nfetch = 0;
@@ -259,11 +189,12 @@ void ome_zarr_shard_fetch(ome_store *store, const ome_zarr_array *a, const ome_z
             reqs[ranges[r].chunk].status =
                 ome_err_set(&reqs[ranges[r].chunk].err, OME_ENOMEM, "out of memory");
         free(fetch), free(run_start);
-        goto done;
+        return;
     }
     for (size_t r = 0; r < nranges; r++) {
         ome_store_req *last = nfetch ? &fetch[nfetch - 1] : NULL;
         if (last && ranges[r].shard == ranges[r - 1].shard &&
+            last->fresh == reqs[ranges[r].chunk].fresh &&
             ranges[r].off == last->off + last->len && last->len + ranges[r].len <= MAX_RUN_BYTES) {
             last->len += ranges[r].len;
             continue;
@@ -271,11 +202,11 @@ void ome_zarr_shard_fetch(ome_store *store, const ome_zarr_array *a, const ome_z
         run_start[nfetch] = r;
         fetch[nfetch++] = (ome_store_req){.key = shards[ranges[r].shard].key,
                                           .range = OME_RANGE_SPAN, .off = ranges[r].off,
-                                          .len = ranges[r].len};
+                                          .len = ranges[r].len,
+                                          .fresh = reqs[ranges[r].chunk].fresh};
     }
     if (nfetch)
-        store->ops->get_many(store, fetch, nfetch);
-    /* cut every run back into its chunks */
+        ome_store_get_many(store, fetch, nfetch);
     for (size_t f = 0; f < nfetch; f++) {
         size_t end = f + 1 < nfetch ? run_start[f + 1] : nranges;
         for (size_t r = run_start[f]; r < end; r++) {
@@ -298,6 +229,26 @@ void ome_zarr_shard_fetch(ome_store *store, const ome_zarr_array *a, const ome_z
     }
     ome_store_reqs_free(fetch, nfetch);
     free(fetch), free(run_start);
-done:
+}
+
+void ome_zarr_shard_fetch(ome_store *store, const ome_zarr_array *a, const ome_zarr_chunk *chunks,
+                          ome_store_req *reqs, size_t n)
+{
+    chunk_ref *refs = calloc(n ? n : 1, sizeof *refs);
+    shard_ref *shards = calloc(n ? n : 1, sizeof *shards);
+    range_ref *ranges = calloc(n ? n : 1, sizeof *ranges);
+    uint64_t *entries = NULL;
+    size_t nshards = refs && shards && ranges ? find_shards(a, chunks, reqs, n, refs, shards) : 0;
+    if (refs && shards && ranges)
+        entries = calloc((nshards ? nshards : 1) * 2 * (size_t)a->inner_per_shard, sizeof *entries);
+    if (!entries) {
+        fail_all(reqs, n);
+    } else {
+        for (size_t s = 0; s < nshards; s++)
+            shards[s].entries = entries + s * 2 * (size_t)a->inner_per_shard;
+        load_indexes(store, a, shards, nshards);
+        size_t nranges = locate_chunks(refs, shards, reqs, n, ranges);
+        fetch_ranges(store, shards, ranges, nranges, reqs);
+    }
     free(refs), free(shards), free(ranges), free(entries);
 }

@@ -3,7 +3,12 @@
  * fill values, and the codec chain — transpose (any permutation), bytes (endianness), then
  * blosc, gzip, zstd and crc32c — and sharding_indexed, whose inner chunks become the array's
  * chunks (zarr_shard.c reads them). */
-#include "zarr/zarr.h"
+#include "zarr/zarr_v3.h"
+
+#include "base/key.h"
+#include "zarr/shard_index_cache.h"
+
+#include <jansson.h>
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * 5-level image takes, and how much memory they hold — from metadata alone, no I/O.
  * Prints a small table; median of 21 runs. */
 #include "base/clock.h"
-#include "vtiff/vtiff.h"
+#include "vtiff/vtiff_layout.h"
 
 #include <stdio.h>
 #include <stdlib.h>

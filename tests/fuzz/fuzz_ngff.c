@@ -3,6 +3,8 @@
 #include "image/hcs.h"
 #include "image/ngff.h"
 
+#include <jansson.h>
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

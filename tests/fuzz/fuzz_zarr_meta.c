@@ -1,7 +1,10 @@
 /* Fuzz target: Zarr array metadata (v2 .zarray, v3 zarr.json) as a server could send it — parse
  * with both parsers, then use the result as the mount would (chunk keys, fill, chunk size). */
 #include "zarr/zarr.h"
+#include "zarr/zarr_v3.h"
+#include "zarr/zarr_v2.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -121,7 +121,7 @@ for i in 1 2 3; do
     sleep 0.$((i * 2))
     kill -9 "$mnt_pid"; wait "$mnt_pid" 2>/dev/null
     fusermount3 -uz "$mnt" 2>/dev/null
-    counts="$counts $(find "$killed/v1" -type f ! -name '.*' | wc -l)"
+    counts="$counts $(find "$killed/v2" -type f ! -name '.*' | wc -l)"
   fi
 done
 nginx_set delay_ms=0

@@ -2,6 +2,7 @@
  * ome_vtiff_read in random-sized pieces in random order — what the reader checks then judge.
  * Usage: vtiff_dump SOURCE NAME OUTDIR [seed] */
 #include "zarr/chunk_cache.h"
+#include "tree/source.h"
 #include "base/log.h"
 #include "vtiff/vtiff.h"
 
@@ -11,16 +12,16 @@
 
 static int dump(const ome_vtiff *vt, const char *path, unsigned seed)
 {
-    uint8_t *file = calloc(1, vt->size ? vt->size : 1);
+    uint8_t *file = calloc(1, ome_vtiff_size(vt) ? ome_vtiff_size(vt) : 1);
     if (!file)
         return 1;
     /* split into pieces of random size (1 byte .. 300 KiB), then read them in random order */
     size_t cap = 1024, n = 0;
     uint64_t(*pieces)[2] = malloc(cap * sizeof *pieces);
-    for (uint64_t off = 0; off < vt->size;) {
+    for (uint64_t off = 0; off < ome_vtiff_size(vt);) {
         uint64_t len = 1 + (uint64_t)rand_r(&seed) % (rand_r(&seed) % 4 ? 300000 : 17);
-        if (len > vt->size - off)
-            len = vt->size - off;
+        if (len > ome_vtiff_size(vt) - off)
+            len = ome_vtiff_size(vt) - off;
         if (n == cap)
             pieces = realloc(pieces, (cap *= 2) * sizeof *pieces);
         pieces[n][0] = off;
@@ -49,10 +50,10 @@ static int dump(const ome_vtiff *vt, const char *path, unsigned seed)
     /* a read past the end returns nothing */
     uint8_t extra[4];
     ome_err err;
-    if (ome_vtiff_read(vt, vt->size, 4, extra, &err) != 0)
+    if (ome_vtiff_read(vt, ome_vtiff_size(vt), 4, extra, &err) != 0)
         return 1;
     FILE *f = fopen(path, "wb");
-    if (!f || fwrite(file, 1, vt->size, f) != vt->size)
+    if (!f || fwrite(file, 1, ome_vtiff_size(vt), f) != ome_vtiff_size(vt))
         return 1;
     fclose(f);
     free(file);
@@ -71,7 +72,7 @@ int main(int argc, char **argv)
     ome_store *store;
     ome_image *img;
     ome_err err;
-    if (ome_store_open(argv[1], NULL, &store, &err) || ome_image_open(store, "", argv[2], &img, &err)) {
+    if (ome_source_open_address(argv[1], NULL, &store, &err) || ome_image_open(store, "", argv[2], &img, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }

@@ -3,7 +3,8 @@
 #ifndef OME_COUNTING_STORE_H
 #define OME_COUNTING_STORE_H
 
-#include "store/store.h"
+#include "store/store_backend.h"
+#include "store/store_file.h"
 
 typedef struct {
     ome_store base;
@@ -18,7 +19,7 @@ static inline int tu_counting_get_many(ome_store *s, ome_store_req *reqs, size_t
     c->batches++;
     if (n > c->largest)
         c->largest = n;
-    return c->inner->ops->get_many(c->inner, reqs, n);
+    return ome_store_get_many(c->inner, reqs, n);
 }
 
 static inline void tu_counting_destroy(ome_store *s)

@@ -138,4 +138,10 @@ static inline size_t tu_count_in_log(const char *needle)
             fail_msg("\"%s\" does not contain \"%s\"", (haystack), (needle));                 \
     } while (0)
 
+#define tu_assert_lacks(haystack, needle)                                                     \
+    do {                                                                                      \
+        if (strstr((haystack), (needle)))                                                     \
+            fail_msg("\"%s\" reveals \"%s\"", (haystack), (needle));                        \
+    } while (0)
+
 #endif

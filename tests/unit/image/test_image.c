@@ -2,6 +2,7 @@
  * gather primitive from the file store and the HTTP store, compared byte for byte with what
  * zarr-python reads. Also the TCZYX description (axes, scales, channels). */
 #include "testutil.h"
+#include "tree/source.h"
 
 #include "counting_store.h"
 
@@ -53,7 +54,7 @@ static void check_fixture(json_t *fx, const char *source_root, bool with_cache)
     snprintf(source, sizeof source, "%s/%s", source_root, path);
     ome_store *store = NULL;
     ome_err err = {0};
-    if (ome_store_open(source, NULL, &store, &err))
+    if (ome_source_open_address(source, NULL, &store, &err))
         fail_msg("%s: %s", source, err.msg);
     ome_image *img = NULL;
     if (ome_image_open(store, "", name, &img, &err))
@@ -139,7 +140,7 @@ static void describes_axes_scales_channels(void **state)
     ome_store *store;
     ome_image *img;
     ome_err err;
-    assert_int_equal(ome_store_open(source, NULL, &store, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(source, NULL, &store, &err), OME_OK);
     if (ome_image_open(store, "", "axes_tczyx", &img, &err))
         fail_msg("%s", err.msg);
     assert_int_equal(img->dtype, OME_DT_I16);
@@ -162,7 +163,7 @@ static void describes_axes_scales_channels(void **state)
     ome_store_close(store);
 
     snprintf(source, sizeof source, "%s/axes_2d.zarr", tu_fixtures());
-    assert_int_equal(ome_store_open(source, NULL, &store, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(source, NULL, &store, &err), OME_OK);
     assert_int_equal(ome_image_open(store, "", "axes_2d", &img, &err), OME_OK);
     assert_false(img->has_axis[OME_C]);
     assert_int_equal(img->levels[0].shape[OME_C], 1);
@@ -181,7 +182,7 @@ static void rejects_regions_outside(void **state)
     ome_store *store;
     ome_image *img;
     ome_err err;
-    assert_int_equal(ome_store_open(source, NULL, &store, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(source, NULL, &store, &err), OME_OK);
     assert_int_equal(ome_image_open(store, "", "axes_2d", &img, &err), OME_OK);
     uint16_t px[4];
     assert_int_equal(ome_image_read_region(img, 0, 0, 0, 0, 299, 0, 2, 1, px, &err), OME_ERANGE);

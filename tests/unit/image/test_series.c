@@ -3,6 +3,7 @@
  * namespaces, comments, a document cut short), and the listing of zarr-python's collections
  * with its round trips counted. */
 #include "testutil.h"
+#include "image/group.h"
 
 #include "counting_store.h"
 #include "image/series.h"
@@ -51,9 +52,9 @@ static void specification_examples(void **state)
         json_t *image = example_or_skip(versions[v], "bf2raw/image.json");
         json_t *plate = example_or_skip(versions[v], "bf2raw/plate.json");
         json_t *ome = example_or_skip(versions[v], "ome/series-2.json");
-        assert_true(ome_series_is_collection(image));
-        assert_false(ome_series_is_collection(plate)); /* a plate takes precedence */
-        assert_false(ome_series_is_collection(ome));
+        assert_true((ome_group_kind_of(image) == OME_GROUP_COLLECTION));
+        assert_false((ome_group_kind_of(plate) == OME_GROUP_COLLECTION)); /* a plate takes precedence */
+        assert_false((ome_group_kind_of(ome) == OME_GROUP_COLLECTION));
         ome_series *s;
         int n;
         ome_err err = {0};
@@ -70,7 +71,7 @@ static void specification_examples(void **state)
         json_decref(ome);
     }
     json_t *img = parse("{\"bioformats2raw.layout\": 3, \"multiscales\": []}");
-    assert_false(ome_series_is_collection(img)); /* an image is an image */
+    assert_false((ome_group_kind_of(img) == OME_GROUP_COLLECTION)); /* an image is an image */
     json_decref(img);
 }
 

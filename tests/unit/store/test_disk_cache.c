@@ -6,6 +6,10 @@
  * read concurrently; a rewritten array never mixes old chunks with new metadata. */
 #include "testutil.h"
 
+#include <zlib.h>
+#include "zarr/zarr.h"
+#include "tree/source.h"
+
 #include "zarr/chunk_cache.h"
 #include "store/disk_cache.h"
 #include "image/image.h"
@@ -33,8 +37,8 @@ static ome_store *open_cached_behind(const char *source, const char *dir, uint64
     so.retries = 0;
     ome_store *inner, *s;
     ome_err err;
-    assert_int_equal(ome_store_open(source, &so, &inner, &err), OME_OK);
-    ome_disk_cache_opts o = {.dir = dir, .cap_bytes = cap, .offline = offline,
+    assert_int_equal(ome_source_open_address(source, &so, &inner, &err), OME_OK);
+    ome_disk_cache_opts o = {.classify = ome_zarr_key_kind, .dir = dir, .cap_bytes = cap, .offline = offline,
                              .write_behind_bytes = write_behind, .stats = stats};
     if (ome_disk_cache_open(inner, &o, &s, &err))
         fail_msg("%s", err.msg);
@@ -94,11 +98,11 @@ typedef struct {
     char path[4096];
 } entry_path;
 
-/* Lists the entry files (not temporaries) under dir/v1. */
+/* Lists the entry files (not temporaries) under dir/v2. */
 static size_t list_entries(const char *dir, entry_path *out, size_t max)
 {
     char v1[4096];
-    snprintf(v1, sizeof v1, "%s/v1", dir);
+    snprintf(v1, sizeof v1, "%s/v2", dir);
     DIR *top = opendir(v1);
     assert_non_null(top);
     size_t n = 0;
@@ -282,12 +286,12 @@ static void entries_stay_inside_and_private(void **state)
     ome_store_req reqs[7] = {0};
     for (int i = 0; i < 7; i++)
         reqs[i].key = keys[i];
-    s->ops->get_many(s, reqs, 7);
+    ome_store_get_many(s, reqs, 7);
     assert_int_equal(reqs[6].status, OME_OK); /* a real chunk */
     ome_store_reqs_free(reqs, 7);
     ome_store_close(s);
 
-    /* the top directory holds only the cache; every entry is DIR/v1/XX/<14 hex>, mode 0600 */
+    /* the top directory holds only the cache; every entry is DIR/v2/XX/<14 hex>, mode 0600 */
     DIR *d = opendir(top);
     struct dirent *de;
     int others = 0;
@@ -395,6 +399,138 @@ static void rewritten_array_never_mixes(void **state)
     tu_rmtree(dir);
 }
 
+/* Writes array NAME (4 uint8, one uncompressed chunk of `first`, 1, 2, 3) under dir; `fill`
+ * makes its metadata differ. */
+static void write_tiny_array(const char *dir, const char *name, int first, int fill)
+{
+    char key[512], zarray[256];
+    snprintf(zarray, sizeof zarray,
+             "{\"zarr_format\": 2, \"shape\": [4], \"chunks\": [4], \"dtype\": \"|u1\", "
+             "\"compressor\": null, \"filters\": null, \"fill_value\": %d, \"order\": \"C\"}",
+             fill);
+    snprintf(key, sizeof key, "%s/.zarray", name);
+    tu_write_text(dir, key, zarray);
+    uint8_t chunk[4] = {(uint8_t)first, 1, 2, 3};
+    snprintf(key, sizeof key, "%s/0", name);
+    tu_write_file(dir, key, chunk, sizeof chunk);
+}
+
+/* Reads array NAME's metadata then its chunk through s; returns the chunk's first byte. */
+static int read_tiny_array(ome_store *s, const char *name)
+{
+    char meta[512], chunk[512];
+    snprintf(meta, sizeof meta, "%s/.zarray", name);
+    snprintf(chunk, sizeof chunk, "%s/0", name);
+    ome_buf b = {0};
+    ome_err err = {0};
+    if (ome_store_get(s, meta, &b, &err) != OME_OK || ome_store_get(s, chunk, &b, &err) != OME_OK)
+        fail_msg("%s: %s", name, err.msg);
+    assert_int_equal(b.len, 4);
+    int first = b.data[0];
+    ome_buf_free(&b);
+    return first;
+}
+
+/* A plate's worth of arrays (300, more than any fixed table held): the last one, rewritten
+ * with new metadata, gets its new chunk after a remount, never the cached old one. */
+static void rewritten_array_never_mixes_past_many_arrays(void **state)
+{
+    (void)state;
+    char *data = tu_mkdtemp(), *dir = tu_mkdtemp(), name[32];
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof name, "a%d", i);
+        write_tiny_array(data, name, i % 200, 0);
+    }
+    ome_store *s = open_cached(data, dir, 1 << 30, false, NULL);
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof name, "a%d", i);
+        assert_int_equal(read_tiny_array(s, name), i % 200);
+    }
+    ome_store_close(s);
+    write_tiny_array(data, "a299", 250, 1);
+    s = open_cached(data, dir, 1 << 30, false, NULL);
+    for (int i = 0; i < 299; i++) {
+        snprintf(name, sizeof name, "a%d", i);
+        assert_int_equal(read_tiny_array(s, name), i % 200);
+    }
+    assert_int_equal(read_tiny_array(s, "a299"), 250);
+    ome_store_close(s);
+    tu_rmtree(data);
+    tu_rmtree(dir);
+}
+
+/* Two HTTP sources that differ only in their query (…?v=1, …?v=2: the test server serves a
+ * different folder for each) keep apart in one cache directory. */
+static void sources_differing_by_query_keep_apart(void **state)
+{
+    (void)state;
+    const char *base = tu_server("OMEFS_TEST_HTTP");
+    if (!base)
+        skip();
+    tu_write_text(tu_fixtures(), "versions/v1/img.zarr/0/0", "one");
+    tu_write_text(tu_fixtures(), "versions/v2/img.zarr/0/0", "two");
+    char *dir = tu_mkdtemp(), src[4096];
+    const char *want[] = {"one", "two", "one"};
+    for (int v = 0; v < 3; v++) {
+        snprintf(src, sizeof src, "%s/versioned/img.zarr?v=%d", base, v % 2 + 1);
+        ome_store *s = open_cached(src, dir, 1 << 30, false, NULL);
+        ome_buf b = {0};
+        ome_err err = {0};
+        if (ome_store_get(s, "0/0", &b, &err) != OME_OK)
+            fail_msg("%s", err.msg);
+        assert_int_equal(b.len, 3);
+        assert_memory_equal(b.data, want[v], 3);
+        tu_assert_lacks(s->root, "v=");
+        ome_buf_free(&b);
+        ome_store_close(s);
+    }
+    tu_rmtree(dir);
+}
+
+/* A chunk whose bytes arrive damaged (here a zlib stream cut short) fails to decode; it is
+ * fetched again from the source, and no cache keeps the damaged copy: once the source serves it
+ * whole, the same store and a later one on the same cache directory read it right. */
+static void damaged_bodies_do_not_stick(void **state)
+{
+    (void)state;
+    char *data = tu_mkdtemp(), *dir = tu_mkdtemp();
+    tu_write_text(data, "img/.zarray",
+                  "{\"zarr_format\": 2, \"shape\": [4096], \"chunks\": [4096], \"dtype\": \"|u1\", "
+                  "\"compressor\": {\"id\": \"zlib\", \"level\": 1}, \"filters\": null, "
+                  "\"fill_value\": 0, \"order\": \"C\"}");
+    uint8_t raw[4096], packed[8192];
+    for (size_t i = 0; i < sizeof raw; i++)
+        raw[i] = (uint8_t)(i * 7 + i / 100);
+    uLongf plen = sizeof packed;
+    assert_int_equal(compress2(packed, &plen, raw, sizeof raw, 1), Z_OK);
+    tu_write_file(data, "img/0", packed, plen / 2); /* cut short */
+    for (int round = 0; round < 3; round++) {
+        ome_stats st = {0};
+        ome_store *s = open_cached(data, dir, 1 << 30, false, &st);
+        ome_zarr_array *a;
+        ome_err err = {0};
+        if (ome_zarr_array_open(s, "img", &a, &err))
+            fail_msg("%s", err.msg);
+        for (int again = 0; again < 2; again++) {
+            ome_zarr_chunk c = {.idx = {0}};
+            ome_zarr_get_chunks(s, a, &c, 1, NULL);
+            if (round == 0 && again == 0) {
+                assert_true(c.status < 0); /* damaged at the source too: an error */
+                tu_write_file(data, "img/0", packed, plen); /* the source is healthy again */
+                continue;
+            }
+            if (c.status != OME_OK)
+                fail_msg("round %d: %s", round, c.err.msg);
+            assert_memory_equal(c.data, raw, sizeof raw);
+            free(c.data);
+        }
+        ome_zarr_array_free(a);
+        ome_store_close(s);
+    }
+    tu_rmtree(data);
+    tu_rmtree(dir);
+}
+
 static void refuses_a_file_as_directory(void **state)
 {
     (void)state;
@@ -403,8 +539,8 @@ static void refuses_a_file_as_directory(void **state)
     snprintf(path, sizeof path, "%s/file", top);
     ome_store *inner, *s;
     ome_err err;
-    assert_int_equal(ome_store_open(top, NULL, &inner, &err), OME_OK);
-    ome_disk_cache_opts o = {.dir = path, .cap_bytes = 1 << 20};
+    assert_int_equal(ome_source_open_address(top, NULL, &inner, &err), OME_OK);
+    ome_disk_cache_opts o = {.classify = ome_zarr_key_kind, .dir = path, .cap_bytes = 1 << 20};
     assert_true(ome_disk_cache_open(inner, &o, &s, &err) < 0);
     tu_assert_contains(err.msg, path);
     tu_rmtree(top);
@@ -423,8 +559,8 @@ static void listings_are_kept_for_offline(void **state)
     char **names;
     int n;
     for (int round = 0; round < 3; round++) { /* online, then offline, then never listed */
-        assert_int_equal(ome_store_open(src, NULL, &inner, &err), OME_OK);
-        ome_disk_cache_opts o = {.dir = round < 2 ? cache : empty, .cap_bytes = 1 << 20,
+        assert_int_equal(ome_source_open_address(src, NULL, &inner, &err), OME_OK);
+        ome_disk_cache_opts o = {.classify = ome_zarr_key_kind, .dir = round < 2 ? cache : empty, .cap_bytes = 1 << 20,
                                  .offline = round > 0};
         assert_int_equal(ome_disk_cache_open(inner, &o, &s, &err), OME_OK);
         if (round == 1) { /* gone from the source: offline never looks */
@@ -461,6 +597,9 @@ int main(void)
         cmocka_unit_test(entries_stay_inside_and_private),
         cmocka_unit_test(two_caches_share_a_directory),
         cmocka_unit_test(rewritten_array_never_mixes),
+        cmocka_unit_test(rewritten_array_never_mixes_past_many_arrays),
+        cmocka_unit_test(sources_differing_by_query_keep_apart),
+        cmocka_unit_test(damaged_bodies_do_not_stick),
         cmocka_unit_test(refuses_a_file_as_directory),
         cmocka_unit_test(listings_are_kept_for_offline),
     };

@@ -1,6 +1,7 @@
 /* Unit tests of omero_session's address parsing: the forms OMERO's web apps show for images,
  * datasets and plates, and addresses that are not OMERO's (Zarr URLs among them) left to the other stores. */
 #include "testutil.h"
+#include "store/omero_address.h"
 
 #include "store/omero_session.h"
 

@@ -1,6 +1,7 @@
 /* Unit tests of store_file: whole objects, ranges, suffixes, absent keys, directories, keys
  * that would leave the root, and the listing of the root's folders. */
 #include "testutil.h"
+#include "tree/source.h"
 
 #include "store/store.h"
 
@@ -11,7 +12,7 @@ static void reads_ranges_and_absent(void **state)
     tu_write_text(dir, "a/b.bin", "0123456789");
     ome_store *s;
     ome_err err;
-    assert_int_equal(ome_store_open(dir, NULL, &s, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(dir, NULL, &s, &err), OME_OK);
     ome_store_req r[6] = {
         {.key = "a/b.bin"},
         {.key = "a/b.bin", .range = OME_RANGE_SPAN, .off = 3, .len = 4},
@@ -20,7 +21,7 @@ static void reads_ranges_and_absent(void **state)
         {.key = "a/missing"},
         {.key = "a"},
     };
-    assert_int_equal(s->ops->get_many(s, r, 6), OME_OK);
+    assert_int_equal(ome_store_get_many(s, r, 6), OME_OK);
     assert_int_equal(r[0].status, OME_OK);
     assert_memory_equal(r[0].body.data, "0123456789", 10);
     assert_memory_equal(r[1].body.data, "3456", 4);
@@ -40,11 +41,11 @@ static void refuses_keys_leaving_root(void **state)
     char *dir = tu_mkdtemp();
     ome_store *s;
     ome_err err;
-    assert_int_equal(ome_store_open(dir, NULL, &s, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(dir, NULL, &s, &err), OME_OK);
     const char *bad[] = {"../etc/passwd", "a/../../x", "/etc/passwd", ".."};
     for (size_t i = 0; i < 4; i++) {
         ome_store_req r = {.key = bad[i]};
-        s->ops->get_many(s, &r, 1);
+        ome_store_get_many(s, &r, 1);
         assert_int_equal(r.status, OME_EINVAL);
         tu_assert_contains(r.err.msg, "leaves the store root");
     }
@@ -60,12 +61,12 @@ static void opens_file_urls_and_reports_missing_roots(void **state)
     snprintf(url, sizeof url, "file://%s", dir);
     ome_store *s;
     ome_err err = {0};
-    assert_int_equal(ome_store_open(url, NULL, &s, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(url, NULL, &s, &err), OME_OK);
     assert_string_equal(s->root, dir);
     ome_store_close(s);
-    assert_int_equal(ome_store_open("/nonexistent/omefs", NULL, &s, &err), OME_ABSENT);
+    assert_int_equal(ome_source_open_address("/nonexistent/omefs", NULL, &s, &err), OME_ABSENT);
     tu_assert_contains(err.msg, "/nonexistent/omefs");
-    assert_int_equal(ome_store_open("ftp://x/y", NULL, &s, &err), OME_EUNSUPPORTED);
+    assert_int_equal(ome_source_open_address("ftp://x/y", NULL, &s, &err), OME_EUNSUPPORTED);
     tu_assert_contains(err.msg, "unsupported URL scheme");
     tu_rmtree(dir);
 }
@@ -85,7 +86,7 @@ static void lists_the_root_folders(void **state)
     assert_int_equal(symlink(target, link), 0);
     ome_store *s;
     ome_err err;
-    assert_int_equal(ome_store_open(dir, NULL, &s, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(dir, NULL, &s, &err), OME_OK);
     char **names;
     int n;
     assert_int_equal(ome_store_list_dirs(s, "", &names, &n, &err), OME_OK);

@@ -2,10 +2,13 @@
  * reads at every boundary (one byte, spans across segments, past the end), and a 100 000 ×
  * 100 000 × 3-channel, 5-level layout made without any I/O in small memory. */
 #include "testutil.h"
+#include "zarr/zarr_v2.h"
+#include "tree/source.h"
 
 #include "zarr/chunk_cache.h"
-#include "vtiff/vtiff.h"
+#include "vtiff/vtiff_layout.h"
 
+#include <math.h>
 #include <tiffio.h>
 
 typedef struct {
@@ -19,7 +22,7 @@ static fx_t open_fx(const char *name)
     snprintf(src, sizeof src, "%s/%s.zarr", tu_fixtures(), name);
     fx_t f;
     ome_err err;
-    assert_int_equal(ome_store_open(src, NULL, &f.store, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(src, NULL, &f.store, &err), OME_OK);
     if (ome_image_open(f.store, "", name, &f.img, &err))
         fail_msg("%s", err.msg);
     return f;
@@ -287,9 +290,33 @@ static void imagej_over_4gib_has_ifd0_only(void **state)
     json_decref(attrs);
 }
 
+/* Resolutions as TIFF rationals are exact to 1e-9 relative (ImageJ shows 65 nm as 65 nm, not
+ * 64.9984), for sizes from nanometres to beyond 2·10^6 units. */
+static void rationals_are_exact(void **state)
+{
+    (void)state;
+    const double values[] = {1 / 0.065, 1 / 9.6, 0.065, 9.6, 2e6, 3.7e9, 1e-3,
+                             1 / 0.325, 1 / 0.1083333333, 12345.6789, 4294967295.0};
+    for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+        vt_ifd ifd;
+        vt_ifd_init(&ifd, false);
+        vt_ifd_rational(&ifd, 282, values[i]);
+        const uint8_t *d = ifd.e[0].data;
+        uint32_t num = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 |
+                       (uint32_t)d[3] << 24;
+        uint32_t den = (uint32_t)d[4] | (uint32_t)d[5] << 8 | (uint32_t)d[6] << 16 |
+                       (uint32_t)d[7] << 24;
+        double got = (double)num / (double)den, rel = fabs(got - values[i]) / values[i];
+        if (!(den > 0 && rel <= 1e-9))
+            fail_msg("%.12g written as %u/%u (relative error %.3g)", values[i], num, den, rel);
+        vt_ifd_free(&ifd);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rationals_are_exact),
         cmocka_unit_test(ome_layout_odd_sizes),
         cmocka_unit_test(imagej_layout_planes_contiguous),
         cmocka_unit_test(imagej_types_and_refusals),

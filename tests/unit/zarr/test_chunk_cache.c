@@ -3,6 +3,7 @@
  * and single-flight — concurrent cold readers of one region make exactly one request per chunk
  * (counted in the real nginx's access log). */
 #include "testutil.h"
+#include "tree/source.h"
 
 #include "zarr/chunk_cache.h"
 #include "image/image.h"
@@ -14,7 +15,7 @@ static ome_image *open_img(const char *root, const char *name, ome_store **store
     char src[4096];
     snprintf(src, sizeof src, "%s/%s.zarr", root, name);
     ome_err err;
-    assert_int_equal(ome_store_open(src, NULL, store, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(src, NULL, store, &err), OME_OK);
     ome_image *img;
     if (ome_image_open(*store, "", name, &img, &err))
         fail_msg("%s", err.msg);

@@ -1,6 +1,8 @@
 /* Unit tests of zarr: .zarray parsing (and one test per kind of bad metadata), fill values,
  * chunk keys, and bad chunks met while reading an image (wrong size, truncated, corrupt). */
 #include "testutil.h"
+#include "zarr/zarr_v2.h"
+#include "tree/source.h"
 
 #include "image/image.h"
 #include "zarr/zarr.h"
@@ -200,7 +202,7 @@ static int read_with_chunk(const char *compressor, const void *chunk, size_t len
     tu_write_file(dir, "0/0.0", chunk, len);
     ome_store *s;
     ome_image *img;
-    assert_int_equal(ome_store_open(dir, NULL, &s, err), OME_OK);
+    assert_int_equal(ome_source_open_address(dir, NULL, &s, err), OME_OK);
     int rc = ome_image_open(s, "", "bad", &img, err);
     if (rc == OME_OK) {
         uint16_t px[64];
@@ -256,7 +258,7 @@ static void malformed_json_named(void **state)
     ome_store *s;
     ome_image *img;
     ome_err err = {0};
-    assert_int_equal(ome_store_open(dir, NULL, &s, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(dir, NULL, &s, &err), OME_OK);
     assert_int_equal(ome_image_open(s, "", "x", &img, &err), OME_EINVAL);
     tu_assert_contains(err.msg, "/.zattrs: malformed JSON");
     ome_store_close(s);
@@ -274,7 +276,7 @@ static void missing_array_named(void **state)
     ome_store *s;
     ome_image *img;
     ome_err err = {0};
-    assert_int_equal(ome_store_open(dir, NULL, &s, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(dir, NULL, &s, &err), OME_OK);
     assert_int_equal(ome_image_open(s, "", "x", &img, &err), OME_EINVAL);
     tu_assert_contains(err.msg, "/s0: array metadata not found (no .zarray or zarr.json)");
     ome_store_close(s);
@@ -295,16 +297,54 @@ static void axes_array_mismatch(void **state)
     ome_store *s;
     ome_image *img;
     ome_err err = {0};
-    assert_int_equal(ome_store_open(dir, NULL, &s, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(dir, NULL, &s, &err), OME_OK);
     assert_int_equal(ome_image_open(s, "", "x", &img, &err), OME_EINVAL);
     tu_assert_contains(err.msg, "/0/.zarray: array has 3 dimensions but the image has 2 axes");
     ome_store_close(s);
     tu_rmtree(dir);
 }
 
+/* An array nested more than 1 KB deep (a folder of images with long names): its chunk is read,
+ * not taken for absent and shown as fill. */
+static void chunk_of_a_deeply_nested_array(void **state)
+{
+    (void)state;
+    char *top = tu_mkdtemp(), path[2048] = "", name[4096];
+    for (int level = 0; level < 5; level++) {
+        char part[251];
+        memset(part, 'a' + level, 250);
+        part[250] = '\0';
+        size_t n = strlen(path);
+        snprintf(path + n, sizeof path - n, "%s%s", n ? "/" : "", part);
+    }
+    assert_true(strlen(path) > 1024);
+    snprintf(name, sizeof name, "%s/.zarray", path);
+    tu_write_text(top, name,
+                  "{\"zarr_format\": 2, \"shape\": [4], \"chunks\": [4], \"dtype\": \"|u1\", "
+                  "\"compressor\": null, \"filters\": null, \"fill_value\": 0, \"order\": \"C\"}");
+    snprintf(name, sizeof name, "%s/0", path);
+    tu_write_file(top, name, (const uint8_t[]){7, 1, 2, 3}, 4);
+    ome_store *s;
+    ome_err err = {0};
+    assert_int_equal(ome_source_open_address(top, NULL, &s, &err), OME_OK);
+    ome_zarr_array *a;
+    if (ome_zarr_array_open(s, path, &a, &err))
+        fail_msg("%s", err.msg);
+    ome_zarr_chunk c = {.idx = {0}};
+    ome_zarr_get_chunks(s, a, &c, 1, NULL);
+    if (c.status != OME_OK)
+        fail_msg("%s", c.err.msg);
+    assert_memory_equal(c.data, ((const uint8_t[]){7, 1, 2, 3}), 4);
+    free(c.data);
+    ome_zarr_array_free(a);
+    ome_store_close(s);
+    tu_rmtree(top);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(chunk_of_a_deeply_nested_array),
         cmocka_unit_test(parses_good_array),    cmocka_unit_test(bad_not_an_object),
         cmocka_unit_test(bad_missing_shape),    cmocka_unit_test(bad_shape_type),
         cmocka_unit_test(bad_negative_shape),   cmocka_unit_test(bad_zero_chunk),

@@ -2,6 +2,8 @@
  * transpose as F order, fill), one test per kind of bad document, and a chunk whose crc32c does
  * not match (a copy of a fixture with one flipped byte) read as a clear error. */
 #include "testutil.h"
+#include "zarr/zarr_v3.h"
+#include "tree/source.h"
 
 #include "image/image.h"
 #include "zarr/zarr.h"
@@ -131,7 +133,7 @@ static ome_image *open_damaged(const char *name, const char *rel, long at, uint8
     free(bytes);
     snprintf(path, sizeof path, "%s/img.zarr", *dir);
     ome_err err;
-    assert_int_equal(ome_store_open(path, NULL, s, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(path, NULL, s, &err), OME_OK);
     ome_image *img;
     assert_int_equal(ome_image_open(*s, "", "img", &img, &err), OME_OK);
     return img;
@@ -164,7 +166,7 @@ static ome_image *open_http_image(const char *name, ome_store **s)
     char src[4096];
     snprintf(src, sizeof src, "%s/%s.zarr", tu_server("OMEFS_TEST_HTTP"), name);
     ome_err err;
-    assert_int_equal(ome_store_open(src, NULL, s, &err), OME_OK);
+    assert_int_equal(ome_source_open_address(src, NULL, s, &err), OME_OK);
     ome_image *img;
     if (ome_image_open(*s, "", name, &img, &err))
         fail_msg("%s", err.msg);

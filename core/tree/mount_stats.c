@@ -1,7 +1,5 @@
-/* stats: JSON report of a mount's counters (read by `.omefs/stats`). */
-#include "base/stats.h"
-
-#include "zarr/chunk_cache.h"
+/* mount_stats: JSON report of a mount's counters (read by `.omefs/stats`). */
+#include "tree/mount_stats.h"
 
 #include <stdio.h>
 
@@ -10,7 +8,8 @@ static unsigned long long get(const _Atomic uint64_t *c)
     return (unsigned long long)atomic_load_explicit(c, memory_order_relaxed);
 }
 
-int ome_stats_json(const ome_stats *s, const ome_cache_stats *mem, char *out, size_t outlen)
+int ome_mount_stats_json(const ome_stats *s, const ome_cache_stats *mem, char *out,
+                         size_t outlen)
 {
     ome_cache_stats m = {0};
     if (mem)

@@ -1,0 +1,84 @@
+/* shard_index_cache: the indexes of the shards of one array fetched so far, by shard key. */
+#include "zarr/shard_index_cache.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHARD_CACHE_SLOTS 4096  /* indexes kept per array (16 bytes per inner chunk each) */
+
+typedef struct {
+    char *key;      /* the shard's store key; NULL: free slot */
+    bool absent;    /* the shard does not exist: every inner chunk is fill */
+    uint64_t *entries; /* 2 × inner_per_shard: offset, nbytes */
+} shard_slot;
+
+struct ome_shard_cache {
+    pthread_mutex_t lock;
+    shard_slot slots[SHARD_CACHE_SLOTS];
+};
+
+void ome_shard_cache_free(struct ome_shard_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < SHARD_CACHE_SLOTS; i++) {
+        free(c->slots[i].key);
+        free(c->slots[i].entries);
+    }
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+static size_t slot_of(const char *key)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = key; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    return (size_t)(h % SHARD_CACHE_SLOTS);
+}
+
+/* Copies the cached index of `key` (or its absence) out; returns false when not cached. */
+bool ome_shard_cache_get(struct ome_shard_cache *c, const char *key, uint64_t *entries, size_t n,
+                         bool *absent)
+{
+    pthread_mutex_lock(&c->lock);
+    shard_slot *s = &c->slots[slot_of(key)];
+    bool hit = s->key && strcmp(s->key, key) == 0;
+    if (hit) {
+        *absent = s->absent;
+        if (!s->absent)
+            memcpy(entries, s->entries, n * 2 * sizeof *entries);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return hit;
+}
+
+void ome_shard_cache_put(struct ome_shard_cache *c, const char *key, const uint64_t *entries,
+                         size_t n, bool absent)
+{
+    char *k = strdup(key);
+    uint64_t *e = absent ? NULL : malloc(n * 2 * sizeof *e);
+    if (!k || (!absent && !e)) {
+        free(k);
+        free(e);
+        return;
+    }
+    if (e)
+        memcpy(e, entries, n * 2 * sizeof *e);
+    pthread_mutex_lock(&c->lock);
+    shard_slot *s = &c->slots[slot_of(key)];
+    free(s->key);
+    free(s->entries);
+    *s = (shard_slot){k, absent, e};
+    pthread_mutex_unlock(&c->lock);
+}
+
+struct ome_shard_cache *ome_shard_cache_new(void)
+{
+    struct ome_shard_cache *c = calloc(1, sizeof *c);
+    if (c)
+        pthread_mutex_init(&c->lock, NULL);
+    return c;
+}
+
