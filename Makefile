@@ -2,7 +2,7 @@
 # (unit tests under ASan+UBSan, then integration tests against real servers, mounts and readers).
 
 CC ?= cc
-PKGS := libcurl jansson blosc zlib libzstd liblz4
+PKGS := libcurl jansson blosc zlib libzstd liblz4 liblzma
 FUSE_PKG := fuse3
 # Deferred (=, not :=): evaluated when a recipe runs, so `make demo` on a fresh machine finds the
 # packages that its `deps` step has just installed.
@@ -14,7 +14,7 @@ FUSE_LIBS = $(shell pkg-config --libs $(FUSE_PKG) 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-truncation
 CFLAGS ?= -O2 -g
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Icore $(PKG_CFLAGS)
-LDLIBS = $(PKG_LIBS) -lpthread -lm
+LDLIBS = $(PKG_LIBS) -lbz2 -lpthread -lm
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 CORE_SRC := $(wildcard core/*/*.c)

@@ -5,9 +5,11 @@ set -euo pipefail
 PKGS=(
   build-essential pkg-config
   fuse3 libfuse3-dev libcurl4-openssl-dev libblosc-dev libzstd-dev liblz4-dev zlib1g-dev
+  liblzma-dev libbz2-dev
   libjansson-dev libtiff-dev libcmocka-dev
   nginx libnginx-mod-http-lua openssl curl
   python3-zarr python3-numcodecs python3-numpy python3-tifffile python3-fsspec python3-aiohttp
+  python3-gdal
   bc bsdutils
   libtiff-tools libvips-tools imagej default-jdk-headless
   clang valgrind groff-base

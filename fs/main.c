@@ -72,8 +72,9 @@ static void usage(const char *prog)
            "collections, folders and OMERO containers as folders.\n"
            "Unmount with: fusermount3 -u MOUNTPOINT\n\n"
            "omefs options (-o name=value,...):\n"
-           "    -o timeout=SECONDS     per-request limit: connect and whole transfer (default 30)\n"
-           "    -o retries=N           extra attempts for transient failures (default 3)\n"
+           "    -o timeout=SECONDS     per attempt: connecting, and the longest time a transfer\n"
+           "                           may make no progress (default 10)\n"
+           "    -o retries=N           extra attempts for transient failures (default 2)\n"
            "    -o connections=N       parallel requests per read; read-ahead runs up to 6 such\n"
            "                           batches at once (default 16)\n"
            "    -o ca_file=PATH        also trust the CA certificates in PATH (PEM)\n"
@@ -100,7 +101,10 @@ static void usage(const char *prog)
            "    -o omero_user=NAME     log in as NAME, password from $OMERO_PASSWORD, else asked\n"
            "                           on the terminal; default: the server's public user\n"
            "    -o omero_tiles=URL     the pixel-buffer service (default: OMERO.web's host)\n"
-           "A read fails with EIO after at most (retries+1) x timeout plus backoff (< 5 s each).\n\n"
+           "A read from a server that stopped answering fails with EIO after about\n"
+           "(retries+1) x timeout plus backoff (about 31 s with the defaults); a chunk that\n"
+           "failed then fails at once for 5 s. A signal to the reading program (Ctrl-C) ends\n"
+           "its wait within a second.\n\n"
            "general options:\n"
            "    -h, --help             this help, then FUSE's own options\n"
            "    -V, --version          print the version\n"
@@ -366,7 +370,7 @@ int main(int argc, char **argv)
 {
     tune_malloc();
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-    omefs_opts o = {.timeout = 30, .retries = 3, .connections = 16};
+    omefs_opts o = {.timeout = 10, .retries = 2, .connections = 16};
     struct fuse_cmdline_opts cl;
     memset(&cl, 0, sizeof cl);
     int level, status = parse_command_line(&args, &o, &cl, argv[0]);

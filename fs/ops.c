@@ -5,6 +5,7 @@
  * `.omefs/stats` is the exception: generated at open, read uncached. */
 #include "omefs.h"
 
+#include "base/cancel.h"
 #include "base/log.h"
 
 #include <errno.h>
@@ -238,6 +239,14 @@ static int ops_release(const char *path, struct fuse_file_info *fi)
     return 0;
 }
 
+/* Whether the program waiting for the current request has given up on it (a signal: the kernel
+ * then sends FUSE an interrupt for the request). */
+static bool read_interrupted(void *ctx)
+{
+    (void)ctx;
+    return fuse_interrupted() != 0;
+}
+
 static int ops_read(const char *path, char *buf, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
@@ -256,8 +265,16 @@ static int ops_read(const char *path, char *buf, size_t size, off_t off,
     ome_stats_add(&m->stats.reads, 1);
     bool stream = ome_prefetch_note_read(m->prefetch, &h->ra, h->file->vt, (uint64_t)off, size);
     ome_err err = {0};
+    ome_cancel_set(read_interrupted, NULL); /* a signal to the reader ends its waits */
     int64_t n = ome_vtiff_read_as(h->file->vt, (uint64_t)off, size, buf,
                                   stream ? OME_ACCESS_STREAM : OME_ACCESS_RANDOM, &err);
+    bool interrupted = n < 0 && ome_cancelled();
+    ome_cancel_set(NULL, NULL);
+    if (interrupted) {
+        OME_LOGI("read %s [%lld, +%zu): interrupted by the reading program", path,
+                 (long long)off, size);
+        return -EINTR;
+    }
     if (n < 0) {
         ome_stats_add(&m->stats.read_errors, 1);
         OME_LOGE("read %s [%lld, +%zu): %s", path, (long long)off, size, err.msg);

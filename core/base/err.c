@@ -51,6 +51,7 @@ const char *ome_err_name(int code)
     case OME_ETIMEDOUT: return "timed out";
     case OME_EDENIED: return "access denied";
     case OME_ERANGE: return "out of range";
+    case OME_EINTR: return "interrupted";
     default: return "unknown error";
     }
 }

@@ -15,6 +15,7 @@ enum {
     OME_ETIMEDOUT = -5,
     OME_EDENIED = -6,      /* 401/403 or TLS verification failure */
     OME_ERANGE = -7,       /* sizes out of bounds or overflowing */
+    OME_EINTR = -8,        /* the reading program gave up (a signal): base/cancel.h */
 };
 
 typedef struct ome_err {

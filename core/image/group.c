@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 ome_group_kind ome_group_kind_of(json_t *attrs)
 {
@@ -23,6 +24,27 @@ int ome_group_attrs_load(ome_store *store, const char *path, json_t **attrs, cha
                          size_t wherelen, ome_err *err)
 {
     return ome_group_attrs_load_with(store, path, NULL, 0, attrs, where, wherelen, err);
+}
+
+/* Why a zarr.json gives no group attributes: a store in Zarr v3's pre-1.0 draft layout (its
+ * zarr.json an entry point whose "zarr_format" is the protocol's URL, the metadata under meta/,
+ * as GDAL 3.6 writes), an array where a group was expected, or a group without attributes. */
+static int explain_no_attributes(json_t *doc, const char *where, ome_err *err)
+{
+    const char *format = json_string_value(json_object_get(doc, "zarr_format"));
+    const char *node = json_string_value(json_object_get(doc, "node_type"));
+    if (format && strstr(format, "zarr/spec/protocol/core/3.0"))
+        return ome_err_set(err, OME_EUNSUPPORTED,
+                           "%s: a Zarr v3 store in the pre-1.0 draft layout (meta/root.group.json, "
+                           "as GDAL 3.6 writes); omefs reads Zarr v2 and Zarr v3 1.0 (zarr.json in "
+                           "every group and array): rewrite it with a current writer",
+                           where);
+    if (node && strcmp(node, "array") == 0)
+        return ome_err_set(err, OME_EINVAL,
+                           "%s: an array, not a group: mount the OME-Zarr image (the group above "
+                           "it)",
+                           where);
+    return ome_err_set(err, OME_EINVAL, "%s: no \"attributes\" object", where);
 }
 
 int ome_group_attrs_load_with(ome_store *store, const char *path, ome_store_req *extra,
@@ -54,12 +76,12 @@ int ome_group_attrs_load_with(ome_store *store, const char *path, ome_store_req 
         rc = ome_json_parse(&reqs[pick].body, where, &doc, err);
     if (rc == OME_OK && pick == 1) {
         *attrs = json_incref(json_object_get(doc, "attributes"));
-        json_decref(doc);
         if (!json_is_object(*attrs)) {
             json_decref(*attrs);
             *attrs = NULL;
-            rc = ome_err_set(err, OME_EINVAL, "%s: no \"attributes\" object", where);
+            rc = explain_no_attributes(doc, where, err);
         }
+        json_decref(doc);
     } else if (rc == OME_OK) {
         *attrs = doc;
     }

@@ -12,8 +12,8 @@
 void ome_store_opts_default(ome_store_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->timeout_s = 30;
-    o->retries = 3;
+    o->timeout_s = 10;
+    o->retries = 2;
     o->connections = 16;
     o->backoff_base_s = 0.2;
     o->backoff_max_s = 5;

@@ -40,7 +40,7 @@ struct ome_store_ops; /* what a backend implements: store_backend.h */
 
 /* Transport settings shared by every network store. */
 typedef struct ome_store_opts {
-    double timeout_s;        /* per attempt: connect, and the whole transfer */
+    double timeout_s;        /* per attempt: connect, and the longest time without progress */
     int retries;             /* extra attempts after the first for transient failures */
     int connections;         /* parallel transfers per request batch */
     const char *ca_file;     /* extra CA bundle (PEM) */

@@ -2,6 +2,7 @@
  * multi handle (bounded by `connections`, HTTP/2 multiplexed when offered); multi handles are
  * pooled so connections are reused across batches. Transient failures (connection errors,
  * timeouts, 5xx, 429) are retried with exponential backoff and jitter, honouring Retry-After. */
+#include "base/cancel.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "store/s3_errors.h"
@@ -18,6 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* Slower than this for `timeout` seconds is a stall (curl's low-speed limit). */
+#define STALL_BYTES_PER_S 512L
+/* How often a transfer in progress or a backoff looks whether its reader gave up, seconds. */
+#define CANCEL_POLL_S 0.25
 
 typedef struct {
     ome_store base;     /* base.root: the redacted URL, for messages */
@@ -262,10 +268,16 @@ static int xfer_start(http_xfer *x, CURLM *m)
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    /* No CURLOPT_PIPEWAIT: it makes every transfer wait for a connection whose protocol is not
+     * known yet, so against a silent server the retries ran one after another (n x timeout).
+     * Established HTTP/2 connections in the pooled multi handle are multiplexed without it. */
+    /* A dead server or a held connection is dropped after `timeout` seconds without progress
+     * (under STALL_BYTES_PER_S on average), not after a whole-transfer limit: a large chunk on a
+     * slow but live link is never cut. */
     long ms = (long)(hs->opts.timeout_s * 1000);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms < 10000 ? ms : 10000L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, STALL_BYTES_PER_S);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)(hs->opts.timeout_s + 0.999));
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, hs->opts.insecure ? 0L : 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, hs->opts.insecure ? 0L : 2L);
     if (hs->ca_file)
@@ -523,6 +535,25 @@ static void collect_finished(http_store *hs, CURLM *m, size_t *active, size_t *d
     }
 }
 
+/* The reading program gave up (base/cancel.h): every transfer not done ends now with
+ * OME_EINTR. */
+static void give_up(http_xfer *xs, size_t n, CURLM *m, size_t *active, size_t *done)
+{
+    for (size_t i = 0; i < n; i++) {
+        http_xfer *x = &xs[i];
+        if (x->done)
+            continue;
+        if (x->active) {
+            curl_multi_remove_handle(m, x->easy);
+            x->active = false;
+            (*active)--;
+        }
+        x->req->status = ome_err_set(&x->req->err, OME_EINTR, "%s: interrupted", x->shown);
+        x->done = true;
+        (*done)++;
+    }
+}
+
 /* Frees the batch's handles and counts its outcome. */
 static void batch_end(http_store *hs, http_xfer *xs, ome_store_req *reqs, size_t n)
 {
@@ -580,16 +611,26 @@ static int http_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         start_due(xs, n, m, limit, &active, &done, &next_due);
         if (done == n)
             break;
-        if (active == 0) {
-            ome_sleep(next_due - ome_now());
+        if (active == 0) { /* backing off: in slices, so that a cancelled read ends soon */
+            double wait = next_due - ome_now();
+            ome_sleep(wait < CANCEL_POLL_S ? wait : CANCEL_POLL_S);
+            if (ome_cancelled()) {
+                give_up(xs, n, m, &active, &done);
+                break;
+            }
             continue;
+        }
+        if (ome_cancelled()) {
+            give_up(xs, n, m, &active, &done);
+            break;
         }
         int running = 0;
         curl_multi_perform(m, &running);
         collect_finished(hs, m, &active, &done, &seed);
         if (active > 0) {
             double wait = next_due - ome_now();
-            int ms = wait <= 0 ? 0 : wait > 1 ? 1000 : (int)(wait * 1000) + 1;
+            int ms = wait <= 0 ? 0 : wait > CANCEL_POLL_S ? (int)(CANCEL_POLL_S * 1000)
+                                                          : (int)(wait * 1000) + 1;
             curl_multi_poll(m, NULL, 0, ms, NULL);
         }
     }
@@ -690,7 +731,7 @@ int ome_store_http_open(const char *url, const ome_store_opts *opts, ome_store *
     if (hs->opts.connections < 1)
         hs->opts.connections = 1;
     if (hs->opts.timeout_s <= 0)
-        hs->opts.timeout_s = 30;
+        hs->opts.timeout_s = 10;
     hs->fetch_root = strdup(url);
     hs->base.identity = ome_url_identity(url);
     hs->base.root = malloc(strlen(url) + 8);

@@ -1,10 +1,22 @@
 /* cache: LRU memory cache of decoded chunks with single-flight loading. */
 #include "zarr/chunk_cache.h"
 
-#include <stdio.h>
+#include "base/cancel.h"
+#include "base/clock.h"
+
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* A chunk that failed (after all its attempts) fails at once for this long, so the kernel's
+ * re-read of a failed page, or its read-ahead, does not start the whole wait again. */
+#define FAILED_TTL_S 5.0
+/* How often a reader waiting for another's load looks whether its own program gave up. */
+#define WAIT_SLICE_S 0.25
+/* Rounds a reader makes for chunks whose loader was interrupted (it then loads them itself). */
+#define INTERRUPTED_ROUNDS 8
 
 typedef struct cache_entry {
     char *key;
@@ -15,6 +27,7 @@ typedef struct cache_entry {
     bool loading, in_table;
     bool ahead; /* loaded by read-ahead and not read since */
     int status; /* of the load, for waiters */
+    double failed_until; /* a failed load: its error is given until then (ome_now) */
     ome_err err;
     struct cache_list *list; /* the list holding it once loaded, or NULL */
     struct cache_entry *hnext, *prev, *next; /* hash chain; list neighbours */
@@ -38,6 +51,7 @@ struct ome_chunk_cache {
     size_t nbuckets, nentries;
     cache_list recent; /* read at random, or loaded ahead and not read yet */
     cache_list passed; /* read by a stream: dropped first */
+    cache_list failed; /* loads that failed, kept FAILED_TTL_S (entries of size 0) */
     size_t stream_keep, stream_touch_max;
     size_t bytes, cap;
     ome_cache_stats stats;
@@ -67,7 +81,11 @@ ome_chunk_cache *ome_cache_new(size_t cap_bytes, ome_pool *pool)
     c->stream_keep = STREAM_KEEP_DEFAULT;
     c->pool = pool;
     pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->loaded, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the timed waits use ome_now's clock */
+    pthread_cond_init(&c->loaded, &ca);
+    pthread_condattr_destroy(&ca);
     return c;
 }
 
@@ -256,6 +274,16 @@ static bool claim(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
     free(chunk_key);
     uint64_t h = fnv1a(key);
     cache_entry *e = table_find(c, key, h);
+    if (e && e->failed_until > 0) {
+        if (ome_now() < e->failed_until) { /* failed a moment ago: fail at once */
+            free(key);
+            ch->status = e->status;
+            ch->err = e->err;
+            return false;
+        }
+        evict_entry(c, e);
+        e = NULL;
+    }
     if (e) {
         free(key);
         e->refs++;
@@ -303,13 +331,35 @@ static void settle(ome_chunk_cache *c, ome_zarr_chunk *ch, ome_zarr_chunk *fetch
         e->ahead = access == OME_ACCESS_AHEAD;
         list_push_front(access == OME_ACCESS_STREAM ? &c->passed : &c->recent, e);
     } else {
-        /* Failures are not cached: the next read tries again. */
         e->err = fetched->err;
         ch->status = fetched->status;
         ch->err = fetched->err;
+        if (fetched->status == OME_EINTR || fetched->status == OME_ENOMEM) {
+            table_remove(c, e); /* not the chunk's fault: the next read tries again */
+            return;
+        }
         c->stats.fetch_errors++;
-        table_remove(c, e);
+        c->bytes -= e->size; /* kept a short while, holding no data */
+        e->size = 0;
+        e->failed_until = ome_now() + FAILED_TTL_S;
+        list_push_front(&c->failed, e);
     }
+}
+
+/* Forgets failures older than FAILED_TTL_S, called with the lock held. */
+static void forget_failures(ome_chunk_cache *c)
+{
+    double now = ome_now();
+    while (c->failed.tail && c->failed.tail->failed_until <= now)
+        evict_entry(c, c->failed.tail);
+}
+
+/* Waits up to WAIT_SLICE_S for a load to settle, called with the lock held. */
+static void wait_slice(ome_chunk_cache *c)
+{
+    double until = ome_now() + WAIT_SLICE_S;
+    struct timespec ts = {(time_t)until, (long)((until - (double)(time_t)until) * 1e9)};
+    pthread_cond_timedwait(&c->loaded, &c->lock, &ts);
 }
 
 /* Waits for the chunks that other readers were loading, called with the lock held. */
@@ -320,9 +370,11 @@ static void wait_for_others(ome_chunk_cache *c, ome_zarr_chunk *chunks, size_t n
         cache_entry *e = ch->cache_ref;
         if (!e || ch->data || ch->status != OME_OK)
             continue;
-        while (e->loading)
-            pthread_cond_wait(&c->loaded, &c->lock);
-        if (e->status == OME_OK) {
+        while (e->loading && !ome_cancelled())
+            wait_slice(c);
+        if (e->loading) { /* our own program gave up: the loader goes on for the others */
+            ch->status = ome_err_set(&ch->err, OME_EINTR, "interrupted");
+        } else if (e->status == OME_OK) {
             ch->data = e->data;
         } else {
             ch->status = e->status;
@@ -331,30 +383,20 @@ static void wait_for_others(ome_chunk_cache *c, ome_zarr_chunk *chunks, size_t n
     }
 }
 
-void ome_cache_get_chunks_as(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
-                             ome_zarr_chunk *chunks, size_t n, ome_access access)
+/* One round of ome_cache_get_chunks_as: claims every chunk, fetches the misses, waits for the
+ * chunks others are loading. */
+static void get_round(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
+                      ome_zarr_chunk *chunks, size_t n, ome_access access, size_t *miss,
+                      ome_zarr_chunk *fetch)
 {
-    if (!c) {
-        ome_zarr_get_chunks(store, a, chunks, n, NULL);
-        for (size_t i = 0; i < n; i++)
-            chunks[i].cache_ref = NULL;
-        return;
-    }
-    size_t *miss = calloc(n ? n : 1, sizeof *miss);
-    ome_zarr_chunk *fetch = calloc(n ? n : 1, sizeof *fetch);
-    if (!miss || !fetch) {
-        free(miss);
-        free(fetch);
-        for (size_t i = 0; i < n; i++)
-            chunks[i].status = ome_err_set(&chunks[i].err, OME_ENOMEM, "out of memory");
-        return;
-    }
     size_t nmiss = 0;
     pthread_mutex_lock(&c->lock);
+    forget_failures(c);
     if (access == OME_ACCESS_STREAM && n * a->chunk_nbytes > c->stream_touch_max)
         c->stream_touch_max = n * a->chunk_nbytes;
     for (size_t i = 0; i < n; i++) {
         if (claim(c, store, a, &chunks[i], access)) {
+            memset(&fetch[nmiss], 0, sizeof fetch[nmiss]);
             memcpy(fetch[nmiss].idx, chunks[i].idx, sizeof chunks[i].idx);
             miss[nmiss++] = i;
         }
@@ -374,8 +416,55 @@ void ome_cache_get_chunks_as(ome_chunk_cache *c, ome_store *store, const ome_zar
     wait_for_others(c, chunks, n);
     evict(c);
     pthread_mutex_unlock(&c->lock);
-    free(miss);
-    free(fetch);
+}
+
+/* Gathers the chunks whose loader (another reader) was interrupted while this reader was not:
+ * their references are given back, and this reader loads them itself. Returns how many. */
+static size_t take_interrupted(ome_chunk_cache *c, ome_zarr_chunk *chunks, size_t n,
+                               size_t *which, ome_zarr_chunk *again)
+{
+    if (ome_cancelled())
+        return 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (chunks[i].status != OME_EINTR)
+            continue;
+        ome_cache_release(c, &chunks[i]);
+        memset(&again[m], 0, sizeof again[m]);
+        memcpy(again[m].idx, chunks[i].idx, sizeof chunks[i].idx);
+        which[m++] = i;
+    }
+    return m;
+}
+
+void ome_cache_get_chunks_as(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
+                             ome_zarr_chunk *chunks, size_t n, ome_access access)
+{
+    if (!c) {
+        ome_zarr_get_chunks(store, a, chunks, n, NULL);
+        for (size_t i = 0; i < n; i++)
+            chunks[i].cache_ref = NULL;
+        return;
+    }
+    size_t *miss = calloc(n ? n : 1, sizeof *miss), *which = calloc(n ? n : 1, sizeof *which);
+    ome_zarr_chunk *fetch = calloc(n ? n : 1, sizeof *fetch);
+    ome_zarr_chunk *again = calloc(n ? n : 1, sizeof *again);
+    if (!miss || !fetch || !which || !again) {
+        free(miss), free(fetch), free(which), free(again);
+        for (size_t i = 0; i < n; i++)
+            chunks[i].status = ome_err_set(&chunks[i].err, OME_ENOMEM, "out of memory");
+        return;
+    }
+    get_round(c, store, a, chunks, n, access, miss, fetch);
+    size_t m;
+    for (int round = 1; round < INTERRUPTED_ROUNDS &&
+                        (m = take_interrupted(c, chunks, n, which, again)) > 0;
+         round++) {
+        get_round(c, store, a, again, m, access, miss, fetch);
+        for (size_t k = 0; k < m; k++)
+            chunks[which[k]] = again[k];
+    }
+    free(miss), free(fetch), free(which), free(again);
 }
 
 void ome_cache_release(ome_chunk_cache *c, ome_zarr_chunk *chunk)

@@ -1,4 +1,5 @@
-/* codec: blosc, zlib, gzip, zstd, lz4 and crc32c decoding with size validation. */
+/* codec: blosc, zlib, gzip, zstd, lz4 and crc32c decoding with size validation; the others
+ * (codec_extra.c) dispatched from here. */
 #include "zarr/codec.h"
 
 #include "base/crc32c.h"
@@ -17,6 +18,7 @@ static const struct {
 } codec_names[] = {
     {OME_CODEC_BLOSC, "blosc"}, {OME_CODEC_ZLIB, "zlib"}, {OME_CODEC_GZIP, "gzip"},
     {OME_CODEC_ZSTD, "zstd"},   {OME_CODEC_LZ4, "lz4"},   {OME_CODEC_CRC32C, "crc32c"},
+    {OME_CODEC_LZMA, "lzma"},   {OME_CODEC_BZ2, "bz2"},   {OME_CODEC_DELTA, "delta"},
 };
 
 const char *ome_codec_name(ome_codec_kind kind)
@@ -45,8 +47,13 @@ int ome_codec_from_v2(json_t *obj, ome_codec *out, const char *where, ome_err *e
     const char *id = json_string_value(json_object_get(obj, "id"));
     if (!id)
         return ome_err_set(err, OME_EINVAL, "%s: codec has no string \"id\"", where);
+    memset(out, 0, sizeof *out);
     if (strcmp(id, "crc32c") == 0 || codec_by_name(id, out) != OME_OK)
         return ome_err_set(err, OME_EUNSUPPORTED, "%s: unsupported codec \"%s\"", where, id);
+    if (out->kind == OME_CODEC_DELTA)
+        return ome_codec_delta_parse(obj, &out->delta, where, err);
+    if (out->kind == OME_CODEC_LZMA)
+        return ome_codec_lzma_check(obj, where, err);
     return OME_OK;
 }
 
@@ -54,7 +61,9 @@ int ome_codec_from_v3(const char *name, json_t *config, ome_codec *out, const ch
                       ome_err *err)
 {
     (void)config; /* decoding needs no parameters: every frame describes itself */
-    if (strcmp(name, "lz4") == 0 || strcmp(name, "zlib") == 0 || codec_by_name(name, out))
+    memset(out, 0, sizeof *out);
+    if (strcmp(name, "lz4") == 0 || strcmp(name, "zlib") == 0 || codec_by_name(name, out) ||
+        out->kind >= OME_CODEC_LZMA) /* no v3 codec of these names */
         return ome_err_set(err, OME_EUNSUPPORTED, "%s: unsupported codec \"%s\"", where, name);
     return OME_OK;
 }
@@ -268,6 +277,10 @@ static int decode(const ome_codec *c, const uint8_t *in, size_t in_len, size_t e
     case OME_CODEC_ZSTD: return decode_zstd(in, in_len, expected, limit, out, err);
     case OME_CODEC_LZ4: return decode_lz4(in, in_len, expected, limit, out, err);
     case OME_CODEC_CRC32C: return decode_crc32c(in, in_len, expected, limit, out, err);
+    case OME_CODEC_LZMA: return ome_codec_decode_lzma(in, in_len, expected, limit, out, err);
+    case OME_CODEC_BZ2: return ome_codec_decode_bz2(in, in_len, expected, limit, out, err);
+    case OME_CODEC_DELTA:
+        return ome_codec_decode_delta(c->delta, in, in_len, expected, limit, out, err);
     }
     return ome_err_set(err, OME_EUNSUPPORTED, "unknown codec");
 }

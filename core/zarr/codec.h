@@ -1,4 +1,5 @@
-/* codec: bytes-to-bytes decoders (blosc, zlib, gzip, zstd, lz4, crc32c) through the real
+/* codec: bytes-to-bytes decoders (blosc, zlib, gzip, zstd, lz4, crc32c; lzma, bz2 and delta in
+ * codec_extra) through the real
  * libraries, with every size a frame claims checked against what the array expects. */
 #ifndef OME_CODEC_H
 #define OME_CODEC_H
@@ -6,6 +7,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/json_doc.h"
+#include "zarr/codec_extra.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,10 +20,14 @@ typedef enum ome_codec_kind {
     OME_CODEC_ZSTD,
     OME_CODEC_LZ4,    /* numcodecs framing: uint32le decoded size + LZ4 block */
     OME_CODEC_CRC32C, /* Zarr v3: payload + uint32le CRC-32C */
+    OME_CODEC_LZMA,   /* xz or .lzma stream (codec_extra.c) */
+    OME_CODEC_BZ2,
+    OME_CODEC_DELTA,  /* numcodecs' delta filter: differences of consecutive values */
 } ome_codec_kind;
 
 typedef struct ome_codec {
     ome_codec_kind kind;
+    ome_delta_type delta; /* the delta filter's values */
 } ome_codec;
 
 /* Largest decoded chunk omefs accepts (bounds allocations driven by outside data). */

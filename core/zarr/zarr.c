@@ -1,6 +1,7 @@
 /* zarr: opening arrays and decoding their chunks. */
 #include "zarr/zarr.h"
 
+#include "base/cancel.h"
 #include "base/key.h"
 #include "base/log.h"
 #include "store/store_json.h"
@@ -255,7 +256,7 @@ static void refetch_undecoded(ome_store *store, const ome_zarr_array *a, ome_zar
                 again[m] = false;
                 m++;
             }
-        if (m == 0)
+        if (m == 0 || ome_cancelled())
             break;
         OME_LOGW("%s: %zu chunk(s) did not decode (%s); fetching them again from the source",
                  a->where, m, chunks[which[0]].err.msg);

@@ -66,18 +66,35 @@ int ome_zarr_array_parse_v2(json_t *doc, const char *path, const char *where,
             rc = ome_err_set(err, OME_EINVAL, "%s: \"filters\" is not a list", where);
             goto fail;
         }
-        if (json_array_size(filters) > 0) {
-            const char *id = json_string_value(json_object_get(json_array_get(filters, 0), "id"));
-            rc = ome_err_set(err, OME_EUNSUPPORTED, "%s: unsupported filter \"%s\"", where,
-                             id ? id : "?");
+        /* encoding runs the filters in order, then the compressor; decoding the reverse */
+        if (json_array_size(filters) > OME_ZARR_MAX_CODECS - 1) {
+            rc = ome_err_set(err, OME_ERANGE, "%s: %zu filters (at most %d)", where,
+                             json_array_size(filters), OME_ZARR_MAX_CODECS - 1);
             goto fail;
+        }
+        for (size_t i = 0; i < json_array_size(filters); i++) {
+            const char *id = json_string_value(json_object_get(json_array_get(filters, i), "id"));
+            if (!id || strcmp(id, "delta") != 0) { /* the one filter that is not a compressor */
+                rc = ome_err_set(err, OME_EUNSUPPORTED, "%s: unsupported filter \"%s\"", where,
+                                 id ? id : "?");
+                goto fail;
+            }
+            if ((rc = ome_codec_from_v2(json_array_get(filters, i), &a->codecs[a->ncodecs], where,
+                                        err)))
+                goto fail;
+            a->ncodecs++;
         }
     }
     json_t *comp = json_object_get(doc, "compressor");
     if (comp && !json_is_null(comp)) {
-        if ((rc = ome_codec_from_v2(comp, &a->codecs[0], where, err)))
+        if ((rc = ome_codec_from_v2(comp, &a->codecs[a->ncodecs], where, err)))
             goto fail;
-        a->ncodecs = 1;
+        if (a->codecs[a->ncodecs].kind == OME_CODEC_DELTA) {
+            rc = ome_err_set(err, OME_EINVAL, "%s: \"delta\" is a filter, not a compressor",
+                             where);
+            goto fail;
+        }
+        a->ncodecs++;
     }
     if ((rc = ome_zarr_parse_fill(json_object_get(doc, "fill_value"), a->dtype, a->fill, where,
                                   err)) ||

@@ -28,3 +28,10 @@ imagej_probe() {
   timeout 120 java -Djava.awt.headless=true -cp /usr/share/java/ij.jar:build/java ImageJProbe \
     "$@" 2>/dev/null
 }
+
+# reference NAME DIR → the files omefs shows for fixture NAME, written by the library itself
+# (tests/tools/vtiff_dump) into DIR: what a mount must serve byte for byte.
+reference() {
+  mkdir -p "$2"
+  build/asan/tools/vtiff_dump "$fixtures/$1.zarr" "$1" "$2" 7 >/dev/null 2>&1
+}

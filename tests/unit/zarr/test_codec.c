@@ -6,6 +6,8 @@
 #include "base/crc32c.h"
 
 #include <blosc.h>
+#include <bzlib.h>
+#include <lzma.h>
 #include <lz4.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -55,7 +57,7 @@ static size_t make_lz4(uint8_t *out, size_t cap)
 
 static void decode_ok(ome_codec_kind kind, const uint8_t *in, size_t n, size_t expected)
 {
-    ome_codec c = {kind};
+    ome_codec c = {.kind = kind};
     ome_buf out = {0};
     ome_err err = {0};
     if (ome_codec_decode(&c, in, n, expected, &out, &err))
@@ -68,7 +70,7 @@ static void decode_ok(ome_codec_kind kind, const uint8_t *in, size_t n, size_t e
 static int decode_err(ome_codec_kind kind, const uint8_t *in, size_t n, size_t expected,
                       const char *needle)
 {
-    ome_codec c = {kind};
+    ome_codec c = {.kind = kind};
     ome_buf out = {0};
     ome_err err = {0};
     int rc = ome_codec_decode(&c, in, n, expected, &out, &err);
@@ -108,7 +110,7 @@ static void blosc_lying_sizes(void **state)
     memcpy(lie, buf, n);
     for (size_t i = 32; i < n; i++)
         lie[i] ^= 0x5A;
-    ome_codec c = {OME_CODEC_BLOSC};
+    ome_codec c = {.kind = OME_CODEC_BLOSC};
     ome_buf out = {0};
     ome_err err = {0};
     int rc = ome_codec_decode(&c, lie, n, N, &out, &err);
@@ -222,16 +224,88 @@ static void crc32c_known_vector_and_check(void **state)
 static void unknown_codec_named(void **state)
 {
     (void)state;
-    json_t *j = json_pack("{s:s}", "id", "bz2");
+    json_t *j = json_pack("{s:s}", "id", "jpeg2k");
     ome_codec c;
     ome_err err = {0};
     assert_int_equal(ome_codec_from_v2(j, &c, "http://x/a/.zarray", &err), OME_EUNSUPPORTED);
-    tu_assert_contains(err.msg, "\"bz2\"");
+    tu_assert_contains(err.msg, "\"jpeg2k\"");
     tu_assert_contains(err.msg, "http://x/a/.zarray");
     json_decref(j);
     j = json_pack("{s:i}", "level", 1);
     assert_int_equal(ome_codec_from_v2(j, &c, "w", &err), OME_EINVAL);
     tu_assert_contains(err.msg, "\"id\"");
+    json_decref(j);
+}
+
+/* lzma and bz2 frames made by liblzma's and libbz2's own encoders: whole, cut short, and
+ * claiming more than the chunk (a small stream that would expand without bound). */
+static void lzma_and_bz2_streams(void **state)
+{
+    (void)state;
+    static uint8_t enc[N * 2], big[N * 8];
+    size_t n = 0;
+    assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, plain, N, enc, &n,
+                                             sizeof enc), LZMA_OK);
+    decode_ok(OME_CODEC_LZMA, enc, n, N);
+    decode_ok(OME_CODEC_LZMA, enc, n, 0);
+    decode_err(OME_CODEC_LZMA, enc, n - 9, N, "corrupt or truncated");
+    decode_err(OME_CODEC_LZMA, enc, n, N / 2, "more than");
+    memset(big, 7, sizeof big);
+    size_t nb = 0;
+    assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, big, sizeof big, enc, &nb,
+                                             sizeof enc), LZMA_OK);
+    ome_codec c = {.kind = OME_CODEC_LZMA};
+    ome_buf out = {0};
+    ome_err err = {0};
+    assert_int_equal(ome_codec_decode_at_most(&c, enc, nb, N, &out, &err), OME_ERANGE);
+    assert_true(out.cap <= 2 * (N + 1)); /* grown by doubling, never far past the limit */
+    ome_buf_free(&out);
+
+    unsigned int m = sizeof enc;
+    assert_int_equal(BZ2_bzBuffToBuffCompress((char *)enc, &m, (char *)plain, N, 9, 0, 0), BZ_OK);
+    decode_ok(OME_CODEC_BZ2, enc, m, N);
+    decode_err(OME_CODEC_BZ2, enc, m - 10, N, "corrupt or truncated");
+    decode_err(OME_CODEC_BZ2, enc, m, N - 1, "more than");
+    enc[20] ^= 0x55;
+    decode_err(OME_CODEC_BZ2, enc, m, N, "bz2");
+}
+
+/* The delta filter: running sums in the filter's own type, wrapping for integers, in either
+ * byte order; numcodecs' settings read, "astype" that differs refused. */
+static void delta_filter(void **state)
+{
+    (void)state;
+    ome_codec c;
+    ome_err err = {0};
+    json_t *j = json_pack("{s:s,s:s}", "id", "delta", "dtype", ">i2");
+    assert_int_equal(ome_codec_from_v2(j, &c, "w", &err), OME_OK);
+    json_decref(j);
+    const uint8_t diffs[] = {0x7f, 0xff, 0x00, 0x01, 0xff, 0xfe}; /* 32767, +1, -2 */
+    ome_buf out = {0};
+    assert_int_equal(ome_codec_decode(&c, diffs, sizeof diffs, 6, &out, &err), OME_OK);
+    const uint8_t want[] = {0x7f, 0xff, 0x80, 0x00, 0x7f, 0xfe}; /* 32767, -32768, 32766 */
+    assert_memory_equal(out.data, want, 6);
+    assert_int_equal(ome_codec_decode(&c, diffs, 5, 0, &out, &err), OME_EINVAL);
+    tu_assert_contains(err.msg, "whole");
+    ome_buf_free(&out);
+    j = json_pack("{s:s,s:s}", "id", "delta", "dtype", "<f4");
+    assert_int_equal(ome_codec_from_v2(j, &c, "w", &err), OME_OK);
+    json_decref(j);
+    float f[3] = {1.5f, 2.25f, -1.0f}, g[3];
+    assert_int_equal(ome_codec_decode(&c, (const uint8_t *)f, sizeof f, 0, &out, &err), OME_OK);
+    memcpy(g, out.data, sizeof g);
+    assert_true(g[0] == 1.5f && g[1] == 3.75f && g[2] == 2.75f);
+    ome_buf_free(&out);
+    j = json_pack("{s:s,s:s,s:s}", "id", "delta", "dtype", "<u2", "astype", "<i1");
+    assert_int_equal(ome_codec_from_v2(j, &c, "http://x/.zarray", &err), OME_EUNSUPPORTED);
+    tu_assert_contains(err.msg, "astype");
+    json_decref(j);
+    j = json_pack("{s:s,s:s}", "id", "delta", "dtype", "<c8");
+    assert_int_equal(ome_codec_from_v2(j, &c, "w", &err), OME_EINVAL);
+    json_decref(j);
+    j = json_pack("{s:s,s:i}", "id", "lzma", "format", 3);
+    assert_int_equal(ome_codec_from_v2(j, &c, "w", &err), OME_EUNSUPPORTED);
+    tu_assert_contains(err.msg, "raw");
     json_decref(j);
 }
 
@@ -246,6 +320,8 @@ int main(void)
         cmocka_unit_test(crc32c_known_vector_and_check),
         cmocka_unit_test(unknown_size_is_bounded),
         cmocka_unit_test(unknown_codec_named),
+        cmocka_unit_test(lzma_and_bz2_streams),
+        cmocka_unit_test(delta_filter),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

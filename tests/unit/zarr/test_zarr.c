@@ -136,14 +136,19 @@ static void bad_fill_value(void **s)
 static void bad_unknown_compressor(void **s)
 {
     (void)s;
-    expect_bad("{\"shape\":[10],\"chunks\":[4],\"dtype\":\"<u2\",\"compressor\":{\"id\":\"bz2\"}}",
-               OME_EUNSUPPORTED, "unsupported codec \"bz2\"");
+    expect_bad("{\"shape\":[10],\"chunks\":[4],\"dtype\":\"<u2\",\"compressor\":{\"id\":\"jpeg2k\"}}",
+               OME_EUNSUPPORTED, "unsupported codec \"jpeg2k\"");
 }
 static void bad_filter(void **s)
 {
     (void)s;
+    expect_bad("{\"shape\":[10],\"chunks\":[4],\"dtype\":\"<u2\",\"filters\":[{\"id\":\"quantize\"}]}",
+               OME_EUNSUPPORTED, "unsupported filter \"quantize\"");
     expect_bad("{\"shape\":[10],\"chunks\":[4],\"dtype\":\"<u2\",\"filters\":[{\"id\":\"delta\"}]}",
-               OME_EUNSUPPORTED, "unsupported filter \"delta\"");
+               OME_EINVAL, "delta filter has no valid \"dtype\"");
+    expect_bad("{\"shape\":[10],\"chunks\":[4],\"dtype\":\"<u2\",\"compressor\":{\"id\":\"delta\","
+               "\"dtype\":\"<u2\"}}",
+               OME_EINVAL, "a filter, not a compressor");
 }
 static void bad_zarr_format(void **s)
 {
