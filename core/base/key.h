@@ -7,8 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Joins two key parts with '/', skipping empties. */
-void ome_key_join(char *out, size_t outlen, const char *a, const char *b);
+struct ome_err;
+
+/* Joins two key parts with '/', skipping empties, into out (outlen bytes). A result that does
+ * not fit is never shortened: out becomes "" and the call returns OME_ERANGE, with a message in
+ * err (may be NULL) naming the key. */
+int ome_key_join(char *out, size_t outlen, const char *a, const char *b, struct ome_err *err)
+    __attribute__((warn_unused_result));
 /* Multiplies with overflow detection; returns false on overflow. */
 bool ome_mul_u64(uint64_t a, uint64_t b, uint64_t *out);
 

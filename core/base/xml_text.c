@@ -26,6 +26,27 @@ static void put_utf8(char *out, size_t *k, unsigned long cp)
     }
 }
 
+size_t ome_xml_char_len(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] < 0x80)
+        return u[0] >= 0x20 || u[0] == '\t' || u[0] == '\n' || u[0] == '\r' ? 1 : 0;
+    size_t n = u[0] >= 0xF0 ? 4 : u[0] >= 0xE0 ? 3 : u[0] >= 0xC0 ? 2 : 0;
+    if (n == 0 || u[0] > 0xF4)
+        return 0;
+    unsigned long cp = u[0] & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((u[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
+            return 0;
+        cp = cp << 6 | (u[i] & 0x3F);
+    }
+    static const unsigned long least[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
+        cp == 0xFFFF)
+        return 0;
+    return n;
+}
+
 char *ome_xml_text(const char *v, size_t len, size_t max)
 {
     char *out = malloc(max + 8);

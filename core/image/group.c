@@ -53,8 +53,10 @@ int ome_group_attrs_load_with(ome_store *store, const char *path, ome_store_req 
 {
     /* Zarr v2's .zattrs and v3's zarr.json (OME-NGFF 0.5) asked at once: one round trip */
     char keys[2][2048];
-    ome_key_join(keys[0], sizeof keys[0], path, ".zattrs");
-    ome_key_join(keys[1], sizeof keys[1], path, "zarr.json");
+    int rc;
+    if ((rc = ome_key_join(keys[0], sizeof keys[0], path, ".zattrs", err)) ||
+        (rc = ome_key_join(keys[1], sizeof keys[1], path, "zarr.json", err)))
+        return rc;
     ome_store_req *reqs = calloc(2 + nextra, sizeof *reqs);
     if (!reqs)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
@@ -67,7 +69,7 @@ int ome_group_attrs_load_with(ome_store *store, const char *path, ome_store_req 
         extra[i] = reqs[2 + i];
     *attrs = NULL;
     int pick = reqs[0].status != OME_ABSENT ? 0 : 1; /* .zattrs first, as v2 readers do */
-    int rc = reqs[pick].status;
+    rc = reqs[pick].status;
     ome_store_describe(store, keys[pick], where, wherelen);
     json_t *doc = NULL;
     if (rc < 0)

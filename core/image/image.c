@@ -175,7 +175,7 @@ int ome_image_open_attrs(ome_store *store, const char *path, const char *name, j
     if (rc == OME_OK && !paths)
         rc = ome_err_set(err, OME_ENOMEM, "out of memory");
     for (int i = 0; rc == OME_OK && i < ms.ndatasets; i++) {
-        ome_key_join(keys[i], sizeof keys[i], path, ms.datasets[i].path);
+        rc = ome_key_join(keys[i], sizeof keys[i], path, ms.datasets[i].path, err);
         paths[i] = keys[i];
     }
     size_t wl = strlen(where);

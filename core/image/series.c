@@ -179,8 +179,9 @@ static int probe_numbered(ome_store *store, const char *path, ome_series **out, 
         for (int i = 0; i < PROBE_BATCH; i++) {
             char group[2048];
             snprintf(group, sizeof group, "%s%s%d", path, path[0] ? "/" : "", count + i);
-            ome_key_join(keys[2 * i], sizeof keys[0], group, ".zattrs");
-            ome_key_join(keys[2 * i + 1], sizeof keys[0], group, "zarr.json");
+            if (ome_key_join(keys[2 * i], sizeof keys[0], group, ".zattrs", NULL) ||
+                ome_key_join(keys[2 * i + 1], sizeof keys[0], group, "zarr.json", NULL))
+                return ome_err_set(err, OME_ERANGE, "%s: the path is too long", group);
             reqs[2 * i] = (ome_store_req){.key = keys[2 * i], .range = OME_RANGE_ALL};
             reqs[2 * i + 1] = (ome_store_req){.key = keys[2 * i + 1], .range = OME_RANGE_ALL};
         }
@@ -229,9 +230,11 @@ int ome_series_list(ome_store *store, const char *path, ome_series **out, int *n
     *out = NULL;
     *n = 0;
     char ome_group[2048], xml_key[2100], first[2100];
-    ome_key_join(ome_group, sizeof ome_group, path, "OME");
-    ome_key_join(xml_key, sizeof xml_key, ome_group, "METADATA.ome.xml");
-    ome_key_join(first, sizeof first, path, "0");
+    int krc;
+    if ((krc = ome_key_join(ome_group, sizeof ome_group, path, "OME", err)) ||
+        (krc = ome_key_join(xml_key, sizeof xml_key, ome_group, "METADATA.ome.xml", err)) ||
+        (krc = ome_key_join(first, sizeof first, path, "0", err)))
+        return krc;
     ome_store_req xml = {.key = xml_key, .range = OME_RANGE_SPAN, .off = 0,
                          .len = XML_NAMES_BYTES};
     json_t *attrs = NULL;

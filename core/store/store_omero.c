@@ -512,9 +512,11 @@ int ome_store_omero_list(ome_store *s, const char *path, ome_omero_listing **out
     *n = 0;
     ome_buf body = {0};
     char where[4096], key[2100];
-    ome_key_join(key, sizeof key, path, LISTING_KEY);
+    int rc = ome_key_join(key, sizeof key, path, LISTING_KEY, err);
+    if (rc)
+        return rc;
     ome_store_describe(s, key, where, sizeof where);
-    int rc = ome_store_get(s, key, &body, err);
+    rc = ome_store_get(s, key, &body, err);
     if (rc == OME_ABSENT)
         rc = ome_err_set(err, OME_EINVAL, "%s: not an OMERO dataset or plate", where);
     json_t *doc = NULL;

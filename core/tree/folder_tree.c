@@ -102,8 +102,9 @@ int ome_folder_tree_open_plate(ome_store *store, const char *base, json_t *attrs
         char path[2048];
         snprintf(name, sizeof name, "%s%s", row, col);
         snprintf(alt, sizeof alt, "%s_%s", row, col);
-        ome_key_join(path, sizeof path, base, ref->path);
-        rc = folder_init(ft, i, name, alt, path, err);
+        rc = ome_key_join(path, sizeof path, base, ref->path, err);
+        if (rc == OME_OK)
+            rc = folder_init(ft, i, name, alt, path, err);
     }
     if (rc) {
         ome_folder_tree_free(ft);
@@ -282,7 +283,10 @@ static int load_well(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     for (int i = 0; i < well.nimages; i++) {
         jobs[i].store = ft->store;
         jobs[i].with_labels = true;
-        ome_key_join(jobs[i].path, sizeof jobs[i].path, f->path, well.images[i].path);
+        if (ome_key_join(jobs[i].path, sizeof jobs[i].path, f->path, well.images[i].path,
+                         NULL))
+            OME_LOGW("%s: the path of field %s is too long; left out", f->path,
+                     well.images[i].path); /* "" opens nothing: the field is left out */
         snprintf(jobs[i].name, sizeof jobs[i].name, "%s_%s", f->name, well.images[i].path);
     }
     open_fields(jobs, well.nimages);
@@ -345,7 +349,10 @@ int ome_folder_tree_open_dir(ome_store *store, const char *path, ome_folder_tree
         if (stem >= sizeof name)
             continue;
         snprintf(name, sizeof name, "%.*s", (int)stem, names[i]);
-        ome_key_join(where, sizeof where, path, names[i]);
+        if (ome_key_join(where, sizeof where, path, names[i], NULL)) {
+            OME_LOGW("%s: the path of %s is too long; left out", path, names[i]);
+            continue;
+        }
         if (ome_folder_entry_copy(&entries[k], name, where, name, k))
             rc = ome_err_set(err, OME_ENOMEM, "out of memory");
         else
@@ -382,7 +389,10 @@ static int load_any(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     ome_series *series = NULL;
     int nseries = 0;
     field_job job = {.store = ft->store, .with_labels = true, .attrs = attrs, .where = where};
-    snprintf(job.path, sizeof job.path, "%s", base);
+    if (ome_key_join(job.path, sizeof job.path, base, "", err)) {
+        json_decref(attrs);
+        return OME_ERANGE;
+    }
     snprintf(job.name, sizeof job.name, "%s", f->image_names[0]);
     ome_group_kind kind = ome_group_kind_of(attrs);
     if (kind == OME_GROUP_PLATE) {
@@ -392,8 +402,8 @@ static int load_any(ome_folder_tree *ft, ome_folder *f, ome_err *err)
         if (nseries > 1) {
             rc = ome_folder_tree_open_series(ft->store, base, f->image_names[0], series, nseries,
                                              &f->sub, err);
-        } else {
-            ome_key_join(job.path, sizeof job.path, base, series[0].path);
+        } else if ((rc = ome_key_join(job.path, sizeof job.path, base, series[0].path, err)) ==
+                   OME_OK) {
             job.attrs = NULL;
             job.title = series[0].name;
             open_fields(&job, 1);
@@ -441,7 +451,8 @@ int ome_folder_tree_open_series(ome_store *store, const char *base, const char *
         snprintf(prefix, sizeof prefix, "%d%s", filled, series[filled].name ? "_" : "");
         ome_folder_name(folder, sizeof folder, prefix,
                         series[filled].name ? series[filled].name : "");
-        ome_key_join(path, sizeof path, base, series[filled].path);
+        if ((rc = ome_key_join(path, sizeof path, base, series[filled].path, err)))
+            break;
         snprintf(image, sizeof image, "%.120s_%d", name, filled);
         if ((rc = ome_folder_entry_copy(&entries[filled], folder, path, image, filled)))
             break;

@@ -24,10 +24,11 @@ void ome_label_tree_open(ome_store *store, const char *path, const char *prefix,
 {
     memset(out, 0, sizeof *out);
     char dir[2048], where[4096];
-    ome_key_join(dir, sizeof dir, path, OME_LABELS_DIR);
     json_t *attrs = NULL;
     ome_err err = {0};
-    int rc = ome_group_attrs_load(store, dir, &attrs, where, sizeof where, &err);
+    int rc = ome_key_join(dir, sizeof dir, path, OME_LABELS_DIR, &err);
+    if (rc == OME_OK)
+        rc = ome_group_attrs_load(store, dir, &attrs, where, sizeof where, &err);
     if (rc != OME_OK) {
         if (rc != OME_ABSENT)
             OME_LOGW("labels left out: %s", err.msg);
@@ -49,9 +50,12 @@ void ome_label_tree_open(ome_store *store, const char *path, const char *prefix,
             continue;
         }
         char lpath[2300];
-        ome_key_join(lpath, sizeof lpath, dir, name);
         ome_image *img;
         ome_err why = {0};
+        if (ome_key_join(lpath, sizeof lpath, dir, name, &why)) {
+            OME_LOGW("label %s left out: %s", name, why.msg);
+            continue;
+        }
         char fname[512];
         snprintf(fname, sizeof fname, "%s%s", prefix, name);
         if (ome_image_open(store, lpath, fname, &img, &why) != OME_OK) {

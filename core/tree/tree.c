@@ -7,8 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Adds a file, or leaves it out (freeing vt) when the folder already has one of that name:
+ * every name in a folder is unique (duplicate label names, two fields of one path, a field
+ * named like another's label file). */
 static int add_file(ome_tree *t, const char *name, ome_vtiff *vt, ome_err *err)
 {
+    if (ome_tree_find(t, name)) {
+        OME_LOGW("%s: a second file of this name (from %s) left out", name,
+                 ome_vtiff_image(vt)->where);
+        ome_vtiff_free(vt);
+        return OME_OK;
+    }
     ome_tree_file *f = realloc(t->files, (size_t)(t->nfiles + 1) * sizeof *f);
     if (!f)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
@@ -29,10 +38,8 @@ int ome_tree_add_image(ome_tree *t, const ome_image *img, ome_err *err)
     if (rc)
         return rc;
     snprintf(name, sizeof name, "%s.ome.tif", img->name);
-    if ((rc = add_file(t, name, vt, err))) {
-        ome_vtiff_free(vt);
+    if ((rc = add_file(t, name, vt, err)))
         return rc;
-    }
     for (int k = 0; k < img->nlevels; k++) {
         ome_err why = {0};
         if (ome_vtiff_make_imagej(img, k, &vt, &why) != OME_OK) {
@@ -40,10 +47,8 @@ int ome_tree_add_image(ome_tree *t, const ome_image *img, ome_err *err)
             continue;
         }
         snprintf(name, sizeof name, "%s_L%d.tif", img->name, k);
-        if ((rc = add_file(t, name, vt, err))) {
-            ome_vtiff_free(vt);
+        if ((rc = add_file(t, name, vt, err)))
             return rc;
-        }
     }
     return OME_OK;
 }
@@ -63,9 +68,17 @@ int ome_tree_take(ome_tree *dst, ome_tree *src, ome_err *err)
     ome_tree_file *f = realloc(dst->files, (size_t)(dst->nfiles + src->nfiles) * sizeof *f);
     if (!f)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
-    memcpy(f + dst->nfiles, src->files, (size_t)src->nfiles * sizeof *f);
     dst->files = f;
-    dst->nfiles += src->nfiles;
+    for (int i = 0; i < src->nfiles; i++) {
+        if (ome_tree_find(dst, src->files[i].name)) { /* names stay unique */
+            OME_LOGW("%s: a second file of this name (from %s) left out", src->files[i].name,
+                     ome_vtiff_image(src->files[i].vt)->where);
+            free(src->files[i].name);
+            ome_vtiff_free(src->files[i].vt);
+            continue;
+        }
+        f[dst->nfiles++] = src->files[i];
+    }
     free(src->files);
     src->files = NULL;
     src->nfiles = 0;

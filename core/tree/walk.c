@@ -67,9 +67,17 @@ int ome_walk_list(ome_content *c, const ome_place *at, void (*fn)(void *ud, cons
     } else {
         return ome_err_set(err, OME_EINVAL, "not a folder");
     }
-    for (int i = 0; i < files->nfiles; i++)
-        fn(ud, files->files[i].name);
+    /* a name is listed once: a folder shadows a file of its name (as ome_walk finds it), the
+     * root's labels folder shadows both */
+    ome_folder_tree *fs = (ome_folder_tree *)folders;
+    bool labels = at->root && c->labels.tree.nfiles > 0;
+    for (int i = 0; i < files->nfiles; i++) {
+        const char *name = files->files[i].name;
+        if (!(fs && ome_folder_tree_find(fs, name)) && !(labels && !strcmp(name, OME_LABELS_DIR)))
+            fn(ud, name);
+    }
     for (int i = 0; folders && i < folders->nfolders; i++)
-        fn(ud, folders->folders[i].name);
+        if (!(labels && !strcmp(folders->folders[i].name, OME_LABELS_DIR)))
+            fn(ud, folders->folders[i].name);
     return OME_OK;
 }

@@ -2,6 +2,7 @@
 #include "vtiff/ome_xml.h"
 
 #include "base/buf.h"
+#include "base/xml_text.h"
 #include "base/version.h"
 
 #include <stdarg.h>
@@ -46,18 +47,26 @@ static void add(ome_buf *b, const char *fmt, ...)
         ome_buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+/* Names as XML text, well-formed whatever they hold: markup escaped, a byte sequence that is
+ * not UTF-8 (or a character XML forbids) replaced by U+FFFD, control characters dropped. */
 static void add_escaped(ome_buf *b, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
+    while (*s) {
+        size_t n = ome_xml_char_len(s);
+        switch (n ? *s : 0) {
         case '&': add(b, "&amp;"); break;
         case '<': add(b, "&lt;"); break;
         case '>': add(b, "&gt;"); break;
         case '"': add(b, "&quot;"); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\t')
-                ome_buf_append(b, s, 1);
+        case '\n':
+        case '\r': break;
+        case 0:
+            if ((unsigned char)*s >= 0x80)
+                add(b, "\xEF\xBF\xBD");
+            break;
+        default: ome_buf_append(b, s, n);
         }
+        s += n ? n : 1;
     }
 }
 

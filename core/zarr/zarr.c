@@ -27,7 +27,8 @@ static int arrays_round(ome_store *store, const char *const *paths, int n, const
         rc = ome_err_set(err, OME_ENOMEM, "out of memory");
     for (int i = 0; rc == OME_OK && i < n; i++)
         if (pending[i]) {
-            ome_key_join(keys[m], sizeof keys[m], paths[i], doc);
+            if ((rc = ome_key_join(keys[m], sizeof keys[m], paths[i], doc, err)))
+                break;
             reqs[m] = (ome_store_req){.key = keys[m], .range = OME_RANGE_ALL};
             which[m++] = i;
         }

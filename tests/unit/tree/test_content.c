@@ -109,11 +109,79 @@ static void a_folder_of_images(void **state)
     tu_rmtree(lab);
 }
 
+/* Copies fixture NAME (written by zarr-python) into a fresh directory; NULL when absent. */
+static char *copy_fixture(const char *name, char *dir, size_t dirlen)
+{
+    char *tmp = tu_mkdtemp(), cmd[8400];
+    snprintf(dir, dirlen, "%s/%s.zarr", tmp, name);
+    snprintf(cmd, sizeof cmd, "cp -r '%s/%s.zarr' '%s'", tu_fixtures(), name, dir);
+    if (system(cmd) != 0) {
+        tu_rmtree(tmp);
+        return NULL;
+    }
+    return tmp;
+}
+
+static void assert_names_unique(const ome_tree *t, int want)
+{
+    for (int i = 0; i < t->nfiles; i++)
+        for (int j = i + 1; j < t->nfiles; j++)
+            if (strcmp(t->files[i].name, t->files[j].name) == 0)
+                fail_msg("two files named %s", t->files[i].name);
+    assert_int_equal(t->nfiles, want);
+}
+
+/* Every name in a folder is unique: a label listed twice, a well whose fields share a path, a
+ * field named like another field's label file. */
+static void names_in_a_folder_are_unique(void **state)
+{
+    (void)state;
+    char dir[4200], sub[4300];
+    char *tmp = copy_fixture("with_labels", dir, sizeof dir);
+    if (!tmp)
+        skip();
+    snprintf(sub, sizeof sub, "%s/labels", dir);
+    tu_write_text(sub, ".zattrs", "{\"labels\": [\"cells\", \"nuclei\", \"cells\"]}");
+    ome_content c;
+    ome_err err = {0};
+    ome_store *s;
+    assert_int_equal(ome_store_file_open(dir, &s, &err), OME_OK);
+    assert_int_equal(open_named(s, dir, "with_labels", &c, &err), OME_OK);
+    assert_names_unique(&c.labels.tree, 5); /* cells' 3 files and nuclei's 2, once each */
+    ome_content_free(&c);
+    ome_store_close(s);
+    tu_rmtree(tmp);
+
+    if (!(tmp = copy_fixture("plate", dir, sizeof dir)))
+        skip();
+    /* well A/1: fields "0", "0" again, and one whose path makes the name of field 0's labels */
+    snprintf(sub, sizeof sub, "%s/A/1", dir);
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "cp -r '%s/0' '%s/0_labels_cells'", sub, sub);
+    assert_int_equal(system(cmd), 0);
+    tu_write_text(sub, ".zattrs",
+                  "{\"well\": {\"version\": \"0.4\", \"images\": [{\"path\": \"0\"}, "
+                  "{\"path\": \"0\"}, {\"path\": \"0_labels_cells\"}, {\"path\": \"1\"}]}}");
+    assert_int_equal(ome_store_file_open(dir, &s, &err), OME_OK);
+    assert_int_equal(open_named(s, dir, "plate", &c, &err), OME_OK);
+    ome_folder *well = ome_folder_tree_find(c.folders, "A1");
+    assert_non_null(well);
+    if (ome_folder_tree_load(c.folders, well, &err) != OME_OK)
+        fail_msg("%s", err.msg);
+    int n = well->tree.nfiles;
+    assert_true(n > 0);
+    assert_names_unique(&well->tree, n);
+    ome_content_free(&c);
+    ome_store_close(s);
+    tu_rmtree(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_kind_of_source),
         cmocka_unit_test(a_folder_of_images),
+        cmocka_unit_test(names_in_a_folder_are_unique),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include "tree/source.h"
 
 #include "zarr/chunk_cache.h"
+#include "vtiff/ome_xml.h"
 #include "vtiff/vtiff_layout.h"
 
 #include <math.h>
@@ -313,10 +314,39 @@ static void rationals_are_exact(void **state)
     }
 }
 
+/* The OME-XML is well-formed whatever the names hold (bytes that are not UTF-8, a surrogate,
+ * control characters, markup), judged by Python's XML parser; valid characters are kept. */
+static void ome_xml_well_formed_for_any_name(void **state)
+{
+    (void)state;
+    fx_t f = open_fx("axes_cyx");
+    free(f.img->title);
+    f.img->title = strdup("bad\xff\xfe name \xc3\x28 <&>\" \x01 caf\xc3\xa9 \xf0\x9f\x98\x80 "
+                          "\xe0\x80\xaf \xef\xbf\xbe end");
+    free(f.img->channels[0].name);
+    f.img->channels[0].name = strdup("\xed\xa0\x80 surrogate \xf4\x90\x80\x80 \xc0");
+    char *xml = ome_xml_make(f.img);
+    assert_non_null(xml);
+    tu_assert_contains(xml, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+    tu_assert_contains(xml, "bad\xef\xbf\xbd\xef\xbf\xbd name \xef\xbf\xbd(");
+    tu_assert_contains(xml, "&lt;&amp;&gt;&quot;");
+    char *dir = tu_mkdtemp(), cmd[8400];
+    tu_write_text(dir, "ome.xml", xml);
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c 'import sys, xml.etree.ElementTree as E; "
+             "E.parse(sys.argv[1])' %s/ome.xml",
+             dir);
+    assert_int_equal(system(cmd), 0);
+    tu_rmtree(dir);
+    free(xml);
+    close_fx(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rationals_are_exact),
+        cmocka_unit_test(ome_xml_well_formed_for_any_name),
         cmocka_unit_test(ome_layout_odd_sizes),
         cmocka_unit_test(imagej_layout_planes_contiguous),
         cmocka_unit_test(imagej_types_and_refusals),
