@@ -4,10 +4,32 @@
 #include "base/err.h"
 
 #include <stdio.h>
+#include <string.h>
 
 bool ome_mul_u64(uint64_t a, uint64_t b, uint64_t *out)
 {
     return !__builtin_mul_overflow(a, b, out);
+}
+
+bool ome_key_is_inside(const char *key, size_t len)
+{
+    if (memchr(key, '\0', len) || (len && key[0] == '/'))
+        return false;
+    for (size_t i = 0; i < len;) {
+        size_t seg = 0;
+        while (i + seg < len && key[i + seg] != '/')
+            seg++;
+        if ((seg == 1 && key[i] == '.') || (seg == 2 && key[i] == '.' && key[i + 1] == '.'))
+            return false;
+        i += seg + 1;
+    }
+    return true;
+}
+
+bool ome_key_name_ok(const char *name, size_t len)
+{
+    return len > 0 && !memchr(name, '/', len) && !memchr(name, '\0', len) &&
+           !(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.');
 }
 
 int ome_key_join(char *out, size_t outlen, const char *a, const char *b, ome_err *err)

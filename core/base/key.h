@@ -14,6 +14,12 @@ struct ome_err;
  * err (may be NULL) naming the key. */
 int ome_key_join(char *out, size_t outlen, const char *a, const char *b, struct ome_err *err)
     __attribute__((warn_unused_result));
+/* Whether [key, key+len) stays beneath the root it is relative to: no "." or ".." segment, no
+ * leading '/', no NUL. (Servers and curl remove dot segments: "a/../../other" would leave.) */
+bool ome_key_is_inside(const char *key, size_t len);
+/* Whether a name from a listing can be one entry of a folder: not empty, ".", "..", and no '/'
+ * or NUL in its len bytes. */
+bool ome_key_name_ok(const char *name, size_t len);
 /* Multiplies with overflow detection; returns false on overflow. */
 bool ome_mul_u64(uint64_t a, uint64_t b, uint64_t *out);
 

@@ -1,11 +1,33 @@
 /* hcs: parses plate, well and image-label metadata of OME-NGFF 0.4/0.5. */
 #include "image/hcs.h"
 
+#include "base/key.h"
 #include "image/ngff.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The first name that appears twice among names[0..n), or NULL: sorted, in O(n log n). */
+static const char *repeated_name(char **names, int n)
+{
+    char **sorted = malloc((size_t)(n > 0 ? n : 1) * sizeof *sorted);
+    const char *dup = NULL;
+    if (!sorted)
+        return NULL;
+    memcpy(sorted, names, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, by_name);
+    for (int i = 1; i < n && !dup; i++)
+        if (strcmp(sorted[i - 1], sorted[i]) == 0)
+            dup = sorted[i];
+    free(sorted);
+    return dup;
+}
 
 /* Names are path segments: letters, digits only (spec), checked loosely for safety here. */
 static int copy_names(json_t *list, const char *field, char ***out, int *n, const char *where,
@@ -21,17 +43,17 @@ static int copy_names(json_t *list, const char *field, char ***out, int *n, cons
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     for (size_t i = 0; i < count; i++) {
         const char *name = json_string_value(json_object_get(json_array_get(list, i), "name"));
-        if (!name || !name[0] || strchr(name, '/') || strcmp(name, "..") == 0)
+        if (!name || !ome_key_name_ok(name, strlen(name)))
             return ome_err_set(err, OME_EINVAL, "%s: plate.%s[%zu] has no valid name", where,
                                field, i);
-        for (size_t j = 0; j < i; j++)
-            if (strcmp((*out)[j], name) == 0)
-                return ome_err_set(err, OME_EINVAL, "%s: plate.%s name \"%s\" is repeated",
-                                   where, field, name);
         if (!((*out)[i] = strdup(name)))
             return ome_err_set(err, OME_ENOMEM, "out of memory");
         *n = (int)i + 1;
     }
+    const char *dup = repeated_name(*out, *n);
+    if (dup)
+        return ome_err_set(err, OME_EINVAL, "%s: plate.%s name \"%s\" is repeated", where, field,
+                           dup);
     return OME_OK;
 }
 
@@ -116,7 +138,7 @@ int ome_plate_parse(json_t *attrs, const char *where, ome_plate *p, ome_err *err
          * spell the row and column names). */
         const char *slash = strchr(path, '/');
         if (!slash || slash == path || !slash[1] || strchr(slash + 1, '/') ||
-            strstr(path, "..")) {
+            !ome_key_is_inside(path, strlen(path))) {
             rc = ome_err_set(err, OME_EINVAL, "%s: plate.wells[%zu].path \"%s\" is not "
                              "ROW/COLUMN", where, i, path);
             goto fail;
@@ -164,7 +186,7 @@ int ome_well_parse(json_t *attrs, const char *where, ome_well *w, ome_err *err)
         const char *path = json_string_value(json_object_get(im, "path"));
         json_t *acq = json_object_get(im, "acquisition");
         w->images[i].acquisition = -1;
-        if (!path || !path[0] || strchr(path, '/') || strcmp(path, "..") == 0)
+        if (!path || !ome_key_name_ok(path, strlen(path)))
             rc = ome_err_set(err, OME_EINVAL, "%s: well.images[%zu] has no valid path", where, i);
         else if (acq && !json_is_integer(acq))
             rc = ome_err_set(err, OME_EINVAL, "%s: well.images[%zu].acquisition is not an "

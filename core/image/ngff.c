@@ -1,6 +1,7 @@
 /* ngff: OME-NGFF multiscales (0.1–0.5) and omero channel metadata. */
 #include "image/ngff.h"
 
+#include "base/key.h"
 #include "base/log.h"
 
 #include <jansson.h>
@@ -261,7 +262,7 @@ int ome_ngff_parse_multiscales(json_t *attrs, const char *where, ome_ngff_multis
             rc = ome_err_set(err, OME_EINVAL, "%s: datasets[%zu] has no \"path\"", where, i);
             goto fail;
         }
-        if (path[0] == '/' || strstr(path, "..")) {
+        if (!ome_key_is_inside(path, strlen(path))) {
             rc = ome_err_set(err, OME_EINVAL, "%s: datasets[%zu].path \"%s\" leaves the image",
                              where, i, path);
             goto fail;

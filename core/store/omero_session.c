@@ -69,8 +69,13 @@ static int request(ome_omero_session *s, const char *url, const char *post, cons
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, ua);
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    /* A request with the CSRF token or a login form follows no redirect (curl would send its
+     * headers to any host, and turn the POST into a GET); none goes from https down to http.
+     * Cookies stay with their host (curl's cookie engine). */
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, csrf || post ? 0L : 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR,
+                     strncmp(url, "https:", 6) == 0 ? "https" : "http,https");
     curl_easy_setopt(e, CURLOPT_COOKIEFILE, ""); /* the cookie engine, in memory */
     long ms = (long)((s->opts->timeout_s > 0 ? s->opts->timeout_s : 30) * 1000);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms < 10000 ? ms : 10000L);

@@ -2,6 +2,8 @@
  * backends share. */
 #include "store/store.h"
 
+#include "base/key.h"
+#include "base/log.h"
 #include "store/store_backend.h"
 
 #include <stdio.h>
@@ -71,6 +73,11 @@ void ome_store_names_free(char **names, int n)
 
 int ome_store_names_add(char ***names, int *n, const char *name, size_t len, ome_err *err)
 {
+    if (!ome_key_name_ok(name, len)) { /* "..", "", "a/b": would reach beyond the folder */
+        OME_LOGW("a listing holds the name \"%.*s\", which cannot be a folder's entry; left out",
+                 (int)(len < 200 ? len : 200), name);
+        return OME_OK;
+    }
     if (*n >= OME_MAX_LISTED)
         return ome_err_set(err, OME_ERANGE, "more than %d entries", OME_MAX_LISTED);
     if ((*n & (*n - 1)) == 0) { /* full at 0, 1, 2, 4, 8, …: room doubled */

@@ -1,19 +1,70 @@
-/* store_file: objects are files under a local directory. */
+/* store_file: objects are files under a local directory. Every path is resolved beneath the
+ * directory (openat2 RESOLVE_BENEATH): a symbolic link may lead elsewhere inside it, never out,
+ * and a loop of links ends with ELOOP. */
 #include "store/store_file.h"
 #include "store/store_backend.h"
+
+#include "base/log.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 typedef struct {
     ome_store base;
+    int root_fd; /* the directory, opened once: every path is resolved from it */
 } file_store;
+
+/* Opens key beneath the root. Where the kernel has no openat2 (before Linux 5.6), no symbolic
+ * link is followed at all. */
+static int open_beneath(const file_store *fs, const char *key, int flags)
+{
+    struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+    int fd = (int)syscall(SYS_openat2, fs->root_fd, key[0] ? key : ".", &how, sizeof how);
+    if (fd >= 0 || errno != ENOSYS)
+        return fd;
+    how.resolve |= RESOLVE_NO_SYMLINKS; /* not understood either: walk by hand */
+    int dir = dup(fs->root_fd);
+    for (const char *p = key; dir >= 0 && *p;) {
+        size_t n = strcspn(p, "/");
+        char part[256];
+        if (n == 0 || n >= sizeof part) {
+            close(dir);
+            errno = n ? ENAMETOOLONG : ENOENT;
+            return -1;
+        }
+        memcpy(part, p, n);
+        part[n] = '\0';
+        bool last = p[n] == '\0';
+        int next = openat(dir, part, (last ? flags : O_PATH | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
+        close(dir);
+        if (last)
+            return next;
+        dir = next;
+        p += n + 1;
+    }
+    return dir;
+}
+
+/* The message for a path that could not be opened beneath the root. */
+static int open_error(int e, const char *path, ome_err *err)
+{
+    if (e == ENOENT || e == ENOTDIR)
+        return OME_ABSENT;
+    if (e == EXDEV || e == ELOOP)
+        return ome_err_set(err, OME_EDENIED, "%s: %s", path,
+                           e == EXDEV ? "a symbolic link that leads out of the source"
+                                      : "too many symbolic links (a loop?)");
+    return ome_err_set(err, e == EACCES ? OME_EDENIED : OME_EIO, "%s: %s", path, strerror(e));
+}
 
 /* Keys come from metadata: refuse anything that could leave the root. */
 static bool key_is_safe(const char *key)
@@ -41,13 +92,9 @@ static void file_get_one(file_store *fs, ome_store_req *r)
         r->status = ome_err_set(&r->err, OME_EINVAL, "%s: key leaves the store root", path);
         return;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_beneath(fs, r->key, O_RDONLY);
     if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            r->status = OME_ABSENT;
-        else
-            r->status = ome_err_set(&r->err, errno == EACCES ? OME_EDENIED : OME_EIO, "%s: %s",
-                                    path, strerror(errno));
+        r->status = open_error(errno, path, &r->err);
         return;
     }
     struct stat st;
@@ -98,6 +145,7 @@ static int file_get_many(ome_store *s, ome_store_req *reqs, size_t n)
 
 static void file_destroy(ome_store *s)
 {
+    close(((file_store *)s)->root_fd);
     free(s->root);
     free(s);
 }
@@ -109,17 +157,34 @@ static int file_list_dirs(ome_store *s, const char *path, char ***names, int *n,
     ome_store_describe(s, path, dir, sizeof dir);
     if (!key_is_safe(path))
         return ome_err_set(err, OME_EINVAL, "%s: leaves the store root", dir);
-    DIR *d = opendir(dir);
-    if (!d)
-        return ome_err_set(err, errno == ENOENT ? OME_ABSENT : OME_EIO, "%s: %s", dir,
-                           strerror(errno));
+    file_store *fs = (file_store *)s;
+    int fd = open_beneath(fs, path, O_RDONLY | O_DIRECTORY);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        int e = errno, rc = open_error(e, dir, err);
+        if (fd >= 0)
+            close(fd);
+        return rc == OME_ABSENT ? ome_err_set(err, OME_ABSENT, "%s: %s", dir, strerror(e)) : rc;
+    }
     int rc = OME_OK;
     struct dirent *e;
     while (rc == OME_OK && (e = readdir(d))) {
-        struct stat st;
-        if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) != 0 ||
-            !S_ISDIR(st.st_mode))
+        if (e->d_name[0] == '.')
             continue;
+        /* a folder, or a link to one that stays beneath the root */
+        char key[4096];
+        if (snprintf(key, sizeof key, "%s%s%s", path, path[0] ? "/" : "", e->d_name) >=
+            (int)sizeof key)
+            continue;
+        int sub = open_beneath(fs, key, O_PATH | O_DIRECTORY);
+        if (sub < 0) {
+            if (errno == EXDEV || errno == ELOOP)
+                OME_LOGW("%s/%s: %s; left out", dir, e->d_name,
+                         errno == EXDEV ? "a symbolic link that leads out of the source"
+                                        : "too many symbolic links");
+            continue;
+        }
+        close(sub);
         rc = ome_store_names_add(names, n, e->d_name, strlen(e->d_name), err);
     }
     closedir(d);
@@ -146,6 +211,12 @@ int ome_store_file_open(const char *path, ome_store **out, ome_err *err)
         free(abs);
         free(fs);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
+    if ((fs->root_fd = open(abs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        int rc = ome_err_set(err, OME_EIO, "%s: %s", abs, strerror(errno));
+        free(abs);
+        free(fs);
+        return rc;
     }
     fs->base.ops = &file_ops;
     *out = &fs->base;

@@ -4,6 +4,7 @@
  * timeouts, 5xx, 429) are retried with exponential backoff and jitter, honouring Retry-After. */
 #include "base/cancel.h"
 #include "base/clock.h"
+#include "base/key.h"
 #include "base/log.h"
 #include "store/s3_errors.h"
 #include "store/store_backend.h"
@@ -20,6 +21,8 @@
 #include <string.h>
 #include <strings.h>
 
+/* Redirects a request follows. */
+#define MAX_REDIRECTS 5
 /* Slower than this for `timeout` seconds is a stall (curl's low-speed limit). */
 #define STALL_BYTES_PER_S 512L
 /* How often a transfer in progress or a backoff looks whether its reader gave up, seconds. */
@@ -53,9 +56,12 @@ typedef struct {
     bool too_large;
     bool got_span; /* a 200 reply to a range request has covered the span: stopped early */
     int64_t range_first, range_last, range_total; /* from Content-Range, -1 when absent */
-    bool suffix_fixed; /* a suffix range answered wrong was asked again as a span */
+    bool ask_again_now; /* not a failure: asked again at once (a suffix range answered wrong
+                           asked as a span; a same-origin redirect followed) */
+    int redirects;      /* followed by hand (requests that carry secrets) */
     bool conditional_added;
     bool extra_added;
+    bool secret_headers; /* the store's extra headers (a session key) went with it */
     bool retry_pending; /* the last attempt failed transiently and may be retried */
     char bucket_region[64]; /* x-amz-bucket-region */
     struct curl_slist *headers;
@@ -158,6 +164,8 @@ static int build_url(const http_store *hs, const char *key, char *out, size_t ou
 {
     const char *key_query = hs->keys_carry_query ? strchr(key, '?') : NULL;
     size_t key_len = key_query ? (size_t)(key_query - key) : strlen(key);
+    if (!ome_key_is_inside(key, key_len))
+        return OME_EINVAL; /* never a URL beyond the source's prefix */
     size_t root = strlen(hs->fetch_root);
     /* the longest it can be: every key byte as %XX */
     size_t need = root + 1 + 3 * key_len + (key_query ? strlen(key_query) : 0) +
@@ -234,6 +242,7 @@ static void add_headers(http_xfer *x)
     if (!x->extra_added) {
         x->extra_added = true;
         pthread_mutex_lock(&hs->lock);
+        x->secret_headers = hs->extra_headers != NULL;
         for (struct curl_slist *h = hs->extra_headers; h; h = h->next)
             x->headers = curl_slist_append(x->headers, h->data);
         pthread_mutex_unlock(&hs->lock);
@@ -257,6 +266,7 @@ static int xfer_start(http_xfer *x, CURLM *m)
     x->easy = e;
     curl_easy_reset(e);
     curl_easy_setopt(e, CURLOPT_URL, x->url);
+    curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L); /* the path as built: no dot segments removed */
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
@@ -265,8 +275,10 @@ static int xfer_start(http_xfer *x, CURLM *m)
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, hs->user_agent);
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
+    /* never from https down to http */
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR,
+                     strncmp(hs->fetch_root, "https:", 6) == 0 ? "https" : "http,https");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     /* No CURLOPT_PIPEWAIT: it makes every transfer wait for a connection whose protocol is not
      * known yet, so against a silent server the retries ran one after another (n x timeout).
@@ -300,6 +312,10 @@ static int xfer_start(http_xfer *x, CURLM *m)
         ome_sigv4_apply(e, hs->sig_provider, hs->sig_key_id, hs->sig_secret,
                         hs->sig_token_header, x->headers ? NULL : &x->headers);
     add_headers(x);
+    /* Requests that carry a secret (a signature, a session header) follow no redirect by
+     * themselves: curl would send custom headers to any host. xfer_finish follows those that
+     * stay on the same origin. */
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, hs->sig_provider || x->secret_headers ? 0L : 1L);
     if (x->headers)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
     if (curl_multi_add_handle(m, e) != CURLM_OK)
@@ -378,6 +394,65 @@ static bool range_reply_matches(const http_xfer *x)
     return r->body.len == want_len;
 }
 
+/* Whether two absolute URLs share scheme, host and port. */
+static bool same_origin(const char *a, const char *b)
+{
+    CURLU *ua = curl_url(), *ub = curl_url();
+    bool same = false;
+    if (ua && ub && curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
+        curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK) {
+        same = true;
+        const CURLUPart parts[] = {CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT};
+        for (size_t i = 0; i < 3 && same; i++) {
+            char *pa = NULL, *pb = NULL;
+            curl_url_get(ua, parts[i], &pa, CURLU_DEFAULT_PORT);
+            curl_url_get(ub, parts[i], &pb, CURLU_DEFAULT_PORT);
+            same = pa && pb && strcasecmp(pa, pb) == 0;
+            curl_free(pa);
+            curl_free(pb);
+        }
+    }
+    curl_url_cleanup(ua);
+    curl_url_cleanup(ub);
+    return same;
+}
+
+/* A redirect that curl did not follow (the request carries a secret): followed at once when it
+ * stays on the same origin (returns true), else a clear error. Signed S3 requests follow none:
+ * S3 redirects say the endpoint or region is wrong. */
+static bool follow_redirect(http_xfer *x, long code)
+{
+    ome_store_req *r = x->req;
+    char *loc = NULL, shown[1024];
+    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc);
+    ome_url_redact(loc ? loc : "", shown, sizeof shown);
+    if (!loc) {
+        r->status = ome_err_set(&r->err, OME_EIO, "%s: HTTP %ld without a Location", x->shown,
+                                code);
+    } else if (x->hs->sig_provider) {
+        r->status = ome_err_set(&r->err, OME_EIO,
+                                "%s: HTTP %ld redirect to %s; signed S3 requests follow no "
+                                "redirect (are the endpoint and region right?)",
+                                x->shown, code, shown);
+    } else if (!same_origin(x->url, loc)) {
+        r->status = ome_err_set(&r->err, OME_EDENIED,
+                                "%s: redirected to another server (%s); this source's credentials "
+                                "are not sent there",
+                                x->shown, shown);
+    } else if (x->redirects >= MAX_REDIRECTS || strlen(loc) >= sizeof x->url) {
+        r->status = ome_err_set(&r->err, OME_EIO, "%s: too many redirects, or too long (%s)",
+                                x->shown, shown);
+    } else {
+        snprintf(x->url, sizeof x->url, "%s", loc);
+        ome_url_redact(loc, x->shown, sizeof x->shown);
+        x->redirects++;
+        x->ask_again_now = true;
+        x->retry_pending = false;
+        return true;
+    }
+    return false;
+}
+
 /* Classifies a finished attempt. Returns true when it should be retried. */
 static bool xfer_finish(http_xfer *x, CURLcode cc)
 {
@@ -414,7 +489,7 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
         r->range = OME_RANGE_SPAN;
         r->off = total > r->len ? total - r->len : 0;
         r->len = total > r->len ? r->len : total;
-        x->suffix_fixed = true;
+        x->ask_again_now = true;
         x->retry_pending = false;
         return true;
     } else if (code == 206 && !range_reply_matches(x)) {
@@ -437,6 +512,9 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
         /* r->status and r->err set from the S3 error document */
     } else if (x->hs->s3 && code == 404 && ome_s3_code_is(r, "NoSuchBucket")) {
         r->status = ome_err_set(&r->err, OME_EINVAL, "%s: no such bucket", x->shown);
+    } else if (code >= 300 && code < 400 && code != 304) {
+        if (follow_redirect(x, code))
+            return true;
     } else if (code == 404 || code == 410) {
         r->status = OME_ABSENT;
     } else if (code == 429 || code >= 500) {
@@ -520,8 +598,8 @@ static void collect_finished(http_store *hs, CURLM *m, size_t *active, size_t *d
         curl_multi_remove_handle(m, msg->easy_handle);
         x->active = false;
         (*active)--;
-        if (xfer_finish(x, cc) && x->suffix_fixed) {
-            x->suffix_fixed = false; /* not a failure: ask again at once */
+        if (xfer_finish(x, cc) && x->ask_again_now) {
+            x->ask_again_now = false; /* not a failure: ask again at once */
             x->attempt--;
             x->due = ome_now();
         } else if (x->retry_pending) {
@@ -598,10 +676,16 @@ static int http_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         reqs[i].status = OME_EIO;
         ome_err_clear(&reqs[i].err);
         ome_store_describe(&hs->base, reqs[i].key, xs[i].shown, sizeof xs[i].shown);
-        if (build_url(hs, reqs[i].key, xs[i].url, sizeof xs[i].url) != OME_OK) {
-            reqs[i].status = ome_err_set(&reqs[i].err, OME_ERANGE,
-                                         "%s: the URL is longer than %zu bytes", xs[i].shown,
-                                         sizeof xs[i].url - 1);
+        int brc = build_url(hs, reqs[i].key, xs[i].url, sizeof xs[i].url);
+        if (brc != OME_OK) {
+            reqs[i].status =
+                brc == OME_EINVAL
+                    ? ome_err_set(&reqs[i].err, OME_EINVAL,
+                                  "%s: the key has a \".\" or \"..\" segment: it would leave the "
+                                  "source",
+                                  xs[i].shown)
+                    : ome_err_set(&reqs[i].err, OME_ERANGE, "%s: the URL is longer than %zu bytes",
+                                  xs[i].shown, sizeof xs[i].url - 1);
             xs[i].done = true;
             done++;
         }

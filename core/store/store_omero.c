@@ -23,6 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The largest row or column index a plate listing may use. */
+#define MAX_WELL_INDEX 100000
+
 #define MAX_DATASET_IMAGES 100000
 #define TILE_KEY_LEN 200
 /* Where a dataset or plate store serves the list of its images: the attributes of its root
@@ -403,9 +406,15 @@ static int listing_page(ome_omero_kind kind, json_t *data, listing *l, ome_err *
             rc = listing_add(l, item, "", err);
         } else {
             json_t *row = json_object_get(item, "Row"), *col = json_object_get(item, "Column");
+            /* OMERO's plates hold at most a few thousand rows and columns; anything beyond
+             * MAX_WELL_INDEX is a broken or hostile reply (and col + 1 must not overflow) */
             if (!json_is_integer(row) || !json_is_integer(col) || json_integer_value(row) < 0 ||
-                json_integer_value(col) < 0 || json_integer_value(row) > 100000)
+                json_integer_value(col) < 0 || json_integer_value(row) > MAX_WELL_INDEX ||
+                json_integer_value(col) > MAX_WELL_INDEX) {
+                OME_LOGW("a well at row %lld, column %lld is out of range; left out",
+                         (long long)json_integer_value(row), (long long)json_integer_value(col));
                 continue;
+            }
             char group[32];
             well_name(json_integer_value(row), json_integer_value(col), group, sizeof group);
             size_t k;

@@ -107,8 +107,9 @@ run_fault() {
   else
     fail "fault $name: reads=$reads eio=$eio (at most $max_eio %) wrong=$wrong other=$other worst=${worst}s (bound ${limit}s) alive=$alive recovery=$rec"
   fi
-  grep -q "ERROR: AddressSanitizer\|runtime error" "$work/$name.log" "$work/$name-again.log" &&
+  if grep -q "ERROR: AddressSanitizer\|runtime error" "$work/$name.log" "$work/$name-again.log"; then
     fail "fault $name: sanitizer report in the daemon's log"
+  fi
 }
 
 run_fault none "fault=none" 4 2 2 0

@@ -14,12 +14,20 @@ mount_test_start folder
 export ASAN_OPTIONS=detect_leaks=0
 lab="$work/lab"
 mkdir -p "$lab/notes/deeper" "$lab/notes/empty" "$lab/.hidden.zarr"
-ln -s "$fixtures/axes_2d.zarr" "$lab/notes/deeper/cells.zarr"
-ln -s "$fixtures/with_labels.zarr" "$lab/with_labels.zarr"
-ln -s "$fixtures/axes_cyx.zarr" "$lab/axes_cyx.ome.zarr"
-ln -s "$fixtures/plate.zarr" "$lab/plate.zarr"
-ln -s "$fixtures/series.zarr" "$lab/series.zarr"
-ln -s "$fixtures/series_single.zarr" "$lab/series_single.zarr"
+cp -r "$fixtures/axes_2d.zarr" "$lab/notes/deeper/cells.zarr"
+cp -r "$fixtures/with_labels.zarr" "$lab/with_labels.zarr"
+cp -r "$fixtures/plate.zarr" "$lab/plate.zarr"
+cp -r "$fixtures/series.zarr" "$lab/series.zarr"
+cp -r "$fixtures/series_single.zarr" "$lab/series_single.zarr"
+# links: one that stays inside (followed), one to an image outside, one loop, and a chunk that
+# is a link to a secret file outside (never served)
+mkdir -p "$lab/.store" && cp -r "$fixtures/axes_cyx.zarr" "$lab/.store/axes_cyx.zarr"
+ln -s .store/axes_cyx.zarr "$lab/axes_cyx.ome.zarr"
+ln -s "$fixtures/axes_2d.zarr" "$lab/outside.zarr"
+ln -s loop "$lab/notes/loop"
+cp -r "$fixtures/axes_2d.zarr" "$lab/notes/leaky.zarr"
+printf 'SECRET-%.0s' $(seq 20000) >"$work/secret" && chmod 600 "$work/secret"
+for c in "$lab"/notes/leaky.zarr/0/*; do ln -sf "$work/secret" "$c"; done
 echo "not an image" >"$lab/readme.zarr"
 
 if do_mount lab "$lab" -o cache_dir=none; then
@@ -28,9 +36,24 @@ if do_mount lab "$lab" -o cache_dir=none; then
     ok "folder: a folder per NAME.zarr / NAME.ome.zarr and per subfolder ($got), no file, no hidden folder" ||
     fail "folder: shows '$got'"
   # a subfolder is a folder of the same kind: here one more image inside, and an empty one
+  # links: the one inside is followed (axes_cyx above), the one out and the loop are not; find
+  # ends (with an error for the plate's broken well)
+  timeout 20 find "$mnt" >/dev/null 2>&1
+  [ $? != 124 ] && ok "folder: find ends" || fail "folder: find does not end"
+  grep -q "outside.zarr: a symbolic link that leads out of the source; left out" "$work/lab.log" &&
+    grep -q "notes/loop: too many symbolic links; left out" "$work/lab.log" &&
+    ok "folder: a link leading out and a link loop left out, named in the log" ||
+    fail "folder: links: $(grep -i "link" "$work/lab.log" | head -3)"
+  if cat "$mnt/notes/leaky/leaky_L0.tif" 2>/dev/null | grep -q SECRET; then
+    fail "folder: a file outside the source served through a link"
+  elif grep -q "leaky.zarr/0/.*a symbolic link that leads out of the source" "$work/lab.log"; then
+    ok "folder: chunks that are links to a file outside are refused, never served"
+  else
+    fail "folder: leaky chunks: $(grep leaky "$work/lab.log" | head -2)"
+  fi
   got=$(ls "$mnt/notes" | tr '\n' ' ')
   inner=$(ls "$mnt/notes/deeper" | tr '\n' ' ')
-  [ "$got" = "deeper empty " ] && [ "$inner" = "cells " ] && [ -z "$(ls "$mnt/notes/empty")" ] &&
+  [ "$got" = "deeper empty leaky " ] && [ "$inner" = "cells " ] && [ -z "$(ls "$mnt/notes/empty")" ] &&
     [ -s "$mnt/notes/deeper/cells/cells_L1.tif" ] &&
     ok "folder: subfolders nest (notes/deeper/cells/cells_L1.tif), an empty one is empty" ||
     fail "folder: notes/ holds '$got', notes/deeper/ '$inner'"

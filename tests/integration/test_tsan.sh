@@ -65,9 +65,9 @@ tsan_case project "$OMEFS_TEST_HTTP/omero/webclient/?show=project-11" cache_dir=
   "ls -R @M@ >/dev/null 2>&1 || true" "cat @M@/7_public_set/1_pyramid.tif/image-1_L2.tif >/dev/null" \
   "cat @M@/7_public_set/3_odd.czi/image-3_L1.tif >/dev/null" "ls @M@/7_public_set >/dev/null"
 mkdir -p "$work/lab/sub/deeper"
-ln -s "$fixtures/plate.zarr" "$work/lab/plate.zarr"
-ln -s "$fixtures/series.zarr" "$work/lab/sub/series.zarr"
-ln -s "$fixtures/axes_cyx.zarr" "$work/lab/sub/deeper/cells.zarr"
+cp -r "$fixtures/plate.zarr" "$work/lab/plate.zarr"
+cp -r "$fixtures/series.zarr" "$work/lab/sub/series.zarr"
+cp -r "$fixtures/axes_cyx.zarr" "$work/lab/sub/deeper/cells.zarr"
 tsan_case folder "$work/lab" cache_dir=none "a folder of images walked by 5 threads at once" \
   "ls -R @M@ >/dev/null 2>&1 || true" "cat @M@/sub/deeper/cells/cells_L1.tif >/dev/null" \
   "cat @M@/plate/A1/A1_0.ome.tif >/dev/null" "cat @M@/sub/series/2/series_2_L0.tif >/dev/null" \

@@ -72,8 +72,8 @@ vg_case series "$OMEFS_TEST_HTTP/series.zarr" '
   cat "$mnt/0_Position_1___more/series_0_L1.tif" "$mnt/2/series_2_labels_nuclei.ome.tif" >/dev/null &&
     echo "ok valgrind series: a collection'"'"'s images and a label read" || echo "FAIL valgrind series: reads"'
 mkdir -p "$work/lab"
-ln -s "$fixtures/with_labels.zarr" "$work/lab/with_labels.zarr"
-ln -s "$fixtures/plate.zarr" "$work/lab/plate.zarr"
+cp -r "$fixtures/with_labels.zarr" "$work/lab/with_labels.zarr"
+cp -r "$fixtures/plate.zarr" "$work/lab/plate.zarr"
 vg_case folder "$work/lab" '
   cat "$mnt/with_labels/with_labels_L1.tif" "$mnt/with_labels/with_labels_labels_cells.ome.tif" \
     "$mnt/plate/A1/A1_1.ome.tif" >/dev/null && ! ls "$mnt/plate/B3" >/dev/null 2>&1 &&

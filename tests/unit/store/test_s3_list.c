@@ -5,6 +5,7 @@
 
 #include "store/s3_list.h"
 #include "store/store.h"
+#include "base/key.h"
 
 static const char *page1 =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -91,6 +92,38 @@ static void refuses_what_is_not_a_listing(void **state)
                      OME_EINVAL);
 }
 
+/* Names that would reach beyond the listed folder ("..", ".", "&#0;", "a/..") are left out:
+ * only real folder names come through, so no key built from them leaves the prefix. */
+static void names_that_leave_are_refused(void **state)
+{
+    (void)state;
+    static const char *page =
+        "<ListBucketResult><IsTruncated>false</IsTruncated>"
+        "<CommonPrefixes><Prefix>pre/../</Prefix></CommonPrefixes>"
+        "<CommonPrefixes><Prefix>pre/./</Prefix></CommonPrefixes>"
+        "<CommonPrefixes><Prefix>pre/../../otherbkt/</Prefix></CommonPrefixes>"
+        "<CommonPrefixes><Prefix>pre/&#46;&#46;/</Prefix></CommonPrefixes>"
+        "<CommonPrefixes><Prefix>pre/ok.zarr/</Prefix></CommonPrefixes>"
+        "<CommonPrefixes><Prefix>pre/..a/</Prefix></CommonPrefixes>"
+        "</ListBucketResult>";
+    char **names = NULL, token[64];
+    int n = 0;
+    bool more;
+    ome_err err = {0};
+    assert_int_equal(ome_s3_list_parse(page, strlen(page), "pre/", "s3://b", &names, &n, &more,
+                                       token, sizeof token, &err),
+                     OME_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "ok.zarr");
+    assert_string_equal(names[1], "..a"); /* a name that merely starts with dots is a name */
+    ome_store_names_free(names, n);
+    assert_true(ome_key_is_inside("a/..a/b.", 8));
+    assert_false(ome_key_is_inside("a/../b", 6));
+    assert_false(ome_key_is_inside("..", 2));
+    assert_false(ome_key_is_inside("a/.", 3));
+    assert_false(ome_key_is_inside("/etc", 4));
+}
+
 static void encodes_query_values_canonically(void **state)
 {
     (void)state;
@@ -106,6 +139,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pages_of_common_prefixes),
         cmocka_unit_test(refuses_what_is_not_a_listing),
+        cmocka_unit_test(names_that_leave_are_refused),
         cmocka_unit_test(encodes_query_values_canonically),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -81,16 +81,24 @@ static void lists_the_root_folders(void **state)
     tu_write_text(dir, "file.zarr", "not a folder");
     tu_write_text(dir, "deep/c.zarr/.zattrs", "{}");
     char target[4200], link[4200];
-    snprintf(target, sizeof target, "%s/deep/c.zarr", dir);
     snprintf(link, sizeof link, "%s/linked.zarr", dir);
-    assert_int_equal(symlink(target, link), 0);
+    assert_int_equal(symlink("deep/c.zarr", link), 0); /* stays inside: followed */
+    snprintf(target, sizeof target, "%s/deep/c.zarr", dir);
+    snprintf(link, sizeof link, "%s/absolute.zarr", dir);
+    assert_int_equal(symlink(target, link), 0); /* absolute: refused, even pointing inside */
+    snprintf(link, sizeof link, "%s/out.zarr", dir);
+    assert_int_equal(symlink("/etc", link), 0);
+    snprintf(link, sizeof link, "%s/up.zarr", dir);
+    assert_int_equal(symlink("../..", link), 0);
+    snprintf(link, sizeof link, "%s/loop.zarr", dir);
+    assert_int_equal(symlink("loop.zarr", link), 0);
     ome_store *s;
     ome_err err;
     assert_int_equal(ome_source_open_address(dir, NULL, &s, &err), OME_OK);
     char **names;
     int n;
     assert_int_equal(ome_store_list_dirs(s, "", &names, &n, &err), OME_OK);
-    assert_int_equal(n, 4); /* sorted; hidden ones and files left out; links followed */
+    assert_int_equal(n, 4); /* sorted; hidden ones, files, links out and loops left out */
     assert_string_equal(names[0], "A.ome.zarr");
     assert_string_equal(names[1], "b.zarr");
     assert_string_equal(names[2], "deep");
@@ -107,6 +115,42 @@ static void lists_the_root_folders(void **state)
     tu_rmtree(dir);
 }
 
+/* A chunk that is a link to a file outside the source (a root-only secret, say) is refused
+ * with a message, never read; a link inside is read; a loop ends with an error. */
+static void links_never_leave_the_source(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp(), *outside = tu_mkdtemp(), path[4200], link[4200];
+    tu_write_text(outside, "secret", "SECRET BYTES");
+    tu_write_text(dir, "img.zarr/0/real", "chunk bytes");
+    snprintf(path, sizeof path, "%s/secret", outside);
+    snprintf(link, sizeof link, "%s/img.zarr/0/0.0", dir);
+    assert_int_equal(symlink(path, link), 0);
+    snprintf(link, sizeof link, "%s/img.zarr/0/0.1", dir);
+    assert_int_equal(symlink("../../../../../../../../../../../../tmp", link), 0);
+    snprintf(link, sizeof link, "%s/img.zarr/0/1.0", dir);
+    assert_int_equal(symlink("real", link), 0);
+    snprintf(link, sizeof link, "%s/img.zarr/0/1.1", dir);
+    assert_int_equal(symlink("1.1", link), 0);
+    ome_store *s;
+    ome_err err = {0};
+    assert_int_equal(ome_source_open_address(dir, NULL, &s, &err), OME_OK);
+    ome_buf b = {0};
+    assert_int_equal(ome_store_get(s, "img.zarr/0/0.0", &b, &err), OME_EDENIED);
+    tu_assert_contains(err.msg, "img.zarr/0/0.0: a symbolic link that leads out of the source");
+    assert_int_equal(b.len, 0);
+    assert_int_equal(ome_store_get(s, "img.zarr/0/0.1", &b, &err), OME_EDENIED);
+    assert_int_equal(ome_store_get(s, "img.zarr/0/1.0", &b, &err), OME_OK);
+    assert_int_equal(b.len, 11);
+    assert_memory_equal(b.data, "chunk bytes", 11);
+    assert_int_equal(ome_store_get(s, "img.zarr/0/1.1", &b, &err), OME_EDENIED);
+    tu_assert_contains(err.msg, "too many symbolic links");
+    ome_buf_free(&b);
+    ome_store_close(s);
+    tu_rmtree(dir);
+    tu_rmtree(outside);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -114,6 +158,7 @@ int main(void)
         cmocka_unit_test(refuses_keys_leaving_root),
         cmocka_unit_test(opens_file_urls_and_reports_missing_roots),
         cmocka_unit_test(lists_the_root_folders),
+        cmocka_unit_test(links_never_leave_the_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

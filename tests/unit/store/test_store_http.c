@@ -7,6 +7,8 @@
 #include "base/url.h"
 
 #include "base/clock.h"
+
+#include <curl/curl.h>
 #include "store/store.h"
 
 static ome_store *open_http(const char *suffix, double timeout, int retries, const char *ca,
@@ -233,6 +235,59 @@ static void secrets_stay_out_of_messages(void **state)
     assert_string_equal(shown, "/data/a.zarr");
 }
 
+/* GETs base + path from the test server's control location; the body in out. */
+static void control(const char *path, char *out, size_t outlen)
+{
+    char url[4096];
+    snprintf(url, sizeof url, "%s%s", tu_server("OMEFS_TEST_HTTP"), path);
+    FILE *f = fmemopen(out, outlen, "w");
+    CURL *e = curl_easy_init();
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
+    assert_int_equal(curl_easy_perform(e), CURLE_OK);
+    curl_easy_cleanup(e);
+    fclose(f);
+}
+
+/* A secret header (an OMERO session key) never follows a redirect to another origin; a
+ * same-origin redirect is followed with it; a request without secrets follows any redirect
+ * but never from https down to http. */
+static void secrets_never_follow_redirects_elsewhere(void **state)
+{
+    (void)state;
+    const char *ca = tu_server("OMEFS_TEST_CA");
+    ome_store *s = open_http("/to-other-origin/axes_2d.zarr", 5, 0, ca, false);
+    NEED_SERVER(s);
+    char got[256];
+    control("/_control/set?record=none", got, sizeof got);
+    const char *secret[] = {"X-OMERO-Session-Key: sekrit-123"};
+    assert_int_equal(ome_store_http_set_headers(s, secret, 1), OME_OK);
+    ome_buf b = {0};
+    ome_err err = {0};
+    assert_int_equal(ome_store_get(s, ".zattrs", &b, &err), OME_EDENIED);
+    tu_assert_contains(err.msg, "redirected to another server");
+    tu_assert_lacks(err.msg, "sekrit");
+    control("/_control/get?key=record", got, sizeof got);
+    assert_string_equal(got, "none");
+    ome_store_close(s);
+
+    s = open_http("/sameorigin/axes_2d.zarr", 5, 0, ca, false);
+    assert_int_equal(ome_store_http_set_headers(s, secret, 1), OME_OK);
+    assert_int_equal(ome_store_get(s, ".zattrs", &b, &err), OME_OK);
+    assert_true(b.len > 0);
+    control("/_control/get?key=record", got, sizeof got);
+    assert_string_equal(got, "sekrit-123");
+    ome_store_close(s);
+
+    s = open_http("/to-other-origin/axes_2d.zarr", 5, 0, ca, false); /* public: followed */
+    assert_int_equal(ome_store_get(s, ".zattrs", &b, &err), OME_OK);
+    ome_store_close(s);
+    s = open_http("https:/downgrade/axes_2d.zarr", 5, 0, ca, false);
+    assert_true(ome_store_get(s, ".zattrs", &b, &err) < 0);
+    ome_store_close(s);
+    ome_buf_free(&b);
+}
+
 /* S3's answers for a bucket in another region and for a denied object become clear errors
  * naming the s3:// object (nginx plays S3's part). */
 static void s3_errors_are_explained(void **state)
@@ -392,6 +447,7 @@ int main(void)
         cmocka_unit_test(permanent_503_is_a_clear_error),
         cmocka_unit_test(forbidden_is_denied),
         cmocka_unit_test(secrets_stay_out_of_messages),
+        cmocka_unit_test(secrets_never_follow_redirects_elsewhere),
         cmocka_unit_test(s3_errors_are_explained),
         cmocka_unit_test(stall_times_out_within_bound),
         cmocka_unit_test(connection_refused_is_an_error),

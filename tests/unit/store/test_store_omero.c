@@ -106,6 +106,27 @@ static void private_image_refused(void **state)
     tu_assert_contains(err.msg, "2");
 }
 
+/* A plate listing with a column of INT64_MAX and a row past any plate: those wells are left
+ * out (no overflow in naming them), the real well stays. */
+static void plate_integers_range_checked(void **state)
+{
+    (void)state;
+    ome_err err = {0};
+    int rc;
+    ome_store *s = open_omero("webclient/?show=plate-6", &rc, &err);
+    if (rc)
+        fail_msg("%s", err.msg);
+    ome_omero_listing *list;
+    int n;
+    if (ome_store_omero_list(s, "", &list, &n, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].group, "B1");
+    assert_int_equal(list[0].id, 1);
+    free(list);
+    ome_store_close(s);
+}
+
 /* Dataset 7's listing as the public user sees it: the images of the fixture's list that are
  * public (the fixture's access file), in its order and with its names. */
 static void dataset_listing(void **state)
@@ -159,6 +180,7 @@ int main(void)
         cmocka_unit_test(image_as_ome_zarr),
         cmocka_unit_test(private_image_refused),
         cmocka_unit_test(dataset_listing),
+        cmocka_unit_test(plate_integers_range_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

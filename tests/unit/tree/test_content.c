@@ -83,7 +83,9 @@ static void a_folder_of_images(void **state)
         struct stat st;
         if (stat(target, &st) != 0)
             skip();
-        assert_int_equal(symlink(target, link), 0);
+        char cmd[8600]; /* a copy: a link out of the folder would be refused */
+        snprintf(cmd, sizeof cmd, "cp -r '%s' '%s'", target, link);
+        assert_int_equal(system(cmd), 0);
     }
     tu_write_text(lab, "notes/readme.txt", "not an image");
     ome_store *s;

@@ -12,8 +12,8 @@ static void folders_are_named_and_never_collide(void **state)
     (void)state;
     json_error_t je;
     json_t *attrs = json_loads(
-        "{\"plate\": {\"rows\": [{\"name\": \"A\"}, {\"name\": \"A1\"}, {\"name\": \".\"}],"
-        " \"columns\": [{\"name\": \"1\"}, {\"name\": \"11\"}, {\"name\": \".\"}],"
+        "{\"plate\": {\"rows\": [{\"name\": \"A\"}, {\"name\": \"A1\"}, {\"name\": \"x\"}],"
+        " \"columns\": [{\"name\": \"1\"}, {\"name\": \"11\"}, {\"name\": \"y\"}],"
         " \"wells\": [{\"path\": \"A/11\", \"rowIndex\": 0, \"columnIndex\": 1},"
         "             {\"path\": \"A1/1\", \"rowIndex\": 1, \"columnIndex\": 0},"
         "             {\"path\": \"x/y\", \"rowIndex\": 2, \"columnIndex\": 2}]}}",
@@ -26,11 +26,19 @@ static void folders_are_named_and_never_collide(void **state)
     assert_int_equal(pt->nfolders, 3);
     assert_string_equal(pt->folders[0].name, "A11");
     assert_string_equal(pt->folders[1].name, "A1_1"); /* "A1" + "1" would repeat "A11" */
-    assert_string_equal(pt->folders[2].name, "._.");  /* ".." is no folder name */
+    assert_string_equal(pt->folders[2].name, "xy");
     assert_string_equal(pt->folders[1].path, "A1/1");
     assert_ptr_equal(ome_folder_tree_find(pt, "A1_1"), &pt->folders[1]);
     assert_null(ome_folder_tree_find(pt, "A1"));
     ome_folder_tree_free(pt);
+    /* a row or column named "." or ".." is refused: no folder name can leave the plate */
+    attrs = json_loads("{\"plate\": {\"rows\": [{\"name\": \".\"}], \"columns\": [{\"name\": "
+                       "\".\"}], \"wells\": [{\"path\": \"./.\", \"rowIndex\": 0, "
+                       "\"columnIndex\": 0}]}}",
+                       0, &je);
+    assert_int_equal(ome_folder_tree_open_plate(NULL, "", attrs, "attrs", &pt, &err), OME_EINVAL);
+    tu_assert_contains(err.msg, "no valid name");
+    json_decref(attrs);
 }
 
 /* The plate fixture (zarr-python) as a local store; skips when it was not written. */
