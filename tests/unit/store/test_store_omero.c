@@ -106,25 +106,32 @@ static void private_image_refused(void **state)
     tu_assert_contains(err.msg, "2");
 }
 
+/* The listing of the OMERO container at `address` (store closed, list to free). */
+static ome_omero_listing *list_of(const char *address, int *n)
+{
+    ome_err err = {0};
+    int rc;
+    ome_store *s = open_omero(address, &rc, &err);
+    if (rc)
+        fail_msg("%s", err.msg);
+    ome_omero_listing *list;
+    if (ome_store_omero_list(s, "", &list, n, &err))
+        fail_msg("%s", err.msg);
+    ome_store_close(s);
+    return list;
+}
+
 /* A plate listing with a column of INT64_MAX and a row past any plate: those wells are left
  * out (no overflow in naming them), the real well stays. */
 static void plate_integers_range_checked(void **state)
 {
     (void)state;
-    ome_err err = {0};
-    int rc;
-    ome_store *s = open_omero("webclient/?show=plate-6", &rc, &err);
-    if (rc)
-        fail_msg("%s", err.msg);
-    ome_omero_listing *list;
     int n;
-    if (ome_store_omero_list(s, "", &list, &n, &err))
-        fail_msg("%s", err.msg);
+    ome_omero_listing *list = list_of("webclient/?show=plate-6", &n);
     assert_int_equal(n, 1);
     assert_string_equal(list[0].group, "B1");
     assert_int_equal(list[0].id, 1);
     free(list);
-    ome_store_close(s);
 }
 
 /* Dataset 7's listing as the public user sees it: the images of the fixture's list that are
@@ -132,15 +139,8 @@ static void plate_integers_range_checked(void **state)
 static void dataset_listing(void **state)
 {
     (void)state;
-    ome_err err = {0};
-    int rc;
-    ome_store *s = open_omero("webclient/?show=dataset-7", &rc, &err);
-    if (rc)
-        fail_msg("%s", err.msg);
-    ome_omero_listing *list;
     int n;
-    if (ome_store_omero_list(s, "", &list, &n, &err))
-        fail_msg("%s", err.msg);
+    ome_omero_listing *list = list_of("webclient/?show=dataset-7", &n);
     char path[4096], public_ids[4096] = " ";
     snprintf(path, sizeof path, "%s/omero/access", tu_fixtures());
     FILE *f = fopen(path, "r");
@@ -171,7 +171,6 @@ static void dataset_listing(void **state)
     fclose(f);
     assert_int_equal(k, n);
     free(list);
-    ome_store_close(s);
 }
 
 int main(void)
