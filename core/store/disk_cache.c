@@ -639,7 +639,7 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         /* Metadata: revalidate what the cache holds with a conditional request. */
         ome_store_req *f = &fwd[nfwd];
         *f = (ome_store_req){.key = r->key, .range = r->range, .off = r->off, .len = r->len,
-                             .fresh = r->fresh};
+                             .fresh = r->fresh, .max_bytes = r->max_bytes};
         if (have && !absent && r->etag[0])
             f->if_none_match = r->etag;
         else if (have && !absent && r->last_modified[0])

@@ -21,6 +21,15 @@ void ome_store_opts_default(ome_store_opts *o)
     o->backoff_max_s = 5;
 }
 
+uint64_t ome_store_req_cap(const ome_store_req *r, bool whole)
+{
+    if (r->range == OME_RANGE_SPAN || (r->range == OME_RANGE_SUFFIX && !whole))
+        return r->len;
+    if (r->range == OME_RANGE_SUFFIX) /* the tail is cut from the whole object */
+        return r->max_bytes ? r->max_bytes : OME_MAX_OBJECT_BYTES;
+    return r->max_bytes ? r->max_bytes : OME_MAX_DOC_BYTES;
+}
+
 void ome_store_close(ome_store *s)
 {
     if (s)

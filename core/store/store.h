@@ -16,6 +16,9 @@ typedef enum { OME_RANGE_ALL = 0, OME_RANGE_SPAN, OME_RANGE_SUFFIX } ome_range_k
 
 /* Largest object (metadata document, encoded chunk or shard) fetched whole. */
 #define OME_MAX_OBJECT_BYTES ((uint64_t)1 << 32)
+/* Largest body of a request that sets no max_bytes: a metadata document or a listing page. A
+ * larger answer is cut off with an error, whatever the server sends. */
+#define OME_MAX_DOC_BYTES ((uint64_t)32 << 20)
 
 typedef struct ome_store_req {
     const char *key;        /* path relative to the store's root, '/' separated */
@@ -27,6 +30,9 @@ typedef struct ome_store_req {
     /* the copy a cache holds proved bad (it did not decode): fetch from the source, and let no
      * cache keep or serve the old copy */
     bool fresh;
+    /* the largest body this request can legitimately bring (an encoded chunk: its size plus
+     * the codecs' overhead); 0: OME_MAX_DOC_BYTES. A span brings at most its length. */
+    uint64_t max_bytes;
     /* results */
     int status;             /* OME_OK, OME_ABSENT, OME_NOT_MODIFIED or a negative error code */
     ome_buf body;
@@ -61,6 +67,9 @@ typedef struct ome_store_opts {
 } ome_store_opts;
 
 void ome_store_opts_default(ome_store_opts *o);
+/* The most bytes request r may bring (see max_bytes); `whole`: the answer is the whole object
+ * (a server that ignored the range), of which a suffix is then cut. */
+uint64_t ome_store_req_cap(const ome_store_req *r, bool whole);
 
 struct ome_store {
     const struct ome_store_ops *ops;

@@ -105,6 +105,14 @@ static void file_get_one(file_store *fs, ome_store_req *r)
         return;
     }
     uint64_t size = (uint64_t)st.st_size, off = 0, len = size;
+    if (r->range == OME_RANGE_ALL && size > ome_store_req_cap(r, true)) {
+        close(fd);
+        r->status = ome_err_set(&r->err, OME_ERANGE,
+                                "%s: %llu bytes, more than the %llu it can be", path,
+                                (unsigned long long)size,
+                                (unsigned long long)ome_store_req_cap(r, true));
+        return;
+    }
     if (r->range == OME_RANGE_SPAN) {
         off = r->off < size ? r->off : size;
         len = r->len < size - off ? r->len : size - off;

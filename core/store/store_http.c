@@ -21,6 +21,8 @@
 #include <string.h>
 #include <strings.h>
 
+/* What is kept of an error document (an S3 error, a 404 page). */
+#define ERROR_BODY_BYTES 65536
 /* Redirects a request follows. */
 #define MAX_REDIRECTS 5
 /* Slower than this for `timeout` seconds is a stall (curl's low-speed limit). */
@@ -54,7 +56,9 @@ typedef struct {
     bool active, done;
     double retry_after;
     bool too_large;
-    bool got_span; /* a 200 reply to a range request has covered the span: stopped early */
+    uint64_t cap; /* what the answer could be, when it was larger */
+    bool got_span; /* stopped early on purpose: a 200 reply to a range request has covered the
+                      span, or an error document its first ERROR_BODY_BYTES */
     int64_t range_first, range_last, range_total; /* from Content-Range, -1 when absent */
     bool ask_again_now; /* not a failure: asked again at once (a suffix range answered wrong
                            asked as a span; a same-origin redirect followed) */
@@ -85,7 +89,12 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     if (r->body.cap == 0 && (code == 200 || code == 206)) { /* size the buffer once */
         curl_off_t clen = -1;
         curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
-        uint64_t cap = r->range == OME_RANGE_SPAN ? r->len : OME_MAX_OBJECT_BYTES;
+        uint64_t cap = ome_store_req_cap(r, code == 200);
+        if (clen > 0 && (uint64_t)clen > cap && r->range == OME_RANGE_ALL) {
+            x->too_large = true; /* announced larger than it can be: stop before any byte */
+            x->cap = cap;
+            return 0;
+        }
         if (clen > 0 && (uint64_t)clen <= cap)
             ome_buf_reserve(&r->body, (size_t)clen);
     }
@@ -101,9 +110,19 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
         x->got_span = true;
         return 0;
     }
-    uint64_t cap = r->range == OME_RANGE_SPAN ? r->len : OME_MAX_OBJECT_BYTES;
+    if (code != 200 && code != 206) { /* an error document: its start is enough */
+        size_t take = r->body.len < ERROR_BODY_BYTES ? ERROR_BODY_BYTES - r->body.len : 0;
+        if (ome_buf_append(&r->body, data, n < take ? n : take))
+            return 0;
+        if (n <= take)
+            return n;
+        x->got_span = true; /* stopped on purpose: the status says what happened */
+        return 0;
+    }
+    uint64_t cap = ome_store_req_cap(r, code == 200);
     if (r->body.len + n > cap) {
         x->too_large = true;
+        x->cap = cap;
         return 0;
     }
     if (ome_buf_append(&r->body, data, n))
@@ -465,8 +484,10 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
     if (cc != CURLE_OK) {
         const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
         if (x->too_large) {
-            r->status = ome_err_set(&r->err, OME_ERANGE, "%s: response larger than expected",
-                                    x->shown);
+            r->status = ome_err_set(&r->err, OME_ERANGE,
+                                    "%s: the answer is larger than the %llu bytes it can be; cut "
+                                    "off",
+                                    x->shown, (unsigned long long)x->cap);
         } else if (curl_code_is_tls_trust(cc)) {
             r->status = ome_err_set(&r->err, OME_EDENIED,
                                     "%s: TLS certificate not trusted (%s); pass ca_file= for a "

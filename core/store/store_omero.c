@@ -331,6 +331,8 @@ static int omero_get_many(ome_store *s, ome_store_req *reqs, size_t n)
             j->im = im;
             j->req = i;
             tiles[ntiles].key = j->key;
+            /* raw pixels: exactly the tile's size (bytes per pixel at most 8) */
+            tiles[ntiles].max_bytes = (uint64_t)j->w * (uint64_t)j->h * 8;
             ntiles++;
         }
     }

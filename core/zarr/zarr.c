@@ -143,8 +143,7 @@ int ome_zarr_decode_chunk(const ome_zarr_array *a, const uint8_t *raw, size_t le
             rc = ome_codec_decode(&a->codecs[i], cur, cur_len, a->chunk_nbytes, &bufs[next], err);
         else
             rc = ome_codec_decode_at_most(&a->codecs[i], cur, cur_len,
-                                          a->chunk_nbytes + a->chunk_nbytes / 8 + 65536,
-                                          &bufs[next], err);
+                                          (size_t)ome_zarr_max_encoded(a), &bufs[next], err);
         if (rc)
             ome_err_prefix(err, "%s codec", ome_codec_name(a->codecs[i].kind));
         cur = bufs[next].data;
@@ -253,7 +252,8 @@ static void refetch_undecoded(ome_store *store, const ome_zarr_array *a, ome_zar
                 memset(&sub[m], 0, sizeof sub[m]);
                 memcpy(sub[m].idx, chunks[i].idx, sizeof sub[m].idx);
                 subkeys[m] = keys[i];
-                reqs[m] = (ome_store_req){.key = keys[i], .range = OME_RANGE_ALL, .fresh = true};
+                reqs[m] = (ome_store_req){.key = keys[i], .range = OME_RANGE_ALL, .fresh = true,
+                                          .max_bytes = ome_zarr_max_encoded(a)};
                 again[m] = false;
                 m++;
             }
@@ -282,6 +282,7 @@ void ome_zarr_get_chunks(ome_store *store, const ome_zarr_array *a, ome_zarr_chu
         ok = (keys[i] = ome_zarr_chunk_key_dup(a, chunks[i].idx)) != NULL;
         reqs[i].key = keys[i];
         reqs[i].range = OME_RANGE_ALL;
+        reqs[i].max_bytes = ome_zarr_max_encoded(a);
     }
     if (!ok) {
         for (size_t i = 0; i < n; i++)

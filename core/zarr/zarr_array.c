@@ -234,3 +234,9 @@ char *ome_zarr_chunk_key_dup(const ome_zarr_array *a, const uint64_t *idx)
     }
     return key;
 }
+
+uint64_t ome_zarr_max_encoded(const ome_zarr_array *a)
+{
+    uint64_t n = a->chunk_nbytes;
+    return a->ncodecs ? n + n / 8 + 65536 : n;
+}

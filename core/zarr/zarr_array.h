@@ -73,4 +73,9 @@ void ome_zarr_fill_chunk(const ome_zarr_array *a, uint8_t *out);
 /* Parses a fill value (number, "NaN", "Infinity", "-Infinity", null, hex string) for dtype. */
 int ome_zarr_parse_fill(json_t *v, ome_dtype t, uint8_t out[8], const char *where, ome_err *err);
 
+/* The most bytes one encoded chunk of `a` can take: its decoded size plus the codecs' worst
+ * overhead (no codec grows data by more than 1/8 plus a header, and a chunk with no codec is
+ * exactly its size). A server's answer above it is cut off. */
+uint64_t ome_zarr_max_encoded(const ome_zarr_array *a);
+
 #endif

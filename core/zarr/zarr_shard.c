@@ -5,6 +5,8 @@
  * request. An entry of all ones marks an empty inner chunk (read as the fill value). */
 #include "zarr/zarr_shard.h"
 
+#include "base/key.h"
+
 #include "base/crc32c.h"
 #include "zarr/shard_index_cache.h"
 
@@ -41,9 +43,12 @@ int ome_zarr_shard_parse_index(const ome_zarr_array *a, const ome_buf *body, uin
         uint64_t off = get_u64(body->data + 16 * i, a->index_big_endian);
         uint64_t len = get_u64(body->data + 16 * i + 8, a->index_big_endian);
         bool empty = off == EMPTY && len == EMPTY;
-        if (!empty && (len > OME_MAX_OBJECT_BYTES || off > UINT64_MAX - len))
-            return ome_err_set(err, OME_EINVAL, "%s: shard index entry %zu is out of range",
-                               where, i);
+        if (!empty && (len > ome_zarr_max_encoded(a) || off > UINT64_MAX - len))
+            return ome_err_set(err, OME_EINVAL,
+                               "%s: shard index entry %zu is out of range (%llu bytes from "
+                               "%llu; an inner chunk takes at most %llu)",
+                               where, i, (unsigned long long)len, (unsigned long long)off,
+                               (unsigned long long)ome_zarr_max_encoded(a));
         entries[2 * i] = off;
         entries[2 * i + 1] = len;
     }
@@ -81,9 +86,16 @@ static void load_indexes(ome_store *store, const ome_zarr_array *a, shard_ref *s
     for (size_t s = 0; s < nshards; s++) {
         if (ome_shard_cache_get(a->shard_cache, shards[s].key, shards[s].entries, n, &shards[s].absent))
             continue;
+        /* a server that ignores the range sends the whole shard: at most every inner chunk
+         * at its largest, and the index */
+        uint64_t shard_max = 0;
+        if (!ome_mul_u64(a->inner_per_shard, ome_zarr_max_encoded(a), &shard_max) ||
+            shard_max > OME_MAX_OBJECT_BYTES - index_len)
+            shard_max = OME_MAX_OBJECT_BYTES - index_len;
         reqs[nreq] = (ome_store_req){.key = shards[s].key,
                                      .range = a->index_at_start ? OME_RANGE_SPAN : OME_RANGE_SUFFIX,
-                                     .off = 0, .len = index_len};
+                                     .off = 0, .len = index_len,
+                                     .max_bytes = shard_max + index_len};
         which[nreq++] = s;
     }
     if (nreq)

@@ -288,6 +288,34 @@ static void secrets_never_follow_redirects_elsewhere(void **state)
     ome_buf_free(&b);
 }
 
+/* A server answering with far more than a request can be (10 GB announced; an endless body
+ * without a length) is cut off at the request's cap with a clear error, holding no more than
+ * the cap: a chunk at its encoded maximum, a metadata document at OME_MAX_DOC_BYTES. */
+static void bodies_bounded_by_what_they_can_be(void **state)
+{
+    (void)state;
+    const char *where[] = {"/huge/img.zarr", "/endless/img.zarr"};
+    for (int i = 0; i < 2; i++) {
+        ome_store *s = open_http(where[i], 5, 0, NULL, false);
+        NEED_SERVER(s);
+        ome_store_req r = {.key = "0/0.0", .range = OME_RANGE_ALL, .max_bytes = 4096};
+        ome_store_get_many(s, &r, 1);
+        assert_int_equal(r.status, OME_ERANGE);
+        tu_assert_contains(r.err.msg, "larger than the 4096 bytes it can be");
+        assert_true(r.body.cap <= 2 * 4096 + 65536);
+        ome_buf_free(&r.body);
+        ome_store_req doc = {.key = ".zattrs", .range = OME_RANGE_ALL};
+        double t0 = ome_now();
+        ome_store_get_many(s, &doc, 1);
+        assert_int_equal(doc.status, OME_ERANGE);
+        tu_assert_contains(doc.err.msg, "33554432 bytes");
+        assert_true(doc.body.cap <= 2 * OME_MAX_DOC_BYTES);
+        assert_true(ome_now() - t0 < 5);
+        ome_buf_free(&doc.body);
+        ome_store_close(s);
+    }
+}
+
 /* S3's answers for a bucket in another region and for a denied object become clear errors
  * naming the s3:// object (nginx plays S3's part). */
 static void s3_errors_are_explained(void **state)
@@ -448,6 +476,7 @@ int main(void)
         cmocka_unit_test(forbidden_is_denied),
         cmocka_unit_test(secrets_stay_out_of_messages),
         cmocka_unit_test(secrets_never_follow_redirects_elsewhere),
+        cmocka_unit_test(bodies_bounded_by_what_they_can_be),
         cmocka_unit_test(s3_errors_are_explained),
         cmocka_unit_test(stall_times_out_within_bound),
         cmocka_unit_test(connection_refused_is_an_error),
