@@ -3,6 +3,7 @@
 
 #include "base/cancel.h"
 #include "base/clock.h"
+#include "zarr/shard_index_cache.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -53,7 +54,8 @@ struct ome_chunk_cache {
     cache_list passed; /* read by a stream: dropped first */
     cache_list failed; /* loads that failed, kept FAILED_TTL_S (entries of size 0) */
     size_t stream_keep, stream_touch_max;
-    size_t bytes, cap;
+    size_t bytes, cap;      /* bytes: chunks, loaded or loading, and shard indexes */
+    size_t index_bytes;     /* the sharded arrays' indexes (shard_index_cache), at most cap/2 */
     ome_cache_stats stats;
     ome_pool *pool; /* decodes fetched chunks (not owned) */
 };
@@ -126,6 +128,7 @@ void ome_cache_get_stats(ome_chunk_cache *c, ome_cache_stats *out)
     out->bytes = c->bytes;
     out->stream_bytes = c->passed.bytes;
     out->entries = c->nentries;
+    out->index_bytes = c->index_bytes;
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -383,6 +386,22 @@ static void wait_for_others(ome_chunk_cache *c, ome_zarr_chunk *chunks, size_t n
     }
 }
 
+/* The budget of the shard indexes (shard_index_cache.h): they take the memory of chunks,
+ * evicted for them, up to half of the cap. */
+static bool charge_indexes(void *ctx, int64_t delta)
+{
+    ome_chunk_cache *c = ctx;
+    pthread_mutex_lock(&c->lock);
+    bool ok = delta <= 0 || c->index_bytes + (size_t)delta <= c->cap / 2;
+    if (ok) {
+        c->index_bytes = (size_t)((int64_t)c->index_bytes + delta);
+        c->bytes = (size_t)((int64_t)c->bytes + delta);
+        evict(c);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return ok;
+}
+
 /* One round of ome_cache_get_chunks_as: claims every chunk, fetches the misses, waits for the
  * chunks others are loading. */
 static void get_round(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
@@ -405,6 +424,8 @@ static void get_round(ome_chunk_cache *c, ome_store *store, const ome_zarr_array
         evict(c); /* make room before the memory is used */
     pthread_mutex_unlock(&c->lock);
 
+    if (nmiss && a->shard_cache)
+        ome_shard_cache_set_budget(a->shard_cache, charge_indexes, c);
     if (nmiss)
         ome_zarr_get_chunks(store, a, fetch, nmiss, c->pool);
 

@@ -16,7 +16,15 @@ typedef struct {
 struct ome_shard_cache {
     pthread_mutex_t lock;
     shard_slot slots[SHARD_CACHE_SLOTS];
+    ome_budget_fn charge; /* NULL: no budget set yet */
+    void *charge_ctx;
+    int64_t bytes; /* of the entries kept */
 };
+
+static int64_t slot_bytes(const shard_slot *s, size_t n)
+{
+    return s->entries ? (int64_t)(n * 2 * sizeof *s->entries) : 0;
+}
 
 void ome_shard_cache_free(struct ome_shard_cache *c)
 {
@@ -68,9 +76,34 @@ void ome_shard_cache_put(struct ome_shard_cache *c, const char *key, const uint6
         memcpy(e, entries, n * 2 * sizeof *e);
     pthread_mutex_lock(&c->lock);
     shard_slot *s = &c->slots[slot_of(key)];
+    int64_t old = slot_bytes(s, n), now = e ? (int64_t)(n * 2 * sizeof *e) : 0;
+    if (c->charge && !c->charge(c->charge_ctx, now - old)) { /* no room: not kept */
+        pthread_mutex_unlock(&c->lock);
+        free(k);
+        free(e);
+        return;
+    }
+    c->bytes += now - old;
     free(s->key);
     free(s->entries);
     *s = (shard_slot){k, absent, e};
+    pthread_mutex_unlock(&c->lock);
+}
+
+void ome_shard_cache_set_budget(struct ome_shard_cache *c, ome_budget_fn charge, void *ctx)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->charge != charge || c->charge_ctx != ctx) { /* a first budget, or another cache's */
+        c->charge = charge;
+        c->charge_ctx = ctx;
+        if (c->bytes && !charge(ctx, c->bytes)) /* what was kept before: dropped */
+            for (size_t i = 0; i < SHARD_CACHE_SLOTS; i++) {
+                free(c->slots[i].key);
+                free(c->slots[i].entries);
+                c->slots[i] = (shard_slot){0};
+                c->bytes = 0;
+            }
+    }
     pthread_mutex_unlock(&c->lock);
 }
 

@@ -1,5 +1,7 @@
 /* shard_index_cache: the decoded indexes of a sharded array's shards fetched so far (n inner
- * chunks × offset, nbytes), or the shard's absence; thread-safe. */
+ * chunks × offset, nbytes), or the shard's absence; thread-safe. Their memory is charged to a
+ * budget (the mount's chunk cache: mem_cache) once one is set; an index the budget refuses is
+ * not kept. */
 #ifndef OME_SHARD_INDEX_CACHE_H
 #define OME_SHARD_INDEX_CACHE_H
 
@@ -15,5 +17,13 @@ bool ome_shard_cache_get(struct ome_shard_cache *c, const char *key, uint64_t *e
 /* Keeps the index of `key` (or its absence), replacing what its slot held. */
 void ome_shard_cache_put(struct ome_shard_cache *c, const char *key, const uint64_t *entries,
                          size_t n, bool absent);
+
+/* Charges `delta` bytes (negative: gives them back) to a budget; returns false when a charge
+ * does not fit (nothing is then charged). */
+typedef bool (*ome_budget_fn)(void *ctx, int64_t delta);
+/* Sets the budget and charges what is already kept to it (the same budget again changes
+ * nothing). A budget is never called once another replaced it, nor when the cache is freed: the
+ * budget's owner outlives the array, or sets another. */
+void ome_shard_cache_set_budget(struct ome_shard_cache *c, ome_budget_fn charge, void *ctx);
 
 #endif

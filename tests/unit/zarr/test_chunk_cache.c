@@ -59,6 +59,44 @@ static void evicts_under_cap_and_stays_exact(void **state)
     ome_store_close(s2);
 }
 
+/* Shard indexes count against the cache's cap (at most half of it) and take the place of
+ * chunks: reading a sharded image through a cache of two inner chunks holds no more than that,
+ * and every pixel is still right (an index that does not fit is fetched again when needed). */
+static void shard_indexes_count_against_the_cap(void **state)
+{
+    (void)state;
+    ome_store *s, *s2;
+    ome_image *img = open_img(tu_fixtures(), "v05_sharded_end", &s);
+    ome_image *plain = open_img(tu_fixtures(), "v05_sharded_end", &s2);
+    size_t cap = 2 * 16 * 32 * 2; /* two inner chunks; the 12 indexes take 128 bytes each */
+    for (int k = 0; k < 2; k++) {
+        ome_chunk_cache *c = ome_cache_new(k ? 64 << 10 : cap, NULL);
+        img->cache = c;
+        uint16_t a[100 * 130], b[100 * 130];
+        ome_err err;
+        for (int ch = 0; ch < 2; ch++) {
+            assert_int_equal(ome_image_read_region(img, 0, 0, ch, 0, 0, 0, 100, 130, a, &err), 0);
+            assert_int_equal(ome_image_read_region(plain, 0, 0, ch, 0, 0, 0, 100, 130, b, &err),
+                             0);
+            assert_memory_equal(a, b, sizeof a);
+        }
+        ome_cache_stats st;
+        ome_cache_get_stats(c, &st);
+        if (k == 0) {
+            assert_true(st.index_bytes <= cap / 2);
+            assert_true(st.bytes <= cap);
+        } else {
+            assert_int_equal(st.index_bytes, 11 * 8 * 16); /* room: every index (1 shard absent) */
+        }
+        img->cache = NULL;
+        ome_cache_free(c);
+    }
+    ome_image_free(img);
+    ome_image_free(plain);
+    ome_store_close(s);
+    ome_store_close(s2);
+}
+
 /* Misses a RANDOM read of the 200 x 300 chunk at chunk row gy, column gx adds. */
 static uint64_t misses_reading(ome_image *img, ome_chunk_cache *c, int gy, int gx)
 {
@@ -180,6 +218,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(evicts_under_cap_and_stays_exact),
+        cmocka_unit_test(shard_indexes_count_against_the_cap),
         cmocka_unit_test(streams_keep_a_short_window_and_spare_random_reads),
         cmocka_unit_test(single_flight_one_request_per_chunk),
     };
