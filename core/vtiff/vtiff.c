@@ -47,6 +47,7 @@ void ome_vtiff_free(ome_vtiff *vt)
         free(vt->blobs[i]);
     free(vt->blobs);
     free(vt->segs);
+    free(vt->lazy);
     free(vt);
 }
 
@@ -384,6 +385,7 @@ int64_t ome_vtiff_read_as(const ome_vtiff *vt, uint64_t off, size_t len, void *b
         case VT_SEG_ARITH:
         case VT_SEG_CONST: read_arith(s, rel, n, out + done); break;
         case VT_SEG_REPEAT: read_repeat(s, rel, n, out + done); break;
+        case VT_SEG_LAZY: rc = vt->render(vt, pos, n, out + done, err); break;
         case VT_SEG_TILES:
         case VT_SEG_PLANES:
             /* several blocks: fetch all their chunks at once, then copy from the cache */

@@ -13,6 +13,8 @@ typedef enum {
     VT_SEG_REPEAT,   /* an IFD template repeated, with its strip offset and next-IFD patched */
     VT_SEG_TILES,    /* OME: tiles of one level, plane after plane */
     VT_SEG_PLANES,   /* ImageJ: whole planes, contiguous, rows of pixels */
+    VT_SEG_LAZY,     /* made when read, by vt->render (OME: the IFDs of every plane but the
+                        first), so a layout's memory does not grow with the plane count */
 } vt_seg_kind;
 
 typedef struct vt_seg {
@@ -45,6 +47,9 @@ struct ome_vtiff {
     int nblobs, capblobs;
     uint8_t **blobs;     /* owned memory of BLOB/REPEAT segments */
     uint64_t tile_w[64], tile_h[64]; /* OME: tile size per level */
+    /* LAZY segments: writes [off, off+n) into out; `lazy` is what it needs (owned, freed) */
+    int (*render)(const ome_vtiff *vt, uint64_t off, size_t n, uint8_t *out, ome_err *err);
+    void *lazy;
 };
 
 /* ---- helpers shared by the layouts (vtiff.c, vtiff_ifd.c) ---- */

@@ -214,6 +214,44 @@ static int emit_plane(ome_vtiff *vt, const ome_image *img, int K, const level_ge
     return rc;
 }
 
+/* What the IFDs of planes 1.. need to be made when read. */
+typedef struct {
+    level_geom g[MAX_LEVELS];
+    ome_plan pl;
+    int K;
+    uint64_t P0;
+} lazy_planes;
+
+/* Makes the bytes [off, off+n) of the planes' IFDs: each plane touched laid out on its own (as
+ * emit_plane would have at mount) and read back. */
+static int render_planes(const ome_vtiff *vt, uint64_t off, size_t n, uint8_t *out, ome_err *err)
+{
+    const lazy_planes *lp = vt->lazy;
+    while (n > 0) {
+        uint64_t p = (off - lp->pl.meta) / lp->pl.per_plane;
+        uint64_t base = lp->pl.meta + p * lp->pl.per_plane;
+        ome_vtiff *one = calloc(1, sizeof *one);
+        if (!one)
+            return ome_err_set(err, OME_ENOMEM, "out of memory");
+        one->img = vt->img;
+        one->kind = OME_VT_OME;
+        one->size = base;
+        int rc = emit_plane(one, vt->img, lp->K, lp->g, &lp->pl, p, lp->P0);
+        uint64_t end = base + lp->pl.per_plane;
+        size_t take = (size_t)(end - off < n ? end - off : n);
+        int64_t got = rc == OME_OK && one->size == end ? ome_vtiff_read(one, off, take, out, err)
+                                                        : -1;
+        ome_vtiff_free(one);
+        if (got != (int64_t)take)
+            return ome_err_set(err, OME_ENOMEM, "cannot make the IFDs of plane %llu",
+                               (unsigned long long)p);
+        off += take;
+        out += take;
+        n -= take;
+    }
+    return OME_OK;
+}
+
 /* Zeros up to the first tile, then every level's tiles, plane after plane. */
 static int emit_tiles(ome_vtiff *vt, int K, const level_geom *g)
 {
@@ -254,8 +292,21 @@ int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err)
     free(xml);
     const ome_level *L0 = &img->levels[0];
     uint64_t P0 = L0->shape[OME_C] * L0->shape[OME_Z] * L0->shape[OME_T];
-    for (uint64_t p = 0; p < P0 && rc == OME_OK; p++)
-        rc = emit_plane(vt, img, K, g, &pl, p, P0);
+    /* the first plane's IFDs now (they point to the OME-XML), the others when read */
+    if (rc == OME_OK)
+        rc = emit_plane(vt, img, K, g, &pl, 0, P0);
+    lazy_planes *lp = rc == OME_OK && P0 > 1 ? calloc(1, sizeof *lp) : NULL;
+    if (lp) {
+        memcpy(lp->g, g, sizeof lp->g);
+        lp->pl = pl;
+        lp->K = K;
+        lp->P0 = P0;
+        vt->lazy = lp;
+        vt->render = render_planes;
+        rc = vt_add_seg(vt, VT_SEG_LAZY, (P0 - 1) * pl.per_plane) ? OME_OK : OME_ENOMEM;
+    } else if (rc == OME_OK && P0 > 1) {
+        rc = OME_ENOMEM;
+    }
     if (rc == OME_OK)
         rc = emit_tiles(vt, K, g);
     if (rc) {

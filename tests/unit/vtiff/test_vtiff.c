@@ -252,6 +252,60 @@ static void huge_layout_without_io(void **state)
     json_decref(attrs);
 }
 
+static uint64_t u64_at(const ome_vtiff *vt, uint64_t off)
+{
+    uint8_t b[8];
+    ome_err err;
+    assert_int_equal(ome_vtiff_read(vt, off, 8, b, &err), 8);
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | b[i];
+    return v;
+}
+
+/* 4 million planes (a 300-byte .zarray) make an OME-TIFF layout of a few segments: the IFDs
+ * of planes after the first are made when read, and chain as they should to the last. */
+static void millions_of_planes_take_no_memory(void **state)
+{
+    (void)state;
+    ome_zarr_array *arr;
+    ome_err err;
+    json_t *j = json_loads("{\"shape\":[1000,4,1000,64,64],\"chunks\":[1,1,1,64,64],"
+                           "\"dtype\":\"<u2\",\"compressor\":null,\"fill_value\":0}",
+                           0, NULL);
+    assert_int_equal(ome_zarr_array_parse_v2(j, "0", "mem", &arr, &err), OME_OK);
+    json_decref(j);
+    ome_ngff_multiscale ms;
+    json_t *attrs = json_loads(
+        "{\"multiscales\":[{\"version\":\"0.4\",\"axes\":[{\"name\":\"t\",\"type\":\"time\"},"
+        "{\"name\":\"c\",\"type\":\"channel\"},{\"name\":\"z\",\"type\":\"space\"},"
+        "{\"name\":\"y\",\"type\":\"space\"},{\"name\":\"x\",\"type\":\"space\"}],"
+        "\"datasets\":[{\"path\":\"0\"}]}]}", 0, NULL);
+    assert_int_equal(ome_ngff_parse_multiscales(attrs, "mem", &ms, &err), OME_OK);
+    ome_image *img;
+    assert_int_equal(ome_image_build(NULL, "mem", "many", &ms, &arr, NULL, 0, &img, &err), OME_OK);
+    ome_vtiff *vt;
+    assert_int_equal(ome_vtiff_make_ome(img, &vt, &err), OME_OK);
+    assert_true(vt->nsegs < 16);
+    size_t held = 0;
+    for (int i = 0; i < vt->nsegs; i++)
+        if (vt->segs[i].kind == VT_SEG_BLOB)
+            held += (size_t)vt->segs[i].len;
+    assert_true(held < 256 * 1024);
+    /* BigTIFF: first IFD at 8; an IFD is an 8-byte count, 20-byte entries, the next offset */
+    uint64_t ifd0 = u64_at(vt, 8), ifd1 = u64_at(vt, ifd0 + 8 + 20 * u64_at(vt, ifd0));
+    uint64_t n1 = u64_at(vt, ifd1), ifd2 = u64_at(vt, ifd1 + 8 + 20 * n1);
+    uint64_t per_plane = ifd2 - ifd1, last = ifd1 + (4000000 - 2) * per_plane;
+    assert_true(per_plane > 0 && last < vt->size);
+    assert_int_equal(u64_at(vt, last), n1);                   /* a plane's IFD like the others */
+    assert_int_equal(u64_at(vt, last + 8 + 20 * n1), 0);      /* and the end of the chain */
+    assert_int_equal(u64_at(vt, last - per_plane + 8 + 20 * n1), last);
+    ome_vtiff_free(vt);
+    ome_image_free(img);
+    ome_ngff_multiscale_free(&ms);
+    json_decref(attrs);
+}
+
 /* Over 4 GiB the ImageJ file keeps ImageJ's own convention: IFD0 only, images=N. */
 static void imagej_over_4gib_has_ifd0_only(void **state)
 {
@@ -351,6 +405,7 @@ int main(void)
         cmocka_unit_test(imagej_layout_planes_contiguous),
         cmocka_unit_test(imagej_types_and_refusals),
         cmocka_unit_test(huge_layout_without_io),
+        cmocka_unit_test(millions_of_planes_take_no_memory),
         cmocka_unit_test(imagej_over_4gib_has_ifd0_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
