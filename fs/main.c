@@ -212,10 +212,16 @@ static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts
         return rc;
     }
     char dir[4096];
-    if (o->cache_dir)
+    if (o->cache_dir) {
         snprintf(dir, sizeof dir, "%s", o->cache_dir);
-    else
-        ome_disk_cache_default_dir(dir, sizeof dir);
+    } else if (!ome_disk_cache_default_dir(dir, sizeof dir)) {
+        if (o->offline)
+            return ome_err_set(err, OME_EINVAL, "offline needs a disk cache: no home directory "
+                                                "to keep it in (pass cache_dir=)");
+        OME_LOGW("no home directory (HOME, XDG_CACHE_HOME, the password database) to keep the "
+                 "disk cache in: running without one (pass cache_dir= for one)");
+        return OME_OK;
+    }
     /* Writes go behind reads: a read waits for the disk only once this much is pending. */
     m->write_behind = mem_cache / 4;
     ome_disk_cache_opts dc = {.dir = dir, .cap_bytes = cache_size, .offline = o->offline != 0,

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <sys/uio.h>
@@ -44,8 +45,8 @@ typedef struct {
 
 typedef struct {
     char ident[4400];
-    char path[4200];
-    char dir[4100];
+    char path[32]; /* "ab/cdef…", relative to the cache's directory (ds->dir_fd) */
+    char dir[8];   /* "ab" */
 } entry_ref;
 
 /* A chunk entry waiting for the writer thread. */
@@ -61,7 +62,8 @@ typedef struct write_job {
 typedef struct {
     ome_store base;
     ome_store *inner;
-    char *dir; /* DIR/v2 */
+    char *dir; /* DIR/v2, for messages */
+    int dir_fd; /* DIR/v2, opened once and checked: every entry operation is relative to it */
     uint64_t cap;
     bool offline;
     ome_stats *stats;
@@ -231,8 +233,8 @@ static bool entry_locate(disk_store *ds, const ome_store_req *r, bool metadata, 
     size_t len = (size_t)n;
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash64(e->ident, len));
-    snprintf(e->dir, sizeof e->dir, "%s/%.2s", ds->dir, hex);
-    snprintf(e->path, sizeof e->path, "%s/%s", e->dir, hex + 2);
+    snprintf(e->dir, sizeof e->dir, "%.2s", hex);
+    snprintf(e->path, sizeof e->path, "%.2s/%s", hex, hex + 2);
     return true;
 }
 
@@ -260,7 +262,7 @@ static ssize_t read_upto(int fd, uint8_t *p, size_t n)
  * straight into the request's buffer. */
 static int entry_read(disk_store *ds, const entry_ref *e, ome_store_req *r, bool *absent)
 {
-    int fd = open(e->path, O_RDONLY | O_CLOEXEC);
+    int fd = openat(ds->dir_fd, e->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return 1;
     struct stat st;
@@ -322,8 +324,8 @@ static int entry_read(disk_store *ds, const entry_ref *e, ome_store_req *r, bool
 bad:
     close(fd);
     r->body.len = 0;
-    OME_LOGW("disk cache: dropping %s (%s)", e->path, why);
-    unlink(e->path);
+    OME_LOGW("disk cache: dropping %s/%s (%s)", ds->dir, e->path, why);
+    unlinkat(ds->dir_fd, e->path, 0);
     COUNT(ds, disk_corrupt);
     return 1;
 }
@@ -374,13 +376,14 @@ static void entry_write(disk_store *ds, const entry_ref *e, const ome_store_req 
     unsigned long long k = atomic_fetch_add(&ds->counter, 1);
     snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%ld-%ld-%llu", e->dir, ds->host, (long)getpid(),
              (long)gettid(), k);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 && errno == ENOENT && mkdir(e->dir, 0700) == 0)
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
+    int fd = openat(ds->dir_fd, tmp, flags, 0600);
+    if (fd < 0 && errno == ENOENT && mkdirat(ds->dir_fd, e->dir, 0700) == 0)
+        fd = openat(ds->dir_fd, tmp, flags, 0600);
     if (fd < 0 && errno == ENOENT) /* another process made the directory meanwhile */
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        fd = openat(ds->dir_fd, tmp, flags, 0600);
     if (fd < 0) {
-        OME_LOGW("disk cache: cannot write %s: %s", tmp, strerror(errno));
+        OME_LOGW("disk cache: cannot write %s/%s: %s", ds->dir, tmp, strerror(errno));
         return;
     }
     struct iovec iov[5] = {{h, HEADER_LEN},
@@ -389,9 +392,9 @@ static void entry_write(disk_store *ds, const entry_ref *e, const ome_store_req 
                            {(void *)r->last_modified, llen},
                            {(void *)body, body_len}};
     int rc = write_all(fd, iov, body_len ? 5 : 4);
-    if (close(fd) || rc || rename(tmp, e->path)) {
-        OME_LOGW("disk cache: cannot write %s: %s", e->path, strerror(errno));
-        unlink(tmp);
+    if (close(fd) || rc || renameat(ds->dir_fd, tmp, ds->dir_fd, e->path)) {
+        OME_LOGW("disk cache: cannot write %s/%s: %s", ds->dir, e->path, strerror(errno));
+        unlinkat(ds->dir_fd, tmp, 0);
         return;
     }
     COUNT(ds, disk_writes);
@@ -450,7 +453,7 @@ static void entry_forget(disk_store *ds, const entry_ref *e)
         pthread_cond_wait(&ds->wroom, &ds->wlock);
     pthread_cond_broadcast(&ds->wroom);
     pthread_mutex_unlock(&ds->wlock);
-    unlink(e->path);
+    unlinkat(ds->dir_fd, e->path, 0);
 }
 
 /* Writes metadata at once (mount time, before the daemon forks); queues chunks for the writer
@@ -497,7 +500,7 @@ static void entry_store(disk_store *ds, const entry_ref *e, const ome_store_req 
 }
 
 typedef struct {
-    char path[4200];
+    char path[300]; /* relative to the cache's directory */
     time_t mtime;
     uint64_t size;
 } scan_item;
@@ -514,22 +517,29 @@ static int by_age(const void *a, const void *b)
     return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
 }
 
-/* Lists every entry under a v1 directory; removes temporary files left by killed writers. */
-static void scan(const char *dir, scan_list *out, bool keep_items)
+/* Lists every entry under the cache's directory (dir_fd); removes temporary files left by
+ * killed writers. */
+static void scan(int dir_fd, scan_list *out, bool keep_items)
 {
-    DIR *top = opendir(dir);
-    if (!top)
+    int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *top = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!top) {
+        if (fd >= 0)
+            close(fd);
         return;
+    }
     time_t now = time(NULL);
     struct dirent *d;
     while ((d = readdir(top))) {
         if (d->d_name[0] == '.' || strlen(d->d_name) != 2)
             continue;
-        char sub[4100];
-        snprintf(sub, sizeof sub, "%s/%s", dir, d->d_name);
-        DIR *sd = opendir(sub);
-        if (!sd)
+        int sfd = openat(dirfd(top), d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *sd = sfd >= 0 ? fdopendir(sfd) : NULL;
+        if (!sd) {
+            if (sfd >= 0)
+                close(sfd);
             continue;
+        }
         struct dirent *f;
         while ((f = readdir(sd))) {
             if (strcmp(f->d_name, ".") == 0 || strcmp(f->d_name, "..") == 0)
@@ -554,7 +564,7 @@ static void scan(const char *dir, scan_list *out, bool keep_items)
                 out->cap = cap;
             }
             scan_item *it = &out->items[out->n++];
-            snprintf(it->path, sizeof it->path, "%s/%s", sub, f->d_name);
+            snprintf(it->path, sizeof it->path, "%s/%.280s", d->d_name, f->d_name);
             it->mtime = st.st_mtime;
             it->size = (uint64_t)st.st_size;
         }
@@ -570,12 +580,12 @@ static void maybe_evict(disk_store *ds)
     if (pthread_mutex_trylock(&ds->evict_lock) != 0)
         return;
     scan_list l = {0};
-    scan(ds->dir, &l, true);
+    scan(ds->dir_fd, &l, true);
     uint64_t target = ds->cap - ds->cap / 10, total = l.total;
     if (total > ds->cap) {
         qsort(l.items, l.n, sizeof *l.items, by_age);
         for (size_t i = 0; i < l.n && total > target; i++) {
-            if (unlink(l.items[i].path) == 0 || errno == ENOENT) {
+            if (unlinkat(ds->dir_fd, l.items[i].path, 0) == 0 || errno == ENOENT) {
                 total -= l.items[i].size;
                 COUNT(ds, disk_evictions);
             }
@@ -591,7 +601,11 @@ uint64_t ome_disk_cache_scan_bytes(const char *dir)
     char v1[4100];
     snprintf(v1, sizeof v1, "%s/" FORMAT_DIR, dir);
     scan_list l = {0};
-    scan(v1, &l, false);
+    int fd = open(v1, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        scan(fd, &l, false);
+        close(fd);
+    }
     return l.total;
 }
 
@@ -693,6 +707,8 @@ static void disk_destroy(ome_store *s)
         free(ds->gens[i].prefix);
     free(ds->gens);
     free(ds->dir);
+    if (ds->dir_fd >= 0)
+        close(ds->dir_fd);
     free(ds);
 }
 
@@ -748,18 +764,70 @@ static int disk_list_dirs(ome_store *s, const char *path, char ***names, int *n,
 
 static const ome_store_ops disk_ops = {disk_get_many, disk_destroy, disk_list_dirs};
 
-void ome_disk_cache_default_dir(char *out, size_t outlen)
+bool ome_disk_cache_default_dir(char *out, size_t outlen)
 {
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (xdg && xdg[0] == '/')
+    if (xdg && xdg[0] == '/') {
         snprintf(out, outlen, "%s/omefs", xdg);
-    else
-        snprintf(out, outlen, "%s/.cache/omefs", home && home[0] ? home : "/tmp");
+        return true;
+    }
+    if (!home || home[0] != '/') { /* the password database's home, never a shared place */
+        struct passwd pw, *found = NULL;
+        char buf[4096];
+        if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &found) || !found ||
+            !found->pw_dir || found->pw_dir[0] != '/' || strcmp(found->pw_dir, "/") == 0) {
+            out[0] = '\0';
+            return false;
+        }
+        snprintf(out, outlen, "%s/.cache/omefs", found->pw_dir);
+        return true;
+    }
+    snprintf(out, outlen, "%s/.cache/omefs", home);
+    return true;
 }
 
-/* mkdir -p with mode 0700 for what it creates; the last component must end up a directory we
- * own, private to us. */
-static int make_private_dir(const char *dir, ome_err *err)
+/* Checks a directory opened as fd: ours, a directory, and private (made so when it is not). */
+static int check_private(int fd, const char *name, ome_err *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISDIR(st.st_mode))
+        return ome_err_set(err, OME_EIO, "cache_dir %s: not a directory", name);
+    if (st.st_uid != geteuid())
+        return ome_err_set(err, OME_EDENIED, "cache_dir %s: owned by uid %u, not by us (%u)",
+                           name, (unsigned)st.st_uid, (unsigned)geteuid());
+    if ((st.st_mode & 077) && fchmod(fd, 0700))
+        return ome_err_set(err, OME_EIO, "cache_dir %s: cannot make it private: %s", name,
+                           strerror(errno));
+    return OME_OK;
+}
+
+/* Refuses a cache directory whose parent another user could swap: the parent must belong to
+ * us or to root, and be writable by no one else unless sticky (like /tmp). */
+static int check_parent(const char *dir, ome_err *err)
+{
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", dir);
+    char *slash = strrchr(parent, '/');
+    if (!slash)
+        snprintf(parent, sizeof parent, ".");
+    else
+        slash[slash == parent] = '\0'; /* "/x" keeps "/" */
+    struct stat st;
+    if (stat(parent, &st))
+        return ome_err_set(err, OME_EIO, "cache_dir %s: %s: %s", dir, parent, strerror(errno));
+    if ((st.st_uid != geteuid() && st.st_uid != 0) ||
+        ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
+        return ome_err_set(err, OME_EDENIED,
+                           "cache_dir %s: its folder %s can be written by another user, who could "
+                           "swap the cache; choose a cache_dir in a folder of your own",
+                           dir, parent);
+    return OME_OK;
+}
+
+/* Creates (mode 0700, mkdir -p) and opens the cache directory and its FORMAT_DIR, checked on
+ * the open descriptors; every entry operation then goes through the returned descriptor, so a
+ * directory swapped in later under the same name is never used. Returns it, or -1. */
+static int open_cache_dir(const char *dir, ome_err *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s", dir);
@@ -767,23 +835,37 @@ static int make_private_dir(const char *dir, ome_err *err)
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(path, 0700) && errno != EEXIST)
-            return ome_err_set(err, OME_EIO, "cache_dir %s: cannot create %s: %s", dir, path,
-                               strerror(errno));
+        if (mkdir(path, 0700) && errno != EEXIST) {
+            ome_err_set(err, OME_EIO, "cache_dir %s: cannot create %s: %s", dir, path,
+                        strerror(errno));
+            return -1;
+        }
         *p = '/';
     }
-    if (mkdir(path, 0700) && errno != EEXIST)
-        return ome_err_set(err, OME_EIO, "cache_dir %s: %s", dir, strerror(errno));
-    struct stat st;
-    if (stat(path, &st) || !S_ISDIR(st.st_mode))
-        return ome_err_set(err, OME_EIO, "cache_dir %s: not a directory", dir);
-    if (st.st_uid != geteuid())
-        return ome_err_set(err, OME_EDENIED, "cache_dir %s: owned by uid %u, not by us (%u)", dir,
-                           (unsigned)st.st_uid, (unsigned)geteuid());
-    if ((st.st_mode & 077) && chmod(path, 0700))
-        return ome_err_set(err, OME_EIO, "cache_dir %s: cannot make it private: %s", dir,
-                           strerror(errno));
-    return OME_OK;
+    if ((mkdir(path, 0700) && errno != EEXIST)) {
+        ome_err_set(err, OME_EIO, "cache_dir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (check_parent(dir, err))
+        return -1;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), vfd = -1;
+    if (fd < 0) {
+        ome_err_set(err, OME_EIO, "cache_dir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (check_private(fd, dir, err) == OME_OK) {
+        if (mkdirat(fd, FORMAT_DIR, 0700) && errno != EEXIST)
+            ome_err_set(err, OME_EIO, "cache_dir %s: %s", dir, strerror(errno));
+        else if ((vfd = openat(fd, FORMAT_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
+                 0)
+            ome_err_set(err, OME_EIO, "cache_dir %s/%s: %s", dir, FORMAT_DIR, strerror(errno));
+        else if (check_private(vfd, dir, err)) {
+            close(vfd);
+            vfd = -1;
+        }
+    }
+    close(fd);
+    return vfd;
 }
 
 int ome_disk_cache_open(ome_store *inner, const ome_disk_cache_opts *o, ome_store **out,
@@ -794,6 +876,7 @@ int ome_disk_cache_open(ome_store *inner, const ome_disk_cache_opts *o, ome_stor
         ome_store_close(inner);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     }
+    ds->dir_fd = -1;
     ds->inner = inner;
     ds->base.ops = &disk_ops;
     ds->base.root = inner->root;
@@ -814,19 +897,19 @@ int ome_disk_cache_open(ome_store *inner, const ome_disk_cache_opts *o, ome_stor
         if (*p == '/')
             *p = '_';
     size_t n = strlen(o->dir) + 4;
-    int rc = make_private_dir(o->dir, err);
-    if (rc == OME_OK && !(ds->dir = malloc(n)))
+    int rc = OME_OK;
+    if (!(ds->dir = malloc(n)))
         rc = ome_err_set(err, OME_ENOMEM, "out of memory");
-    if (rc == OME_OK) {
+    else
         snprintf(ds->dir, n, "%s/" FORMAT_DIR, o->dir);
-        rc = make_private_dir(ds->dir, err);
-    }
+    if (rc == OME_OK && (ds->dir_fd = open_cache_dir(o->dir, err)) < 0)
+        rc = err->code ? err->code : OME_EIO;
     if (rc != OME_OK) {
         disk_destroy(&ds->base);
         return rc;
     }
     scan_list l = {0};
-    scan(ds->dir, &l, false);
+    scan(ds->dir_fd, &l, false);
     atomic_store(&ds->total, l.total);
     if (l.total > ds->cap)
         maybe_evict(ds);

@@ -36,8 +36,9 @@ typedef struct ome_disk_cache_opts {
     ome_key_classifier classify; /* NULL: every key is a chunk */
 } ome_disk_cache_opts;
 
-/* Default directory: $XDG_CACHE_HOME/omefs, else $HOME/.cache/omefs. */
-void ome_disk_cache_default_dir(char *out, size_t outlen);
+/* Default directory: $XDG_CACHE_HOME/omefs, else $HOME/.cache/omefs, else the password
+ * database's home/.cache/omefs; false (out "") when there is no home: never a shared place. */
+bool ome_disk_cache_default_dir(char *out, size_t outlen);
 
 /* Wraps `inner`, which the new store owns from then on (also on failure). */
 int ome_disk_cache_open(ome_store *inner, const ome_disk_cache_opts *opts, ome_store **out,

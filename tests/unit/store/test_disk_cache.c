@@ -546,6 +546,65 @@ static void refuses_a_file_as_directory(void **state)
     tu_rmtree(top);
 }
 
+/* The cache directory is opened once and used through that descriptor: swapped under the
+ * mount, the swapped-in one is never written or read. A directory in a folder that another
+ * user could write to is refused, naming it; without any home the default is none (never a
+ * shared place like /tmp). */
+static void swapped_or_shared_directories_are_refused(void **state)
+{
+    (void)state;
+    const char *url = http_or_skip();
+    char *top = tu_mkdtemp(), dir[4096], old[4096], src[4096], shared[4096];
+    snprintf(dir, sizeof dir, "%s/cache", top);
+    snprintf(old, sizeof old, "%s/cache.old", top);
+    snprintf(src, sizeof src, "%s/axes_2d.zarr", url);
+    ome_stats st = {0};
+    ome_store *s = open_cached(src, dir, 1 << 30, false, &st);
+    ome_buf b = {0};
+    ome_err err;
+    assert_int_equal(ome_store_get(s, ".zattrs", &b, &err), OME_OK);
+    entry_path e[64];
+    size_t before = list_entries(dir, e, 64);
+    assert_true(before > 0);
+    assert_int_equal(rename(dir, old), 0); /* the swap */
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(ome_store_get(s, "0/.zarray", &b, &err), OME_OK);
+    ome_buf_free(&b);
+    ome_store_close(s);
+    assert_int_equal(list_entries(old, e, 64), before + 1); /* written where it was opened */
+    char v2[4200];
+    snprintf(v2, sizeof v2, "%s/v2", dir);
+    assert_int_not_equal(access(v2, F_OK), 0); /* the swapped-in directory untouched */
+
+    snprintf(shared, sizeof shared, "%s/shared", top);
+    assert_int_equal(mkdir(shared, 0700), 0);
+    assert_int_equal(chmod(shared, 0777), 0); /* writable by all, not sticky */
+    snprintf(dir, sizeof dir, "%s/cache", shared);
+    ome_store *inner;
+    assert_int_equal(ome_source_open_address(src, NULL, &inner, &err), OME_OK);
+    ome_disk_cache_opts o = {.classify = ome_zarr_key_kind, .dir = dir, .cap_bytes = 1 << 20};
+    assert_int_equal(ome_disk_cache_open(inner, &o, &s, &err), OME_EDENIED);
+    tu_assert_contains(err.msg, shared);
+    tu_assert_contains(err.msg, "another user");
+    tu_rmtree(top);
+
+    char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    char *xdg = getenv("XDG_CACHE_HOME") ? strdup(getenv("XDG_CACHE_HOME")) : NULL;
+    unsetenv("HOME");
+    unsetenv("XDG_CACHE_HOME");
+    char def[4096];
+    if (ome_disk_cache_default_dir(def, sizeof def))
+        tu_assert_lacks(def, "/tmp");
+    else
+        assert_string_equal(def, "");
+    if (home)
+        setenv("HOME", home, 1);
+    if (xdg)
+        setenv("XDG_CACHE_HOME", xdg, 1);
+    free(home);
+    free(xdg);
+}
+
 /* A listing of the root's folders is kept: offline, the same names; a cache that never listed
  * says so. */
 static void listings_are_kept_for_offline(void **state)
@@ -601,6 +660,7 @@ int main(void)
         cmocka_unit_test(sources_differing_by_query_keep_apart),
         cmocka_unit_test(damaged_bodies_do_not_stick),
         cmocka_unit_test(refuses_a_file_as_directory),
+        cmocka_unit_test(swapped_or_shared_directories_are_refused),
         cmocka_unit_test(listings_are_kept_for_offline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
