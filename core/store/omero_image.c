@@ -69,8 +69,10 @@ static int read_levels(ome_omero_image *im, json_t *img, const char *where, ome_
                                    "%s: zoomLevelScaling[%d] missing or not in "
                                    "(0, 1]",
                                    where, l);
-            w = (uint64_t)llround((double)im->sizes[0][0] * scale);
-            h = (uint64_t)llround((double)im->sizes[0][1] * scale);
+            /* as the server sizes its levels: the product floored (a 1001-row image's half
+             * level has 500 rows) */
+            w = (uint64_t)floor((double)im->sizes[0][0] * scale);
+            h = (uint64_t)floor((double)im->sizes[0][1] * scale);
         }
         if (w < 1 || h < 1 || w > im->sizes[l - 1][0] || h > im->sizes[l - 1][1])
             return ome_err_set(err, OME_EINVAL,
@@ -162,15 +164,29 @@ static char *make_zarray(ome_omero_image *im, int l, const char *dtype)
     return text;
 }
 
+int ome_omero_image_busy(json_t *img, const char *where, ome_err *err)
+{
+    json_t *busy = json_object_get(img, "ConcurrencyException");
+    if (!busy) /* webgateway's answer while the pyramid is being generated (imageData_json) */
+        return OME_OK;
+    return ome_err_set(err, OME_EIO,
+                       "%s: the server is still building this image's pyramid; try again later "
+                       "(it suggests in %lld ms)",
+                       where, (long long)json_integer_value(json_object_get(busy, "backOff")));
+}
+
 int ome_omero_image_describe(ome_omero_image *im, json_t *img, const char *type_override,
                              const char *where, ome_err *err)
 {
     const uint64_t most_planes = (uint64_t)1 << 24;
+    int rc = ome_omero_image_busy(img, where, err);
+    if (rc)
+        return rc;
     json_t *size = json_object_get(img, "size");
     im->t = positive(json_object_get(size, "t"));
     im->c = positive(json_object_get(size, "c"));
     im->z = positive(json_object_get(size, "z"));
-    int rc = read_levels(im, img, where, err);
+    rc = read_levels(im, img, where, err);
     if (rc == OME_OK && (!im->t || !im->c || !im->z || im->t > most_planes ||
                          im->c > most_planes || im->z > most_planes ||
                          im->t * im->c * im->z > most_planes))
@@ -262,10 +278,15 @@ bool ome_omero_image_tile_key(const ome_omero_image *im, const char *key, char *
     uint64_t x = ix[4] * im->tile_w, y = ix[3] * im->tile_h; /* clamped to the level's edges */
     *w = im->sizes[l][0] - x < im->tile_w ? im->sizes[l][0] - x : im->tile_w;
     *h = im->sizes[l][1] - y < im->tile_h ? im->sizes[l][1] - y : im->tile_h;
-    snprintf(tile_key, len,
-             "tile/%lld/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "?x=%" PRIu64 "&y=%" PRIu64 "&w=%" PRIu64
-             "&h=%" PRIu64 "&resolution=%d",
-             im->id, ix[2], ix[1], ix[0], x, y, *w, *h, im->nlevels - 1 - l);
+    int n = snprintf(tile_key, len,
+                     "tile/%lld/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "?x=%" PRIu64 "&y=%" PRIu64
+                     "&w=%" PRIu64 "&h=%" PRIu64,
+                     im->id, ix[2], ix[1], ix[0], x, y, *w, *h);
+    /* "resolution" only for pyramids: the service calls setResolutionLevel whenever it is
+     * given, which images without a pyramid (ROMIO: made through the API, projections,
+     * pre-FS data) refuse, answered as 404 */
+    if (im->nlevels > 1 && n > 0 && (size_t)n < len)
+        snprintf(tile_key + n, len - (size_t)n, "&resolution=%d", im->nlevels - 1 - l);
     return true;
 }
 

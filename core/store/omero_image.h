@@ -26,6 +26,8 @@ typedef struct ome_omero_image {
 const char *ome_omero_image_pixel_type(json_t *imgdata);
 /* Fills im (its id set by the caller) from imgData; `type_override` is used when imgData has no
  * pixel type. Errors name `where`. */
+/* OME_OK, or an error when imgData says the pyramid is still being built. */
+int ome_omero_image_busy(json_t *img, const char *where, ome_err *err);
 int ome_omero_image_describe(ome_omero_image *im, json_t *imgdata, const char *type_override,
                              const char *where, ome_err *err);
 void ome_omero_image_free(ome_omero_image *im);

@@ -53,9 +53,11 @@ static void cookies_update(ome_omero_session *s)
         s->cookie[0] = '\0'; /* absurdly many cookies: send none rather than a cut one */
 }
 
-/* One request with the session's jar: GET, or POST of form fields with a CSRF token. */
-static int request(ome_omero_session *s, const char *url, const char *post, const char *csrf,
-                   ome_buf *body, long *code, bool *transient, ome_err *err)
+/* One request with the session's jar: GET (or `method`, e.g. OPTIONS), or POST of form fields
+ * with a CSRF token. An answer that sends us to a login page (OMERO.web's login_required for a
+ * session that expired) comes back as 403. */
+static int request(ome_omero_session *s, const char *url, const char *method, const char *post,
+                   const char *csrf, ome_buf *body, long *code, bool *transient, ome_err *err)
 {
     *transient = false;
     char shown[4096];
@@ -85,6 +87,8 @@ static int request(ome_omero_session *s, const char *url, const char *post, cons
     if (s->opts->ca_file)
         curl_easy_setopt(e, CURLOPT_CAINFO, s->opts->ca_file);
     struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
+    /* as a browser's script: login_required answers 403, not a redirect to the login page */
+    headers = curl_slist_append(headers, "X-Requested-With: XMLHttpRequest");
     char h[512];
     if (csrf) {
         snprintf(h, sizeof h, "X-CSRFToken: %s", csrf);
@@ -97,6 +101,7 @@ static int request(ome_omero_session *s, const char *url, const char *post, cons
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, post);
     else
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
     body->len = 0;
     CURLcode cc = curl_easy_perform(e);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
@@ -112,6 +117,12 @@ static int request(ome_omero_session *s, const char *url, const char *post, cons
                            shown, errbuf[0] ? errbuf : curl_easy_strerror(cc));
     }
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, code);
+    char *where_to = NULL, *effective = NULL;
+    curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &where_to);
+    curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &effective);
+    if ((*code >= 300 && *code < 400 && where_to && strstr(where_to, "/login")) ||
+        (effective && strstr(effective, "/webclient/login")))
+        *code = 403; /* sent to the login page: the session is gone */
     cookies_update(s);
     return OME_OK;
 }
@@ -141,7 +152,7 @@ static int do_get_json(ome_omero_session *s, const char *url, const char *post, 
     double delay = s->opts->backoff_base_s > 0 ? s->opts->backoff_base_s : 0.2;
     for (int attempt = 0;; attempt++) {
         bool transient;
-        rc = request(s, url, post, csrf, &body, &code, &transient, err);
+        rc = request(s, url, NULL, post, csrf, &body, &code, &transient, err);
         transient |= rc == OME_OK && (code == 429 || code >= 500);
         if (post || !transient || attempt >= s->opts->retries)
             break;
@@ -177,7 +188,72 @@ static int do_get_json(ome_omero_session *s, const char *url, const char *post, 
 
 int ome_omero_get_json(ome_omero_session *s, const char *url, json_t **out, ome_err *err)
 {
-    return do_get_json(s, url, NULL, NULL, out, err);
+    int rc = do_get_json(s, url, NULL, NULL, out, err);
+    if (rc != OME_EDENIED || s->renewing)
+        return rc;
+    /* Refused: the session may have expired (OMERO's sessions end after 10 idle minutes). Once:
+     * a new session (a login, or the public user's, which OMERO.web makes on the next
+     * request), then the request again. */
+    if ((rc = ome_omero_renew(s, err)))
+        return rc;
+    rc = do_get_json(s, url, NULL, NULL, out, err);
+    if (rc == OME_EDENIED)
+        ome_err_prefix(err, "still refused after a new session");
+    return rc;
+}
+
+int ome_omero_renew(ome_omero_session *s, ome_err *err)
+{
+    s->renewing = true;
+    int rc = ome_omero_reconnect(s, err);
+    s->renewing = false;
+    char shown[2100];
+    ome_url_redact(s->base, shown, sizeof shown);
+    if (rc)
+        ome_err_prefix(err, "cannot renew the OMERO session with %s", shown);
+    else
+        OME_LOGI("%s: OMERO session renewed", shown);
+    return rc;
+}
+
+int ome_omero_options(ome_omero_session *s, const char *url, ome_buf *body, long *code,
+                      ome_err *err)
+{
+    bool transient;
+    return request(s, url, "OPTIONS", NULL, NULL, body, code, &transient, err);
+}
+
+/* The path of a URL ("/omero/api/v0/"), without query. */
+static bool api_path(const char *url, char *out, size_t len)
+{
+    CURLU *u = curl_url();
+    char *p = NULL;
+    bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_PATH, &p, 0) == CURLUE_OK && p && p[0] == '/' &&
+              strlen(p) < len;
+    if (ok)
+        snprintf(out, len, "%s", p);
+    curl_free(p);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+/* "scheme://host[:port]" of a URL (credentials left out). */
+static bool origin_of(const char *url, char *out, size_t len)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+    if (ok) {
+        curl_url_get(u, CURLUPART_PORT, &port, 0);
+        int n = snprintf(out, len, "%s://%s%s%s", scheme, host, port ? ":" : "", port ? port : "");
+        ok = n > 0 && (size_t)n < len;
+    }
+    curl_free(scheme), curl_free(host), curl_free(port);
+    curl_url_cleanup(u);
+    return ok;
 }
 
 /* GET /api/: the v0 root. */
@@ -205,8 +281,13 @@ static int discover(ome_omero_session *s, ome_err *err)
         if (ver && strcmp(ver, "0") == 0)
             root = json_string_value(json_object_get(v, "url:base"));
     }
-    if (root && strlen(root) + 2 < sizeof s->api)
-        snprintf(s->api, sizeof s->api, "%s%s", root, root[strlen(root) - 1] == '/' ? "" : "/");
+    /* url:base is the server's own view of the request: behind a TLS proxy often http:// or an
+     * internal host. Only its path is taken, on the scheme, host and port the user gave. */
+    char path[2048];
+    if (root && api_path(root, path, sizeof path) && origin_of(s->base, s->api, sizeof s->api) &&
+        strlen(s->api) + strlen(path) + 2 < sizeof s->api)
+        snprintf(s->api + strlen(s->api), sizeof s->api - strlen(s->api), "%s%s", path,
+                 path[strlen(path) - 1] == '/' ? "" : "/");
     else
         rc = ome_err_set(err, OME_EINVAL, "%s: no version 0 of the OMERO JSON API", url);
     json_decref(doc);

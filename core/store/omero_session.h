@@ -17,6 +17,7 @@ typedef struct ome_omero_session {
     const ome_store_opts *opts;
     const char *user, *password; /* NULL: the public user, if the server has one */
     void *easy;                  /* the CURL handle that keeps the cookie jar */
+    bool renewing;               /* a renewal is under way: no second one inside it */
 } ome_omero_session;
 
 /* Finds the API and, when a user is given, logs in. Errors name the URL and the reason. */
@@ -24,8 +25,15 @@ int ome_omero_connect(ome_omero_session *s, const char *base, const ome_store_op
                       const char *user, const char *password, ome_err *err);
 /* Logs in again (sessions expire), keeping base and credentials. */
 int ome_omero_reconnect(ome_omero_session *s, ome_err *err);
-/* GETs url (absolute) as JSON. OME_ABSENT for 404; OME_EDENIED for 401/403. */
+/* GETs url (absolute) as JSON. OME_ABSENT for 404; OME_EDENIED for 401/403 (or a redirect to
+ * the login page) once a new session was refused too. */
 int ome_omero_get_json(ome_omero_session *s, const char *url, json_t **out, ome_err *err);
+/* A new session: logs in again, or (public user) starts afresh so that OMERO.web makes one on
+ * the next request. Errors name the server. */
+int ome_omero_renew(ome_omero_session *s, ome_err *err);
+/* An OPTIONS request (the pixel-buffer service says who it is). */
+int ome_omero_options(ome_omero_session *s, const char *url, ome_buf *body, long *code,
+                      ome_err *err);
 void ome_omero_session_free(ome_omero_session *s);
 
 #endif

@@ -21,11 +21,13 @@ void ome_store_opts_default(ome_store_opts *o)
     o->backoff_max_s = 5;
 }
 
-uint64_t ome_store_req_cap(const ome_store_req *r, bool whole)
+uint64_t ome_store_req_cap(const ome_store_req *r)
 {
-    if (r->range == OME_RANGE_SPAN || (r->range == OME_RANGE_SUFFIX && !whole))
+    if (r->range == OME_RANGE_SPAN)
         return r->len;
-    if (r->range == OME_RANGE_SUFFIX) /* the tail is cut from the whole object */
+    /* a suffix: servers that ignore it (200) or answer it wrong (206 from 0, as S3 emulators
+     * do) send more, of which the tail is then taken or asked again as a span */
+    if (r->range == OME_RANGE_SUFFIX)
         return r->max_bytes ? r->max_bytes : OME_MAX_OBJECT_BYTES;
     return r->max_bytes ? r->max_bytes : OME_MAX_DOC_BYTES;
 }

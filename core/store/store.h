@@ -67,9 +67,8 @@ typedef struct ome_store_opts {
 } ome_store_opts;
 
 void ome_store_opts_default(ome_store_opts *o);
-/* The most bytes request r may bring (see max_bytes); `whole`: the answer is the whole object
- * (a server that ignored the range), of which a suffix is then cut. */
-uint64_t ome_store_req_cap(const ome_store_req *r, bool whole);
+/* The most bytes request r may bring (see max_bytes). */
+uint64_t ome_store_req_cap(const ome_store_req *r);
 
 struct ome_store {
     const struct ome_store_ops *ops;

@@ -14,6 +14,7 @@
 #include "base/url.h"
 #include "base/version.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -89,7 +90,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     if (r->body.cap == 0 && (code == 200 || code == 206)) { /* size the buffer once */
         curl_off_t clen = -1;
         curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
-        uint64_t cap = ome_store_req_cap(r, code == 200);
+        uint64_t cap = ome_store_req_cap(r);
         if (clen > 0 && (uint64_t)clen > cap && r->range == OME_RANGE_ALL) {
             x->too_large = true; /* announced larger than it can be: stop before any byte */
             x->cap = cap;
@@ -119,7 +120,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
         x->got_span = true; /* stopped on purpose: the status says what happened */
         return 0;
     }
-    uint64_t cap = ome_store_req_cap(r, code == 200);
+    uint64_t cap = ome_store_req_cap(r);
     if (r->body.len + n > cap) {
         x->too_large = true;
         x->cap = cap;
@@ -537,6 +538,13 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
         if (follow_redirect(x, code))
             return true;
     } else if (code == 404 || code == 410) {
+        /* absent; what the server said kept for callers where 404 means more (OMERO tiles) */
+        char said[201];
+        size_t k = 0;
+        for (size_t i = 0; i < r->body.len && k < sizeof said - 1; i++)
+            said[k++] = isprint(r->body.data[i]) ? (char)r->body.data[i] : ' ';
+        said[k] = '\0';
+        ome_err_set(&r->err, OME_ABSENT, "%s", said);
         r->status = OME_ABSENT;
     } else if (code == 429 || code >= 500) {
         transient = true;

@@ -97,6 +97,10 @@ static int describe_image(omero_store *os, long long id, ome_omero_image *im, om
     if (rc)
         return explain(os, rc, what, err);
     im->id = id;
+    if ((rc = ome_omero_image_busy(img, where, err))) {
+        json_decref(img);
+        return rc;
+    }
     char *api_type = NULL;
     if (!ome_omero_image_pixel_type(img) && !(api_type = pixel_type_from_api(os, id, err)))
         rc = err->code ? err->code : OME_EINVAL;
@@ -122,21 +126,49 @@ static int share_session(omero_store *os)
     return ome_store_http_set_headers(os->tiles, h, n);
 }
 
-/* One pixel of the smallest level: is the pixel-buffer microservice there, and does it take
- * this session? (OMERO.web alone renders JPEGs only.) */
+/* Whether the pixel-buffer microservice answers at the tile root: it says so to OPTIONS /tile/
+ * ({"provider": "PixelBufferMicroservice"}). A 404 for a tile is no proof of absence: the
+ * service answers 404 for any failure. */
+static int probe_service(omero_store *os, ome_err *err)
+{
+    char url[2200], shown[2200];
+    snprintf(url, sizeof url, "%s/tile/", os->tile_root);
+    ome_url_redact(url, shown, sizeof shown);
+    ome_buf body = {0};
+    long code = 0;
+    int rc = ome_omero_options(&os->session, url, &body, &code, err);
+    json_t *doc = rc == OME_OK ? json_loadb((const char *)body.data, body.len, 0, NULL) : NULL;
+    const char *who = json_string_value(json_object_get(doc, "provider"));
+    if (rc == OME_OK && (code != 200 || !who || !strstr(who, "PixelBuffer")))
+        rc = ome_err_set(err, OME_EINVAL,
+                         "%s: no OMERO pixel-buffer microservice there (OPTIONS answered HTTP "
+                         "%ld%s%s; OMERO.web itself serves only rendered JPEGs); name it with "
+                         "omero_tiles=",
+                         shown, code, who ? ", provider " : "", who ? who : "");
+    json_decref(doc);
+    ome_buf_free(&body);
+    return rc;
+}
+
+/* One pixel of the smallest level (no "resolution" for an image without a pyramid): does the
+ * service read this image with this session? */
 static int probe_tiles(omero_store *os, const ome_omero_image *im, ome_err *err)
 {
     char key[128], shown[4300];
-    snprintf(key, sizeof key, "tile/%lld/0/0/0?x=0&y=0&w=1&h=1&resolution=0", im->id);
+    int rc = probe_service(os, err);
+    if (rc)
+        return rc;
+    snprintf(key, sizeof key, "tile/%lld/0/0/0?x=0&y=0&w=1&h=1%s", im->id,
+             im->nlevels > 1 ? "&resolution=0" : "");
     ome_store_describe(os->tiles, key, shown, sizeof shown);
     ome_store_req r = {.key = key};
     ome_store_get_many(os->tiles, &r, 1);
-    int rc = r.status;
+    rc = r.status;
     if (rc == OME_ABSENT)
-        rc = ome_err_set(err, OME_EINVAL,
-                         "%s: not found: no OMERO pixel-buffer microservice there (OMERO.web "
-                         "itself serves only rendered JPEGs); name it with omero_tiles=",
-                         shown);
+        rc = ome_err_set(err, OME_EIO,
+                         "%s: the pixel-buffer service cannot read image %lld (HTTP 404, its "
+                         "answer to any failure%s%s)",
+                         shown, im->id, r.err.msg[0] ? ": " : "", r.err.msg);
     else if (rc < 0)
         *err = r.err;
     else if (r.body.len != (size_t)im->bytes_per_pixel)
@@ -227,7 +259,26 @@ static bool split_key(const omero_store *os, const char *key, long long *id, con
     return true;
 }
 
-/* Fetches the tiles, logging in again once when the tile service refuses the session. */
+/* A new session for the tiles: a login again, or for the public user a request to OMERO.web
+ * itself (the image's imgData), the only thing that makes it a new public session — the
+ * microservice never does. Called with the lock held. */
+static int renew_for_tiles(omero_store *os, long long image_id, ome_err *err)
+{
+    int rc = ome_omero_renew(&os->session, err);
+    if (rc == OME_OK && !os->user) {
+        char url[2200];
+        json_t *doc = NULL;
+        snprintf(url, sizeof url, "%s/webgateway/imgData/%lld/", os->web_root, image_id);
+        rc = ome_omero_get_json(&os->session, url, &doc, err);
+        json_decref(doc);
+    }
+    if (rc == OME_OK)
+        rc = share_session(os);
+    return rc;
+}
+
+/* Fetches the tiles, renewing the session once (single-flight: many failing tiles, one
+ * renewal) when the tile service refuses it. */
 static void fetch_tiles(omero_store *os, ome_store_req *tiles, size_t n)
 {
     pthread_mutex_lock(&os->lock);
@@ -243,18 +294,23 @@ static void fetch_tiles(omero_store *os, ome_store_req *tiles, size_t n)
     pthread_mutex_lock(&os->lock);
     int rc = OME_OK;
     if (os->session_gen == gen) { /* not renewed by another batch meanwhile */
-        rc = ome_omero_reconnect(&os->session, &e2);
-        if (rc == OME_OK)
-            rc = share_session(os);
+        long long id = strtoll(tiles[0].key + 5, NULL, 10); /* "tile/ID/…" */
+        rc = renew_for_tiles(os, id, &e2);
         os->session_gen++;
-        OME_LOGI("%s: session renewed after access denied: %s", os->base.root,
-                 rc ? e2.msg : "ok");
+        if (rc)
+            OME_LOGE("%s: %s", os->base.root, e2.msg);
+        else
+            OME_LOGI("%s: session renewed after the tile service refused it", os->base.root);
     }
     pthread_mutex_unlock(&os->lock);
     if (rc == OME_OK) {
         for (size_t k = 0; k < n; k++)
             ome_buf_free(&tiles[k].body);
         ome_store_get_many(os->tiles, tiles, n);
+    } else {
+        for (size_t k = 0; k < n; k++)
+            if (tiles[k].status == OME_EDENIED)
+                tiles[k].err = e2; /* the renewal's reason, naming the server */
     }
 }
 
@@ -345,7 +401,10 @@ static int omero_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         r->status = t->status;
         r->err = t->err;
         if (t->status == OME_ABSENT) /* a tile inside the image is never missing */
-            r->status = ome_err_set(&r->err, OME_EIO, "%s: not found", shown);
+            r->status = ome_err_set(&r->err, OME_EIO,
+                                    "%s: HTTP 404 from the pixel-buffer service (its answer to "
+                                    "any failure)%s%s",
+                                    shown, t->err.msg[0] ? ": " : "", t->err.msg);
         ome_buf_free(&r->body);
         r->body = t->body;
         t->body = (ome_buf){0};
@@ -456,8 +515,11 @@ static int list_from_server(omero_store *os, ome_omero_kind kind, long long id, 
     snprintf(what, sizeof what, "OMERO %s %lld", containers[kind].name, id);
     while (rc == OME_OK && (total < 0 || seen < total)) {
         char url[2400];
-        snprintf(url, sizeof url, "%sm/%s/%lld/%s/?offset=%lld&limit=500", os->session.api,
-                 containers[kind].collection, id, containers[kind].children, (long long)seen);
+        /* a well comes with its fields' images and their omero:details (a few KiB each): small
+         * pages keep every document far under the cap on a 1536-well plate */
+        snprintf(url, sizeof url, "%sm/%s/%lld/%s/?offset=%lld&limit=%d", os->session.api,
+                 containers[kind].collection, id, containers[kind].children, (long long)seen,
+                 kind == OME_OMERO_PLATE ? 50 : 500);
         json_t *doc;
         if ((rc = ome_omero_get_json(&os->session, url, &doc, err))) {
             rc = explain(os, rc, what, err);

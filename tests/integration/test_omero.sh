@@ -238,6 +238,74 @@ else
 fi
 if ps -eo args | grep -q "[s]3cret"; then fail "omero: the password shows in a command line"; fi
 
+# 4b. Sessions that idle out, as OMERO's do (10 minutes; 2 s here), several times while a
+#     mount reads: the public user's is renewed through OMERO.web (the microservice never makes
+#     one), a logged-in user's by logging in again; every byte stays right. The OME-TIFF is
+#     direct I/O and the memory cache small, so each read goes to the server.
+idle_reads() { # NAME ADDRESS IMAGE [omefs options...]
+  local name=$1 addr=$2 id=$3 i same=1; shift 3
+  nginx_set omero_idle=2 # every session made from now on idles out after 2 s
+  if do_mount "$name" "$addr" -o cache_dir=none,mem_cache=1M "$@"; then
+    cp "$mnt/image-$id.ome.tif" "$work/$name.first"
+    for i in 1 2 3; do
+      sleep 3 # the session idles out
+      cmp -s "$mnt/image-$id.ome.tif" "$work/$name.first" || same=0
+    done
+    nginx_set omero_idle=600
+    local renewed; renewed=$(grep -c "session renewed" "$work/$name.log")
+    [ $same = 1 ] && [ "$renewed" -ge 3 ] &&
+      ok "omero $name: the session idled out 3 times, renewed $renewed times, every byte right" ||
+      fail "omero $name: same=$same, renewed $renewed times: $(grep -i "error\|denied" "$work/$name.log" | tail -2)"
+    $PY tests/integration/check_omero.py tiff "$omero" "$mnt" "$id" | sed "s/^ok omero/ok omero $name:/"
+    do_unmount "$mnt" "$mnt_pid"
+  else
+    fail "omero $name mount: $(tail -1 "$work/$name.log")"
+  fi
+  nginx_set omero_idle=600
+}
+idle_reads idle-public "$web/webclient/img_detail/1/" 1 -o log_level=info
+OMERO_PASSWORD="$password" idle_reads idle-login "$web/webclient/img_detail/2/" 2 \
+  -o omero_user=analyst,log_level=info
+
+# 4c. What real servers send that the first stand-in did not: url:base with http:// or an
+#     internal host (behind a TLS proxy), a pyramid described as 5.29 does (levels floored,
+#     no "resolutions"), an image without a pyramid (the service refuses "resolution"), and
+#     a 1536-well plate listed in small pages.
+for how in http internal; do
+  nginx_set "omero_urlbase=$how"
+  start=$(log_lines)
+  if OMERO_PASSWORD="$password" do_mount "urlbase2-$how" "$OMEFS_TEST_HTTPS/omero/webclient/img_detail/2/" \
+      -o cache_dir=none,ca_file="$OMEFS_TEST_CA",omero_user=analyst; then
+    $PY tests/integration/check_omero.py tiff "$omero" "$mnt" 2 | sed "s/^ok omero/ok omero url:base $how, logged in over https:/"
+    log_since "$start" | grep -q 'POST /omero/api/v0/login/ HTTP/[0-9.]*" 200' &&
+      ok "omero url:base $how: logged in at the address given, not at url:base's" ||
+      fail "omero url:base $how: no login seen"
+    do_unmount "$mnt" "$mnt_pid"
+  else
+    fail "omero url:base $how: $(tail -1 "$work/urlbase2-$how.log")"
+  fi
+  nginx_set omero_urlbase=none
+done
+if do_mount floored "$web/webclient/img_detail/5/" -o cache_dir=none; then
+  $PY tests/integration/check_omero.py tiff "$omero" "$mnt" 5 | sed 's/^ok omero/ok omero 5.29 pyramid (floored levels):/'
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero floored mount: $(tail -1 "$work/floored.log")"
+fi
+nginx_set omero_maxlimit=200
+start=$(log_lines)
+if do_mount plate1536 "$web/webclient/?show=plate-9" -o cache_dir=none; then
+  n=$(ls "$mnt" | wc -l)
+  pages=$(log_since "$start" | grep -c "GET /omero/api/v0/m/plates/9/wells/")
+  [ "$n" = 1536 ] && [ -s "$mnt/AF48/AF48_0_L2.tif" ] &&
+    ok "omero 1536-well plate: $n well folders in $pages pages, AF48 readable" ||
+    fail "omero 1536-well plate: $n wells, $pages pages"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero plate1536 mount: $(tail -1 "$work/plate1536.log")"
+fi
+nginx_set omero_maxlimit=2
+
 # 5. Clear errors, exit 1, no mount left behind.
 expect_error() { # name, expected text, omefs args...
   local name=$1 want=$2; shift 2
@@ -272,6 +340,8 @@ expect_error "negative width" "imgData/91/: size missing or out of range" "$web/
 expect_error "1000 levels" "imgData/92/: levels 1000 out of range 1..32" "$web/webclient/img_detail/92/" -o cache_dir=none
 expect_error "no zoomLevelScaling" "imgData/93/: zoomLevelScaling[1] missing" "$web/webclient/img_detail/93/" -o cache_dir=none
 expect_error "absurd width" "imgData/94/: size missing or out of range" "$web/webclient/img_detail/94/" -o cache_dir=none
+expect_error "pyramid being built" "still building this image's pyramid; try again later" \
+  "$web/webclient/img_detail/97/" -o cache_dir=none
 expect_error "a level larger than the one before" "imgData/96/: zoomLevelScaling[1] missing or not in (0, 1]" \
   "$web/webclient/img_detail/96/" -o cache_dir=none
 expect_error "tiles of the wrong size" "2 bytes for one pixel of 4 bytes: not raw pixels" \

@@ -59,7 +59,7 @@ same_files() { # mount dir, name → 0 when every file equals the library's
 for n in "${names[@]}"; do
   if do_mount "anon-$n" "s3://bucket/$n.zarr" -o endpoint="$ep",no_sign,timeout=5; then
     same_files "$mnt" "$n" && ok=1 || ok=0
-    [ $ok = 1 ] && echo "ok s3 anonymous $n: every file identical" || echo "FAIL s3 anonymous $n: files differ"
+    [ $ok = 1 ] && echo "ok s3 anonymous $n: every file identical" || echo "FAIL s3 anonymous $n: files differ: $(grep -v "^$" "$work/anon-$n.log" | tail -2)"
     # the mounted files judged by tifffile (every pixel) and ImageJ
     /usr/bin/python3 tests/integration/check_tiff.py "$fixtures" "$mnt" "$n" | sed 's/^ok /ok s3 /'
     if [ -f /usr/share/java/ij.jar ] && [ -f build/java/ImageJProbe.class ]; then

@@ -4,11 +4,22 @@
 -- what tests/fixtures/make_omero_fixtures.py wrote under $omero_data.
 --
 -- Sessions: the public user gets a session cookie with a server-specific name (sessionid_pub)
--- on its first request for a public image; a login gives the cookie sessionid and a session key
--- (X-OMERO-Session-Key). /_control/set?omero_epoch=N ends every session, as expiry does.
--- Images not listed in $omero_data/access need a logged-in session. Every request waits
--- delay_ms and honours mode=down like the rest of the test server; omero_flaky=1 fails every
--- first request for a JSON URL with 503.
+-- from OMERO.web (imgData, the JSON API's listings) — never from the microservice; a login gives
+-- the cookie sessionid and a session key (X-OMERO-Session-Key). Sessions end after
+-- omero_idle seconds without use (default 600, as OMERO's own default of 10 minutes), and
+-- /_control/set?omero_epoch=N ends every session at once. Images not listed in
+-- $omero_data/access need a logged-in session; without one, OMERO.web's login_required answers
+-- as in omeroweb/decorators.py: /api/ 403 JSON, a script's request (X-Requested-With:
+-- XMLHttpRequest) 403, any other a 302 to /webclient/login/. The microservice
+-- (omero-ms-pixel-buffer) answers 403 for a session it does not know and 404 for any other
+-- failure, OPTIONS with its provider name, and 404 when an image without a pyramid is asked
+-- for a `resolution` (setResolutionLevel throws for ROMIO-backed images). The JSON API's
+-- url:base is this server as the client reached it, or with omero_urlbase=http an http://
+-- address, with omero_urlbase=internal an internal host (as behind TLS proxies). The CSRF token
+-- is masked as Django masks it (a new form for each request of the same secret) and, over
+-- HTTPS, the login's Referer must be this server. Every request waits delay_ms and honours
+-- mode=down like the rest of the test server; omero_flaky=1 fails every first request for a
+-- JSON URL with 503.
 local d = ngx.shared.omefs_faults
 local data = ngx.var.omero_data
 omefs_fault(true)
@@ -41,19 +52,34 @@ local function new_id()
 end
 
 local function epoch() return d:get("omero_epoch") or 0 end
+local function idle() return d:get("omero_idle") or 600 end
 
-local function open_session(id, kind, ttl)
-    d:set("omero:sess:" .. id, epoch() .. ":" .. kind, ttl or 3600)
+local function open_session(id, kind)
+    d:set("omero:sess:" .. id, epoch() .. ":" .. kind, idle())
 end
 
--- "public", "user" or nil
+-- "public", "user" or nil; a session in use lives idle() seconds more
 local function session_kind(id)
     if not id or id == "" then return nil end
-    local v = d:get("omero:sess:" .. id)
+    local key = "omero:sess:" .. id
+    local v = d:get(key)
     if not v then return nil end
     local ep, kind = v:match("^(%d+):(.*)$")
     if tonumber(ep) ~= epoch() then return nil end
+    d:set(key, v, idle())
     return kind
+end
+
+-- login_required's answer to a request without a valid session (omeroweb/decorators.py)
+local function not_logged_in()
+    if ngx.var.uri:find("^/omero/api/") then
+        return reply(403, '{"message":"Not logged in"}')
+    end
+    if ngx.req.get_headers()["X-Requested-With"] == "XMLHttpRequest" then
+        return reply(403, "Session expired", "text/plain")
+    end
+    ngx.header["Location"] = "/omero/webclient/login/?url=" .. ngx.escape_uri(ngx.var.request_uri)
+    return reply(302, "")
 end
 
 local function is_public(iid)
@@ -86,14 +112,26 @@ end
 local uri = ngx.var.uri
 local origin = ngx.var.scheme .. "://" .. ngx.var.http_host
 
+if uri == "/omero/webclient/login/" then
+    return reply(200, "<html><body><form>OMERO.web login</form></body></html>", "text/html")
+end
 if uri == "/omero/api/" then
-    return reply(200, '{"data":[{"version":"0","url:base":"' .. origin .. '/omero/api/v0/"}]}')
+    -- url:base from the server's own view of the request (omeroweb/api/views.py build_url)
+    local base = origin
+    local how = d:get("omero_urlbase")
+    if how == "http" then base = "http://" .. ngx.var.http_host end
+    if how == "internal" then base = "http://omero-web.internal:4080" end
+    return reply(200, '{"data":[{"version":"0","url:base":"' .. base .. '/omero/api/v0/"}]}')
 end
 if uri == "/omero/api/v0/token/" then
-    local tok = new_id()
-    d:set("omero:csrf:" .. tok, 1, 3600)
-    ngx.header["Set-Cookie"] = "csrftoken=" .. tok .. "; Path=/"
-    return reply(200, '{"data":"' .. tok .. '"}')
+    -- Django: the cookie holds the secret; each token is a new masking of it
+    local secret = ngx.var.cookie_csrftoken
+    if not secret or not d:get("omero:csrf:" .. secret) then
+        secret = new_id()
+        d:set("omero:csrf:" .. secret, 1, 3600)
+        ngx.header["Set-Cookie"] = "csrftoken=" .. secret .. "; Path=/"
+    end
+    return reply(200, '{"data":"' .. string.sub(new_id(), 1, 8) .. secret .. '"}')
 end
 if uri == "/omero/api/v0/servers/" then
     return reply(200, '{"data":[{"id":1,"host":"localhost","port":4064,"server":"omero"}]}')
@@ -103,8 +141,14 @@ if uri == "/omero/api/v0/login/" then
         return reply(405, '{"message":"POST only"}')
     end
     local tok = ngx.req.get_headers()["X-CSRFToken"]
-    if not tok or tok ~= ngx.var.cookie_csrftoken or not d:get("omero:csrf:" .. tok) then
+    local secret = tok and #tok > 8 and string.sub(tok, 9) or nil -- unmasked
+    if not secret or secret ~= ngx.var.cookie_csrftoken or not d:get("omero:csrf:" .. secret) then
         return reply(403, "<h1>Forbidden (403)</h1><p>CSRF verification failed.</p>", "text/html")
+    end
+    local referer = ngx.req.get_headers()["Referer"] or ""
+    if ngx.var.scheme == "https" and referer:sub(1, #origin + 1) ~= origin .. "/" then
+        return reply(403, "<h1>Forbidden (403)</h1><p>CSRF verification failed. Referer " ..
+                          "checking failed.</p>", "text/html")
     end
     ngx.req.read_body()
     local args = ngx.req.get_post_args()
@@ -135,20 +179,22 @@ local function container(kind_dir, id, label)
         if pub == id then public = true end
     end
     if kind ~= "user" and not public then
-        reply(403, '{"message":"Not logged in"}')
+        not_logged_in()
         return nil
     end
     return list, kind
 end
 
--- One page of items (at most 2, so clients must follow totalCount), with OMERO's meta.
+-- One page of items (at most omero_maxlimit, default 2, so clients must follow totalCount),
+-- with OMERO's meta.
 local function page_reply(items)
     local a = ngx.req.get_uri_args()
-    local offset, limit = tonumber(a.offset) or 0, math.min(tonumber(a.limit) or 200, 2)
+    local most = d:get("omero_maxlimit") or 2
+    local offset, limit = tonumber(a.offset) or 0, math.min(tonumber(a.limit) or 200, most)
     local page = {}
     for i = offset + 1, math.min(offset + limit, #items) do page[#page + 1] = items[i] end
     return reply(200, '{"data":[' .. table.concat(page, ",") .. '],"meta":{"offset":' ..
-                      offset .. ',"limit":' .. limit .. ',"maxLimit":2,"totalCount":' ..
+                      offset .. ',"limit":' .. limit .. ',"maxLimit":' .. most .. ',"totalCount":' ..
                       #items .. '}}')
 end
 
@@ -238,15 +284,20 @@ end
 if iid then
     local body = read_file(data .. "/images/" .. iid .. "/" .. doc)
     if not body then return reply(404, '{"message":"Image ' .. iid .. ' not found"}') end
-    if not web_access(iid) then return reply(403, '{"message":"Not logged in"}') end
+    if not web_access(iid) then return not_logged_in() end
     return reply(200, body)
 end
 
--- /tile/ID/Z/C/T?x=&y=&w=&h=&resolution= : raw big-endian pixels of one region
+-- the microservice says who it is (omero-ms-pixel-buffer's OPTIONS handler)
+if uri:find("^/tile/") and ngx.req.get_method() == "OPTIONS" then
+    return reply(200, '{"provider":"PixelBufferMicroservice"}')
+end
+-- /tile/ID/Z/C/T?x=&y=&w=&h=&resolution= : raw big-endian pixels of one region; 404 for any
+-- failure but the session's (the service turns every exception into 404)
 local tid, z, c, t = uri:match("^/tile/(%d+)/(%d+)/(%d+)/(%d+)$")
 if tid then
     local geo = read_file(data .. "/images/" .. tid .. "/geometry")
-    if not geo then return reply(404, "image not found", "text/plain") end
+    if not geo then return reply(404, "Cannot find Image:" .. tid, "text/plain") end
     local kind = session_kind(ngx.req.get_headers()["X-OMERO-Session-Key"]) or current_kind()
     if not kind or (kind == "public" and not is_public(tid)) then
         return reply(403, "session not valid", "text/plain")
@@ -255,21 +306,25 @@ if tid then
     for v in geo:gmatch("%d+") do g[#g + 1] = tonumber(v) end
     local bpp, nlevels, T, C, Z = g[1], g[2], g[3], g[4], g[5]
     local a = ngx.req.get_uri_args()
+    if a.resolution and nlevels == 1 then -- ROMIO: setResolutionLevel throws
+        return reply(404, "java.lang.UnsupportedOperationException: setResolutionLevel",
+                     "text/plain")
+    end
     local x, y, w, h, res = tonumber(a.x), tonumber(a.y), tonumber(a.w), tonumber(a.h),
                             tonumber(a.resolution or 0)
     z, c, t = tonumber(z), tonumber(c), tonumber(t)
     if not (x and y and w and h and res) or res < 0 or res >= nlevels then
-        return reply(400, "bad parameters", "text/plain")
+        return reply(404, "bad parameters", "text/plain")
     end
     local level = nlevels - 1 - res -- resolution 0 is the smallest level
     local W, H = g[6 + 2 * level], g[7 + 2 * level]
     if x < 0 or y < 0 or w < 1 or h < 1 or x + w > W or y + h > H or z >= Z or c >= C or
         t >= T then
-        return reply(400, "region outside the image", "text/plain")
+        return reply(404, "region outside the image", "text/plain")
     end
     local f = io.open(string.format("%s/images/%s/L%d/%d_%d_%d.raw", data, tid, level, t, c, z),
                       "rb")
-    if not f then return reply(500, "plane missing", "text/plain") end
+    if not f then return reply(404, "plane missing", "text/plain") end
     local rows = {}
     for row = 0, h - 1 do
         f:seek("set", ((y + row) * W + x) * bpp)
