@@ -26,6 +26,7 @@ typedef struct omefs_opts {
     int retries;
     int connections;
     char *ca_file;
+    char *proxy;
     int insecure;
     char *mem_cache;
     char *cache_dir;
@@ -43,6 +44,7 @@ typedef struct omefs_opts {
 static const struct fuse_opt opt_spec[] = {
     OPT("timeout=%lf", timeout),   OPT("retries=%d", retries), OPT("connections=%d", connections),
     OPT("ca_file=%s", ca_file),    OPT("insecure", insecure),  OPT("mem_cache=%s", mem_cache),
+    OPT("proxy=%s", proxy),
     OPT("cache_dir=%s", cache_dir), OPT("cache_size=%s", cache_size), OPT("offline", offline),
     OPT("prefetch=%s", prefetch),   OPT("endpoint=%s", endpoint), OPT("region=%s", region),
     OPT("profile=%s", profile),     OPT("no_sign", no_sign),      OPT("path_style", path_style),
@@ -78,6 +80,8 @@ static void usage(const char *prog)
            "    -o connections=N       parallel requests per read; read-ahead runs up to 6 such\n"
            "                           batches at once (default 16)\n"
            "    -o ca_file=PATH        also trust the CA certificates in PATH (PEM)\n"
+           "    -o proxy=URL           an HTTP proxy or site cache for every request (default\n"
+           "                           $https_proxy / $http_proxy, honouring $no_proxy)\n"
            "    -o insecure            do not verify TLS certificates (logged; avoid)\n"
            "    -o mem_cache=SIZE      memory for chunks: decoded, in flight, and (a quarter)\n"
            "                           waiting for the disk cache; e.g. 512M, 2G (default 512M)\n"
@@ -262,6 +266,7 @@ static void store_opts_from(const omefs_opts *o, ome_stats *stats, const char *p
     so->retries = o->retries;
     so->connections = o->connections;
     so->ca_file = o->ca_file;
+    so->proxy = o->proxy;
     so->insecure = o->insecure != 0;
     so->stats = stats;
     so->s3_endpoint = o->endpoint;
@@ -325,7 +330,7 @@ static int serve(struct fuse *f, omefs_mount *m, const struct fuse_cmdline_opts 
 
 static void free_opts(omefs_opts *o)
 {
-    char *strings[] = {o->ca_file,  o->mem_cache, o->cache_dir,  o->cache_size,
+    char *strings[] = {o->ca_file,  o->proxy, o->mem_cache, o->cache_dir,  o->cache_size,
                        o->prefetch, o->endpoint,  o->region,     o->profile,
                        o->omero_user, o->omero_tiles, o->log_level};
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)

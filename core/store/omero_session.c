@@ -86,6 +86,8 @@ static int request(ome_omero_session *s, const char *url, const char *method, co
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, s->opts->insecure ? 0L : 2L);
     if (s->opts->ca_file)
         curl_easy_setopt(e, CURLOPT_CAINFO, s->opts->ca_file);
+    if (s->opts->proxy && s->opts->proxy[0])
+        curl_easy_setopt(e, CURLOPT_PROXY, s->opts->proxy);
     struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
     /* as a browser's script: login_required answers 403, not a redirect to the login page */
     headers = curl_slist_append(headers, "X-Requested-With: XMLHttpRequest");

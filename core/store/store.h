@@ -50,6 +50,7 @@ typedef struct ome_store_opts {
     int retries;             /* extra attempts after the first for transient failures */
     int connections;         /* parallel transfers per request batch */
     const char *ca_file;     /* extra CA bundle (PEM) */
+    const char *proxy;       /* HTTP proxy URL (NULL: curl's http_proxy/https_proxy/no_proxy) */
     bool insecure;           /* skip TLS verification (explicit, logged) */
     double backoff_base_s;   /* first retry delay; doubles each time, with jitter */
     double backoff_max_s;

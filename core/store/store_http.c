@@ -37,6 +37,7 @@ typedef struct {
     char *query;        /* a query the source carried (a token, a signature), or NULL */
     ome_store_opts opts;
     char *ca_file;
+    char *proxy; /* -o proxy=, or NULL: curl's environment variables */
     char user_agent[64];
     bool s3;                 /* S3 error codes; signing when sig_* are set */
     char *sig_provider;      /* "aws:amz:REGION:s3" */
@@ -314,6 +315,8 @@ static int xfer_start(http_xfer *x, CURLM *m)
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, hs->opts.insecure ? 0L : 2L);
     if (hs->ca_file)
         curl_easy_setopt(e, CURLOPT_CAINFO, hs->ca_file);
+    if (hs->proxy)
+        curl_easy_setopt(e, CURLOPT_PROXY, hs->proxy);
     char range[64];
     if (r->range == OME_RANGE_SPAN) {
         if (r->len == 0) {
@@ -761,6 +764,7 @@ static void http_destroy(ome_store *s)
     free(hs->pool);
     pthread_mutex_destroy(&hs->lock);
     free(hs->ca_file);
+    free(hs->proxy);
     free(hs->base.root);
     free(hs->base.identity);
     free(hs->fetch_root);
@@ -850,10 +854,12 @@ int ome_store_http_open(const char *url, const ome_store_opts *opts, ome_store *
     hs->base.root = malloc(strlen(url) + 8);
     hs->ca_file = opts->ca_file ? strdup(opts->ca_file) : NULL;
     hs->opts.ca_file = NULL;
+    hs->proxy = opts->proxy && opts->proxy[0] ? strdup(opts->proxy) : NULL;
+    hs->opts.proxy = NULL;
     pthread_mutex_init(&hs->lock, NULL);
     hs->base.ops = &http_ops;
     if (!hs->fetch_root || !hs->base.root || !hs->base.identity ||
-        (opts->ca_file && !hs->ca_file)) {
+        (opts->ca_file && !hs->ca_file) || (opts->proxy && opts->proxy[0] && !hs->proxy)) {
         http_destroy(&hs->base);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     }

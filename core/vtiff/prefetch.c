@@ -7,6 +7,9 @@
 #include <stdlib.h>
 
 #define MIN_WINDOW ((uint64_t)4 << 20)
+/* An OME-TIFF run shorter than this is no stream, whatever it crossed (`file` reads 7 MiB
+ * from 0); an ImageJ file's run is one once it has gone into a second plane. */
+#define STREAM_MIN_RUN ((uint64_t)8 << 20)
 #define JOB_BYTES ((uint64_t)8 << 20) /* a window is split so workers share it */
 #define MAX_QUEUED 32
 #define RUN_SLACK ((uint64_t)256 << 10) /* concurrent FUSE requests may arrive slightly reordered */
@@ -117,13 +120,21 @@ bool ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff 
         ra->run_end = end;
         ra->ahead_end = 0;
         ra->window = 0;
+        ra->first_block = ome_vtiff_block_of(vt, off);
         pthread_mutex_unlock(&p->lock);
         return false;
     }
     if (end > ra->run_end)
         ra->run_end = end;
-    /* Read ahead only once the run is clearly longer than a tile or two of a random access. */
-    bool streaming = ra->run_end - ra->run_start >= MIN_WINDOW / 2;
+    if (ra->first_block == UINT64_MAX)
+        ra->first_block = ome_vtiff_block_of(vt, off);
+    /* A stream: long enough, and past enough block boundaries that it is no region read */
+    uint64_t last = ome_vtiff_block_of(vt, ra->run_end - 1);
+    bool ome = ome_vtiff_kind_of(vt) == OME_VT_OME;
+    uint64_t need = ome ? 3 : 1, min_run = ome ? STREAM_MIN_RUN : MIN_WINDOW / 2;
+    bool streaming = ra->run_end - ra->run_start >= min_run &&
+                     ra->first_block != UINT64_MAX && last != UINT64_MAX &&
+                     last >= ra->first_block + need;
     if (streaming && !p->stop) {
         if (ra->window == 0)
             ra->window = MIN_WINDOW < p->max_window ? MIN_WINDOW : p->max_window;

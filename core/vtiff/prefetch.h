@@ -1,7 +1,10 @@
 /* prefetch: read-ahead for files read in order. When the reads of an open file walk forward
  * (ImageJ loading a stack, cp), background workers load the chunks behind the next bytes into the
- * memory cache, in a window that grows while the walk goes on. Random access (a viewer reading
- * tiles here and there) never triggers it, so no bytes are fetched in vain. */
+ * memory cache, in a window that grows while the walk goes on. Only a real stream starts it: a
+ * run of reads in file order that has gone past pixel block boundaries (3 tiles of the
+ * OME-TIFF, and at least 8 MiB; 1 plane of an ImageJ file). The pieces of one
+ * tile, strip or plane being read, a region of a few adjacent tiles, and a header probe (`file`
+ * reading the first and last MiB) never do, so no bytes are fetched in vain. */
 #ifndef OME_PREFETCH_H
 #define OME_PREFETCH_H
 
@@ -15,6 +18,7 @@ typedef struct ome_prefetch ome_prefetch;
 /* Read-ahead state of one open file; zero-initialise. */
 typedef struct ome_readahead {
     uint64_t run_start, run_end; /* the current forward run of reads */
+    uint64_t first_block;        /* the first pixel block the run read (UINT64_MAX: none yet) */
     uint64_t ahead_end;          /* loaded or queued up to here */
     uint64_t window;
 } ome_readahead;

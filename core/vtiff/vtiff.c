@@ -402,6 +402,18 @@ int64_t ome_vtiff_read_as(const ome_vtiff *vt, uint64_t off, size_t len, void *b
     return (int64_t)done;
 }
 
+uint64_t ome_vtiff_block_of(const ome_vtiff *vt, uint64_t off)
+{
+    if (off >= vt->size)
+        return UINT64_MAX;
+    int i = seg_at(vt, off);
+    const vt_seg *s = &vt->segs[i];
+    if ((s->kind != VT_SEG_TILES && s->kind != VT_SEG_PLANES) || block_bytes(s) == 0)
+        return UINT64_MAX;
+    /* ordinals of later segments (lower levels) lie beyond any of an earlier one */
+    return ((uint64_t)i << 40) + (off - s->off) / block_bytes(s);
+}
+
 uint64_t ome_vtiff_size(const ome_vtiff *vt)
 {
     return vt->size;

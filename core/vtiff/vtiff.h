@@ -12,6 +12,9 @@ typedef enum { OME_VT_OME = 0, OME_VT_IMAGEJ } ome_vtiff_kind;
 typedef struct ome_vtiff ome_vtiff; /* a layout: vtiff_layout.h */
 
 /* The file's size in bytes, which layout it is, and the image it shows. */
+/* The ordinal of the pixel block (an OME tile, an ImageJ plane) holding byte off, increasing in
+ * file order; UINT64_MAX for bytes that are no pixels (header, IFDs, metadata). */
+uint64_t ome_vtiff_block_of(const ome_vtiff *vt, uint64_t off);
 uint64_t ome_vtiff_size(const ome_vtiff *vt);
 ome_vtiff_kind ome_vtiff_kind_of(const ome_vtiff *vt);
 const ome_image *ome_vtiff_image(const ome_vtiff *vt);

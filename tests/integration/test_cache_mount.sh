@@ -58,6 +58,38 @@ else
   fail "mount random: $(tail -2 "$work/random.log")"
 fi
 
+# 2b. Regions as a viewer or script reads them: random 512 x 512 regions of the OME-TIFF through
+#     tifffile's zarr interface (whole tiles, adjacent ones in one run), and `file`'s probe of
+#     the first and last 7 MiB: no read-ahead, so the chunks fetched are the chunks needed.
+start=$(log_lines)
+if do_mount regions "$src" -o cache_dir=none; then
+  needed=$($PY - "$mnt/$n.ome.tif" <<'EOF'
+import random, sys
+import tifffile, zarr
+random.seed(11)
+z = zarr.open(tifffile.imread(sys.argv[1], aszarr=True, level=0), mode="r")
+tiles = set()
+for _ in range(16):
+    c, zz = random.randrange(2), random.randrange(2)
+    y, x = random.randrange(0, 1024 - 512), random.randrange(0, 1024 - 512)
+    z[c, zz, y:y + 512, x:x + 512]
+    tiles |= {(c, zz, ty, tx) for ty in range(y // 256, (y + 511) // 256 + 1)
+              for tx in range(x // 256, (x + 511) // 256 + 1)}
+print(len(tiles))
+EOF
+)
+  head -c $((7 << 20)) "$mnt/$n.ome.tif" >/dev/null
+  tail -c $((7 << 20)) "$mnt/$n.ome.tif" >/dev/null
+  jobs=$(stat_of "$mnt" "['prefetch']['jobs']")
+  got=$(chunk_gets "$start" | sort -u | wc -l)
+  [ "$jobs" = 0 ] && [ -n "$needed" ] &&
+    ok "regions and a header probe: no read-ahead; $got level-0 chunks fetched ($needed for the regions)" ||
+    fail "regions: $jobs read-ahead jobs, $got chunks fetched for $needed needed"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "mount regions: $(tail -2 "$work/regions.log")"
+fi
+
 # 3. Remount on the same cache directory: no chunk request at all, same bytes.
 start=$(log_lines)
 if do_mount warm "$src" -o cache_dir="$cache"; then
