@@ -7,6 +7,10 @@
 #include "base/url.h"
 #include "base/version.h"
 #include "store/disk_cache.h"
+#include "store/store_http.h"
+#include "zarr/codec.h"
+#include "base/json_doc.h"
+#include "cli.h"
 #include "zarr/zarr.h"
 
 #include <errno.h>
@@ -17,12 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <termios.h>
 #include <time.h>
 
 typedef struct omefs_opts {
     char *source;
-    double timeout;
+    const char *mountpoint; /* as given (argv), checked before FUSE looks at it */
+    char *timeout;
+    double timeout_s; /* timeout, parsed */
     int retries;
     int connections;
     char *ca_file;
@@ -42,7 +49,7 @@ typedef struct omefs_opts {
 
 #define OPT(t, p) {t, offsetof(omefs_opts, p), 1}
 static const struct fuse_opt opt_spec[] = {
-    OPT("timeout=%lf", timeout),   OPT("retries=%d", retries), OPT("connections=%d", connections),
+    OPT("timeout=%s", timeout),    OPT("retries=%d", retries), OPT("connections=%d", connections),
     OPT("ca_file=%s", ca_file),    OPT("insecure", insecure),  OPT("mem_cache=%s", mem_cache),
     OPT("proxy=%s", proxy),
     OPT("cache_dir=%s", cache_dir), OPT("cache_size=%s", cache_size), OPT("offline", offline),
@@ -57,10 +64,16 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *out)
 {
     (void)out;
     omefs_opts *o = data;
+    if (key == FUSE_OPT_KEY_OPT && omefs_cli_unknown_option(arg))
+        return -1; /* a misspelt omefs option: named, with the nearest */
+    if (key == FUSE_OPT_KEY_NONOPT && omefs_cli_missing_dash_o(arg))
+        return -1; /* "timeout=5" without -o */
     if (key == FUSE_OPT_KEY_NONOPT && !o->source) {
         o->source = strdup(arg);
         return 0; /* consumed: the next non-option is the mount point */
     }
+    if (key == FUSE_OPT_KEY_NONOPT && !o->mountpoint)
+        o->mountpoint = arg; /* kept for FUSE too */
     return 1;
 }
 
@@ -117,29 +130,6 @@ static void usage(const char *prog)
            "    -s                     single-threaded\n"
            "    -o allow_other         let other users read the mount\n\n",
            prog);
-}
-
-static int parse_size(const char *s, size_t *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || v < 0)
-        return -1;
-    double mult = 1;
-    switch (*end) {
-    case 'k': case 'K': mult = 1024.0; end++; break;
-    case 'm': case 'M': mult = 1048576.0; end++; break;
-    case 'g': case 'G': mult = 1073741824.0; end++; break;
-    case '\0': break;
-    default: return -1;
-    }
-    if (*end == 'B' || *end == 'b')
-        end++;
-    if (*end)
-        return -1;
-    *out = (size_t)(v * mult);
-    return 0;
 }
 
 static void free_mount(omefs_mount *m)
@@ -236,20 +226,32 @@ static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts
     return ome_disk_cache_open(inner, &dc, &m->store, err);
 }
 
-/* The sizes and level the options give; false (with a message) when one is invalid. */
-static bool check_options(const omefs_opts *o, int *level, size_t *mem_cache,
-                          size_t *cache_size, size_t *prefetch)
+/* The sizes, timeout and level the options give; false (with a message naming the option and
+ * what it takes) when one is invalid. */
+static bool check_options(omefs_opts *o, int *level, size_t *mem_cache, size_t *cache_size,
+                          size_t *prefetch)
 {
+    double *timeout = &o->timeout_s;
     *level = ome_log_parse_level(o->log_level ? o->log_level : "warn");
     *mem_cache = 512u << 20;
     *cache_size = (size_t)10 << 30;
     *prefetch = 64u << 20;
-    if (*level < 0 || (o->mem_cache && parse_size(o->mem_cache, mem_cache)) ||
-        (o->cache_size && parse_size(o->cache_size, cache_size)) ||
-        (o->prefetch && parse_size(o->prefetch, prefetch)) || o->timeout <= 0 ||
-        o->retries < 0 || o->retries > 100 || o->connections < 1 || o->connections > 1024) {
-        fprintf(stderr, "omefs: invalid option value (log_level, mem_cache, cache_size, "
-                        "prefetch, timeout, retries or connections)\n");
+    *timeout = 10;
+    if (*level < 0) {
+        fprintf(stderr, "omefs: log_level=%s: use error, warn, info or debug\n", o->log_level);
+        return false;
+    }
+    if ((o->mem_cache && !omefs_cli_size("mem_cache", o->mem_cache, mem_cache)) ||
+        (o->cache_size && !omefs_cli_size("cache_size", o->cache_size, cache_size)) ||
+        (o->prefetch && !omefs_cli_size("prefetch", o->prefetch, prefetch)) ||
+        (o->timeout && !omefs_cli_seconds("timeout", o->timeout, timeout)))
+        return false;
+    if (o->retries < 0 || o->retries > 100) {
+        fprintf(stderr, "omefs: retries=%d: give 0 to 100\n", o->retries);
+        return false;
+    }
+    if (o->connections < 1 || o->connections > 1024) {
+        fprintf(stderr, "omefs: connections=%d: give 1 to 1024\n", o->connections);
         return false;
     }
     if (*prefetch > *mem_cache / 4)
@@ -262,7 +264,7 @@ static void store_opts_from(const omefs_opts *o, ome_stats *stats, const char *p
                             ome_store_opts *so)
 {
     ome_store_opts_default(so);
-    so->timeout_s = o->timeout;
+    so->timeout_s = o->timeout_s;
     so->retries = o->retries;
     so->connections = o->connections;
     so->ca_file = o->ca_file;
@@ -323,6 +325,10 @@ static int serve(struct fuse *f, omefs_mount *m, const struct fuse_cmdline_opts 
             rc = fuse_loop_mt(f, &lc);
         }
         fuse_remove_signal_handlers(fuse_get_session(f));
+        /* libfuse ends its loop with the signal's number: SIGTERM (systemd stopping the unit),
+         * SIGINT (Ctrl-C in the foreground) and SIGHUP are a normal stop */
+        if (rc == SIGTERM || rc == SIGINT || rc == SIGHUP)
+            rc = 0;
     }
     fuse_unmount(f);
     return rc;
@@ -330,7 +336,7 @@ static int serve(struct fuse *f, omefs_mount *m, const struct fuse_cmdline_opts 
 
 static void free_opts(omefs_opts *o)
 {
-    char *strings[] = {o->ca_file,  o->proxy, o->mem_cache, o->cache_dir,  o->cache_size,
+    char *strings[] = {o->timeout, o->ca_file,  o->proxy, o->mem_cache, o->cache_dir,  o->cache_size,
                        o->prefetch, o->endpoint,  o->region,     o->profile,
                        o->omero_user, o->omero_tiles, o->log_level};
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
@@ -353,11 +359,14 @@ static int parse_command_line(struct fuse_args *args, omefs_opts *o,
                               struct fuse_cmdline_opts *cl, const char *prog)
 {
     if (fuse_opt_parse(args, o, opt_spec, opt_proc) == -1) {
-        usage(prog);
+        omefs_cli_hint(prog);
         return 2;
     }
     if (o->show_version) {
-        printf("omefs %s (libfuse %d)\n", OME_VERSION, fuse_version());
+        char codecs[512];
+        ome_codec_library_versions(codecs, sizeof codecs);
+        printf("omefs %s (libfuse %s, libcurl %s, jansson %s, %s)\n", OME_VERSION,
+               fuse_pkgversion(), ome_http_library_version(), ome_json_library_version(), codecs);
         return 0;
     }
     if (o->show_help) {
@@ -365,13 +374,17 @@ static int parse_command_line(struct fuse_args *args, omefs_opts *o,
         fuse_lib_help(args);
         return 0;
     }
+    if (o->source && o->mountpoint &&
+        (!omefs_cli_mountpoint_ok(o->mountpoint) || !omefs_cli_fuse_device_ok()))
+        return 1;
     if (fuse_parse_cmdline(args, cl) != 0) {
-        usage(prog);
+        omefs_cli_hint(prog);
         return 2;
     }
     if (!o->source || !cl->mountpoint) {
-        fprintf(stderr, "omefs: need SOURCE and MOUNTPOINT\n");
-        usage(prog);
+        fprintf(stderr, "omefs: need a SOURCE (an OME-Zarr URL or path, an OMERO address) and "
+                        "a MOUNTPOINT (a folder)\n");
+        omefs_cli_hint(prog);
         return 2;
     }
     return -1;
@@ -381,13 +394,13 @@ int main(int argc, char **argv)
 {
     tune_malloc();
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-    omefs_opts o = {.timeout = 10, .retries = 2, .connections = 16};
+    omefs_opts o = {.timeout_s = 10, .retries = 2, .connections = 16};
     struct fuse_cmdline_opts cl;
     memset(&cl, 0, sizeof cl);
     int level, status = parse_command_line(&args, &o, &cl, argv[0]);
     size_t mem_cache, cache_size, prefetch;
     if (status < 0 && !check_options(&o, &level, &mem_cache, &cache_size, &prefetch)) {
-        usage(argv[0]);
+        omefs_cli_hint(argv[0]);
         status = 2;
     }
     if (status >= 0) {
@@ -408,7 +421,7 @@ int main(int argc, char **argv)
     ome_err err = {0};
     int rc = f ? open_source(&m, &o, mem_cache, cache_size, &err) : OME_EINVAL;
     if (!f) {
-        usage(argv[0]);
+        omefs_cli_hint(argv[0]);
         status = 2;
     } else if (rc != OME_OK) {
         const char *shown = m.src.shown[0] ? m.src.shown : "source";
@@ -416,6 +429,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "omefs: %s: not found\n", shown);
         else
             fprintf(stderr, "omefs: cannot mount %s: %s\n", shown, err.msg);
+        omefs_cli_source_hint(o.source);
         status = 1;
     } else {
         status = serve(f, &m, &cl, mem_cache, prefetch) ? 1 : 0;

@@ -13,3 +13,8 @@ int ome_json_parse(const ome_buf *body, const char *where, json_t **out, ome_err
     return OME_OK;
 }
 
+
+const char *ome_json_library_version(void)
+{
+    return jansson_version_str();
+}

@@ -11,5 +11,7 @@ typedef struct json_t json_t; /* jansson's; the same typedef as jansson.h's */
 
 /* Parses a fetched body as JSON; `where` names it in the message when it is malformed. */
 int ome_json_parse(const ome_buf *body, const char *where, json_t **out, ome_err *err);
+/* The version of the JSON library ("2.14"), for --version. */
+const char *ome_json_library_version(void);
 
 #endif

@@ -883,3 +883,8 @@ int ome_store_http_open(const char *url, const ome_store_opts *opts, ome_store *
     *out = &hs->base;
     return OME_OK;
 }
+
+const char *ome_http_library_version(void)
+{
+    return curl_version_info(CURLVERSION_NOW)->version;
+}

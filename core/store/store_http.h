@@ -23,4 +23,7 @@ int ome_store_http_open_s3(const char *url, const char *shown, const ome_store_o
 int ome_store_http_set_headers(ome_store *s, const char *const *headers, size_t n);
 void ome_store_http_keys_carry_query(ome_store *s);
 
+/* libcurl's version ("7.88.1"), for --version. */
+const char *ome_http_library_version(void);
+
 #endif

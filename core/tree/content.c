@@ -5,6 +5,7 @@
 #include "image/group.h"
 #include "tree/omero_tree.h"
 #include "image/series.h"
+#include "zarr/zarr.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -61,6 +62,34 @@ static int open_image_folder(ome_store *store, ome_content *c, const ome_err *no
     return rc ? OME_EINVAL : OME_OK;
 }
 
+/* Whether the root is a Zarr array (not a group). */
+static bool is_array(ome_store *store)
+{
+    ome_zarr_array *a = NULL;
+    ome_err why;
+    bool yes = ome_zarr_array_open(store, "", &a, &why) == OME_OK;
+    ome_zarr_array_free(a);
+    return yes;
+}
+
+/* The error for an array at the root: most often a level of an image ("…/img.zarr/0"). */
+static int explain_array(ome_store *store, ome_err *err)
+{
+    const char *root = store->root;
+    size_t n = strlen(root);
+    while (n > 1 && root[n - 1] == '/')
+        n--;
+    size_t cut = n;
+    while (cut > 0 && root[cut - 1] != '/')
+        cut--;
+    if (cut > 1 && cut < n)
+        return ome_err_set(err, OME_EINVAL,
+                           "%s is one Zarr array, not an image: if it is level %.*s of the image "
+                           "at %.*s, mount that",
+                           root, (int)(n - cut), root + cut, (int)(cut - 1), root);
+    return ome_err_set(err, OME_EINVAL, "%s is one Zarr array, not an OME-Zarr image", root);
+}
+
 int ome_content_open(ome_store *store, const ome_source *src, ome_content *c, ome_err *err)
 {
     memset(c, 0, sizeof *c);
@@ -69,6 +98,8 @@ int ome_content_open(ome_store *store, const ome_source *src, ome_content *c, om
     json_t *attrs = NULL;
     char where[4096];
     int rc = ome_group_attrs_load(store, "", &attrs, where, sizeof where, err);
+    if (rc == OME_ABSENT && is_array(store)) /* one level of a pyramid, mounted by mistake */
+        return explain_array(store, err);
     if (rc == OME_ABSENT) { /* not a group: perhaps a folder of images */
         ome_err none = *err;
         return open_image_folder(store, c, &none, err);

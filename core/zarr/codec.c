@@ -7,6 +7,9 @@
 #include <jansson.h>
 
 #include <blosc.h>
+#include <bzlib.h>
+#include <lzma.h>
+#include <stdio.h>
 #include <lz4.h>
 #include <string.h>
 #include <zlib.h>
@@ -296,4 +299,12 @@ int ome_codec_decode_at_most(const ome_codec *c, const uint8_t *in, size_t in_le
 {
     return decode(c, in, in_len, 0, max_len < OME_MAX_CHUNK_BYTES ? max_len : OME_MAX_CHUNK_BYTES,
                   out, err);
+}
+
+void ome_codec_library_versions(char *out, size_t len)
+{
+    const char *bz = BZ2_bzlibVersion(); /* "1.0.8, 13-Jul-2019" */
+    snprintf(out, len, "c-blosc %s, zstd %s, lz4 %s, zlib %s, liblzma %s, libbz2 %.*s",
+             blosc_get_version_string(), ZSTD_versionString(), LZ4_versionString(), zlibVersion(),
+             lzma_version_string(), (int)strcspn(bz, ","), bz);
 }

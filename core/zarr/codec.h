@@ -40,6 +40,8 @@ int ome_codec_from_v2(json_t *obj, ome_codec *out, const char *where, ome_err *e
 int ome_codec_from_v3(const char *name, json_t *config, ome_codec *out, const char *where,
                       ome_err *err);
 const char *ome_codec_name(ome_codec_kind kind);
+/* The codec libraries' versions ("c-blosc 1.21.3, zstd 1.5.4, …"), for --version. */
+void ome_codec_library_versions(char *out, size_t len);
 
 /* Decodes `in` into `out` (replacing its contents). When `expected` is non-zero the output must
  * be exactly that long; otherwise it is bounded by OME_MAX_CHUNK_BYTES. */
