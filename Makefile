@@ -31,7 +31,7 @@ UNIT_BIN := $(foreach t,$(UNIT_SRC),build/asan/tests/$(notdir $(t:.c=)))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=build/asan/tools/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/asan/replay/%)
 
-.PHONY: all test deps demo bench clean fixtures asan install fuzz
+.PHONY: all test deps deps-user demo bench clean fixtures asan install fuzz
 
 all: build/libomefs.a $(if $(FS_SRC),build/omefs)
 
@@ -96,7 +96,11 @@ fuzz: fixtures
 	@tests/fuzz/run_fuzz.sh
 
 deps:
-	@contrib/deps.sh
+	@contrib/deps.sh all
+
+# only what building and running omefs need, nothing the tests use (then: make install)
+deps-user:
+	@contrib/deps.sh build
 
 fixtures: build/fixtures/manifest.json build/fixtures/omero/manifest.json build/fixtures/plate.json \
 	build/fixtures/series.json
@@ -123,7 +127,9 @@ test: all asan fixtures $(if $(FS_SRC),build/tsan/omefs)
 bench: all
 	@tests/bench/run_bench.sh
 
-demo: deps all
+demo:
+	@contrib/deps.sh demo
+	@$(MAKE) --no-print-directory all
 	@contrib/demo.sh
 
 clean:

@@ -11,6 +11,7 @@
 #include "zarr/codec.h"
 #include "base/json_doc.h"
 #include "cli.h"
+#include "commands.h"
 #include "zarr/zarr.h"
 
 #include <errno.h>
@@ -392,6 +393,10 @@ static int parse_command_line(struct fuse_args *args, omefs_opts *o,
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "status") == 0)
+        return omefs_status_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "prefetch") == 0)
+        return omefs_prefetch_main(argc - 1, argv + 1);
     tune_malloc();
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
     omefs_opts o = {.timeout_s = 10, .retries = 2, .connections = 16};

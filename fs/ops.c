@@ -186,9 +186,12 @@ static int open_info(const char *path, struct fuse_file_info *fi)
         ome_cache_stats mem = {0};
         if (m->cache)
             ome_cache_get_stats(m->cache, &mem);
-        int n = ome_mount_stats_json(&m->stats, &mem, NULL, 0);
+        const char *src = m->src.shown;
+        long long at = (long long)m->mounted_at;
+        int n = ome_mount_stats_json(&m->stats, &mem, src, at, NULL, 0);
         if (n >= 0 && (h->text = malloc((size_t)n + 1))) {
-            h->text_len = (size_t)ome_mount_stats_json(&m->stats, &mem, h->text, (size_t)n + 1);
+            h->text_len =
+                (size_t)ome_mount_stats_json(&m->stats, &mem, src, at, h->text, (size_t)n + 1);
             if (h->text_len > (size_t)n)
                 h->text_len = (size_t)n;
         }

@@ -15,6 +15,7 @@ typedef struct ome_stats {
     _Atomic uint64_t disk_hits, disk_misses, disk_writes, disk_evictions, disk_corrupt;
     _Atomic uint64_t prefetch_jobs, prefetch_chunks;
     _Atomic uint64_t reads, bytes_served, read_errors; /* FUSE reads */
+    _Atomic uint64_t disk_bytes, disk_cap; /* gauges: the disk cache's size and its cap */
 } ome_stats;
 
 static inline void ome_stats_add(_Atomic uint64_t *counter, uint64_t n)

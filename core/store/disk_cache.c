@@ -399,6 +399,8 @@ static void entry_write(disk_store *ds, const entry_ref *e, const ome_store_req 
     }
     COUNT(ds, disk_writes);
     atomic_fetch_add(&ds->total, HEADER_LEN + ilen + elen + llen + body_len);
+    if (ds->stats)
+        atomic_store(&ds->stats->disk_bytes, atomic_load(&ds->total));
     if (atomic_load(&ds->total) > ds->cap)
         maybe_evict(ds);
 }
@@ -592,6 +594,8 @@ static void maybe_evict(disk_store *ds)
         }
     }
     atomic_store(&ds->total, total);
+    if (ds->stats)
+        atomic_store(&ds->stats->disk_bytes, total);
     free(l.items);
     pthread_mutex_unlock(&ds->evict_lock);
 }
@@ -911,6 +915,10 @@ int ome_disk_cache_open(ome_store *inner, const ome_disk_cache_opts *o, ome_stor
     scan_list l = {0};
     scan(ds->dir_fd, &l, false);
     atomic_store(&ds->total, l.total);
+    if (ds->stats) {
+        atomic_store(&ds->stats->disk_bytes, l.total);
+        atomic_store(&ds->stats->disk_cap, ds->cap);
+    }
     if (l.total > ds->cap)
         maybe_evict(ds);
     *out = &ds->base;

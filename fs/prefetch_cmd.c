@@ -1,0 +1,201 @@
+/* prefetch_cmd: `omefs prefetch PATH…`: reads files of a mount through (a folder: each image's
+ * .ome.tif, which holds every level), so that the mount's disk cache holds their chunks for an
+ * offline mount later; with a progress bar on a terminal, plain lines otherwise. Refuses up
+ * front what cannot fit in the disk cache. Safe to stop (Ctrl-C) and to run again: what is
+ * cached already is read back from the disk. */
+#include "commands.h"
+
+#include "base/units.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+    char **paths;
+    size_t n, cap;
+    uint64_t bytes;
+} file_list;
+
+
+static int add_file(file_list *l, const char *path, uint64_t size)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **p = realloc(l->paths, cap * sizeof *p);
+        if (!p)
+            return -1;
+        l->paths = p;
+        l->cap = cap;
+    }
+    if (!(l->paths[l->n] = strdup(path)))
+        return -1;
+    l->n++;
+    l->bytes += size;
+    return 0;
+}
+
+/* Every image's .ome.tif under dir (the mount's own .omefs/ left out). */
+static int walk(const char *dir, file_list *l, int depth)
+{
+    DIR *d = depth < 64 ? opendir(dir) : NULL;
+    if (!d)
+        return depth < 64 ? -1 : 0;
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        struct stat st;
+        size_t n = strlen(e->d_name);
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path ||
+            lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            rc = walk(path, l, depth + 1);
+        else if (S_ISREG(st.st_mode) && n > 8 && strcmp(e->d_name + n - 8, ".ome.tif") == 0)
+            rc = add_file(l, path, (uint64_t)st.st_size);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* The disk cache's capacity and use, from the .omefs/stats of the mount holding path (0, 0
+ * when there is none). */
+static void disk_cache_of(const char *path, uint64_t *cap, uint64_t *used)
+{
+    char dir[4096];
+    *cap = *used = 0;
+    if (!realpath(path, dir))
+        return;
+    for (;;) {
+        char stats[4200];
+        snprintf(stats, sizeof stats, "%s/.omefs/stats", dir);
+        FILE *f = fopen(stats, "r");
+        if (f) {
+            char text[8192];
+            size_t n = fread(text, 1, sizeof text - 1, f);
+            fclose(f);
+            text[n] = '\0';
+            const char *d = strstr(text, "\"disk_cache\"");
+            const char *b = d ? strstr(d, "\"bytes\": ") : NULL, *c = d ? strstr(d, "\"capacity\": ") : NULL;
+            if (b)
+                *used = strtoull(b + 9, NULL, 10);
+            if (c)
+                *cap = strtoull(c + 12, NULL, 10);
+            return;
+        }
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+            return;
+        *slash = '\0';
+    }
+}
+
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* One line of progress: a bar on a terminal (redrawn), else a line at every tenth. */
+static void progress(uint64_t done, uint64_t total, double t0, bool tty, int *tenth,
+                     const char *file)
+{
+    double el = now() - t0, rate = el > 0 ? (double)done / el : 0;
+    double pct = total ? 100.0 * (double)done / (double)total : 100;
+    char a[32], b[32], r[32];
+    ome_human_bytes((double)done, a, sizeof a);
+    ome_human_bytes((double)total, b, sizeof b);
+    ome_human_bytes(rate, r, sizeof r);
+    long left = rate > 0 ? (long)((double)(total - done) / rate) : 0;
+    if (tty) {
+        char bar[21];
+        int fill = (int)(pct / 5);
+        for (int i = 0; i < 20; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[20] = '\0';
+        fprintf(stderr, "\r[%s] %3.0f %%  %s of %s  %s/s  %ld:%02ld left  %-30.30s", bar, pct, a, b,
+                r, left / 60, left % 60, file);
+    } else if ((int)(pct / 10) > *tenth) {
+        *tenth = (int)(pct / 10);
+        fprintf(stderr, "prefetch: %3.0f %%, %s of %s, %s/s\n", pct, a, b, r);
+    }
+}
+
+int omefs_prefetch_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: omefs prefetch PATH...  (files or folders of an omefs mount)\n");
+        return 2;
+    }
+    file_list l = {0};
+    for (int i = 1; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) != 0) {
+            fprintf(stderr, "omefs prefetch: %s: %s\n", argv[i], strerror(errno));
+            return 1;
+        }
+        if (S_ISDIR(st.st_mode) ? walk(argv[i], &l, 0) != 0
+                                : add_file(&l, argv[i], (uint64_t)st.st_size) != 0) {
+            fprintf(stderr, "omefs prefetch: %s: cannot list it\n", argv[i]);
+            return 1;
+        }
+    }
+    uint64_t cap, used;
+    disk_cache_of(argv[1], &cap, &used);
+    char need[32], room[32];
+    ome_human_bytes((double)l.bytes, need, sizeof need);
+    ome_human_bytes((double)cap, room, sizeof room);
+    if (cap == 0)
+        fprintf(stderr, "omefs prefetch: warning: %s is on no mount with a disk cache: nothing "
+                        "will be kept for later\n", argv[1]);
+    else if (l.bytes > cap) {
+        fprintf(stderr, "omefs prefetch: %zu files of %s (as read) cannot fit in the disk "
+                        "cache's %s: mount with a larger cache_size, or prefetch less\n",
+                l.n, need, room);
+        return 1;
+    }
+    bool tty = isatty(2);
+    int tenth = -1, failed = 0;
+    uint64_t done = 0;
+    double t0 = now(), last = 0;
+    static char buf[1 << 20];
+    for (size_t i = 0; i < l.n; i++) {
+        int fd = open(l.paths[i], O_RDONLY);
+        ssize_t got = fd < 0 ? -1 : 0;
+        while (fd >= 0 && (got = read(fd, buf, sizeof buf)) > 0) {
+            done += (uint64_t)got;
+            if (now() - last > 0.2 || done == l.bytes) {
+                progress(done, l.bytes, t0, tty, &tenth, strrchr(l.paths[i], '/') + 1);
+                last = now();
+            }
+        }
+        if (got < 0) {
+            fprintf(stderr, "%somefs prefetch: %s: %s\n", tty ? "\n" : "", l.paths[i],
+                    strerror(errno));
+            failed++;
+        }
+        if (fd >= 0)
+            close(fd);
+        free(l.paths[i]);
+    }
+    free(l.paths);
+    progress(done, l.bytes, t0, tty, &tenth, "");
+    char a[32];
+    ome_human_bytes((double)done, a, sizeof a);
+    fprintf(stderr, "%s%s read in %.1f s%s\n", tty ? "\n" : "", a, now() - t0,
+            failed ? "; some files failed (above): run it again to retry them" : "");
+    return failed ? 1 : 0;
+}

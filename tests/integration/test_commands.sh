@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# omefs prefetch and omefs status on a real mount: prefetch of a folder reads each image's
+# OME-TIFF through, with a progress bar on a pseudo-terminal (script(1)) and plain lines
+# otherwise; afterwards, with the server down, an offline mount on the same cache reads every
+# byte; what cannot fit in the disk cache is refused up front. status names the source and
+# what was served, fetched and cached, and the latest errors.
+source "$(dirname "$0")/../lib/integration.sh"
+mount_test_start commands
+export ASAN_OPTIONS=detect_leaks=0
+n=seq_czyx
+ref="$work/ref"; reference "$n" "$ref"
+cache="$work/cache"
+
+if do_mount pre "$OMEFS_TEST_HTTP/$n.zarr" -o cache_dir="$cache",cache_size=1G; then
+  if command -v script >/dev/null; then
+    script -qec "$OMEFS prefetch $mnt" /dev/null >"$work/tty.out" 2>&1; rc=$?
+    grep -q '\[####################\] 100 %' "$work/tty.out" && [ $rc = 0 ] &&
+      ok "prefetch on a terminal: a progress bar to 100 %" || fail "prefetch on a terminal: rc=$rc $(tail -c 300 "$work/tty.out")"
+  else
+    echo "skip prefetch on a terminal: script(1) missing"
+  fi
+  out=$("$OMEFS" prefetch "$mnt" 2>&1); rc=$?
+  grep -q "prefetch: 100 %" <<<"$out" && [ $rc = 0 ] &&
+    ok "prefetch without a terminal: plain lines ($(tail -1 <<<"$out"))" || fail "prefetch plain: rc=$rc '$out'"
+  st=$("$OMEFS" status "$mnt"); rc=$?
+  grep -q "source:       $OMEFS_TEST_HTTP/$n.zarr" <<<"$st" && grep -q "disk cache:" <<<"$st" &&
+    grep -q "served:" <<<"$st" && [ $rc = 0 ] &&
+    ok "status: $(grep -E 'served|fetched' <<<"$st" | tr -s ' ' | tr '\n' ';')" || fail "status: rc=$rc '$st'"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "mount for prefetch: $(tail -2 "$work/pre.log")"
+fi
+nginx_set mode=down
+if do_mount offline "$OMEFS_TEST_HTTP/$n.zarr" -o cache_dir="$cache",offline; then
+  cmp -s "$mnt/$n.ome.tif" "$ref/$n.ome.tif" &&
+    ok "after prefetch, offline with the server down: every byte of $n.ome.tif" ||
+    fail "offline after prefetch: $n.ome.tif differs or fails"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "offline mount: $(tail -2 "$work/offline.log")"
+fi
+nginx_set mode=none
+
+if do_mount small "$OMEFS_TEST_HTTP/$n.zarr" -o cache_dir="$work/small",cache_size=1M; then
+  out=$("$OMEFS" prefetch "$mnt/$n.ome.tif" 2>&1); rc=$?
+  [ $rc = 1 ] && grep -q "cannot fit in the disk cache" <<<"$out" &&
+    ok "prefetch refuses what cannot fit: '$out'" || fail "prefetch into a small cache: rc=$rc '$out'"
+  do_unmount "$mnt" "$mnt_pid"
+fi
+out=$("$OMEFS" status "$work" 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "is not an omefs mount" <<<"$out" && ok "status of a plain folder: '$out'" ||
+  fail "status of a plain folder: rc=$rc '$out'"
