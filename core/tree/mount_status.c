@@ -13,7 +13,6 @@ static double num(json_t *doc, const char *group, const char *key)
     return json_number_value(json_object_get(json_object_get(doc, group), key));
 }
 
-
 static double ratio(double part, double whole)
 {
     return whole > 0 ? 100.0 * part / whole : 0;
