@@ -2,6 +2,7 @@
  * collections), a directory's images, plates, collections and subfolders, to any depth. */
 #include "tree/folder_tree.h"
 
+#include "base/background.h"
 #include "tree/label_tree.h"
 #include "base/log.h"
 #include "image/ngff.h"
@@ -54,6 +55,7 @@ static ome_folder_tree *tree_new(ome_store *store, int n)
         return NULL;
     }
     if (ft) {
+        pthread_mutex_init(&ft->ahead_lock, NULL);
         ft->store = store;
         ft->nslots = nslots;
         memset(ft->slots, 0xff, nslots * sizeof *ft->slots); /* every slot -1: empty */
@@ -483,7 +485,33 @@ static void folder_clear(ome_folder *f)
     f->nimages = 0;
 }
 
+static int load_now(ome_folder_tree *ft, ome_folder *f, ome_err *err);
+
+/* A job of the loaders ahead: folder i (a failure is logged, and tried again when looked at). */
+static void load_ahead(void *ctx, int i)
+{
+    ome_folder_tree *ft = ctx;
+    ome_err err = {0};
+    load_now(ft, &ft->folders[i], &err);
+}
+
+#define AHEAD_THREADS 8 /* a plate's wells loaded at once, ahead of a walk */
+
 int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err)
+{
+    /* the second folder a walk looks into starts the loaders ahead (listing a plate, or
+     * opening one well, still reads only that) */
+    if (!atomic_exchange(&f->looked, true) && atomic_fetch_add(&ft->looks, 1) == 1 &&
+        ft->nfolders > 2) {
+        pthread_mutex_lock(&ft->ahead_lock);
+        if (!ft->ahead)
+            ft->ahead = ome_background_start(ft->nfolders, AHEAD_THREADS, load_ahead, ft);
+        pthread_mutex_unlock(&ft->ahead_lock);
+    }
+    return load_now(ft, f, err);
+}
+
+static int load_now(ome_folder_tree *ft, ome_folder *f, ome_err *err)
 {
     pthread_mutex_lock(&f->lock);
     int rc = OME_OK;
@@ -526,6 +554,8 @@ void ome_folder_tree_free(ome_folder_tree *ft)
 {
     if (!ft)
         return;
+    ome_background_stop(ft->ahead); /* its loaders use the folders */
+    pthread_mutex_destroy(&ft->ahead_lock);
     for (int i = 0; i < ft->nfolders; i++) {
         ome_folder *f = &ft->folders[i];
         folder_clear(f);

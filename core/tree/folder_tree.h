@@ -16,6 +16,7 @@
 #include "tree/tree.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 typedef struct ome_folder {
@@ -28,6 +29,7 @@ typedef struct ome_folder {
     int npaths;
     pthread_mutex_t lock;
     bool loaded;    /* a failed load is not kept: the next look tries again */
+    _Atomic bool looked; /* a walk has looked into it */
     ome_tree tree;  /* the files of its images */
     ome_image **images;
     int nimages;
@@ -50,6 +52,11 @@ typedef struct ome_folder_tree {
     ome_folder *folders;
     int *slots; /* hash table of folder indices by name (-1: empty) */
     size_t nslots;
+    /* Loading ahead: once a walk (ls -R, find, du) looks into a second folder, the others are
+     * loaded by a few threads, so a plate walk costs its round trips in parallel. */
+    _Atomic int looks;             /* folders a walk has looked into */
+    struct ome_background *ahead;  /* the loaders ahead (owned) */
+    pthread_mutex_t ahead_lock;
 } ome_folder_tree;
 
 /* One image of a list: its folder's name, where it is in the store, its files' base name.
@@ -94,6 +101,7 @@ ome_folder *ome_folder_tree_find(ome_folder_tree *ft, const char *name);
  * (a field that cannot be opened is left out with a warning), or a list's image. A folder with
  * no image is an error, logged with the reason. */
 int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err);
+
 /* Sum of the sizes of the files of the folders loaded so far (inner folders too). */
 uint64_t ome_folder_tree_loaded_bytes(ome_folder_tree *ft);
 void ome_folder_tree_free(ome_folder_tree *ft);

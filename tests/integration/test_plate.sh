@@ -93,3 +93,20 @@ cmp -s "$mnt/B2/B2_0_L0.tif" "$mnt/B2/B2_0_L0.tif" && [ -s "$mnt/B2/B2_0_L0.tif"
 [ -e "$mnt/C1" ] && fail "plate: C1 exists" || ok "plate: a well not in the plate is absent"
 touch "$mnt/A1/new" 2>/dev/null && fail "plate: created a file" || ok "plate: read-only inside wells"
 do_unmount "$mnt" "$mnt_pid"
+
+# A walk of the whole plate (ls -lR) at 200 ms a request: once it looks into a second well, the
+# other wells are loaded ahead, several at once. Every well's files are listed, in less than
+# one well after another costs: 4 wells x 4 round trips (the well, its fields' groups, arrays
+# and labels) x 200 ms = 3.2 s (measured: 3.6 s one after another, 2.8 s loaded ahead).
+if do_mount walk "$OMEFS_TEST_HTTP/plate.zarr" -o cache_dir=none; then
+  nginx_set delay_ms=200
+  t0=$(date +%s.%N)
+  ls -lR "$mnt" >"$work/walk.out" 2>/dev/null
+  took=$(echo "$(date +%s.%N) - $t0" | bc)
+  nginx_set delay_ms=0
+  files=$(grep -c "\.tif$" "$work/walk.out")
+  [ "$files" -ge 10 ] && [ "$(echo "$took < 3.2" | bc)" = 1 ] &&
+    ok "plate walk: ls -lR lists $files files in ${took}s (wells loaded ahead, at once)" ||
+    fail "plate walk: $files files in ${took}s"
+  do_unmount "$mnt" "$mnt_pid"
+fi
