@@ -31,7 +31,7 @@ UNIT_BIN := $(foreach t,$(UNIT_SRC),build/asan/tests/$(notdir $(t:.c=)))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=build/asan/tools/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/asan/replay/%)
 
-.PHONY: all test deps deps-user demo bench clean fixtures asan install fuzz
+.PHONY: all test test-run deps deps-user demo bench clean fixtures asan install fuzz
 
 all: build/libomefs.a $(if $(FS_SRC),build/omefs)
 
@@ -121,7 +121,13 @@ build/fixtures/omero/manifest.json: tests/fixtures/make_omero_fixtures.py
 	@mkdir -p build/fixtures/omero
 	/usr/bin/python3 tests/fixtures/make_omero_fixtures.py build/fixtures/omero
 
-test: all asan fixtures $(if $(FS_SRC),build/tsan/omefs)
+# installs what the tests use first (quiet when all is there), so `make demo` then `make test`
+# is all a fresh machine needs
+test:
+	@contrib/deps.sh all
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all asan fixtures $(if $(FS_SRC),build/tsan/omefs)
 	@tests/run_tests.sh
 
 bench: all
