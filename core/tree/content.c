@@ -3,6 +3,7 @@
 
 #include "base/log.h"
 #include "image/group.h"
+#include "image/ngff.h"
 #include "tree/omero_tree.h"
 #include "image/series.h"
 #include "zarr/zarr.h"
@@ -106,6 +107,14 @@ int ome_content_open(ome_store *store, const ome_source *src, ome_content *c, om
     }
     if (rc)
         return rc;
+    if (json_object_get(ome_ngff_attrs(attrs), "well") &&
+        !json_object_get(ome_ngff_attrs(attrs), "multiscales")) {
+        json_decref(attrs);
+        return ome_err_set(err, OME_EINVAL,
+                           "%s is one well of a plate: mount the plate (two folders up), whose "
+                           "folders are its wells, or one of its fields (%s/0)",
+                           store->root, store->root);
+    }
     switch (ome_group_kind_of(attrs)) {
     case OME_GROUP_PLATE:
         rc = ome_folder_tree_open_plate(store, "", attrs, where, &c->folders, err);

@@ -11,8 +11,39 @@
 #include <string.h>
 #include <strings.h>
 
+/* A plate's field addressed on its own (".../NAME.zarr/B/3/0"): "NAME_B3_0", as the field's
+ * files are named in the plate's well folder. False for any other address. */
+static bool field_name(const char *address, const char *end, char *out, size_t outlen)
+{
+    const char *seg[4][2]; /* the last four segments: field, column, row, plate */
+    const char *p = end;
+    for (int i = 0; i < 4; i++) {
+        while (p > address && p[-1] == '/')
+            p--;
+        const char *e = p;
+        while (p > address && p[-1] != '/')
+            p--;
+        if (p == e)
+            return false;
+        seg[i][0] = p, seg[i][1] = e;
+    }
+    size_t plate = (size_t)(seg[3][1] - seg[3][0]), k = 0;
+    const char *suffix = plate > 9 && !strncasecmp(seg[3][1] - 9, ".ome.zarr", 9) ? ".ome.zarr"
+                         : plate > 5 && !strncasecmp(seg[3][1] - 5, ".zarr", 5) ? ".zarr" : NULL;
+    if (!suffix)
+        return false;
+    for (const char *c = seg[0][0]; c < seg[0][1]; c++)
+        if (*c < '0' || *c > '9')
+            return false; /* fields are numbered */
+    k = (size_t)snprintf(out, outlen, "%.*s_%.*s%.*s_%.*s", (int)(plate - strlen(suffix)),
+                         seg[3][0], (int)(seg[2][1] - seg[2][0]), seg[2][0],
+                         (int)(seg[1][1] - seg[1][0]), seg[1][0], (int)(seg[0][1] - seg[0][0]),
+                         seg[0][0]);
+    return k < outlen;
+}
+
 /* The last path segment of the address without ".zarr"/".ome.zarr", query or fragment; "image"
- * when nothing is left. */
+ * when nothing is left. A plate's field gets its plate, well and field in its name. */
 static void base_name(const char *address, char *out, size_t outlen)
 {
     const char *end = address + strlen(address);
@@ -20,6 +51,8 @@ static void base_name(const char *address, char *out, size_t outlen)
         end = address + strcspn(address, "?#");
     while (end > address && end[-1] == '/')
         end--;
+    if (field_name(address, end, out, outlen))
+        return;
     const char *start = end;
     while (start > address && start[-1] != '/')
         start--;

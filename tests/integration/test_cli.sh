@@ -33,6 +33,15 @@ expect "missing mount point" 1 "create it first: mkdir -p $work/nope" "$src" "$w
 expect "no scheme" 1 "has no scheme: for a server, write http://127.0.0.1:9/x.zarr" 127.0.0.1:9/x.zarr "$work/mp"
 expect "a level" 1 "is one Zarr array, not an image: if it is level 0 of the image at $src, mount that" \
   "$src/0" "$work/mp"
+expect "a well" 1 "is one well of a plate: mount the plate (two folders up)" \
+  "$OMEFS_TEST_HTTP/plate.zarr/A/1" "$work/mp" -o cache_dir=none
+if do_mount field "$OMEFS_TEST_HTTP/plate.zarr/A/1/0" -o cache_dir=none; then
+  got=$(ls "$mnt" | tr '\n' ' ')
+  [[ "$got" == *"plate_A1_0.ome.tif plate_A1_0_L0.tif"* ]] &&
+    ok "cli: a field mounted on its own is named after its plate, well and field ($got)" ||
+    fail "cli: a field's files: '$got'"
+  do_unmount "$mnt" "$mnt_pid"
+fi
 expect "nothing given" 2 "see omefs --help" -o timeout=5
 out=$("$OMEFS" -o cache_size=10 "$src" "$work/mp" 2>&1)
 [ "$(tail -1 <<<"$out")" = "see omefs --help for the options" ] &&
