@@ -10,6 +10,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 root=${1:-$(mktemp -d /var/tmp/omefs-fresh-XXXXXX)}/root
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 [ "$(id -u)" = 0 ] || { echo "run as root (debootstrap and chroot)"; exit 2; }
+mkdir -p "$root"
 command -v debootstrap >/dev/null || apt-get install -y -qq debootstrap >/dev/null
 cleanup() {
   for m in sys proc dev/pts dev; do umount -l "$root/$m" 2>/dev/null || true; done
