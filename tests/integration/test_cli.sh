@@ -86,7 +86,8 @@ fi
 
 # a user who is not root: told what to do while /dev/fuse is closed to users, then (opened to
 # them, as Debian's udev rule has it) mounts, reads and unmounts with fusermount3
-if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -u "$(command -v fusermount3)" ]; then
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -u "$(command -v fusermount3)" ] &&
+   [ -e /etc/mtab ]; then
   as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
   mode=$(stat -c %a /dev/fuse)
   trap 'chmod "$mode" /dev/fuse; mount_cleanup; nginx_stop; rm -rf "$work"' EXIT INT TERM
@@ -115,5 +116,5 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -u "$(command -v fus
   fi
   chmod "$mode" /dev/fuse
 else
-  echo "skip cli non-root: needs root (to act as another user), setpriv and a setuid fusermount3"
+  echo "skip cli non-root: needs root (to act as another user), setpriv, a setuid fusermount3 and /etc/mtab (which fusermount3 reads; a booted system has it)"
 fi

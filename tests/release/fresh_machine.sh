@@ -26,6 +26,8 @@ mount --bind /dev/pts "$root/dev/pts"
 mount -t proc proc "$root/proc"
 mount --bind /sys "$root/sys"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# what a booted Debian has and a bare root lacks (systemd-tmpfiles makes it): fusermount3 needs it
+[ -e "$root/etc/mtab" ] || ln -s ../proc/self/mounts "$root/etc/mtab"
 # this machine's CA certificates, so that npm reaches its registry through this network
 mkdir -p "$root/usr/local/share/ca-certificates"
 cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
