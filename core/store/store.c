@@ -21,6 +21,19 @@ void ome_store_opts_default(ome_store_opts *o)
     o->backoff_max_s = 5;
 }
 
+void ome_store_req_part(const ome_store_req *r, uint64_t size, uint64_t *off, uint64_t *len)
+{
+    *off = 0;
+    *len = size;
+    if (r->range == OME_RANGE_SPAN) {
+        *off = r->off < size ? r->off : size;
+        *len = r->len < size - *off ? r->len : size - *off;
+    } else if (r->range == OME_RANGE_SUFFIX) {
+        *len = r->len < size ? r->len : size;
+        *off = size - *len;
+    }
+}
+
 uint64_t ome_store_req_cap(const ome_store_req *r)
 {
     if (r->range == OME_RANGE_SPAN)

@@ -68,6 +68,9 @@ typedef struct ome_store_opts {
 } ome_store_opts;
 
 void ome_store_opts_default(ome_store_opts *o);
+/* The part [*off, *off + *len) of an object of `size` bytes that request r asks for, clamped
+ * to the object. */
+void ome_store_req_part(const ome_store_req *r, uint64_t size, uint64_t *off, uint64_t *len);
 /* The most bytes request r may bring (see max_bytes). */
 uint64_t ome_store_req_cap(const ome_store_req *r);
 

@@ -106,7 +106,7 @@ static void file_get_one(file_store *fs, ome_store_req *r)
                                         : ome_err_set(&r->err, OME_EIO, "%s: not a file", path);
         return;
     }
-    uint64_t size = (uint64_t)st.st_size, off = 0, len = size;
+    uint64_t size = (uint64_t)st.st_size, off, len;
     if (r->range == OME_RANGE_ALL && size > ome_store_req_cap(r)) {
         close(fd);
         r->status = ome_err_set(&r->err, OME_ERANGE,
@@ -115,13 +115,7 @@ static void file_get_one(file_store *fs, ome_store_req *r)
                                 (unsigned long long)ome_store_req_cap(r));
         return;
     }
-    if (r->range == OME_RANGE_SPAN) {
-        off = r->off < size ? r->off : size;
-        len = r->len < size - off ? r->len : size - off;
-    } else if (r->range == OME_RANGE_SUFFIX) {
-        len = r->len < size ? r->len : size;
-        off = size - len;
-    }
+    ome_store_req_part(r, size, &off, &len);
     if (len > SIZE_MAX || ome_buf_reserve(&r->body, (size_t)len ? (size_t)len : 1)) {
         close(fd);
         r->status = ome_err_set(&r->err, OME_ENOMEM, "%s: out of memory for %llu bytes", path,

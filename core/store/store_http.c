@@ -357,14 +357,8 @@ static int xfer_start(http_xfer *x, CURLM *m)
  * requested part. */
 static void slice_full_body(ome_store_req *r)
 {
-    uint64_t size = r->body.len, off = 0, len = size;
-    if (r->range == OME_RANGE_SPAN) {
-        off = r->off < size ? r->off : size;
-        len = r->len < size - off ? r->len : size - off;
-    } else if (r->range == OME_RANGE_SUFFIX) {
-        len = r->len < size ? r->len : size;
-        off = size - len;
-    }
+    uint64_t off, len;
+    ome_store_req_part(r, r->body.len, &off, &len);
     memmove(r->body.data, r->body.data + off, (size_t)len);
     r->body.len = (size_t)len;
 }

@@ -220,12 +220,18 @@ static cache_entry *table_find(ome_chunk_cache *c, const char *key, uint64_t h)
     return NULL;
 }
 
-static void evict_entry(ome_chunk_cache *c, cache_entry *e)
+/* Takes an entry out of the table (freed now, or when its last reference goes). */
+static void drop_entry(ome_chunk_cache *c, cache_entry *e)
 {
     table_remove(c, e);
-    c->stats.evictions++;
     if (e->refs == 0)
         entry_free(e);
+}
+
+static void evict_entry(ome_chunk_cache *c, cache_entry *e)
+{
+    drop_entry(c, e);
+    c->stats.evictions++;
 }
 
 /* Drops what streams read past beyond their window, then the least recent under the cap. */
@@ -284,7 +290,7 @@ static bool claim(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
             ch->err = e->err;
             return false;
         }
-        evict_entry(c, e);
+        drop_entry(c, e); /* a failure that has had its time: not an eviction */
         e = NULL;
     }
     if (e) {
@@ -354,7 +360,7 @@ static void forget_failures(ome_chunk_cache *c)
 {
     double now = ome_now();
     while (c->failed.tail && c->failed.tail->failed_until <= now)
-        evict_entry(c, c->failed.tail);
+        drop_entry(c, c->failed.tail);
 }
 
 /* Waits up to WAIT_SLICE_S for a load to settle, called with the lock held. */
