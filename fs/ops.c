@@ -95,8 +95,9 @@ static void *ops_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
     if (conn->capable & FUSE_CAP_ASYNC_READ)
         conn->want |= FUSE_CAP_ASYNC_READ;
     /* Kernel read-ahead serves the ImageJ files, read in order; the OME-TIFF is opened with
-     * direct I/O (see ops_open). Chunks themselves are read ahead by omefs (prefetch.c). */
-    conn->max_readahead = conn->max_readahead > (1u << 20) ? conn->max_readahead : (1u << 20);
+     * direct I/O (see ops_open). Chunks themselves are read ahead by omefs (prefetch.c). The
+     * cap is what the ImageJ layout's gaps between planes absorb (it is the kernel's default). */
+    conn->max_readahead = OME_VTIFF_READAHEAD;
     return fuse_get_context()->private_data;
 }
 

@@ -107,27 +107,53 @@ static void read_arith(const vt_seg *s, uint64_t rel, size_t n, uint8_t *out)
     }
 }
 
-static void read_repeat(const vt_seg *s, uint64_t rel, size_t n, uint8_t *out)
+/* Bytes [within, within+n) of the IFD template patched with a strip offset and a next IFD. */
+static void patched_ifd(const vt_seg *s, uint64_t strip, uint64_t next, uint64_t within,
+                        size_t n, uint8_t *out)
 {
     uint8_t *tmp = malloc(s->tmpl_len);
     if (!tmp) {
         memset(out, 0, n);
         return;
     }
+    memcpy(tmp, s->blob, s->tmpl_len);
+    vt_put_le(tmp + s->patch_strip, strip, s->off_size);
+    vt_put_le(tmp + s->patch_next, next, s->off_size);
+    memcpy(out, tmp + within, n);
+    free(tmp);
+}
+
+static void read_repeat(const vt_seg *s, uint64_t rel, size_t n, uint8_t *out)
+{
     uint64_t count = s->len / s->tmpl_len;
     for (size_t k = 0; k < n;) {
         uint64_t i = (rel + k) / s->tmpl_len, within = (rel + k) % s->tmpl_len;
-        memcpy(tmp, s->blob, s->tmpl_len);
-        vt_put_le(tmp + s->patch_strip, s->strip_first + i * s->strip_stride, s->off_size);
         uint64_t next = i + 1 < count ? s->off + (i + 1) * s->tmpl_len : 0;
-        vt_put_le(tmp + s->patch_next, next, s->off_size);
         size_t take = (size_t)(s->tmpl_len - within);
         if (take > n - k)
             take = n - k;
-        memcpy(out + k, tmp + within, take);
+        patched_ifd(s, s->strip_first + i * s->strip_stride, next, within, take, out + k);
         k += take;
     }
-    free(tmp);
+}
+
+/* The gap after plane `block` (bytes [within, within+n) of its block, all past the pixels):
+ * zeros, with the next plane's IFD where the layout put one there. */
+static void read_plane_gap(const vt_seg *s, uint64_t block, uint64_t within, size_t n,
+                           uint8_t *out)
+{
+    memset(out, 0, n);
+    uint64_t count = s->len / s->plane_stride;
+    if (!s->blob || block + 1 >= count)
+        return;
+    uint64_t a = within > s->gap_ifd_at ? within : s->gap_ifd_at;
+    uint64_t b = within + n < s->gap_ifd_at + s->tmpl_len ? within + n : s->gap_ifd_at + s->tmpl_len;
+    if (a >= b)
+        return;
+    uint64_t here = s->off + block * s->plane_stride + s->gap_ifd_at;
+    uint64_t next = block + 2 < count ? here + s->plane_stride : 0;
+    patched_ifd(s, s->off + (block + 1) * s->plane_stride, next, a - s->gap_ifd_at,
+                (size_t)(b - a), out + (a - within));
 }
 
 /* Plane index → (t, c, z): OME planes are XYZCT (z fastest), ImageJ planes CZT (c fastest). */
@@ -222,6 +248,7 @@ static int read_block(const ome_vtiff *vt, const ome_level *L, int level, uint64
 /* Where byte `rel` of a pixel segment falls: a tile (OME) or a plane (ImageJ). */
 typedef struct {
     uint64_t t, c, z, y0, x0, w_file; /* plane, block origin, block width in the file */
+    uint64_t index;                   /* which block of the segment */
     uint64_t len, within;             /* block length in bytes (pixels, then any gap), offset
                                          of rel inside it */
     uint64_t data_len;                /* bytes of pixels at the start of the block */
@@ -229,7 +256,7 @@ typedef struct {
 
 static uint64_t block_bytes(const vt_seg *s)
 {
-    return s->kind == VT_SEG_TILES ? s->tile_stride : s->plane_bytes;
+    return s->kind == VT_SEG_TILES ? s->tile_stride : s->plane_stride;
 }
 
 static void block_at(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, vt_block *b)
@@ -248,12 +275,14 @@ static void block_at(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, vt_bloc
         b->x0 = (ti % s->tiles_x) * s->tile_w;
         b->w_file = s->tile_w;
     } else {
-        block = rel / s->plane_bytes;
-        b->within = rel % s->plane_bytes;
-        b->len = b->data_len = s->plane_bytes;
+        block = rel / s->plane_stride;
+        b->within = rel % s->plane_stride;
+        b->len = s->plane_stride;
+        b->data_len = s->plane_bytes;
         plane_coords(vt, L, block, &b->t, &b->c, &b->z);
         b->w_file = L->shape[OME_X];
     }
+    b->index = block;
 }
 
 static int read_pixels(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, size_t n,
@@ -272,7 +301,10 @@ static int read_pixels(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, size_
                         : OME_OK;
         if (rc)
             return rc;
-        memset(out + pixels, 0, take - pixels); /* the gap after a tile */
+        if (take > pixels && s->kind == VT_SEG_PLANES) /* the gap after a plane */
+            read_plane_gap(s, b.index, b.within + pixels, take - pixels, out + pixels);
+        else
+            memset(out + pixels, 0, take - pixels); /* the gap after a tile */
         out += take;
         rel += take;
         n -= take;
@@ -410,8 +442,12 @@ uint64_t ome_vtiff_block_of(const ome_vtiff *vt, uint64_t off)
     const vt_seg *s = &vt->segs[i];
     if ((s->kind != VT_SEG_TILES && s->kind != VT_SEG_PLANES) || block_bytes(s) == 0)
         return UINT64_MAX;
+    /* the zero gap after a tile or plane is no pixels: read-ahead into it starts no stream */
+    uint64_t rel = off - s->off;
+    if (rel % block_bytes(s) >= (s->kind == VT_SEG_TILES ? s->tile_bytes : s->plane_bytes))
+        return UINT64_MAX;
     /* ordinals of later segments (lower levels) lie beyond any of an earlier one */
-    return ((uint64_t)i << 40) + (off - s->off) / block_bytes(s);
+    return ((uint64_t)i << 40) + rel / block_bytes(s);
 }
 
 uint64_t ome_vtiff_size(const ome_vtiff *vt)

@@ -11,9 +11,16 @@ typedef enum { OME_VT_OME = 0, OME_VT_IMAGEJ } ome_vtiff_kind;
 
 typedef struct ome_vtiff ome_vtiff; /* a layout: vtiff_layout.h */
 
+/* The most the kernel reads ahead of (or, for a memory-mapped page fault, around) what a
+ * program reads in an ImageJ file: the mount caps its read-ahead here, and the ImageJ layout
+ * puts at least this many bytes of zeros between the header and the first plane and after
+ * every plane, so read-ahead past one plane never fetches another's chunks. */
+#define OME_VTIFF_READAHEAD (128u * 1024u)
+
 /* The file's size in bytes, which layout it is, and the image it shows. */
 /* The ordinal of the pixel block (an OME tile, an ImageJ plane) holding byte off, increasing in
- * file order; UINT64_MAX for bytes that are no pixels (header, IFDs, metadata). */
+ * file order; UINT64_MAX for bytes that are no pixels (header, IFDs, metadata, the zero gap
+ * after a tile or plane). */
 uint64_t ome_vtiff_block_of(const ome_vtiff *vt, uint64_t off);
 uint64_t ome_vtiff_size(const ome_vtiff *vt);
 ome_vtiff_kind ome_vtiff_kind_of(const ome_vtiff *vt);

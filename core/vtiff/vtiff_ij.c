@@ -1,8 +1,13 @@
 /* vtiff_ij: the ImageJ hyperstack layout of one level. Classic little-endian TIFF, uncompressed,
- * one strip per plane, planes contiguous in CZT order from a 4 KiB boundary, ImageJ description
- * in IFD0, with per-channel display ranges, LUTs and plane labels from the omero metadata. Files up to 4 GiB
- * have one IFD per plane (IFD0 first, the rest after the pixels); larger ones follow ImageJ's
- * own convention: IFD0 only, `images=N`, contiguous planes. */
+ * one strip per plane, planes in CZT order from a 4 KiB boundary, ImageJ description in IFD0,
+ * with per-channel display ranges, LUTs and plane labels from the omero metadata.
+ * - Planes of IJ_PAD_MIN_PLANE or more, in files up to 4 GiB, are padded: IJ_GAP zeros between
+ *   the header and the first plane, and after every plane zeros, the next plane's IFD, zeros.
+ *   The kernel's read-ahead past a plane (or around a mapped page) then lands on bytes that
+ *   cost no fetch. No `images=`: ImageJ follows the IFDs (with it, it assumes contiguous
+ *   planes), and so does tifffile (it assumes them when every IFD follows the pixels).
+ * - Smaller planes, up to 4 GiB: contiguous planes, one IFD per plane after the pixels.
+ * - Larger files follow ImageJ's own convention: IFD0 only, `images=N`, contiguous planes. */
 #include "vtiff/ome_xml.h"
 #include "vtiff/vtiff_layout.h"
 
@@ -11,6 +16,8 @@
 #include <string.h>
 
 #define ALIGN 4096u
+#define IJ_GAP (2 * (uint64_t)OME_VTIFF_READAHEAD)
+#define IJ_PAD_MIN_PLANE (8 * IJ_GAP) /* the gaps cost at most 1/8 of the file */
 #define IJ_MAX_PIXELS 2147483647ull
 
 static const char *imagej_unit(const char *unit)
@@ -25,11 +32,13 @@ static const char *imagej_unit(const char *unit)
     return NULL;
 }
 
-static void describe(const ome_image *img, const ome_level *L, char *d, size_t n)
+/* `images=N` only for contiguous planes: ImageJ then reads IFD0 alone and finds plane i at
+ * offset + i * plane bytes. */
+static void describe(const ome_image *img, const ome_level *L, bool contiguous, char *d, size_t n)
 {
     uint64_t C = L->shape[OME_C], Z = L->shape[OME_Z], T = L->shape[OME_T];
     size_t k = (size_t)snprintf(d, n, "ImageJ=1.53t\n");
-    if (C * Z * T > 1)
+    if (C * Z * T > 1 && contiguous)
         k += (size_t)snprintf(d + k, n - k, "images=%llu\n", (unsigned long long)(C * Z * T));
     if (C > 1)
         k += (size_t)snprintf(d + k, n - k, "channels=%llu\n", (unsigned long long)C);
@@ -237,52 +246,71 @@ int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_
     vt->level = level;
     vt->file_dtype = ft;
     char desc[1024];
-    describe(img, L, desc, sizeof desc);
+    describe(img, L, true, desc, sizeof desc);
     ij_display display;
     const ij_display *disp = ij_display_build(img, L, &display) ? &display : NULL;
     vt_ifd ifd0, tmpl;
     build_ifd(&ifd0, L, ft, desc, disp, 0, plane_bytes);
     build_ifd(&tmpl, L, ft, NULL, NULL, 0, plane_bytes);
     size_t ifd0_len = vt_ifd_size(&ifd0), tmpl_len = vt_ifd_size(&tmpl);
-    uint64_t data_off = (8 + ifd0_len + ALIGN - 1) / ALIGN * ALIGN;
-    uint64_t data_end = data_off + N * plane_bytes;
-    bool classic_chain = N > 1 && data_end + (N - 1) * tmpl_len <= UINT32_MAX;
+    /* Padded when the planes are large and the padded file fits classic TIFF offsets (the
+     * description with `images=` bounds IFD0's size from above). The IFD of plane k+1 sits in
+     * the middle of the gap after plane k: readers that take IFDs after all pixels for
+     * ImageJ's contiguous convention (tifffile) then follow every IFD, and reading an IFD
+     * reads ahead into zeros only. */
+    uint64_t head_len = (8 + ifd0_len + ALIGN - 1) / ALIGN * ALIGN;
+    uint64_t ifd_at = (plane_bytes + IJ_GAP + ALIGN - 1) / ALIGN * ALIGN;
+    uint64_t padded_stride = ifd_at + (tmpl_len + ALIGN - 1) / ALIGN * ALIGN + IJ_GAP;
+    bool padded = plane_bytes >= IJ_PAD_MIN_PLANE &&
+                  head_len + IJ_GAP + N * padded_stride <= UINT32_MAX;
+    if (padded) {
+        vt_ifd_free(&ifd0);
+        describe(img, L, false, desc, sizeof desc);
+        build_ifd(&ifd0, L, ft, desc, disp, 0, plane_bytes);
+        ifd0_len = vt_ifd_size(&ifd0);
+        head_len = (8 + ifd0_len + ALIGN - 1) / ALIGN * ALIGN;
+    }
+    uint64_t stride = padded ? padded_stride : plane_bytes, gap0 = padded ? IJ_GAP : 0;
+    uint64_t data_off = head_len + gap0;
+    uint64_t data_end = data_off + N * stride;
+    bool classic_chain = !padded && N > 1 && data_end + (N - 1) * tmpl_len <= UINT32_MAX;
+    uint64_t next0 = classic_chain ? data_end : padded && N > 1 ? data_off + ifd_at : 0;
     /* Rebuild with the real strip offset. */
     vt_ifd_free(&ifd0);
     build_ifd(&ifd0, L, ft, desc, disp, data_off, plane_bytes);
-    uint8_t *head = vt_own_blob(vt, (size_t)data_off);
-    vt_seg *s = head ? vt_add_seg(vt, VT_SEG_BLOB, data_off) : NULL;
-    int rc = s ? OME_OK : OME_ENOMEM;
+    uint8_t *head = vt_own_blob(vt, (size_t)head_len);
+    uint8_t *t = padded || classic_chain ? vt_own_blob(vt, tmpl_len) : NULL;
+    vt_seg *s = head ? vt_add_seg(vt, VT_SEG_BLOB, head_len) : NULL;
     if (s) {
         s->blob = head;
         memcpy(head, "II", 2);
         vt_put_le(head + 2, 42, 2);
         vt_put_le(head + 4, 8, 4);
-        vt_ifd_write(&ifd0, 8, classic_chain ? data_end : 0, head + 8);
-        s = vt_add_seg(vt, VT_SEG_PLANES, N * plane_bytes);
-        if (s) {
-            s->level = level;
-            s->plane_bytes = plane_bytes;
-        } else {
-            rc = OME_ENOMEM;
-        }
+        vt_ifd_write(&ifd0, 8, next0, head + 8);
     }
-    if (rc == OME_OK && classic_chain) {
-        uint8_t *t = vt_own_blob(vt, tmpl_len);
-        s = t ? vt_add_seg(vt, VT_SEG_REPEAT, (N - 1) * tmpl_len) : NULL;
-        if (s) {
-            vt_ifd_write(&tmpl, s->off, 0, t);
-            s->blob = t;
-            s->tmpl_len = tmpl_len;
-            s->patch_strip = vt_ifd_value_pos(&tmpl, 273);
-            s->patch_next = vt_ifd_value_pos(&tmpl, 0);
-            s->strip_first = data_off + plane_bytes;
-            s->strip_stride = plane_bytes;
-            s->off_size = 4;
-        } else {
-            rc = OME_ENOMEM;
-        }
+    if (s && gap0)
+        s = vt_add_seg(vt, VT_SEG_BLOB, gap0); /* no blob: zeros */
+    if (s)
+        s = vt_add_seg(vt, VT_SEG_PLANES, N * stride);
+    if (s) {
+        s->level = level;
+        s->plane_bytes = plane_bytes;
+        s->plane_stride = stride;
     }
+    if (s && classic_chain)
+        s = vt_add_seg(vt, VT_SEG_REPEAT, (N - 1) * tmpl_len);
+    if (s && t) { /* the later IFDs: after the pixels, or in the gaps */
+        vt_ifd_write(&tmpl, classic_chain ? s->off : 0, 0, t);
+        s->blob = t;
+        s->tmpl_len = tmpl_len;
+        s->patch_strip = vt_ifd_value_pos(&tmpl, 273);
+        s->patch_next = vt_ifd_value_pos(&tmpl, 0);
+        s->strip_first = data_off + stride;
+        s->strip_stride = stride;
+        s->off_size = 4;
+        s->gap_ifd_at = ifd_at;
+    }
+    int rc = s && (t || !(padded || classic_chain)) ? OME_OK : OME_ENOMEM;
     vt_ifd_free(&ifd0);
     vt_ifd_free(&tmpl);
     if (disp)

@@ -12,7 +12,7 @@ typedef enum {
     VT_SEG_CONST,    /* little-endian integers, all equal (byte counts) */
     VT_SEG_REPEAT,   /* an IFD template repeated, with its strip offset and next-IFD patched */
     VT_SEG_TILES,    /* OME: tiles of one level, plane after plane */
-    VT_SEG_PLANES,   /* ImageJ: whole planes, contiguous, rows of pixels */
+    VT_SEG_PLANES,   /* ImageJ: whole planes, rows of pixels, each plane then any zero gap */
     VT_SEG_LAZY,     /* made when read, by vt->render (OME: the IFDs of every plane but the
                         first), so a layout's memory does not grow with the plane count */
 } vt_seg_kind;
@@ -25,7 +25,8 @@ typedef struct vt_seg {
     /* ARITH / CONST: element size 4 or 8 */
     uint64_t start, stride;
     int elem;
-    /* REPEAT: template of len tmpl_len; patch offsets inside it */
+    /* REPEAT (and PLANES with IFDs in their gaps): template of len tmpl_len; patch offsets
+     * inside it */
     size_t tmpl_len, patch_strip, patch_next;
     uint64_t strip_first, strip_stride;
     int off_size; /* 4 (classic) or 8 */
@@ -33,7 +34,10 @@ typedef struct vt_seg {
     int level;
     uint64_t tile_w, tile_h, tiles_x, tiles_y, tile_bytes; /* TILES */
     uint64_t tile_stride; /* TILES: from one tile's start to the next (tile, then zero gap) */
-    uint64_t plane_bytes;                                   /* PLANES */
+    uint64_t plane_bytes, plane_stride; /* PLANES: pixels, then from one plane's start to the
+                                           next (the plane, then a zero gap) */
+    uint64_t gap_ifd_at; /* PLANES with a template in `blob`: the gap after plane k holds the
+                            IFD of plane k+1 (patched as REPEAT's) at this offset in the block */
 } vt_seg;
 
 struct ome_vtiff {

@@ -3,6 +3,9 @@
 structure plus shot noise so it compresses like a real fluorescence image (not like zeros).
 Then the same pixels as OME-NGFF 0.5, sharded (one 4096 x 4096 shard of 512 x 512 inner
 chunks per plane), with the specification-following writer of the test fixtures.
+Also, as analysts' data often is: bioformats2raw's layout of 1024 x 1024 chunks (2 ch x 6 z x
+4096 x 4096 uint16, blosc zstd; bench1024.zarr), and a 96-well plate of 2 fields per well, each
+a small 2-level image (plate96.zarr), both with zarr-python.
 Usage: make_bench_data.py OUT_DIR   (skips what is already complete)"""
 import json
 import os
@@ -58,6 +61,77 @@ def main():
     out = sys.argv[1]
     write_plain(out)
     write_sharded(out)
+    write_1024(out)
+    write_plate(out)
+
+
+AXES_CZYX = [{"name": "c", "type": "channel"},
+             {"name": "z", "type": "space", "unit": "micrometer"},
+             {"name": "y", "type": "space", "unit": "micrometer"},
+             {"name": "x", "type": "space", "unit": "micrometer"}]
+
+
+def write_1024(out):
+    path = os.path.join(out, "bench1024.zarr")
+    done = os.path.join(path, ".complete")
+    if os.path.exists(done):
+        return
+    if os.path.exists(path):
+        shutil.rmtree(path)
+    root = zarr.open_group(zarr.DirectoryStore(path, dimension_separator="/"), mode="w")
+    comp = Blosc("zstd", 5, Blosc.SHUFFLE)
+    rng = np.random.default_rng(3)
+    datasets = []
+    for k in range(LEVELS):
+        n = N >> k
+        arr = root.create_dataset(str(k), shape=(C, 6, n, n), chunks=(1, 1, 1024, 1024),
+                                  dtype="<u2", compressor=comp, dimension_separator="/")
+        for c in range(C):
+            for z in range(6):
+                arr[c, z] = plane(rng, c, z, n)
+        s = float(1 << k) * 0.2
+        datasets.append({"path": str(k), "coordinateTransformations": [
+            {"type": "scale", "scale": [1.0, 1.0, s, s]}]})
+    root.attrs["multiscales"] = [{"version": "0.4", "name": "bench1024", "axes": AXES_CZYX,
+                                  "datasets": datasets}]
+    open(done, "w").close()
+    print("wrote", path)
+
+
+def write_plate(out):
+    """8 rows x 12 columns, 2 fields per well, each field 2 ch x 256 x 256 uint16 in 2 levels."""
+    path = os.path.join(out, "plate96.zarr")
+    done = os.path.join(path, ".complete")
+    if os.path.exists(done):
+        return
+    if os.path.exists(path):
+        shutil.rmtree(path)
+    root = zarr.open_group(zarr.DirectoryStore(path), mode="w")
+    rows, cols = [chr(ord("A") + i) for i in range(8)], [str(i + 1) for i in range(12)]
+    wells = [r + "/" + c for r in rows for c in cols]
+    root.attrs["plate"] = {
+        "version": "0.4", "name": "plate96", "field_count": 2,
+        "rows": [{"name": r} for r in rows], "columns": [{"name": c} for c in cols],
+        "wells": [{"path": w, "rowIndex": rows.index(w.split("/")[0]),
+                   "columnIndex": cols.index(w.split("/")[1])} for w in wells]}
+    rng = np.random.default_rng(5)
+    axes = [AXES_CZYX[0]] + AXES_CZYX[2:]
+    for w in wells:
+        wg = root.require_group(w)
+        wg.attrs["well"] = {"version": "0.4", "images": [{"path": f} for f in ("0", "1")]}
+        for f in ("0", "1"):
+            fg = wg.require_group(f)
+            data = rng.integers(0, 4000, size=(2, 256, 256), dtype=np.uint16)
+            datasets = []
+            for k in range(2):
+                fg.create_dataset(str(k), data=data[:, ::2 ** k, ::2 ** k],
+                                  chunks=(1, 256, 256), compressor=Blosc("zstd", 3))
+                datasets.append({"path": str(k), "coordinateTransformations": [
+                    {"type": "scale", "scale": [1.0, 0.5 * 2 ** k, 0.5 * 2 ** k]}]})
+            fg.attrs["multiscales"] = [{"version": "0.4", "name": f, "axes": axes,
+                                        "datasets": datasets}]
+    open(done, "w").close()
+    print("wrote", path)
 
 
 def write_plain(out):

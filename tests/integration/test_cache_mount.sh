@@ -90,6 +90,46 @@ else
   fail "mount regions: $(tail -2 "$work/regions.log")"
 fi
 
+# 2c. One plane of the ImageJ file, as scripts take it: tifffile.imread(key=1) (one 2 MiB read)
+#     and tifffile.memmap of plane 2 (page faults, which the kernel reads around). The planes
+#     are padded, so the kernel's read-ahead past them fetches nothing: exactly the 32 chunks of
+#     those two planes, pixels equal to zarr-python's reading of the store.
+start=$(log_lines)
+if do_mount planes "$src" -o cache_dir=none; then
+  if $PY - "$mnt/${n}_L0.tif" "$fixtures/$n.zarr" <<'EOF'
+import sys
+import numpy as np, tifffile, zarr
+a = zarr.open_group(sys.argv[2], mode="r")["0"]
+assert np.array_equal(tifffile.imread(sys.argv[1], key=1), a[1, 0]), "plane 1"
+m = tifffile.memmap(sys.argv[1], page=2, mode="r")
+assert np.array_equal(np.array(m), a[0, 1]), "plane 2"
+EOF
+  then ok "one plane read and one memory-mapped: pixels equal zarr-python's"
+  else fail "one plane read or memory-mapped differs from zarr-python's"; fi
+  got=$(chunk_gets "$start" | sort -u); jobs=$(stat_of "$mnt" "['prefetch']['jobs']")
+  # the whole padded level: read right; mapped whole, refused (never mapped as if contiguous)
+  if $PY - "$mnt/${n}_L0.tif" "$fixtures/$n.zarr" <<'EOF'
+import sys
+import numpy as np, tifffile, zarr
+a = zarr.open_group(sys.argv[2], mode="r")["0"][...]
+assert np.array_equal(tifffile.imread(sys.argv[1]), a.transpose(1, 0, 2, 3)), "whole level"
+try:
+    tifffile.memmap(sys.argv[1], mode="r")
+    raise SystemExit("a whole padded level was memory-mapped")
+except ValueError:
+    pass
+EOF
+  then ok "the whole padded level: tifffile reads it right, refuses to map it whole"
+  else fail "the whole padded level misread or mapped"; fi
+  other=$(echo "$got" | grep -vcE "/0/(1\.0|0\.1)\.")
+  [ "$(echo "$got" | grep -c .)" = 32 ] && [ "$other" = 0 ] && [ "$jobs" = 0 ] &&
+    ok "two planes of the ImageJ file: their 32 chunks fetched, none of their neighbours" ||
+    fail "two planes: $(echo "$got" | grep -c .) chunks fetched ($other of other planes), $jobs read-ahead jobs"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "mount planes: $(tail -2 "$work/planes.log")"
+fi
+
 # 3. Remount on the same cache directory: no chunk request at all, same bytes.
 start=$(log_lines)
 if do_mount warm "$src" -o cache_dir="$cache"; then

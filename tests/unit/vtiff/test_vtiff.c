@@ -175,6 +175,64 @@ static void imagej_layout_planes_contiguous(void **state)
     close_fx(f);
 }
 
+/* Large planes (seq_czyx: 2 c x 2 z x 1024 x 1024 uint16, 2 MiB each) are padded: zeros
+ * before the first plane and after every plane, at least twice the kernel's read-ahead, every
+ * plane page-aligned, each plane's IFD between it and the previous plane; no `images=`
+ * (ImageJ then follows the IFDs); pixels exact. */
+static void imagej_large_planes_padded(void **state)
+{
+    (void)state;
+    fx_t f = open_fx("seq_czyx");
+    ome_vtiff *vt;
+    ome_err err;
+    assert_int_equal(ome_vtiff_make_imagej(f.img, 0, &vt, &err), OME_OK);
+    uint64_t plane = 1024 * 1024 * 2;
+    check_boundaries(vt);
+    uint8_t *all = read_all(vt);
+    char *path = write_temp(vt);
+    TIFF *t = TIFFOpen(path, "rc");
+    assert_non_null(t);
+    assert_int_equal(TIFFNumberOfDirectories(t), 4);
+    char *desc = NULL;
+    assert_true(TIFFGetField(t, TIFFTAG_IMAGEDESCRIPTION, &desc));
+    assert_null(strstr(desc, "images="));
+    assert_non_null(strstr(desc, "channels=2\nslices=2\n"));
+    uint16_t *got = malloc(plane), *want = malloc(plane);
+    uint64_t prev_end = 0;
+    for (tdir_t d = 0; d < 4; d++) {
+        assert_true(TIFFSetDirectory(t, d));
+        uint32_t *offs;
+        assert_true(TIFFGetField(t, TIFFTAG_STRIPOFFSETS, &offs));
+        uint64_t start = offs[0];
+        assert_int_equal(start % 4096, 0);
+        /* zeros before this plane and after the previous one; between them, this plane's IFD */
+        assert_true(d == 0 || start - prev_end >= 4 * OME_VTIFF_READAHEAD);
+        for (uint64_t i = start - 2 * OME_VTIFF_READAHEAD; i < start; i++)
+            if (all[i])
+                fail_msg("byte %llu before plane %d is not zero", (unsigned long long)i, (int)d);
+        for (uint64_t i = prev_end; d > 0 && i < prev_end + 2 * OME_VTIFF_READAHEAD; i++)
+            if (all[i])
+                fail_msg("byte %llu after plane %d is not zero", (unsigned long long)i, (int)d - 1);
+        uint64_t ifd = TIFFCurrentDirOffset(t);
+        assert_true(d == 0 || (ifd > prev_end && ifd < start));
+        assert_int_equal(ome_vtiff_block_of(vt, start - 1), UINT64_MAX);
+        assert_int_not_equal(ome_vtiff_block_of(vt, start), UINT64_MAX);
+        prev_end = start + plane;
+        assert_int_equal(TIFFReadEncodedStrip(t, 0, got, (tmsize_t)plane), (tmsize_t)plane);
+        assert_int_equal(ome_image_read_region(f.img, 0, 0, d % 2, d / 2, 0, 0, 1024, 1024, want,
+                                               &err), 0);
+        assert_memory_equal(got, want, plane);
+    }
+    for (uint64_t i = prev_end; i < prev_end + 2 * OME_VTIFF_READAHEAD; i++)
+        assert_int_equal(all[i], 0);
+    free(got), free(want), free(all);
+    TIFFClose(t);
+    unlink(path);
+    free(path);
+    ome_vtiff_free(vt);
+    close_fx(f);
+}
+
 static void imagej_types_and_refusals(void **state)
 {
     (void)state;
@@ -403,6 +461,7 @@ int main(void)
         cmocka_unit_test(ome_xml_well_formed_for_any_name),
         cmocka_unit_test(ome_layout_odd_sizes),
         cmocka_unit_test(imagej_layout_planes_contiguous),
+        cmocka_unit_test(imagej_large_planes_padded),
         cmocka_unit_test(imagej_types_and_refusals),
         cmocka_unit_test(huge_layout_without_io),
         cmocka_unit_test(millions_of_planes_take_no_memory),

@@ -1,0 +1,93 @@
+"""Reads done as analysts do them, for tests/bench/access_bench.sh. Each prints JSON with the
+bytes of the distinct stored chunks the read needs (from the Zarr array directory DATA, '/'
+keys, axes c/z/y/x) and, where timed, the median seconds.
+  regions TIF DATA N CHUNK  N random 512 x 512 regions of level 0 through tifffile's zarr view
+                            of the OME-TIFF (only the tiles needed)
+  plane LTIF DATA KEY       one whole plane of an ImageJ file: tifffile.imread(key=KEY)
+  memmap LTIF DATA KEY      one plane through tifffile.memmap(page=KEY), every pixel touched
+  series TIF                tifffile opens the file and its series (a header probe: needs 0)
+Plane KEY is in ImageJ's CZT order: c = KEY % C, z = KEY // C."""
+import glob
+import json
+import os
+import random
+import statistics
+import sys
+import time
+
+import numpy as np
+
+
+def chunk_bytes(data, keys):
+    return sum(os.path.getsize(os.path.join(data, k)) for k in keys)
+
+
+def plane_keys(data, key):
+    meta = json.load(open(os.path.join(data, ".zarray")))
+    c, z = key % meta["shape"][0], key // meta["shape"][0]
+    return [os.path.relpath(p, data) for p in glob.glob(os.path.join(data, str(c), str(z), "*", "*"))]
+
+
+def regions(tif_path, data, n, chunk):
+    import tifffile
+    import zarr
+    rng = random.Random(11)
+    with tifffile.TiffFile(tif_path) as tif:
+        z = zarr.open(tif.aszarr(series=0, level=0), mode="r")
+        shape = z.shape
+        times, needed = [], set()
+        for _ in range(n):
+            c, zz = rng.randrange(shape[0]), rng.randrange(shape[1])
+            y, x = rng.randrange(shape[2] - 512), rng.randrange(shape[3] - 512)
+            t0 = time.perf_counter()
+            block = z[c, zz, y:y + 512, x:x + 512]
+            times.append(time.perf_counter() - t0)
+            assert block.shape == (512, 512)
+            for cy in range(y // chunk, (y + 511) // chunk + 1):
+                for cx in range(x // chunk, (x + 511) // chunk + 1):
+                    needed.add(f"{c}/{zz}/{cy}/{cx}")
+    return {"median_s": statistics.median(times), "needed_bytes": chunk_bytes(data, needed),
+            "chunks": len(needed)}
+
+
+def plane(path, data, key):
+    import tifffile
+    t0 = time.perf_counter()
+    a = tifffile.imread(path, key=key)
+    dt = time.perf_counter() - t0
+    keys = plane_keys(data, key)
+    return {"median_s": dt, "needed_bytes": chunk_bytes(data, keys), "chunks": len(keys),
+            "checksum": int(a.astype(np.uint64).sum())}
+
+
+def memmap(path, data, key):
+    import tifffile
+    t0 = time.perf_counter()
+    a = tifffile.memmap(path, page=key, mode="r")
+    s = int(a.astype(np.uint64).sum())
+    dt = time.perf_counter() - t0
+    keys = plane_keys(data, key)
+    return {"median_s": dt, "needed_bytes": chunk_bytes(data, keys), "chunks": len(keys),
+            "checksum": s}
+
+
+def series(path):
+    import tifffile
+    t0 = time.perf_counter()
+    with tifffile.TiffFile(path) as tif:
+        shapes = [lv.shape for lv in tif.series[0].levels]
+    return {"median_s": time.perf_counter() - t0, "needed_bytes": 0, "chunks": 0,
+            "levels": len(shapes)}
+
+
+if __name__ == "__main__":
+    kind, args = sys.argv[1], sys.argv[2:]
+    if kind == "regions":
+        out = regions(args[0], args[1], int(args[2]), int(args[3]))
+    elif kind == "plane":
+        out = plane(args[0], args[1], int(args[2]))
+    elif kind == "memmap":
+        out = memmap(args[0], args[1], int(args[2]))
+    else:
+        out = series(args[0])
+    print(json.dumps(out))
