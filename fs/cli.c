@@ -14,7 +14,7 @@ const char *const omefs_option_names[] = {
     "timeout=",  "retries=",    "connections=", "ca_file=",  "proxy=",      "insecure",
     "mem_cache=", "cache_dir=", "cache_size=",  "offline",   "prefetch=",   "endpoint=",
     "region=",   "profile=",    "no_sign",      "path_style", "omero_user=", "omero_tiles=",
-    "log_level=", NULL};
+    "log_level=", "metadata_ttl=", NULL};
 
 /* Options FUSE and mount(8) take, passed on as they are. */
 static const char *const fuse_names[] = {
@@ -162,6 +162,8 @@ bool omefs_cli_seconds(const char *name, const char *value, double *out)
         end++;
     else if (*end == 'm' && end[1] == '\0')
         mult = 60, end++;
+    else if (*end == 'h' && end[1] == '\0')
+        mult = 3600, end++;
     if (errno || end == value || *end || !(v > 0) || !isfinite(v) || v * mult > 86400) {
         fprintf(stderr, "omefs: %s=%s: give seconds, more than 0 (e.g. %s=10 or %s=10s)\n",
                 name, value, name, name);

@@ -40,6 +40,8 @@ typedef struct omefs_opts {
     char *cache_dir;
     char *cache_size;
     int offline;
+    char *metadata_ttl;
+    double metadata_ttl_s; /* metadata_ttl, parsed */
     char *prefetch;
     char *endpoint, *region, *profile;
     int no_sign, path_style;
@@ -54,7 +56,7 @@ static const struct fuse_opt opt_spec[] = {
     OPT("ca_file=%s", ca_file),    OPT("insecure", insecure),  OPT("mem_cache=%s", mem_cache),
     OPT("proxy=%s", proxy),
     OPT("cache_dir=%s", cache_dir), OPT("cache_size=%s", cache_size), OPT("offline", offline),
-    OPT("prefetch=%s", prefetch),   OPT("endpoint=%s", endpoint), OPT("region=%s", region),
+    OPT("metadata_ttl=%s", metadata_ttl), OPT("prefetch=%s", prefetch),   OPT("endpoint=%s", endpoint), OPT("region=%s", region),
     OPT("profile=%s", profile),     OPT("no_sign", no_sign),      OPT("path_style", path_style),
     OPT("omero_user=%s", omero_user), OPT("omero_tiles=%s", omero_tiles),
     OPT("log_level=%s", log_level), OPT("--help", show_help),  OPT("-h", show_help),
@@ -103,6 +105,9 @@ static void usage(const char *prog)
            "                           (default $XDG_CACHE_HOME/omefs; \"none\" for no disk cache)\n"
            "    -o cache_size=SIZE     cap of the disk cache (default 10G)\n"
            "    -o offline             serve from the disk cache only; misses are EIO\n"
+           "    -o metadata_ttl=TIME   metadata (and its absence) the server confirmed this\n"
+           "                           recently is used from the disk cache without asking\n"
+           "                           (default 5m; 0: ask on every mount and first use)\n"
            "    -o prefetch=SIZE       largest read-ahead for files read in order (default 64M,\n"
            "                           at most mem_cache/4; 0 disables)\n"
            "    -o log_level=LEVEL     error, warn, info or debug (default warn)\n"
@@ -220,6 +225,7 @@ static int open_store(omefs_mount *m, const ome_store_opts *so, const omefs_opts
     /* Writes go behind reads: a read waits for the disk only once this much is pending. */
     m->write_behind = mem_cache / 4;
     ome_disk_cache_opts dc = {.dir = dir, .cap_bytes = cache_size, .offline = o->offline != 0,
+                              .metadata_ttl_s = o->metadata_ttl_s,
                               .write_behind_bytes = m->write_behind, .stats = &m->stats,
                               .classify = ome_zarr_key_kind};
     ome_store *inner = m->store;
@@ -238,6 +244,7 @@ static bool check_options(omefs_opts *o, int *level, size_t *mem_cache, size_t *
     *cache_size = (size_t)10 << 30;
     *prefetch = 64u << 20;
     *timeout = 10;
+    o->metadata_ttl_s = 300;
     if (*level < 0) {
         fprintf(stderr, "omefs: log_level=%s: use error, warn, info or debug\n", o->log_level);
         return false;
@@ -246,6 +253,11 @@ static bool check_options(omefs_opts *o, int *level, size_t *mem_cache, size_t *
         (o->cache_size && !omefs_cli_size("cache_size", o->cache_size, cache_size)) ||
         (o->prefetch && !omefs_cli_size("prefetch", o->prefetch, prefetch)) ||
         (o->timeout && !omefs_cli_seconds("timeout", o->timeout, timeout)))
+        return false;
+    if (o->metadata_ttl && strcmp(o->metadata_ttl, "0") == 0)
+        o->metadata_ttl_s = 0;
+    else if (o->metadata_ttl &&
+             !omefs_cli_seconds("metadata_ttl", o->metadata_ttl, &o->metadata_ttl_s))
         return false;
     if (o->retries < 0 || o->retries > 100) {
         fprintf(stderr, "omefs: retries=%d: give 0 to 100\n", o->retries);

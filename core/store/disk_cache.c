@@ -47,6 +47,7 @@ typedef struct {
     char ident[4400];
     char path[32]; /* "ab/cdef…", relative to the cache's directory (ds->dir_fd) */
     char dir[8];   /* "ab" */
+    bool metadata; /* its file's mtime is when the server last confirmed it (see entry_read) */
 } entry_ref;
 
 /* A chunk entry waiting for the writer thread. */
@@ -66,6 +67,7 @@ typedef struct {
     int dir_fd; /* DIR/v2, opened once and checked: every entry operation is relative to it */
     uint64_t cap;
     bool offline;
+    double metadata_ttl_s; /* metadata confirmed this recently is used without asking */
     ome_stats *stats;
     _Atomic uint64_t total;   /* bytes of entries, as last scanned plus what we wrote since */
     _Atomic uint64_t counter; /* for unique temporary names */
@@ -223,6 +225,7 @@ static void gen_lookup(disk_store *ds, const char *key, char gen[17])
 static bool entry_locate(disk_store *ds, const ome_store_req *r, bool metadata, entry_ref *e)
 {
     char gen[17] = "";
+    e->metadata = metadata;
     if (!metadata)
         gen_lookup(ds, r->key, gen);
     int n = snprintf(e->ident, sizeof e->ident, "%s\n%s\n%s\n%d:%llu:%llu",
@@ -257,10 +260,12 @@ static ssize_t read_upto(int fd, uint8_t *p, size_t n)
 
 #define HEAD_READ 8192 /* the header and strings are read with the start of the body */
 
-/* Reads an entry. Returns OME_OK (body/validators in r; *absent for a cached 404), 1 when there
- * is no usable entry (a corrupt one is removed). Two reads: the head, then the rest of the body
- * straight into the request's buffer. */
-static int entry_read(disk_store *ds, const entry_ref *e, ome_store_req *r, bool *absent)
+/* Reads an entry. Returns OME_OK (body/validators in r; *absent for a cached 404; *confirmed,
+ * for metadata, when the server last confirmed it), 1 when there is no usable entry (a corrupt
+ * one is removed). Two reads: the head, then the rest of the body straight into the request's
+ * buffer. */
+static int entry_read(disk_store *ds, const entry_ref *e, ome_store_req *r, bool *absent,
+                      time_t *confirmed)
 {
     int fd = openat(ds->dir_fd, e->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
@@ -315,9 +320,11 @@ static int entry_read(disk_store *ds, const entry_ref *e, ome_store_req *r, bool
     memcpy(r->last_modified, strings + ilen + elen, llen);
     r->last_modified[llen] = '\0';
     *absent = (flags & FLAG_ABSENT) != 0;
+    *confirmed = st.st_mtime;
     /* Recency for LRU eviction (best effort on shared directories); not rewritten for entries
-     * used within the last minute, to spare a metadata write per read. */
-    if (time(NULL) - st.st_mtime > 60)
+     * used within the last minute, to spare a metadata write per read. A metadata entry's
+     * mtime says when the server last confirmed it instead: written, or answered 304. */
+    if (!e->metadata && time(NULL) - st.st_mtime > 60)
         futimens(fd, NULL);
     close(fd);
     return OME_OK;
@@ -637,8 +644,12 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
             refs[i].ident[0] = '\0';
             named = false;
         }
-        bool have = named && entry_read(ds, &refs[i], r, &absent) == OME_OK;
-        if (have && (!meta || ds->offline)) {
+        time_t confirmed = 0, now = time(NULL);
+        bool have = named && entry_read(ds, &refs[i], r, &absent, &confirmed) == OME_OK;
+        /* metadata confirmed within the TTL (and not in the future: a clock set back) */
+        bool trusted = meta && ds->metadata_ttl_s > 0 && confirmed <= now &&
+                       (double)(now - confirmed) < ds->metadata_ttl_s;
+        if (have && (!meta || ds->offline || trusted)) {
             COUNT(ds, disk_hits);
             r->status = absent ? OME_ABSENT : OME_OK;
             if (absent)
@@ -671,6 +682,8 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         const entry_ref *e = &refs[which[k]];
         if (f->status == OME_NOT_MODIFIED) {
             r->status = OME_OK; /* r already holds the cached body and validators */
+            if (e->ident[0]) /* confirmed now: trusted for the TTL */
+                utimensat(ds->dir_fd, e->path, NULL, AT_SYMLINK_NOFOLLOW);
         } else {
             ome_buf_free(&r->body);
             r->body = f->body;
@@ -748,7 +761,8 @@ static int disk_list_dirs(ome_store *s, const char *path, char ***names, int *n,
         return rc;
     }
     bool absent = false;
-    int got = named ? entry_read(ds, e, &r, &absent) : OME_ABSENT;
+    time_t confirmed;
+    int got = named ? entry_read(ds, e, &r, &absent, &confirmed) : OME_ABSENT;
     free(key), free(e);
     if (got != OME_OK)
         return ome_err_set(err, OME_EUNSUPPORTED, "%s: never listed online (offline)",
@@ -887,6 +901,7 @@ int ome_disk_cache_open(ome_store *inner, const ome_disk_cache_opts *o, ome_stor
     ds->cap = o->cap_bytes;
     ds->write_behind = o->write_behind_bytes ? o->write_behind_bytes : WRITE_BEHIND_DEFAULT;
     ds->offline = o->offline;
+    ds->metadata_ttl_s = o->metadata_ttl_s;
     ds->stats = o->stats;
     ds->classify = o->classify;
     pthread_mutex_init(&ds->evict_lock, NULL);

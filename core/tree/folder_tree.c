@@ -495,7 +495,7 @@ static void load_ahead(void *ctx, int i)
     load_now(ft, &ft->folders[i], &err);
 }
 
-#define AHEAD_THREADS 8 /* a plate's wells loaded at once, ahead of a walk */
+#define AHEAD_THREADS 16 /* a plate's wells loaded at once, ahead of a walk */
 
 int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err)
 {

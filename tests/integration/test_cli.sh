@@ -29,6 +29,8 @@ expect "option without -o, after" 2 'give it as -o cache_dir=none' "$src" "$work
 expect "log level" 2 "log_level=verbose: use error, warn, info or debug" -o log_level=verbose "$src" "$work/mp"
 expect "size without unit" 2 "cache_size=10: a size needs a unit" -o cache_size=10 "$src" "$work/mp"
 expect "timeout word" 2 "timeout=soon: give seconds" -o timeout=soon "$src" "$work/mp"
+expect "metadata_ttl word" 2 "metadata_ttl=often: give seconds" -o metadata_ttl=often "$src" "$work/mp"
+expect "metadata_ttl in hours" 1 "not found" -o metadata_ttl=1h,cache_dir=none "$OMEFS_TEST_HTTP/nope.zarr" "$work/mp"
 expect "missing mount point" 1 "create it first: mkdir -p $work/nope" "$src" "$work/nope"
 expect "no scheme" 1 "has no scheme: for a server, write http://127.0.0.1:9/x.zarr" 127.0.0.1:9/x.zarr "$work/mp"
 expect "a level" 1 "is one Zarr array, not an image: if it is level 0 of the image at $src, mount that" \

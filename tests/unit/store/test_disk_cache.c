@@ -16,6 +16,9 @@
 #include "base/stats.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <pthread.h>
 
 static const char *http_or_skip(void)
@@ -26,9 +29,10 @@ static const char *http_or_skip(void)
     return url;
 }
 
-/* Opens SOURCE behind a disk cache in dir. */
-static ome_store *open_cached_behind(const char *source, const char *dir, uint64_t cap,
-                                     bool offline, size_t write_behind, ome_stats *stats)
+/* Opens SOURCE behind a disk cache in dir (metadata_ttl_s: see ome_disk_cache_opts). */
+static ome_store *open_cached_ttl(const char *source, const char *dir, uint64_t cap,
+                                  bool offline, size_t write_behind, double metadata_ttl_s,
+                                  ome_stats *stats)
 {
     ome_store_opts so;
     ome_store_opts_default(&so);
@@ -39,10 +43,17 @@ static ome_store *open_cached_behind(const char *source, const char *dir, uint64
     ome_err err;
     assert_int_equal(ome_source_open_address(source, &so, &inner, &err), OME_OK);
     ome_disk_cache_opts o = {.classify = ome_zarr_key_kind, .dir = dir, .cap_bytes = cap, .offline = offline,
-                             .write_behind_bytes = write_behind, .stats = stats};
+                             .write_behind_bytes = write_behind, .stats = stats,
+                             .metadata_ttl_s = metadata_ttl_s};
     if (ome_disk_cache_open(inner, &o, &s, &err))
         fail_msg("%s", err.msg);
     return s;
+}
+
+static ome_store *open_cached_behind(const char *source, const char *dir, uint64_t cap,
+                                     bool offline, size_t write_behind, ome_stats *stats)
+{
+    return open_cached_ttl(source, dir, cap, offline, write_behind, 0, stats);
 }
 
 static ome_store *open_cached(const char *source, const char *dir, uint64_t cap, bool offline,
@@ -147,6 +158,51 @@ static void second_open_needs_no_chunk_request(void **state)
     assert_int_equal(warm, 1); /* only the revalidation of .zarray */
     assert_true(get(&st2.not_modified) >= 2);
     assert_int_equal(get(&st2.disk_hits), 18);
+    tu_rmtree(dir);
+}
+
+/* With a metadata TTL, metadata the server confirmed within it — present or absent (the
+ * zarr.json and labels a v2 image does not have) — is used without a request; once older, it
+ * is revalidated (304), which restarts its TTL. */
+static void metadata_confirmed_recently_is_trusted(void **state)
+{
+    (void)state;
+    const char *url = http_or_skip();
+    char *dir = tu_mkdtemp(), src[4096];
+    snprintf(src, sizeof src, "%s/codec_lz4.zarr", url);
+    size_t before = tu_count_in_log("GET /codec_lz4.zarr/");
+    ome_stats st = {0};
+    ome_store *s = open_cached_ttl(src, dir, 1 << 30, false, 0, 60, &st);
+    READ_OK(s, "codec_lz4", "codec_lz4");
+    ome_store_close(s);
+    size_t cold = tu_count_in_log("GET /codec_lz4.zarr/") - before;
+    assert_true(cold > 18 + 1); /* chunks, .zarray, and the group's documents, some absent */
+
+    ome_stats st2 = {0};
+    s = open_cached_ttl(src, dir, 1 << 30, false, 0, 60, &st2);
+    READ_OK(s, "codec_lz4", "codec_lz4");
+    ome_store_close(s);
+    assert_int_equal(tu_count_in_log("GET /codec_lz4.zarr/") - before - cold, 0);
+    assert_int_equal(get(&st2.requests), 0);
+
+    /* confirmed two hours ago: asked again, and confirmed anew */
+    entry_path e[256];
+    size_t n = list_entries(dir, e, 256);
+    struct timespec old[2] = {{.tv_sec = time(NULL) - 7200}, {.tv_sec = time(NULL) - 7200}};
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(utimensat(AT_FDCWD, e[i].path, old, 0), 0);
+    ome_stats st3 = {0};
+    s = open_cached_ttl(src, dir, 1 << 30, false, 0, 60, &st3);
+    READ_OK(s, "codec_lz4", "codec_lz4");
+    ome_store_close(s);
+    size_t again = tu_count_in_log("GET /codec_lz4.zarr/") - before - cold;
+    assert_true(again > 0 && again < 18); /* metadata only: chunks never expire */
+    assert_true(get(&st3.not_modified) >= 2);
+    ome_stats st4 = {0};
+    s = open_cached_ttl(src, dir, 1 << 30, false, 0, 60, &st4);
+    READ_OK(s, "codec_lz4", "codec_lz4");
+    ome_store_close(s);
+    assert_int_equal(get(&st4.requests), 0);
     tu_rmtree(dir);
 }
 
@@ -649,6 +705,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(second_open_needs_no_chunk_request),
+        cmocka_unit_test(metadata_confirmed_recently_is_trusted),
         cmocka_unit_test(written_behind_entries_land_at_close),
         cmocka_unit_test(corrupt_entries_are_refetched),
         cmocka_unit_test(eviction_keeps_the_cap),
