@@ -349,7 +349,7 @@ static int ops_statfs(const char *path, struct statvfs *st)
     total += ome_content_bytes(&m->content);
     st->f_bsize = st->f_frsize = 4096;
     st->f_blocks = (fsblkcnt_t)((total + 4095) / 4096);
-    st->f_files = (fsfilcnt_t)m->content.tree.nfiles + 1;
+    st->f_files = (fsfilcnt_t)ome_content_root_files(&m->content)->nfiles + 1;
     st->f_namemax = 255;
     st->f_flag = ST_RDONLY;
     return 0;

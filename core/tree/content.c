@@ -109,11 +109,10 @@ int ome_content_open(ome_store *store, const ome_source *src, ome_content *c, om
         return rc;
     if (json_object_get(ome_ngff_attrs(attrs), "well") &&
         !json_object_get(ome_ngff_attrs(attrs), "multiscales")) {
-        json_decref(attrs);
-        return ome_err_set(err, OME_EINVAL,
-                           "%s is one well of a plate: mount the plate (two folders up), whose "
-                           "folders are its wells, or one of its fields (%s/0)",
-                           store->root, store->root);
+        json_decref(attrs); /* a well on its own: its fields' files at the root */
+        char name[256];
+        ome_source_well_name(src, name, sizeof name);
+        return ome_folder_tree_open_well(store, name, &c->well, err);
     }
     switch (ome_group_kind_of(attrs)) {
     case OME_GROUP_PLATE:
@@ -130,8 +129,18 @@ int ome_content_open(ome_store *store, const ome_source *src, ome_content *c, om
     return rc;
 }
 
+const ome_tree *ome_content_root_files(const ome_content *c)
+{
+    return c->well ? &c->well->folders[0].tree : &c->tree;
+}
+
 void ome_content_set_cache(ome_content *c, ome_chunk_cache *cache)
 {
+    if (c->well) {
+        c->well->cache = cache;
+        for (int i = 0; i < c->well->folders[0].nimages; i++)
+            c->well->folders[0].images[i]->cache = cache;
+    }
     if (c->image)
         c->image->cache = cache;
     if (c->folders)
@@ -149,6 +158,8 @@ uint64_t ome_content_bytes(ome_content *c)
         total += ome_vtiff_size(c->labels.tree.files[i].vt);
     if (c->folders)
         total += ome_folder_tree_loaded_bytes(c->folders);
+    if (c->well)
+        total += ome_folder_tree_loaded_bytes(c->well);
     return total;
 }
 
@@ -156,6 +167,7 @@ void ome_content_free(ome_content *c)
 {
     ome_tree_free(&c->tree);
     ome_folder_tree_free(c->folders);
+    ome_folder_tree_free(c->well);
     ome_label_tree_free(&c->labels);
     ome_image_free(c->image);
     memset(c, 0, sizeof *c);

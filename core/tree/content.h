@@ -15,7 +15,12 @@ typedef struct ome_content {
     ome_tree tree;            /* the files at the root */
     ome_label_tree labels;    /* the image's label images */
     ome_folder_tree *folders; /* or the folders at the root */
+    ome_folder_tree *well;    /* or a plate's well mounted on its own: its one folder's files
+                                 are the root's (ome_content_root_files) */
 } ome_content;
+
+/* The files at the root: the image's, or the well's fields'. */
+const ome_tree *ome_content_root_files(const ome_content *c);
 
 /* Reads what the source `src` (whose store is `store`) shows; a lone image's files are named
  * after src->name. The message of a failure names the document and what is wrong with it. */

@@ -535,6 +535,32 @@ static int load_now(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     return rc;
 }
 
+int ome_folder_tree_open_well(ome_store *store, const char *name, ome_folder_tree **out,
+                              ome_err *err)
+{
+    ome_folder_tree *ft = tree_new(store, 1);
+    if (!ft)
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    ft->wells = true;
+    int rc = folder_init(ft, 0, name, "well", "", err);
+    ome_folder *f = &ft->folders[0];
+    if (rc == OME_OK) {
+        pthread_mutex_lock(&f->lock);
+        rc = load_well(ft, f, err);
+        f->loaded = rc == OME_OK;
+        pthread_mutex_unlock(&f->lock);
+    }
+    if (rc == OME_OK && f->tree.nfiles == 0)
+        rc = ome_err_set(err, OME_EINVAL, "%s: no field of this well could be opened (see the "
+                         "log)", store->root);
+    if (rc) {
+        ome_folder_tree_free(ft);
+        return rc;
+    }
+    *out = ft;
+    return OME_OK;
+}
+
 uint64_t ome_folder_tree_loaded_bytes(ome_folder_tree *ft)
 {
     uint64_t total = 0;

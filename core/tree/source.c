@@ -11,13 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
-/* A plate's field addressed on its own (".../NAME.zarr/B/3/0"): "NAME_B3_0", as the field's
- * files are named in the plate's well folder. False for any other address. */
-static bool field_name(const char *address, const char *end, char *out, size_t outlen)
+/* The last `n` path segments of address (ending at `end`), last first; false when fewer. */
+static bool last_segments(const char *address, const char *end, int n, const char *seg[][2])
 {
-    const char *seg[4][2]; /* the last four segments: field, column, row, plate */
     const char *p = end;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < n; i++) {
         while (p > address && p[-1] == '/')
             p--;
         const char *e = p;
@@ -27,30 +25,70 @@ static bool field_name(const char *address, const char *end, char *out, size_t o
             return false;
         seg[i][0] = p, seg[i][1] = e;
     }
-    size_t plate = (size_t)(seg[3][1] - seg[3][0]), k = 0;
-    const char *suffix = plate > 9 && !strncasecmp(seg[3][1] - 9, ".ome.zarr", 9) ? ".ome.zarr"
-                         : plate > 5 && !strncasecmp(seg[3][1] - 5, ".zarr", 5) ? ".zarr" : NULL;
-    if (!suffix)
+    return true;
+}
+
+/* The length of a plate segment without its ".zarr"/".ome.zarr", or 0 when it has neither. */
+static size_t plate_stem(const char *const seg[2])
+{
+    size_t n = (size_t)(seg[1] - seg[0]);
+    if (n > 9 && !strncasecmp(seg[1] - 9, ".ome.zarr", 9))
+        return n - 9;
+    return n > 5 && !strncasecmp(seg[1] - 5, ".zarr", 5) ? n - 5 : 0;
+}
+
+/* A plate's field addressed on its own (".../NAME.zarr/B/3/0"): "NAME_B3_0", as the field's
+ * files are named in the plate's well folder. False for any other address. */
+static bool field_name(const char *address, const char *end, char *out, size_t outlen)
+{
+    const char *seg[4][2]; /* the last four segments: field, column, row, plate */
+    if (!last_segments(address, end, 4, seg))
+        return false;
+    size_t plate = plate_stem(seg[3]);
+    if (!plate)
         return false;
     for (const char *c = seg[0][0]; c < seg[0][1]; c++)
         if (*c < '0' || *c > '9')
             return false; /* fields are numbered */
-    k = (size_t)snprintf(out, outlen, "%.*s_%.*s%.*s_%.*s", (int)(plate - strlen(suffix)),
-                         seg[3][0], (int)(seg[2][1] - seg[2][0]), seg[2][0],
-                         (int)(seg[1][1] - seg[1][0]), seg[1][0], (int)(seg[0][1] - seg[0][0]),
-                         seg[0][0]);
+    size_t k = (size_t)snprintf(out, outlen, "%.*s_%.*s%.*s_%.*s", (int)plate, seg[3][0],
+                                (int)(seg[2][1] - seg[2][0]), seg[2][0],
+                                (int)(seg[1][1] - seg[1][0]), seg[1][0],
+                                (int)(seg[0][1] - seg[0][0]), seg[0][0]);
     return k < outlen;
 }
 
-/* The last path segment of the address without ".zarr"/".ome.zarr", query or fragment; "image"
- * when nothing is left. A plate's field gets its plate, well and field in its name. */
-static void base_name(const char *address, char *out, size_t outlen)
+/* Where the address ends: before a URL's query or fragment, and trailing slashes. */
+static const char *address_end(const char *address)
 {
     const char *end = address + strlen(address);
     if (strstr(address, "://"))
         end = address + strcspn(address, "?#");
     while (end > address && end[-1] == '/')
         end--;
+    return end;
+}
+
+void ome_source_well_name(const ome_source *src, char *out, size_t outlen)
+{
+    const char *seg[3][2]; /* column, row, plate */
+    const char *end = address_end(src->address);
+    if (!last_segments(src->address, end, 3, seg)) {
+        snprintf(out, outlen, "%s", src->name);
+        return;
+    }
+    size_t plate = plate_stem(seg[2]);
+    int k = snprintf(out, outlen, "%.*s%s%.*s%.*s", (int)plate, seg[2][0], plate ? "_" : "",
+                     (int)(seg[1][1] - seg[1][0]), seg[1][0], (int)(seg[0][1] - seg[0][0]),
+                     seg[0][0]);
+    if (k < 0 || (size_t)k >= outlen)
+        snprintf(out, outlen, "%s", src->name);
+}
+
+/* The last path segment of the address without ".zarr"/".ome.zarr", query or fragment; "image"
+ * when nothing is left. A plate's field gets its plate, well and field in its name. */
+static void base_name(const char *address, char *out, size_t outlen)
+{
+    const char *end = address_end(address);
     if (field_name(address, end, out, outlen))
         return;
     const char *start = end;

@@ -33,6 +33,9 @@ int ome_source_parse(const char *address, ome_source *out, ome_err *err);
  * (defaults). */
 int ome_source_open_store(const ome_source *src, const ome_store_opts *opts, ome_store **out,
                           ome_err *err);
+/* The base name of the files of a plate's well mounted on its own (".../NAME.zarr/B/3"):
+ * "NAME_B3", as its fields' files become "NAME_B3_0…"; "B3" when the plate is not named. */
+void ome_source_well_name(const ome_source *src, char *out, size_t outlen);
 /* ome_source_parse then ome_source_open_store, for tools and tests. */
 int ome_source_open_address(const char *address, const ome_store_opts *opts, ome_store **out,
                             ome_err *err);

@@ -13,7 +13,7 @@ int ome_walk(ome_content *c, const char *path, ome_place *out, ome_err *err)
         return OME_OK;
     }
     ome_folder_tree *folders = c->folders; /* what the current folder holds */
-    const ome_tree *files = &c->tree;
+    const ome_tree *files = ome_content_root_files(c);
     bool at_root = true;
     for (const char *p = path + 1;;) {
         size_t len = strcspn(p, "/");
@@ -53,7 +53,7 @@ int ome_walk_list(ome_content *c, const ome_place *at, void (*fn)(void *ud, cons
     const ome_tree *files;
     const ome_folder_tree *folders = NULL;
     if (at->root) {
-        files = &c->tree;
+        files = ome_content_root_files(c);
         folders = c->folders;
         if (c->labels.tree.nfiles > 0)
             fn(ud, OME_LABELS_DIR);

@@ -4,8 +4,11 @@
 # Lua. Compared, with medians over BENCH_REPS runs:
 #   cold sequential read of bench_L0.tif through omefs (release build, fresh caches)
 #     vs the same chunks fetched by parallel curl (the transfer limit)
+#     vs the FUSE ceiling: a file of the same size read from a trivial in-memory FUSE
+#        filesystem (ceiling_fs.c) on a fresh mount
 #     vs zarr-python reading the same array over HTTP (fsspec)
-#   warm read after a remount (disk cache; page cache dropped when root) vs the same TIFF on disk
+#   warm read after a remount (disk cache; page cache dropped when root) vs the FUSE ceiling
+#     and the same TIFF on a local disk
 #   random 512 x 512 regions read by tifffile from bench.ome.tif, unsharded and sharded: time
 #     per region, requests per region, bytes fetched / bytes of the chunks needed
 #   the daemon's peak RSS against mem_cache + 64 MiB
@@ -17,6 +20,7 @@ source tests/lib/nginx.sh
 source tests/lib/mount.sh
 PY=/usr/bin/python3
 OMEFS=$repo/build/omefs
+CEILING=$repo/build/bench/ceiling_fs
 REPS=${BENCH_REPS:-3}
 DELAYS=${BENCH_DELAYS:-"5 50"}
 CURL_PARALLEL=${BENCH_CURL_PARALLEL:-96}  # as many as omefs may have in flight: 6 batches x 16
@@ -39,6 +43,18 @@ now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
+max() { echo "if ($1 > $2) $1 else $2" | bc; }
+# ceiling_read MB → seconds to cat a MB MiB file from a fresh mount of the ceiling filesystem
+ceiling_read() {
+  local m="$work/mnt-ceiling" t
+  mkdir -p "$m"
+  "$CEILING" "$1" "$m" -f 2>>"$work/ceiling.log" &
+  local pid=$!
+  for _ in $(seq 200); do grep -q " $m fuse" /proc/mounts && break; sleep 0.05; done
+  drop_caches
+  t=$(now); cat "$m/file" >/dev/null; since "$t"
+  fusermount3 -u "$m"; wait "$pid" 2>/dev/null
+}
 can_drop=0
 [ "$(id -u)" = 0 ] && [ -w /proc/sys/vm/drop_caches ] && can_drop=1
 drop_caches() { [ $can_drop = 1 ] && { sync; echo 3 >/proc/sys/vm/drop_caches; }; }
@@ -54,14 +70,16 @@ chunk_bytes=$(find "$data/bench.zarr/0" -type f ! -name '.*' -printf '%s\n' | aw
 echo "== I/O: bench.zarr, 2 x 4 x 4096 x 4096 uint16 (256 MiB), $nchunks chunks of 512 KiB at level 0"
 echo "   ($((chunk_bytes >> 20)) MiB stored), $(nproc) cores, $(date -u +%F), medians of $REPS runs"
 echo
-echo "| latency | omefs cold | parallel curl ($CURL_PARALLEL) | zarr-python | omefs / curl | omefs / zarr-python | peak RSS (mem_cache ${MEM_CACHE_MB} MiB) |"
-echo "|---|---|---|---|---|---|---|"
+l0_mb=$(( ($(find "$data/bench.zarr/0" -name .zarray -exec $PY -c "import json,sys,math; a=json.load(open(sys.argv[1])); print(math.prod(a['shape'])*2)" {} \;) >> 20) + 1 ))
+echo "| latency | omefs cold | parallel curl ($CURL_PARALLEL) | FUSE ceiling | zarr-python | omefs / max(curl, ceiling) | omefs / curl | omefs / zarr-python | peak RSS (mem_cache ${MEM_CACHE_MB} MiB) |"
+echo "|---|---|---|---|---|---|---|---|---|"
 rep_dir=0
 for delay in $DELAYS; do
   nginx_set delay_ms="$delay"
-  : >"$work/t_curl"; : >"$work/t_zarr"; : >"$work/t_omefs"; : >"$work/rss"
+  : >"$work/t_curl"; : >"$work/t_zarr"; : >"$work/t_omefs"; : >"$work/rss"; : >"$work/t_ceil"
   for _ in $(seq "$REPS"); do
     t=$(now); curl -s --no-progress-meter --parallel --parallel-max "$CURL_PARALLEL" -K "$work/urls.cfg"; since "$t" >>"$work/t_curl"
+    ceiling_read "$l0_mb" >>"$work/t_ceil"
     $PY tests/bench/bench_readers.py zarr "$url/0" >>"$work/t_zarr"
     rep_dir=$((rep_dir + 1))
     if do_mount "cold$rep_dir" "$url" -o cache_dir="$work/cache$rep_dir",mem_cache=${MEM_CACHE_MB}M; then
@@ -71,9 +89,10 @@ for delay in $DELAYS; do
     fi
   done
   c=$(median <"$work/t_curl"); z=$(median <"$work/t_zarr"); o=$(median <"$work/t_omefs")
+  ce=$(median <"$work/t_ceil")
   rss=$(sort -n "$work/rss" | tail -1)
-  printf "| %s ms | %.2f s | %.2f s | %.2f s | %s | %s | %s MiB |\n" "$delay" "$o" "$c" "$z" \
-    "$(ratio "$o" "$c")" "$(ratio "$o" "$z")" "$rss"
+  printf "| %s ms | %.2f s | %.2f s | %.2f s | %.2f s | %s | %s | %s | %s MiB |\n" "$delay" "$o" "$c" "$ce" "$z" \
+    "$(ratio "$o" "$(max "$c" "$ce")")" "$(ratio "$o" "$c")" "$(ratio "$o" "$z")" "$rss"
 done
 
 # Warm: remount on the last cold run's cache; the same bytes as a real TIFF on local disk.
@@ -82,8 +101,9 @@ if do_mount copy "$url" -o cache_dir="$work/cache$rep_dir"; then
   cp "$mnt/$l0" "$work/local.tif"
   do_unmount "$mnt" "$mnt_pid"
 fi
-: >"$work/t_warm"; : >"$work/t_local"
+: >"$work/t_warm"; : >"$work/t_local"; : >"$work/t_ceil"
 for _ in $(seq "$REPS"); do
+  ceiling_read "$l0_mb" >>"$work/t_ceil"
   if do_mount warm "$url" -o cache_dir="$work/cache$rep_dir"; then
     drop_caches
     t=$(now); cat "$mnt/$l0" >/dev/null; since "$t" >>"$work/t_warm"
@@ -92,11 +112,11 @@ for _ in $(seq "$REPS"); do
   drop_caches
   t=$(now); cat "$work/local.tif" >/dev/null; since "$t" >>"$work/t_local"
 done
-w=$(median <"$work/t_warm"); lo=$(median <"$work/t_local")
+w=$(median <"$work/t_warm"); lo=$(median <"$work/t_local"); ce=$(median <"$work/t_ceil")
 echo
-echo "| warm read (disk cache, after remount) | local TIFF on disk | local / omefs (speed ratio) | page cache dropped |"
-echo "|---|---|---|---|"
-printf "| %.2f s | %.2f s | %s | %s |\n" "$w" "$lo" "$(ratio "$lo" "$w")" "$([ $can_drop = 1 ] && echo yes || echo no)"
+echo "| warm read (disk cache, after remount) | FUSE ceiling | omefs / ceiling | local TIFF on disk | page cache dropped |"
+echo "|---|---|---|---|---|"
+printf "| %.2f s | %.2f s | %s | %.2f s | %s |\n" "$w" "$ce" "$(ratio "$w" "$ce")" "$lo" "$([ $can_drop = 1 ] && echo yes || echo no)"
 
 # Random regions: a fresh mount and cache; tifffile reads only the tiles it needs. The same
 # pixels unsharded (Zarr v2) and sharded (Zarr v3, one shard per plane); the bytes needed are

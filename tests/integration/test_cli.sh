@@ -35,8 +35,22 @@ expect "missing mount point" 1 "create it first: mkdir -p $work/nope" "$src" "$w
 expect "no scheme" 1 "has no scheme: for a server, write http://127.0.0.1:9/x.zarr" 127.0.0.1:9/x.zarr "$work/mp"
 expect "a level" 1 "is one Zarr array, not an image: if it is level 0 of the image at $src, mount that" \
   "$src/0" "$work/mp"
-expect "a well" 1 "is one well of a plate: mount the plate (two folders up)" \
-  "$OMEFS_TEST_HTTP/plate.zarr/A/1" "$work/mp" -o cache_dir=none
+if do_mount well "$OMEFS_TEST_HTTP/plate.zarr/A/1" -o cache_dir=none; then
+  got=$(ls "$mnt" | tr '\n' ' ')
+  if [[ "$got" == "plate_A1_0.ome.tif plate_A1_0_L0.tif plate_A1_0_L1.tif plate_A1_0_labels_cells.ome.tif plate_A1_0_labels_cells_L0.tif plate_A1_1.ome.tif plate_A1_1_L0.tif plate_A1_1_L1.tif " ]] &&
+    $PY -c "
+import sys, numpy as np, tifffile
+a = tifffile.imread(sys.argv[1])
+assert np.array_equal(a, np.fromfile(sys.argv[2], '<u2').reshape(a.shape))" \
+      "$mnt/plate_A1_1_L0.tif" "$fixtures/expected/plate/A1_1_L0.raw"; then
+    ok "cli: a well mounted on its own is a folder of its fields' files, named after plate and well"
+  else
+    fail "cli: a well's files: '$got'"
+  fi
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "cli: a well's URL did not mount: $(tail -2 "$work/well.log")"
+fi
 if do_mount field "$OMEFS_TEST_HTTP/plate.zarr/A/1/0" -o cache_dir=none; then
   got=$(ls "$mnt" | tr '\n' ' ')
   [[ "$got" == *"plate_A1_0.ome.tif plate_A1_0_L0.tif"* ]] &&
