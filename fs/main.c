@@ -56,7 +56,8 @@ static const struct fuse_opt opt_spec[] = {
     OPT("ca_file=%s", ca_file),    OPT("insecure", insecure),  OPT("mem_cache=%s", mem_cache),
     OPT("proxy=%s", proxy),
     OPT("cache_dir=%s", cache_dir), OPT("cache_size=%s", cache_size), OPT("offline", offline),
-    OPT("metadata_ttl=%s", metadata_ttl), OPT("prefetch=%s", prefetch),   OPT("endpoint=%s", endpoint), OPT("region=%s", region),
+    OPT("metadata_ttl=%s", metadata_ttl), OPT("prefetch=%s", prefetch),
+    OPT("endpoint=%s", endpoint),   OPT("region=%s", region),
     OPT("profile=%s", profile),     OPT("no_sign", no_sign),      OPT("path_style", path_style),
     OPT("omero_user=%s", omero_user), OPT("omero_tiles=%s", omero_tiles),
     OPT("log_level=%s", log_level), OPT("--help", show_help),  OPT("-h", show_help),
@@ -106,8 +107,9 @@ static void usage(const char *prog)
            "    -o cache_size=SIZE     cap of the disk cache (default 10G)\n"
            "    -o offline             serve from the disk cache only; misses are EIO\n"
            "    -o metadata_ttl=TIME   metadata (and its absence) the server confirmed this\n"
-           "                           recently is used from the disk cache without asking\n"
-           "                           (default 5m; 0: ask on every mount and first use)\n"
+           "                           recently is used from the disk cache without asking,\n"
+           "                           but for the source's own top-level document (default\n"
+           "                           5m; 0: ask at every mount and first use)\n"
            "    -o prefetch=SIZE       largest read-ahead for files read in order (default 64M,\n"
            "                           at most mem_cache/4; 0 disables)\n"
            "    -o log_level=LEVEL     error, warn, info or debug (default warn)\n"

@@ -646,9 +646,11 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         }
         time_t confirmed = 0, now = time(NULL);
         bool have = named && entry_read(ds, &refs[i], r, &absent, &confirmed) == OME_OK;
-        /* metadata confirmed within the TTL (and not in the future: a clock set back) */
-        bool trusted = meta && ds->metadata_ttl_s > 0 && confirmed <= now &&
-                       (double)(now - confirmed) < ds->metadata_ttl_s;
+        /* metadata confirmed within the TTL (and not in the future: a clock set back); the
+         * source's own documents (at its root) are always asked, so a mount still finds at once
+         * a server that is gone, untrusted or refusing */
+        bool trusted = meta && ds->metadata_ttl_s > 0 && strchr(r->key, '/') &&
+                       confirmed <= now && (double)(now - confirmed) < ds->metadata_ttl_s;
         if (have && (!meta || ds->offline || trusted)) {
             COUNT(ds, disk_hits);
             r->status = absent ? OME_ABSENT : OME_OK;

@@ -6,7 +6,8 @@
  * cap. Several processes, or machines on a shared filesystem, may use one directory at once.
  *
  * Metadata documents are revalidated with the server (a conditional request) unless the server
- * confirmed them within metadata_ttl_s (0: on every fetch); absent ones (404) alike;
+ * confirmed them within metadata_ttl_s (0: on every fetch), absent ones (404) alike; the
+ * documents at the source's root are always revalidated;
  * chunks are served from the cache without a request and are namespaced by the content of their
  * array's metadata (which keys are which is told by the layer that knows the format), so a rewritten array never mixes old
  * chunks with new metadata. A listing of the source's folders is kept too (listed afresh when
@@ -31,8 +32,9 @@ typedef struct ome_disk_cache_opts {
     const char *dir;          /* created with mode 0700 when missing */
     uint64_t cap_bytes;       /* total size of entries kept */
     bool offline;             /* never use the network: misses are errors */
-    double metadata_ttl_s;    /* metadata the server confirmed this recently (written, or
-                                 answered 304) is used without asking; 0: always ask */
+    double metadata_ttl_s;    /* metadata below the root that the server confirmed this
+                                 recently (written, or answered 304) is used without asking;
+                                 0: always ask */
     size_t write_behind_bytes; /* chunk entries waiting to be written, at most (0: 8 MiB);
                                   fetching waits beyond it */
     struct ome_stats *stats;  /* may be NULL */

@@ -112,9 +112,9 @@ if do_mount walk "$OMEFS_TEST_HTTP/plate.zarr" -o cache_dir=none; then
 fi
 
 # A walk again after a remount on the same disk cache: the metadata the server confirmed within
-# metadata_ttl (default 5 minutes), present or absent, is used without a request; with
-# metadata_ttl=0 each document is asked again (conditional requests, answered 304). The same
-# listing either way.
+# metadata_ttl (default 5 minutes), present or absent, is used without a request, but for the
+# plate's own documents (the mount's check that the server is there); with metadata_ttl=0 each
+# document is asked again (conditional requests, answered 304). The same listing either way.
 cache="$work/walk-cache"
 walk_requests() { # NAME OPTIONS → requests and 304s of a walk on a fresh mount, "R N"
   if do_mount "$1" "$OMEFS_TEST_HTTP/plate.zarr" -o cache_dir="$cache"${2:+,$2}; then
@@ -126,8 +126,8 @@ walk_requests() { # NAME OPTIONS → requests and 304s of a walk on a fresh moun
 read -r cold_req _ < <(walk_requests walk-cold)
 read -r warm_req _ < <(walk_requests walk-warm)
 read -r again_req again_304 < <(walk_requests walk-ttl0 metadata_ttl=0)
-[ "${cold_req:-0}" -gt 0 ] && [ "$warm_req" = 0 ] && cmp -s "$work/walk-cold.out" "$work/walk-warm.out" &&
-  ok "plate walk after a remount: 0 requests within metadata_ttl ($cold_req cold), same listing" ||
+[ "${cold_req:-0}" -gt 10 ] && [ -n "$warm_req" ] && [ "$warm_req" -le 2 ] && cmp -s "$work/walk-cold.out" "$work/walk-warm.out" &&
+  ok "plate walk after a remount: $warm_req requests (the plate's own) within metadata_ttl ($cold_req cold), same listing" ||
   fail "plate walk after a remount: $warm_req requests ($cold_req cold)"
 [ "${again_req:-0}" -gt 0 ] && [ "${again_304:-0}" -gt 0 ] && cmp -s "$work/walk-cold.out" "$work/walk-ttl0.out" &&
   ok "plate walk with metadata_ttl=0: revalidated ($again_req requests, $again_304 answered 304)" ||
