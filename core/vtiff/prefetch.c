@@ -8,7 +8,8 @@
 
 #define MIN_WINDOW ((uint64_t)4 << 20)
 /* An OME-TIFF run shorter than this is no stream, whatever it crossed (`file` reads 7 MiB
- * from 0); an ImageJ file's run is one once it has gone into a second plane. */
+ * from 0); an ImageJ file's run is one once it has gone into a second plane, or after
+ * MIN_WINDOW / 2 of a plane read from its start (read ahead to that plane's end only). */
 #define STREAM_MIN_RUN ((uint64_t)8 << 20)
 #define JOB_BYTES ((uint64_t)8 << 20) /* a window is split so workers share it */
 #define MAX_QUEUED 32
@@ -128,20 +129,30 @@ bool ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff 
         ra->run_end = end;
     if (ra->first_block == UINT64_MAX)
         ra->first_block = ome_vtiff_block_of(vt, off);
-    /* A stream: long enough, and past enough block boundaries that it is no region read */
-    uint64_t last = ome_vtiff_block_of(vt, ra->run_end - 1);
+    /* A stream: long enough, and past enough block boundaries that it is no region read. An
+     * ImageJ plane read from its start is one too, read ahead only to the plane's end until
+     * the run goes into a second plane: one plane read (imread, memmap, ImageJ) is fetched
+     * ahead, and never its neighbours. */
+    uint64_t last = ome_vtiff_block_of(vt, ra->run_end - 1), limit = ome_vtiff_size(vt);
     bool ome = ome_vtiff_kind_of(vt) == OME_VT_OME;
     uint64_t need = ome ? 3 : 1, min_run = ome ? STREAM_MIN_RUN : MIN_WINDOW / 2;
-    bool streaming = ra->run_end - ra->run_start >= min_run &&
-                     ra->first_block != UINT64_MAX && last != UINT64_MAX &&
+    bool known = ra->first_block != UINT64_MAX && last != UINT64_MAX;
+    bool streaming = ra->run_end - ra->run_start >= min_run && known &&
                      last >= ra->first_block + need;
+    uint64_t bs, be;
+    if (!ome && !streaming && known && last == ra->first_block &&
+        ra->run_end - ra->run_start >= min_run &&
+        ome_vtiff_block_span(vt, ra->run_end - 1, &bs, &be) && ra->run_start <= bs + RUN_SLACK) {
+        streaming = true;
+        limit = be;
+    }
     if (streaming && !p->stop) {
         if (ra->window == 0)
             ra->window = MIN_WINDOW < p->max_window ? MIN_WINDOW : p->max_window;
         uint64_t pos = ra->run_end;
-        if (ra->ahead_end < pos + ra->window / 2 && pos < ome_vtiff_size(vt)) {
+        if (ra->ahead_end < pos + ra->window / 2 && pos < limit) {
             uint64_t from = ra->ahead_end > pos ? ra->ahead_end : pos;
-            uint64_t to = pos + ra->window < ome_vtiff_size(vt) ? pos + ra->window : ome_vtiff_size(vt);
+            uint64_t to = pos + ra->window < limit ? pos + ra->window : limit;
             if (from < to)
                 ra->ahead_end = enqueue_locked(p, vt, from, to);
             if (ra->window < p->max_window)

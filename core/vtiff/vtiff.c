@@ -450,6 +450,17 @@ uint64_t ome_vtiff_block_of(const ome_vtiff *vt, uint64_t off)
     return ((uint64_t)i << 40) + rel / block_bytes(s);
 }
 
+bool ome_vtiff_block_span(const ome_vtiff *vt, uint64_t off, uint64_t *start, uint64_t *end)
+{
+    if (ome_vtiff_block_of(vt, off) == UINT64_MAX)
+        return false;
+    const vt_seg *s = &vt->segs[seg_at(vt, off)];
+    uint64_t stride = block_bytes(s), first = s->off + (off - s->off) / stride * stride;
+    *start = first;
+    *end = first + (s->kind == VT_SEG_TILES ? s->tile_bytes : s->plane_bytes);
+    return true;
+}
+
 uint64_t ome_vtiff_size(const ome_vtiff *vt)
 {
     return vt->size;

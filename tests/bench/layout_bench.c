@@ -2,8 +2,11 @@
  * 5-level image takes, and how much memory they hold — from metadata alone, no I/O.
  * Prints a small table; median of 21 runs. */
 #include "base/clock.h"
+#include "image/ngff.h"
 #include "vtiff/vtiff_layout.h"
+#include "zarr/zarr_v2.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 

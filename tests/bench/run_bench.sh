@@ -6,10 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p build/bench
-cc -std=c11 -D_GNU_SOURCE -O2 -Icore $(pkg-config --cflags jansson) tests/bench/layout_bench.c \
+cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Icore $(pkg-config --cflags jansson) tests/bench/layout_bench.c \
   -o build/bench/layout_bench build/libomefs.a \
-  $(pkg-config --libs libcurl jansson blosc zlib libzstd liblz4) -lpthread -lm
-cc -std=c11 -D_GNU_SOURCE -O2 $(pkg-config --cflags fuse3) tests/bench/ceiling_fs.c \
+  $(pkg-config --libs libcurl jansson blosc zlib libzstd liblz4) -llzma -lbz2 -lpthread -lm
+cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror $(pkg-config --cflags fuse3) tests/bench/ceiling_fs.c \
   -o build/bench/ceiling_fs $(pkg-config --libs fuse3)
 echo "== virtual TIFF layout from metadata alone ($(nproc) cores, $(date -u +%F))"
 build/bench/layout_bench
