@@ -8,32 +8,17 @@
 # (within metadata_ttl, and with metadata_ttl=0), and offline. Peak RSS of every mount is kept.
 # Prints Markdown tables.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-repo=$PWD
-source tests/lib/nginx.sh
-source tests/lib/mount.sh
-PY=/usr/bin/python3
-OMEFS=$repo/build/omefs
+source "$(dirname "$0")/bench_lib.sh"
 REPS=${BENCH_REPS:-3}
 REGIONS=${BENCH_REGIONS:-16}
 MEM_CACHE_MB=${BENCH_MEM_CACHE_MB:-256}
-data=$repo/build/bench/data
-$PY tests/bench/make_bench_data.py "$data" >/dev/null || exit 1
-work=$(mktemp -d /tmp/omefs-access-XXXXXX)
-cleanup() {
-  mount_cleanup
-  nginx_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-nginx_start "$data" >/dev/null || { echo "nginx did not start"; exit 1; }
+bench_start access
 : >"$work/rss"
 
 stats_of() { # MNT → "bytes_fetched level-chunks-loaded requests prefetch_jobs not_modified"
   $PY -c "import json,sys; d=json.load(open(sys.argv[1])); n=d['network']
 print(n['bytes_fetched'], d['memory_cache']['misses'], n['requests'], d['prefetch']['jobs'], n['not_modified'])" "$1/.omefs/stats"
 }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # access NAME OPTS KIND FILE ARGS... → "ratio fetched_MB needed_MB chunks_loaded chunks_needed seconds"
 access() {

@@ -1,6 +1,8 @@
-"""Reads done as analysts do them, for tests/bench/access_bench.sh. Each prints JSON with the
-bytes of the distinct stored chunks the read needs (from the Zarr array directory DATA, '/'
+"""Readers timed by tests/bench/io_bench.sh and access_bench.sh. Each but `zarr` prints JSON with
+the bytes of the distinct stored chunks the read needs (from the Zarr array directory DATA, '/'
 keys, axes c/z/y/x) and, where timed, the median seconds.
+  zarr URL                  reads a whole Zarr array over HTTP with zarr-python (fsspec); prints
+                            seconds
   regions TIF DATA N CHUNK  N random 512 x 512 regions of level 0 through tifffile's zarr view
                             of the OME-TIFF (only the tiles needed)
   plane LTIF DATA KEY       one whole plane of an ImageJ file: tifffile.imread(key=KEY)
@@ -71,6 +73,16 @@ def memmap(path, data, key):
             "checksum": s}
 
 
+def read_zarr(url):
+    import zarr
+    t0 = time.perf_counter()
+    a = zarr.open_array(url, mode="r")
+    data = a[:]
+    dt = time.perf_counter() - t0
+    assert data.shape == a.shape
+    print(f"{dt:.4f}")
+
+
 def series(path):
     import tifffile
     t0 = time.perf_counter()
@@ -82,6 +94,9 @@ def series(path):
 
 if __name__ == "__main__":
     kind, args = sys.argv[1], sys.argv[2:]
+    if kind == "zarr":
+        read_zarr(args[0])
+        sys.exit(0)
     if kind == "regions":
         out = regions(args[0], args[1], int(args[2]), int(args[3]))
     elif kind == "plane":

@@ -14,34 +14,19 @@
 #   the daemon's peak RSS against mem_cache + 64 MiB
 # Prints a Markdown table.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-repo=$PWD
-source tests/lib/nginx.sh
-source tests/lib/mount.sh
-PY=/usr/bin/python3
-OMEFS=$repo/build/omefs
+source "$(dirname "$0")/bench_lib.sh"
 CEILING=$repo/build/bench/ceiling_fs
 REPS=${BENCH_REPS:-3}
 DELAYS=${BENCH_DELAYS:-"5 50"}
 CURL_PARALLEL=${BENCH_CURL_PARALLEL:-96}  # as many as omefs may have in flight: 6 batches x 16
 MEM_CACHE_MB=${BENCH_MEM_CACHE_MB:-256}
 REGIONS=${BENCH_REGIONS:-40}
-data=$repo/build/bench/data
-$PY tests/bench/make_bench_data.py "$data" || exit 1
-work=$(mktemp -d /tmp/omefs-bench-XXXXXX)
-cleanup() {
-  mount_cleanup
-  nginx_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-nginx_start "$data" >/dev/null || { echo "nginx did not start"; exit 1; }
+bench_start bench
 url="$OMEFS_TEST_HTTP/bench.zarr"
 l0="bench_L0.tif"
 
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 max() { echo "if ($1 > $2) $1 else $2" | bc; }
 # ceiling_read MB → seconds to cat a MB MiB file from a fresh mount of the ceiling filesystem
@@ -80,7 +65,7 @@ for delay in $DELAYS; do
   for _ in $(seq "$REPS"); do
     t=$(now); curl -s --no-progress-meter --parallel --parallel-max "$CURL_PARALLEL" -K "$work/urls.cfg"; since "$t" >>"$work/t_curl"
     ceiling_read "$l0_mb" >>"$work/t_ceil"
-    $PY tests/bench/bench_readers.py zarr "$url/0" >>"$work/t_zarr"
+    $PY tests/bench/bench_access.py zarr "$url/0" >>"$work/t_zarr"
     rep_dir=$((rep_dir + 1))
     if do_mount "cold$rep_dir" "$url" -o cache_dir="$work/cache$rep_dir",mem_cache=${MEM_CACHE_MB}M; then
       t=$(now); cat "$mnt/$l0" >/dev/null; since "$t" >>"$work/t_omefs"
@@ -128,7 +113,7 @@ for ds in bench bench_sharded; do
   if do_mount "random-$ds" "$OMEFS_TEST_HTTP/$ds.zarr" -o cache_dir="$work/cache-$ds"; then
     before=$(stat_of "$mnt" "['network']['bytes_fetched']")
     req0=$(stat_of "$mnt" "['network']['requests']")
-    res=$($PY tests/bench/bench_readers.py regions "$mnt/$ds.ome.tif" "$data/bench.zarr/0" "$REGIONS")
+    res=$($PY tests/bench/bench_access.py regions "$mnt/$ds.ome.tif" "$data/bench.zarr/0" "$REGIONS" 512)
     after=$(stat_of "$mnt" "['network']['bytes_fetched']")
     req1=$(stat_of "$mnt" "['network']['requests']")
     field() { echo "$res" | $PY -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }

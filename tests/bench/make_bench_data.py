@@ -18,6 +18,10 @@ from numcodecs import Blosc
 
 C, Z, N, CH = 2, 4, 4096, 512
 LEVELS = 3
+AXES_CZYX = [{"name": "c", "type": "channel"},
+             {"name": "z", "type": "space", "unit": "micrometer"},
+             {"name": "y", "type": "space", "unit": "micrometer"},
+             {"name": "x", "type": "space", "unit": "micrometer"}]
 
 
 def plane(rng, c, z, n):
@@ -59,43 +63,10 @@ def write_sharded(out):
 
 def main():
     out = sys.argv[1]
-    write_plain(out)
+    write_pyramid(out, "bench", Z, CH, Blosc("lz4", 5, Blosc.SHUFFLE), 1)
     write_sharded(out)
-    write_1024(out)
+    write_pyramid(out, "bench1024", 6, 1024, Blosc("zstd", 5, Blosc.SHUFFLE), 3)
     write_plate(out)
-
-
-AXES_CZYX = [{"name": "c", "type": "channel"},
-             {"name": "z", "type": "space", "unit": "micrometer"},
-             {"name": "y", "type": "space", "unit": "micrometer"},
-             {"name": "x", "type": "space", "unit": "micrometer"}]
-
-
-def write_1024(out):
-    path = os.path.join(out, "bench1024.zarr")
-    done = os.path.join(path, ".complete")
-    if os.path.exists(done):
-        return
-    if os.path.exists(path):
-        shutil.rmtree(path)
-    root = zarr.open_group(zarr.DirectoryStore(path, dimension_separator="/"), mode="w")
-    comp = Blosc("zstd", 5, Blosc.SHUFFLE)
-    rng = np.random.default_rng(3)
-    datasets = []
-    for k in range(LEVELS):
-        n = N >> k
-        arr = root.create_dataset(str(k), shape=(C, 6, n, n), chunks=(1, 1, 1024, 1024),
-                                  dtype="<u2", compressor=comp, dimension_separator="/")
-        for c in range(C):
-            for z in range(6):
-                arr[c, z] = plane(rng, c, z, n)
-        s = float(1 << k) * 0.2
-        datasets.append({"path": str(k), "coordinateTransformations": [
-            {"type": "scale", "scale": [1.0, 1.0, s, s]}]})
-    root.attrs["multiscales"] = [{"version": "0.4", "name": "bench1024", "axes": AXES_CZYX,
-                                  "datasets": datasets}]
-    open(done, "w").close()
-    print("wrote", path)
 
 
 def write_plate(out):
@@ -134,8 +105,9 @@ def write_plate(out):
     print("wrote", path)
 
 
-def write_plain(out):
-    path = os.path.join(out, "bench.zarr")
+def write_pyramid(out, name, nz, chunk, comp, seed):
+    """NAME.zarr: C x nz x N x N uint16 in chunk x chunk chunks, LEVELS levels, '/' keys."""
+    path = os.path.join(out, name + ".zarr")
     done = os.path.join(path, ".complete")
     if os.path.exists(done):
         return
@@ -143,25 +115,20 @@ def write_plain(out):
         shutil.rmtree(path)
     os.makedirs(out, exist_ok=True)
     root = zarr.open_group(zarr.DirectoryStore(path, dimension_separator="/"), mode="w")
-    comp = Blosc("lz4", 5, Blosc.SHUFFLE)
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(seed)
     datasets = []
     for k in range(LEVELS):
         n = N >> k
-        arr = root.create_dataset(str(k), shape=(C, Z, n, n), chunks=(1, 1, CH, CH),
+        arr = root.create_dataset(str(k), shape=(C, nz, n, n), chunks=(1, 1, chunk, chunk),
                                   dtype="<u2", compressor=comp, dimension_separator="/")
         for c in range(C):
-            for z in range(Z):
+            for z in range(nz):
                 arr[c, z] = plane(rng, c, z, n)
         s = float(1 << k) * 0.2
         datasets.append({"path": str(k), "coordinateTransformations": [
             {"type": "scale", "scale": [1.0, 1.0, s, s]}]})
-    root.attrs["multiscales"] = [{
-        "version": "0.4", "name": "bench",
-        "axes": [{"name": "c", "type": "channel"}, {"name": "z", "type": "space", "unit": "micrometer"},
-                 {"name": "y", "type": "space", "unit": "micrometer"},
-                 {"name": "x", "type": "space", "unit": "micrometer"}],
-        "datasets": datasets}]
+    root.attrs["multiscales"] = [{"version": "0.4", "name": name, "axes": AXES_CZYX,
+                                  "datasets": datasets}]
     open(done, "w").close()
     print("wrote", path)
 
