@@ -152,7 +152,7 @@ bool omefs_cli_size(const char *name, const char *value, size_t *out)
     return true;
 }
 
-bool omefs_cli_seconds(const char *name, const char *value, double *out)
+bool omefs_cli_seconds(const char *name, const char *value, bool zero_ok, double *out)
 {
     char *end;
     errno = 0;
@@ -164,9 +164,10 @@ bool omefs_cli_seconds(const char *name, const char *value, double *out)
         mult = 60, end++;
     else if (*end == 'h' && end[1] == '\0')
         mult = 3600, end++;
-    if (errno || end == value || *end || !(v > 0) || !isfinite(v) || v * mult > 86400) {
-        fprintf(stderr, "omefs: %s=%s: give seconds, more than 0 (e.g. %s=10 or %s=10s)\n",
-                name, value, name, name);
+    if (errno || end == value || *end || !(zero_ok ? v >= 0 : v > 0) || !isfinite(v) ||
+        v * mult > 86400) {
+        fprintf(stderr, "omefs: %s=%s: give seconds, %s (e.g. %s=10, %s=10s or %s=5m)\n", name,
+                value, zero_ok ? "0 or more" : "more than 0", name, name, name);
         return false;
     }
     *out = v * mult;

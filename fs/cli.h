@@ -14,8 +14,8 @@ extern const char *const omefs_option_names[];
 void omefs_cli_hint(const char *prog);
 /* A size with its unit: "512M", "10G", "1.5T", "64KiB"; "0" alone needs none. Prints why not. */
 bool omefs_cli_size(const char *name, const char *value, size_t *out);
-/* Seconds: "5", "2.5", "5s", "1m"; more than 0. Prints why not. */
-bool omefs_cli_seconds(const char *name, const char *value, double *out);
+/* Seconds: "5", "2.5", "5s", "1m", "1h"; more than 0 (or 0 when zero_ok). Prints why not. */
+bool omefs_cli_seconds(const char *name, const char *value, bool zero_ok, double *out);
 /* For an -o option omefs does not know (and FUSE does not either): true, having printed the
  * message (with the nearest omefs option when one is close), when it should be refused. */
 bool omefs_cli_unknown_option(const char *opt);

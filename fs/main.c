@@ -254,12 +254,9 @@ static bool check_options(omefs_opts *o, int *level, size_t *mem_cache, size_t *
     if ((o->mem_cache && !omefs_cli_size("mem_cache", o->mem_cache, mem_cache)) ||
         (o->cache_size && !omefs_cli_size("cache_size", o->cache_size, cache_size)) ||
         (o->prefetch && !omefs_cli_size("prefetch", o->prefetch, prefetch)) ||
-        (o->timeout && !omefs_cli_seconds("timeout", o->timeout, timeout)))
-        return false;
-    if (o->metadata_ttl && strcmp(o->metadata_ttl, "0") == 0)
-        o->metadata_ttl_s = 0;
-    else if (o->metadata_ttl &&
-             !omefs_cli_seconds("metadata_ttl", o->metadata_ttl, &o->metadata_ttl_s))
+        (o->timeout && !omefs_cli_seconds("timeout", o->timeout, false, timeout)) ||
+        (o->metadata_ttl &&
+         !omefs_cli_seconds("metadata_ttl", o->metadata_ttl, true, &o->metadata_ttl_s)))
         return false;
     if (o->retries < 0 || o->retries > 100) {
         fprintf(stderr, "omefs: retries=%d: give 0 to 100\n", o->retries);
