@@ -40,6 +40,9 @@ if [ -f /usr/share/java/ij.jar ]; then
   mkdir -p build/java
   javac -cp /usr/share/java/ij.jar -d build/java tests/integration/ImageJProbe.java 2>/dev/null
   timeout 60 java -Djava.awt.headless=true -cp /usr/share/java/ij.jar:build/java ImageJProbe "$mnt"/sample_L*.tif 2>/dev/null
+else
+  echo "(ImageJ is not installed here: apt-get install imagej, or make test, which installs it;"
+  echo " then File > Open $mnt/sample_L1.tif while mounted)"
 fi
 echo
 echo "\$ fusermount3 -u $mnt"
