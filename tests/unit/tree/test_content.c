@@ -35,6 +35,34 @@ static int open_dir(const char *dir, const char *name, ome_content *c, ome_err *
     return rc;
 }
 
+/* The names a plate's field or well mounted on its own gets from its address: after plate, well
+ * and field, as in the plate's well folders; other addresses keep their last segment. */
+static void names_from_addresses(void **state)
+{
+    (void)state;
+    static const struct { const char *address, *name, *well; } cases[] = {
+        /* the well name is asked only of a well's address (NULL: not checked) */
+        {"https://h/x/plate1.zarr/B/3/0", "plate1_B3_0", NULL},
+        {"https://h/x/plate1.ome.zarr/B/3", "3", "plate1_B3"},
+        {"https://h/x/plate1.zarr/B/3/?v=1#f", "3", "plate1_B3"},
+        {"s3://bucket/screens/p.zarr/H/12", "12", "p_H12"},
+        {"/data/B/3", "3", "B3"}, /* a plate not named .zarr: row and column */
+        {"/data/img.zarr", "img", NULL},
+        {"https://h/idr/6001240.zarr", "6001240", NULL},
+        {"https://h/x/P.zarr/B/3/x", "x", NULL}, /* fields are numbered */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ome_source src;
+        ome_err err;
+        assert_int_equal(ome_source_parse(cases[i].address, &src, &err), OME_OK);
+        char well[256];
+        ome_source_well_name(&src, well, sizeof well);
+        if (strcmp(src.name, cases[i].name) || (cases[i].well && strcmp(well, cases[i].well)))
+            fail_msg("%s: name %s (want %s), well name %s (want %s)", cases[i].address,
+                     src.name, cases[i].name, well, cases[i].well ? cases[i].well : "-");
+    }
+}
+
 static void each_kind_of_source(void **state)
 {
     (void)state;
@@ -181,6 +209,7 @@ static void names_in_a_folder_are_unique(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(names_from_addresses),
         cmocka_unit_test(each_kind_of_source),
         cmocka_unit_test(a_folder_of_images),
         cmocka_unit_test(names_in_a_folder_are_unique),
