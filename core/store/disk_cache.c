@@ -5,7 +5,10 @@
  * validators and the body:
  *   "OMEFSC1\n" | u32 flags | u32 crc32c(body) | u64 body_len | u16 ident_len | u16 etag_len |
  *   u16 last_modified_len | u16 0 | u32 crc32c(header[0..32) + strings) | strings | body
- * all little-endian. Temporary files start with '.' and are renamed into place. */
+ * all little-endian. Flags: bit 0, absent (a 404 kept); bits 1-31, for metadata, when the
+ * server last confirmed it, in seconds since CONFIRMED_EPOCH (0: unknown, as older entries
+ * have it). The file's mtime is its recency for eviction. Temporary files start with '.' and
+ * are renamed into place. */
 #include "store/disk_cache.h"
 #include "store/store_backend.h"
 
@@ -34,6 +37,7 @@
 #define ENTRY_MAGIC "OMEFSC1\n"
 #define HEADER_LEN 36
 #define FLAG_ABSENT 1u
+#define CONFIRMED_EPOCH 1704067200 /* 2024-01-01T00:00:00Z; 31 bits of seconds reach 2092 */
 #define STALE_TMP_SECONDS 3600
 
 /* The generation of one array: its directory (the key prefix of its chunks) and the hash of its
@@ -47,7 +51,7 @@ typedef struct {
     char ident[4400];
     char path[32]; /* "ab/cdef…", relative to the cache's directory (ds->dir_fd) */
     char dir[8];   /* "ab" */
-    bool metadata; /* its file's mtime is when the server last confirmed it (see entry_read) */
+    bool metadata; /* written with the time the server confirmed it (see entry_write) */
 } entry_ref;
 
 /* A chunk entry waiting for the writer thread. */
@@ -320,11 +324,10 @@ static int entry_read(disk_store *ds, const entry_ref *e, ome_store_req *r, bool
     memcpy(r->last_modified, strings + ilen + elen, llen);
     r->last_modified[llen] = '\0';
     *absent = (flags & FLAG_ABSENT) != 0;
-    *confirmed = st.st_mtime;
+    *confirmed = flags >> 1 ? (time_t)CONFIRMED_EPOCH + (time_t)(flags >> 1) : 0;
     /* Recency for LRU eviction (best effort on shared directories); not rewritten for entries
-     * used within the last minute, to spare a metadata write per read. A metadata entry's
-     * mtime says when the server last confirmed it instead: written, or answered 304. */
-    if (!e->metadata && time(NULL) - st.st_mtime > 60)
+     * used within the last minute, to spare a metadata write per read. */
+    if (time(NULL) - st.st_mtime > 60)
         futimens(fd, NULL);
     close(fd);
     return OME_OK;
@@ -360,15 +363,20 @@ static int write_all(int fd, struct iovec *iov, int n)
 
 static void maybe_evict(disk_store *ds);
 
-/* Writes an entry atomically: a private temporary file, then rename over the final name. */
+/* Writes an entry atomically: a private temporary file, then rename over the final name. A
+ * metadata entry is written when the server has just answered for it: stamped as confirmed
+ * now. */
 static void entry_write(disk_store *ds, const entry_ref *e, const ome_store_req *r, bool absent)
 {
+    time_t now = time(NULL);
+    uint32_t confirmed = e->metadata && now > CONFIRMED_EPOCH
+                             ? (uint32_t)((uint64_t)(now - CONFIRMED_EPOCH) & 0x7fffffffu) : 0;
     size_t ilen = strlen(e->ident), elen = strlen(r->etag), llen = strlen(r->last_modified);
     const uint8_t *body = absent ? NULL : r->body.data;
     size_t body_len = absent ? 0 : r->body.len;
     uint8_t h[HEADER_LEN];
     memcpy(h, ENTRY_MAGIC, 8);
-    put32(h + 8, absent ? FLAG_ABSENT : 0);
+    put32(h + 8, (absent ? FLAG_ABSENT : 0) | confirmed << 1);
     put32(h + 12, crc_of(0, body, body_len));
     put64(h + 16, body_len);
     put16(h + 24, (uint16_t)ilen);
@@ -684,8 +692,8 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         const entry_ref *e = &refs[which[k]];
         if (f->status == OME_NOT_MODIFIED) {
             r->status = OME_OK; /* r already holds the cached body and validators */
-            if (e->ident[0]) /* confirmed now: trusted for the TTL */
-                utimensat(ds->dir_fd, e->path, NULL, AT_SYMLINK_NOFOLLOW);
+            if (e->ident[0] && ds->metadata_ttl_s > 0) /* confirmed now: trusted for the TTL */
+                entry_write(ds, e, r, false);
         } else {
             ome_buf_free(&r->body);
             r->body = f->body;

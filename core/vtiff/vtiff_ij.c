@@ -8,6 +8,7 @@
  *   planes), and so does tifffile (it assumes them when every IFD follows the pixels).
  * - Smaller planes, up to 4 GiB: contiguous planes, one IFD per plane after the pixels.
  * - Larger files follow ImageJ's own convention: IFD0 only, `images=N`, contiguous planes. */
+#include "base/key.h"
 #include "vtiff/ome_xml.h"
 #include "vtiff/vtiff_layout.h"
 
@@ -237,7 +238,14 @@ int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_
         return ome_err_set(err, OME_EUNSUPPORTED, "%s: level %d planes of %llu bytes do not fit "
                            "a classic TIFF strip", img->where, level,
                            (unsigned long long)plane_bytes);
-    uint64_t N = L->shape[OME_C] * L->shape[OME_Z] * L->shape[OME_T];
+    uint64_t N = 1, pixels_total;
+    for (int d = OME_T; d <= OME_Z; d++)
+        if (!ome_mul_u64(N, L->shape[d], &N))
+            N = UINT64_MAX;
+    if (!ome_mul_u64(N, plane_bytes, &pixels_total) || pixels_total > UINT64_MAX >> 2)
+        return ome_err_set(err, OME_EUNSUPPORTED, "%s: level %d has %llu planes of %llu bytes, "
+                           "more than a file can hold", img->where, level,
+                           (unsigned long long)N, (unsigned long long)plane_bytes);
     ome_vtiff *vt = calloc(1, sizeof *vt);
     if (!vt)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
@@ -262,7 +270,7 @@ int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_
     uint64_t ifd_at = (plane_bytes + IJ_GAP + ALIGN - 1) / ALIGN * ALIGN;
     uint64_t padded_stride = ifd_at + (tmpl_len + ALIGN - 1) / ALIGN * ALIGN + IJ_GAP;
     bool padded = plane_bytes >= IJ_PAD_MIN_PLANE &&
-                  head_len + IJ_GAP + N * padded_stride <= UINT32_MAX;
+                  N <= (UINT32_MAX - head_len - IJ_GAP) / padded_stride;
     if (padded) {
         vt_ifd_free(&ifd0);
         describe(img, L, false, desc, sizeof desc);
@@ -273,7 +281,8 @@ int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_
     uint64_t stride = padded ? padded_stride : plane_bytes, gap0 = padded ? IJ_GAP : 0;
     uint64_t data_off = head_len + gap0;
     uint64_t data_end = data_off + N * stride;
-    bool classic_chain = !padded && N > 1 && data_end + (N - 1) * tmpl_len <= UINT32_MAX;
+    bool classic_chain = !padded && N > 1 && data_end <= UINT32_MAX &&
+                         N - 1 <= (UINT32_MAX - data_end) / tmpl_len;
     uint64_t next0 = classic_chain ? data_end : padded && N > 1 ? data_off + ifd_at : 0;
     /* Rebuild with the real strip offset. */
     vt_ifd_free(&ifd0);

@@ -403,6 +403,53 @@ static void imagej_over_4gib_has_ifd0_only(void **state)
     json_decref(attrs);
 }
 
+/* Absurd plane counts (a hostile shape) whose padded or contiguous size would wrap 64 bits:
+ * refused with a message, never a layout whose offsets point outside the file. */
+static void imagej_absurd_plane_counts_refused(void **state)
+{
+    (void)state;
+    static const char *shapes[] = {"[7025896454557,1024,2048]", "[4503599627370496,1,1024,2048]"};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        char doc[256];
+        snprintf(doc, sizeof doc, "{\"shape\":%s,\"chunks\":[1,%s1024,1024],\"dtype\":\"|u1\","
+                 "\"compressor\":null,\"fill_value\":0}", shapes[i], i ? "1," : "");
+        ome_zarr_array *arr;
+        ome_err err;
+        json_t *j = json_loads(doc, 0, NULL);
+        assert_non_null(j);
+        int rc = ome_zarr_array_parse_v2(j, "0", "mem", &arr, &err);
+        json_decref(j);
+        if (rc != OME_OK)
+            continue; /* refused earlier: as good */
+        json_t *attrs = json_loads(i ? "{\"multiscales\":[{\"axes\":[\"t\",\"z\",\"y\",\"x\"],"
+                                       "\"datasets\":[{\"path\":\"0\"}]}]}"
+                                     : "{\"multiscales\":[{\"axes\":[\"t\",\"y\",\"x\"],"
+                                       "\"datasets\":[{\"path\":\"0\"}]}]}", 0, NULL);
+        ome_ngff_multiscale ms;
+        assert_int_equal(ome_ngff_parse_multiscales(attrs, "mem", &ms, &err), OME_OK);
+        ome_image *img;
+        if (ome_image_build(NULL, "mem", "absurd", &ms, &arr, NULL, 0, &img, &err) == OME_OK) {
+            ome_vtiff *vt = NULL;
+            rc = ome_vtiff_make_imagej(img, 0, &vt, &err);
+            if (rc == OME_OK) { /* then IFD0's next IFD lies inside the file */
+                uint8_t head[4096];
+                assert_int_equal(ome_vtiff_read(vt, 0, sizeof head, head, &err), (int64_t)sizeof head);
+                uint16_t n = (uint16_t)(head[8] | head[9] << 8);
+                size_t at = 8 + 2 + 12 * (size_t)n;
+                uint64_t next = head[at] | head[at + 1] << 8 | (uint64_t)head[at + 2] << 16 |
+                                (uint64_t)head[at + 3] << 24;
+                assert_true(next < ome_vtiff_size(vt));
+                ome_vtiff_free(vt);
+            } else {
+                assert_non_null(strstr(err.msg, "more than a file can hold"));
+            }
+            ome_image_free(img);
+        }
+        ome_ngff_multiscale_free(&ms);
+        json_decref(attrs);
+    }
+}
+
 /* Resolutions as TIFF rationals are exact to 1e-9 relative (ImageJ shows 65 nm as 65 nm, not
  * 64.9984), for sizes from nanometres to beyond 2·10^6 units. */
 static void rationals_are_exact(void **state)
@@ -466,6 +513,7 @@ int main(void)
         cmocka_unit_test(huge_layout_without_io),
         cmocka_unit_test(millions_of_planes_take_no_memory),
         cmocka_unit_test(imagej_over_4gib_has_ifd0_only),
+        cmocka_unit_test(imagej_absurd_plane_counts_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
