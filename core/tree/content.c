@@ -109,10 +109,11 @@ int ome_content_open(ome_store *store, const ome_source *src, ome_content *c, om
         return rc;
     if (json_object_get(ome_ngff_attrs(attrs), "well") &&
         !json_object_get(ome_ngff_attrs(attrs), "multiscales")) {
-        json_decref(attrs); /* a well on its own: its fields' files at the root */
-        char name[256];
+        char name[256]; /* a well on its own: its fields' files at the root */
         ome_source_well_name(src, name, sizeof name);
-        return ome_folder_tree_open_well(store, name, &c->well, err);
+        rc = ome_folder_tree_open_well(store, name, attrs, where, &c->well, err);
+        json_decref(attrs);
+        return rc;
     }
     switch (ome_group_kind_of(attrs)) {
     case OME_GROUP_PLATE:

@@ -264,17 +264,13 @@ static int add_opened(ome_folder_tree *ft, ome_folder *f, field_job *jobs, int n
     return OME_OK;
 }
 
-/* Opens a well's fields; called with f->lock held. */
-static int load_well(ome_folder_tree *ft, ome_folder *f, ome_err *err)
+/* Opens the fields of the well whose group attributes are `attrs` (read from `where`); called
+ * with f->lock held. */
+static int open_well_fields(ome_folder_tree *ft, ome_folder *f, json_t *attrs, const char *where,
+                            ome_err *err)
 {
-    json_t *attrs;
-    char where[4096];
-    int rc = ome_group_attrs_load(ft->store, f->path, &attrs, where, sizeof where, err);
-    if (rc)
-        return rc;
     ome_well well;
-    rc = ome_well_parse(attrs, where, &well, err);
-    json_decref(attrs);
+    int rc = ome_well_parse(attrs, where, &well, err);
     if (rc)
         return rc;
     field_job *jobs = calloc((size_t)well.nimages, sizeof *jobs);
@@ -295,6 +291,19 @@ static int load_well(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     rc = add_opened(ft, f, jobs, well.nimages, err);
     free(jobs);
     ome_well_free(&well);
+    return rc;
+}
+
+/* Opens a well's fields; called with f->lock held. */
+static int load_well(ome_folder_tree *ft, ome_folder *f, ome_err *err)
+{
+    json_t *attrs;
+    char where[4096];
+    int rc = ome_group_attrs_load(ft->store, f->path, &attrs, where, sizeof where, err);
+    if (rc)
+        return rc;
+    rc = open_well_fields(ft, f, attrs, where, err);
+    json_decref(attrs);
     return rc;
 }
 
@@ -535,8 +544,8 @@ static int load_now(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     return rc;
 }
 
-int ome_folder_tree_open_well(ome_store *store, const char *name, ome_folder_tree **out,
-                              ome_err *err)
+int ome_folder_tree_open_well(ome_store *store, const char *name, json_t *attrs,
+                              const char *where, ome_folder_tree **out, ome_err *err)
 {
     ome_folder_tree *ft = tree_new(store, 1);
     if (!ft)
@@ -546,7 +555,7 @@ int ome_folder_tree_open_well(ome_store *store, const char *name, ome_folder_tre
     ome_folder *f = &ft->folders[0];
     if (rc == OME_OK) {
         pthread_mutex_lock(&f->lock);
-        rc = load_well(ft, f, err);
+        rc = open_well_fields(ft, f, attrs, where, err);
         f->loaded = rc == OME_OK;
         pthread_mutex_unlock(&f->lock);
     }

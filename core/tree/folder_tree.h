@@ -83,10 +83,11 @@ int ome_folder_tree_open_dir(ome_store *store, const char *path, ome_folder_tree
  * group's attributes, which hold "plate"); reads nothing else. */
 int ome_folder_tree_open_plate(ome_store *store, const char *base, json_t *attrs,
                                const char *where, ome_folder_tree **out, ome_err *err);
-/* A plate's well mounted on its own (the store's root is the well's group): one folder, named
- * `name`, loaded now: its fields' files ("NAME_0.ome.tif", …) and their label images. */
-int ome_folder_tree_open_well(ome_store *store, const char *name, ome_folder_tree **out,
-                              ome_err *err);
+/* A plate's well mounted on its own (the store's root is the well's group, whose attributes
+ * `attrs` were read from `where`): one folder, named `name`, loaded now: its fields' files
+ * ("NAME_0.ome.tif", …) and their label images. */
+int ome_folder_tree_open_well(ome_store *store, const char *name, json_t *attrs,
+                              const char *where, ome_folder_tree **out, ome_err *err);
 /* Builds a folder per image of the bioformats2raw collection at `base` ("0_NAME", from the
  * OME-XML name, else "0"), holding NAME_0.ome.tif, NAME_0_L<k>.tif and its label images; reads
  * nothing. */
