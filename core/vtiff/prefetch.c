@@ -114,8 +114,9 @@ bool ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff 
         return false;
     uint64_t end = off + len;
     pthread_mutex_lock(&p->lock);
+    /* in the run: near its end, or past a gap between planes (ImageJ seeks over it) */
     bool in_run = ra->run_end > 0 && off + RUN_SLACK >= ra->run_start &&
-                  off <= ra->run_end + RUN_SLACK;
+                  (off <= ra->run_end + RUN_SLACK || ome_vtiff_only_gap(vt, ra->run_end, off));
     if (!in_run) { /* a jump: start over, nothing is read ahead for random access */
         ra->run_start = off;
         ra->run_end = end;

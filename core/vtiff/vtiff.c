@@ -461,6 +461,20 @@ bool ome_vtiff_block_span(const ome_vtiff *vt, uint64_t off, uint64_t *start, ui
     return true;
 }
 
+bool ome_vtiff_only_gap(const ome_vtiff *vt, uint64_t from, uint64_t to)
+{
+    if (from >= to)
+        return from == to;
+    if (from >= vt->size)
+        return false;
+    const vt_seg *s = &vt->segs[seg_at(vt, from)];
+    if ((s->kind != VT_SEG_TILES && s->kind != VT_SEG_PLANES) || block_bytes(s) == 0)
+        return false;
+    uint64_t stride = block_bytes(s), rel = from - s->off;
+    uint64_t data = s->kind == VT_SEG_TILES ? s->tile_bytes : s->plane_bytes;
+    return rel % stride >= data && to <= s->off + (rel / stride + 1) * stride;
+}
+
 uint64_t ome_vtiff_size(const ome_vtiff *vt)
 {
     return vt->size;

@@ -22,6 +22,8 @@ typedef struct ome_vtiff ome_vtiff; /* a layout: vtiff_layout.h */
  * file order; UINT64_MAX for bytes that are no pixels (header, IFDs, metadata, the zero gap
  * after a tile or plane). */
 uint64_t ome_vtiff_block_of(const ome_vtiff *vt, uint64_t off);
+/* Whether [from, to) lies within one block's gap after its pixels (true for from == to). */
+bool ome_vtiff_only_gap(const ome_vtiff *vt, uint64_t from, uint64_t to);
 /* The pixel bytes [*start, *end) of the block holding byte off; false when off is no pixel. */
 bool ome_vtiff_block_span(const ome_vtiff *vt, uint64_t off, uint64_t *start, uint64_t *end);
 uint64_t ome_vtiff_size(const ome_vtiff *vt);

@@ -217,6 +217,10 @@ static void imagej_large_planes_padded(void **state)
         assert_true(d == 0 || (ifd > prev_end && ifd < start));
         assert_int_equal(ome_vtiff_block_of(vt, start - 1), UINT64_MAX);
         assert_int_not_equal(ome_vtiff_block_of(vt, start), UINT64_MAX);
+        /* a reader seeking from one plane's end to the next one's start skips only a gap */
+        assert_true(d == 0 || ome_vtiff_only_gap(vt, prev_end, start));
+        assert_true(d == 0 || !ome_vtiff_only_gap(vt, prev_end - 1, start));
+        assert_false(ome_vtiff_only_gap(vt, start - 1, start + 1));
         prev_end = start + plane;
         assert_int_equal(TIFFReadEncodedStrip(t, 0, got, (tmsize_t)plane), (tmsize_t)plane);
         assert_int_equal(ome_image_read_region(f.img, 0, 0, d % 2, d / 2, 0, 0, 1024, 1024, want,
