@@ -8,6 +8,8 @@ keys, axes c/z/y/x) and, where timed, the median seconds.
   plane LTIF DATA KEY       one whole plane of an ImageJ file: tifffile.imread(key=KEY)
   memmap LTIF DATA KEY      one plane through tifffile.memmap(page=KEY), every pixel touched
   series TIF                tifffile opens the file and its series (a header probe: needs 0)
+  stack LTIF                every plane of an ImageJ file as ImageJ loads a stack: a seek to
+                            each plane's strip, then the plane; prints seconds
 Plane KEY is in ImageJ's CZT order: c = KEY % C, z = KEY // C."""
 import glob
 import json
@@ -83,6 +85,22 @@ def read_zarr(url):
     print(f"{dt:.4f}")
 
 
+def stack(path):
+    import tifffile
+    with tifffile.TiffFile(path) as tif:
+        strips = [(p.dataoffsets[0], p.databytecounts[0]) for p in tif.pages]
+    t0 = time.perf_counter()
+    with open(path, "rb", buffering=0) as f:
+        for off, n in strips:
+            f.seek(off)
+            got = 0
+            while got < n:
+                b = f.read(min(n - got, 1 << 20))
+                assert b, "short read"
+                got += len(b)
+    print(f"{time.perf_counter() - t0:.4f}")
+
+
 def series(path):
     import tifffile
     t0 = time.perf_counter()
@@ -96,6 +114,9 @@ if __name__ == "__main__":
     kind, args = sys.argv[1], sys.argv[2:]
     if kind == "zarr":
         read_zarr(args[0])
+        sys.exit(0)
+    if kind == "stack":
+        stack(args[0])
         sys.exit(0)
     if kind == "regions":
         out = regions(args[0], args[1], int(args[2]), int(args[3]))

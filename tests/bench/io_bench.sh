@@ -80,6 +80,28 @@ for delay in $DELAYS; do
     "$(ratio "$o" "$(max "$c" "$ce")")" "$(ratio "$o" "$c")" "$(ratio "$o" "$z")" "$rss"
 done
 
+# ImageJ loading the stack of bench_L0.tif (a seek to each plane, then the plane), cold at 50 ms,
+# against cat of the same file.
+nginx_set delay_ms=50
+: >"$work/t_stack"; : >"$work/t_cat"
+for _ in $(seq "$REPS"); do
+  for how in stack cat; do
+    rep_dir=$((rep_dir + 1))
+    if do_mount "stack$rep_dir" "$url" -o cache_dir="$work/cache$rep_dir",mem_cache=${MEM_CACHE_MB}M; then
+      if [ $how = stack ]; then
+        $PY tests/bench/bench_access.py stack "$mnt/$l0" >>"$work/t_stack"
+      else
+        t=$(now); cat "$mnt/$l0" >/dev/null; since "$t" >>"$work/t_cat"
+      fi
+      do_unmount "$mnt" "$mnt_pid"
+    fi
+  done
+done
+echo
+echo "| cold, 50 ms | ImageJ-style stack load of \`$l0\` | \`cat\` of it |"
+echo "|---|---|---|"
+printf "| omefs | %.2f s | %.2f s |\n" "$(median <"$work/t_stack")" "$(median <"$work/t_cat")"
+
 # Warm: remount on the last cold run's cache; the same bytes as a real TIFF on local disk.
 nginx_set delay_ms=50
 if do_mount copy "$url" -o cache_dir="$work/cache$rep_dir"; then
