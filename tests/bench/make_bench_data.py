@@ -31,15 +31,23 @@ def plane(rng, c, z, n):
     return (base + rng.poisson(40, size=(n, n))).astype("<u2")
 
 
+def start(out, name):
+    """The path of OUT/NAME to write afresh, or None when a complete copy is there."""
+    path = os.path.join(out, name)
+    if os.path.exists(os.path.join(path, ".complete")):
+        return None
+    if os.path.exists(path):
+        shutil.rmtree(path)
+    os.makedirs(out, exist_ok=True)
+    return path
+
+
 def write_sharded(out):
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fixtures"))
     import zarr_v3_writer as v3
-    path = os.path.join(out, "bench_sharded.zarr")
-    done = os.path.join(path, ".complete")
-    if os.path.exists(done):
+    path = start(out, "bench_sharded.zarr")
+    if not path:
         return
-    if os.path.exists(path):
-        shutil.rmtree(path)
     src = zarr.open_group(os.path.join(out, "bench.zarr"), mode="r")
     codecs = [{"name": "bytes", "configuration": {"endian": "little"}},
               {"name": "blosc", "configuration": {"cname": "lz4", "clevel": 5,
@@ -57,7 +65,7 @@ def write_sharded(out):
     axes = src.attrs["multiscales"][0]["axes"]
     v3.write_group(path, {"ome": {"version": "0.5", "multiscales": [
         {"name": "bench_sharded", "axes": axes, "datasets": datasets}]}})
-    open(done, "w").close()
+    open(os.path.join(path, ".complete"), "w").close()
     print("wrote", path)
 
 
@@ -71,12 +79,9 @@ def main():
 
 def write_plate(out):
     """8 rows x 12 columns, 2 fields per well, each field 2 ch x 256 x 256 uint16 in 2 levels."""
-    path = os.path.join(out, "plate96.zarr")
-    done = os.path.join(path, ".complete")
-    if os.path.exists(done):
+    path = start(out, "plate96.zarr")
+    if not path:
         return
-    if os.path.exists(path):
-        shutil.rmtree(path)
     root = zarr.open_group(zarr.DirectoryStore(path), mode="w")
     rows, cols = [chr(ord("A") + i) for i in range(8)], [str(i + 1) for i in range(12)]
     wells = [r + "/" + c for r in rows for c in cols]
@@ -101,18 +106,15 @@ def write_plate(out):
                     {"type": "scale", "scale": [1.0, 0.5 * 2 ** k, 0.5 * 2 ** k]}]})
             fg.attrs["multiscales"] = [{"version": "0.4", "name": f, "axes": axes,
                                         "datasets": datasets}]
-    open(done, "w").close()
+    open(os.path.join(path, ".complete"), "w").close()
     print("wrote", path)
 
 
 def write_pyramid(out, name, nz, chunk, comp, seed):
     """NAME.zarr: C x nz x N x N uint16 in chunk x chunk chunks, LEVELS levels, '/' keys."""
-    path = os.path.join(out, name + ".zarr")
-    done = os.path.join(path, ".complete")
-    if os.path.exists(done):
+    path = start(out, name + ".zarr")
+    if not path:
         return
-    if os.path.exists(path):
-        shutil.rmtree(path)
     os.makedirs(out, exist_ok=True)
     root = zarr.open_group(zarr.DirectoryStore(path, dimension_separator="/"), mode="w")
     rng = np.random.default_rng(seed)
@@ -129,7 +131,7 @@ def write_pyramid(out, name, nz, chunk, comp, seed):
             {"type": "scale", "scale": [1.0, 1.0, s, s]}]})
     root.attrs["multiscales"] = [{"version": "0.4", "name": name, "axes": AXES_CZYX,
                                   "datasets": datasets}]
-    open(done, "w").close()
+    open(os.path.join(path, ".complete"), "w").close()
     print("wrote", path)
 
 
