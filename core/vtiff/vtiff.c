@@ -259,6 +259,12 @@ static uint64_t block_bytes(const vt_seg *s)
     return s->kind == VT_SEG_TILES ? s->tile_stride : s->plane_stride;
 }
 
+/* The pixels at the start of each block (the rest of it is the zero gap). */
+static uint64_t block_pixel_bytes(const vt_seg *s)
+{
+    return s->kind == VT_SEG_TILES ? s->tile_bytes : s->plane_bytes;
+}
+
 static void block_at(const ome_vtiff *vt, const vt_seg *s, uint64_t rel, vt_block *b)
 {
     const ome_level *L = &vt->img->levels[s->level];
@@ -444,7 +450,7 @@ uint64_t ome_vtiff_block_of(const ome_vtiff *vt, uint64_t off)
         return UINT64_MAX;
     /* the zero gap after a tile or plane is no pixels: read-ahead into it starts no stream */
     uint64_t rel = off - s->off;
-    if (rel % block_bytes(s) >= (s->kind == VT_SEG_TILES ? s->tile_bytes : s->plane_bytes))
+    if (rel % block_bytes(s) >= block_pixel_bytes(s))
         return UINT64_MAX;
     /* ordinals of later segments (lower levels) lie beyond any of an earlier one */
     return ((uint64_t)i << 40) + rel / block_bytes(s);
@@ -457,7 +463,7 @@ bool ome_vtiff_block_span(const ome_vtiff *vt, uint64_t off, uint64_t *start, ui
     const vt_seg *s = &vt->segs[seg_at(vt, off)];
     uint64_t stride = block_bytes(s), first = s->off + (off - s->off) / stride * stride;
     *start = first;
-    *end = first + (s->kind == VT_SEG_TILES ? s->tile_bytes : s->plane_bytes);
+    *end = first + block_pixel_bytes(s);
     return true;
 }
 
@@ -471,8 +477,7 @@ bool ome_vtiff_only_gap(const ome_vtiff *vt, uint64_t from, uint64_t to)
     if ((s->kind != VT_SEG_TILES && s->kind != VT_SEG_PLANES) || block_bytes(s) == 0)
         return false;
     uint64_t stride = block_bytes(s), rel = from - s->off;
-    uint64_t data = s->kind == VT_SEG_TILES ? s->tile_bytes : s->plane_bytes;
-    return rel % stride >= data && to <= s->off + (rel / stride + 1) * stride;
+    return rel % stride >= block_pixel_bytes(s) && to <= s->off + (rel / stride + 1) * stride;
 }
 
 uint64_t ome_vtiff_size(const ome_vtiff *vt)
