@@ -18,6 +18,8 @@
 #define WAIT_SLICE_S 0.25
 /* Rounds a reader makes for chunks whose loader was interrupted (it then loads them itself). */
 #define INTERRUPTED_ROUNDS 8
+/* Entry keys up to this long are looked up without an allocation. */
+#define KEY_ON_STACK 1024
 
 typedef struct cache_entry {
     char *key;
@@ -271,21 +273,33 @@ static bool claim(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
     ch->data = NULL;
     ch->cache_ref = NULL;
     ch->status = OME_OK;
-    char *chunk_key = ome_zarr_chunk_key_dup(a, ch->idx);
-    size_t len = chunk_key ? strlen(store->root) + strlen(chunk_key) + 2 : 0;
-    char *key = chunk_key ? malloc(len) : NULL;
-    if (!key) {
-        free(chunk_key);
-        ch->status = ome_err_set(&ch->err, OME_ENOMEM, "out of memory");
-        return false;
+    /* The entry's key, "ROOT\nCHUNK_KEY", built on the stack (lookups are mostly hits); a
+     * copy is made for a new entry. */
+    char stack_key[KEY_ON_STACK];
+    size_t root_len = strlen(store->root);
+    char *key = root_len + 2 <= sizeof stack_key ? stack_key : NULL, *heap_key = NULL;
+    if (key) {
+        memcpy(key, store->root, root_len);
+        key[root_len] = '\n';
     }
-    snprintf(key, len, "%s\n%s", store->root, chunk_key);
-    free(chunk_key);
+    if (!key || ome_zarr_chunk_key(a, ch->idx, key + root_len + 1,
+                                   sizeof stack_key - root_len - 1) != OME_OK) {
+        char *chunk_key = ome_zarr_chunk_key_dup(a, ch->idx);
+        size_t len = chunk_key ? root_len + strlen(chunk_key) + 2 : 0;
+        key = heap_key = chunk_key ? malloc(len) : NULL;
+        if (key)
+            snprintf(key, len, "%s\n%s", store->root, chunk_key);
+        free(chunk_key);
+        if (!key) {
+            ch->status = ome_err_set(&ch->err, OME_ENOMEM, "out of memory");
+            return false;
+        }
+    }
     uint64_t h = fnv1a(key);
     cache_entry *e = table_find(c, key, h);
     if (e && e->failed_until > 0) {
         if (ome_now() < e->failed_until) { /* failed a moment ago: fail at once */
-            free(key);
+            free(heap_key);
             ch->status = e->status;
             ch->err = e->err;
             return false;
@@ -294,7 +308,7 @@ static bool claim(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
         e = NULL;
     }
     if (e) {
-        free(key);
+        free(heap_key);
         e->refs++;
         ch->cache_ref = e;
         if (e->loading) {
@@ -306,6 +320,11 @@ static bool claim(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
         }
         return false;
     }
+    if (!heap_key && !(heap_key = strdup(key))) {
+        ch->status = ome_err_set(&ch->err, OME_ENOMEM, "out of memory");
+        return false;
+    }
+    key = heap_key;
     e = calloc(1, sizeof *e);
     if (!e) {
         free(key);

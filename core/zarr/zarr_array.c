@@ -149,37 +149,49 @@ uint64_t ome_zarr_grid(const ome_zarr_array *a, int d)
     return a->shape[d] / a->chunks[d] + (a->shape[d] % a->chunks[d] ? 1 : 0);
 }
 
+/* Appends to a key being built in out[0..outlen): false when it would not fit (with its NUL).
+ * Keys are made for every chunk looked up, so without printf. */
+typedef struct {
+    char *out;
+    size_t len, cap;
+} key_builder;
+
+static bool key_put(key_builder *k, const char *s, size_t n)
+{
+    if (n >= k->cap - k->len)
+        return false;
+    memcpy(k->out + k->len, s, n);
+    k->len += n;
+    k->out[k->len] = '\0';
+    return true;
+}
+
+static bool key_put_u64(key_builder *k, uint64_t v)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[sizeof digits - ++n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return key_put(k, digits + sizeof digits - n, n);
+}
+
 /* Key of the object at grid position idx (a chunk, or a shard of a sharded array). */
 static int object_key(const ome_zarr_array *a, const uint64_t *idx, char *out, size_t outlen)
 {
-    size_t n = 0;
-    int w = 0;
-    if (a->path[0])
-        w = snprintf(out, outlen, "%s/", a->path);
-    if (w < 0 || (size_t)w >= outlen)
+    key_builder k = {out, 0, outlen};
+    if (outlen == 0)
         return OME_ERANGE;
-    n = (size_t)w;
-    if (a->key_prefix_c) {
-        w = a->ndim ? snprintf(out + n, outlen - n, "c%c", a->separator)
-                    : snprintf(out + n, outlen - n, "c");
-        if (w < 0 || (size_t)w >= outlen - n)
-            return OME_ERANGE;
-        n += (size_t)w;
-    }
-    if (a->ndim == 0 && !a->key_prefix_c) {
-        w = snprintf(out + n, outlen - n, "0");
-        return w < 0 || (size_t)w >= outlen - n ? OME_ERANGE : OME_OK;
-    }
-    for (int d = 0; d < a->ndim; d++) {
-        if (d)
-            w = snprintf(out + n, outlen - n, "%c%llu", a->separator, (unsigned long long)idx[d]);
-        else
-            w = snprintf(out + n, outlen - n, "%llu", (unsigned long long)idx[d]);
-        if (w < 0 || (size_t)w >= outlen - n)
-            return OME_ERANGE;
-        n += (size_t)w;
-    }
-    return OME_OK;
+    out[0] = '\0';
+    bool ok = !a->path[0] || (key_put(&k, a->path, strlen(a->path)) && key_put(&k, "/", 1));
+    if (ok && a->key_prefix_c)
+        ok = key_put(&k, "c", 1) && (a->ndim == 0 || key_put(&k, &a->separator, 1));
+    if (ok && a->ndim == 0 && !a->key_prefix_c)
+        ok = key_put(&k, "0", 1);
+    for (int d = 0; ok && d < a->ndim; d++)
+        ok = (d == 0 || key_put(&k, &a->separator, 1)) && key_put_u64(&k, idx[d]);
+    return ok ? OME_OK : OME_ERANGE;
 }
 
 int ome_zarr_shard_key(const ome_zarr_array *a, const uint64_t *idx, char *out, size_t outlen,
@@ -200,9 +212,8 @@ int ome_zarr_chunk_key(const ome_zarr_array *a, const uint64_t *idx, char *out, 
         return object_key(a, idx, out, outlen);
     uint64_t pos;
     int rc = ome_zarr_shard_key(a, idx, out, outlen, &pos);
-    size_t n = strlen(out);
-    if (rc == OME_OK && (size_t)snprintf(out + n, outlen - n, "#%llu", (unsigned long long)pos) >=
-                            outlen - n)
+    key_builder k = {out, strlen(out), outlen};
+    if (rc == OME_OK && !(key_put(&k, "#", 1) && key_put_u64(&k, pos)))
         rc = OME_ERANGE;
     return rc;
 }

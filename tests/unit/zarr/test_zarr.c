@@ -58,6 +58,12 @@ static void parses_good_array(void **state)
     assert_int_equal(ome_zarr_chunk_key(a, idx, key, sizeof key), OME_OK);
     assert_string_equal(key, "0/2/1");
     assert_int_equal(ome_zarr_chunk_key(a, idx, key, 4), OME_ERANGE);
+    assert_int_equal(ome_zarr_chunk_key(a, idx, key, 5), OME_ERANGE); /* no room for the NUL */
+    assert_int_equal(ome_zarr_chunk_key(a, idx, key, 6), OME_OK);
+    assert_string_equal(key, "0/2/1");
+    uint64_t far[2] = {UINT64_MAX, 0};
+    assert_int_equal(ome_zarr_chunk_key(a, far, key, sizeof key), OME_OK);
+    assert_string_equal(key, "0/18446744073709551615/0");
     ome_zarr_array_free(a);
 }
 
