@@ -10,6 +10,9 @@ keys, axes c/z/y/x) and, where timed, the median seconds.
   series TIF                tifffile opens the file and its series (a header probe: needs 0)
   stack LTIF                every plane of an ImageJ file as ImageJ loads a stack: a seek to
                             each plane's strip, then the plane; prints seconds
+  decode DATA               decodes every stored chunk of a Zarr v2 array held in memory, on
+                            one thread, with numcodecs (the decoding any reader must do); prints
+                            CPU seconds
 Plane KEY is in ImageJ's CZT order: c = KEY % C, z = KEY // C."""
 import glob
 import json
@@ -101,6 +104,22 @@ def stack(path):
     print(f"{time.perf_counter() - t0:.4f}")
 
 
+def decode(data):
+    import numcodecs
+    import numcodecs.blosc
+    numcodecs.blosc.use_threads = False
+    meta = json.load(open(os.path.join(data, ".zarray")))
+    codec = numcodecs.get_codec(meta["compressor"])
+    blobs = []
+    for root, _, files in os.walk(data):
+        blobs += [open(os.path.join(root, f), "rb").read() for f in files if not f.startswith(".")]
+    t0 = time.process_time()
+    size = sum(len(codec.decode(b)) for b in blobs)
+    dt = time.process_time() - t0
+    assert size == len(blobs) * np.dtype(meta["dtype"]).itemsize * int(np.prod(meta["chunks"]))
+    print(f"{dt:.4f}")
+
+
 def series(path):
     import tifffile
     t0 = time.perf_counter()
@@ -117,6 +136,9 @@ if __name__ == "__main__":
         sys.exit(0)
     if kind == "stack":
         stack(args[0])
+        sys.exit(0)
+    if kind == "decode":
+        decode(args[0])
         sys.exit(0)
     if kind == "regions":
         out = regions(args[0], args[1], int(args[2]), int(args[3]))
