@@ -94,7 +94,7 @@ static void usage(const char *prog)
            "    -o timeout=SECONDS     per attempt: connecting, and the longest time a transfer\n"
            "                           may make no progress (default 10)\n"
            "    -o retries=N           extra attempts for transient failures (default 2)\n"
-           "    -o connections=N       parallel requests per read; read-ahead runs up to 6 such\n"
+           "    -o connections=N       parallel requests per read; read-ahead runs up to 12 such\n"
            "                           batches at once (default 16)\n"
            "    -o ca_file=PATH        also trust the CA certificates in PATH (PEM)\n"
            "    -o proxy=URL           an HTTP proxy or site cache for every request (default\n"
@@ -162,7 +162,7 @@ static int start_workers(omefs_mount *m, size_t mem_cache, uint64_t prefetch)
      * disk cache a quarter for fetched chunks waiting to be written to it (open_store) */
     size_t decoded = mem_cache - mem_cache / 8 - m->write_behind;
     if (!(m->pool = ome_pool_new(-1)) || !(m->cache = ome_cache_new(decoded, m->pool)) ||
-        !(m->prefetch = ome_prefetch_new(6, prefetch, &m->stats)))
+        !(m->prefetch = ome_prefetch_new(12, prefetch, &m->stats)))
         return OME_ENOMEM;
     ome_content_set_cache(&m->content, m->cache);
     return OME_OK;

@@ -11,7 +11,7 @@
  * from 0); an ImageJ file's run is one once it has gone into a second plane, or after
  * MIN_WINDOW / 2 of a plane read from its start (read ahead to that plane's end only). */
 #define STREAM_MIN_RUN ((uint64_t)8 << 20)
-#define JOB_BYTES ((uint64_t)8 << 20) /* a window is split so workers share it */
+#define JOB_BYTES ((uint64_t)4 << 20) /* a window is split so workers share it */
 #define MAX_QUEUED 32
 #define RUN_SLACK ((uint64_t)256 << 10) /* concurrent FUSE requests may arrive slightly reordered */
 

@@ -18,7 +18,7 @@ source "$(dirname "$0")/bench_lib.sh"
 CEILING=$repo/build/bench/ceiling_fs
 REPS=${BENCH_REPS:-3}
 DELAYS=${BENCH_DELAYS:-"5 50"}
-CURL_PARALLEL=${BENCH_CURL_PARALLEL:-96}  # as many as omefs may have in flight: 6 batches x 16
+CURL_PARALLEL=${BENCH_CURL_PARALLEL:-96}  # as many as omefs has in flight here: 12 read-ahead jobs of 8 chunks
 MEM_CACHE_MB=${BENCH_MEM_CACHE_MB:-256}
 REGIONS=${BENCH_REGIONS:-40}
 bench_start bench
