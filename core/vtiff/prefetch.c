@@ -123,8 +123,22 @@ bool ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff 
         ra->ahead_end = 0;
         ra->window = 0;
         ra->first_block = ome_vtiff_block_of(vt, off);
+        ra->whole = off == 0;
+        ra->hole_start = ra->hole_end = 0;
         pthread_mutex_unlock(&p->lock);
         return false;
+    }
+    /* Bytes skipped: not a copy of the file, unless the request for them was only overtaken
+     * (the kernel's read-ahead requests run concurrently) and arrives next. */
+    if (off > ra->run_end) {
+        if (ra->hole_end == 0) {
+            ra->hole_start = ra->run_end;
+            ra->hole_end = off;
+        } else {
+            ra->whole = false;
+        }
+    } else if (ra->hole_end && off <= ra->hole_start && end >= ra->hole_end) {
+        ra->hole_start = ra->hole_end = 0;
     }
     if (end > ra->run_end)
         ra->run_end = end;
@@ -133,7 +147,9 @@ bool ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff 
     /* A stream: long enough, and past enough block boundaries that it is no region read. An
      * ImageJ plane read from its start is one too, read ahead only to the plane's end until
      * the run goes into a second plane: one plane read (imread, memmap, ImageJ) is fetched
-     * ahead, and never its neighbours. */
+     * ahead, and never its neighbours. A run that has read every byte from the file's first
+     * (cat, cp: a plane reader seeks past the header and the padding) is a copy of the whole
+     * file, read ahead past the plane's end at once. */
     uint64_t last = ome_vtiff_block_of(vt, ra->run_end - 1), limit = ome_vtiff_size(vt);
     bool ome = ome_vtiff_kind_of(vt) == OME_VT_OME;
     uint64_t need = ome ? 3 : 1, min_run = ome ? STREAM_MIN_RUN : MIN_WINDOW / 2;
@@ -145,7 +161,8 @@ bool ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff 
         ra->run_end - ra->run_start >= min_run &&
         ome_vtiff_block_span(vt, ra->run_end - 1, &bs, &be) && ra->run_start <= bs + RUN_SLACK) {
         streaming = true;
-        limit = be;
+        if (!ra->whole || ra->hole_end)
+            limit = be;
     }
     if (streaming && !p->stop) {
         if (ra->window == 0)

@@ -4,7 +4,9 @@
  * run of reads in file order that has gone past pixel block boundaries (3 tiles of the
  * OME-TIFF, and at least 8 MiB; 1 plane of an ImageJ file). The pieces of one
  * tile, strip or plane being read, a region of a few adjacent tiles, and a header probe (`file`
- * reading the first and last MiB) never do, so no bytes are fetched in vain. */
+ * reading the first and last MiB) never do, so no bytes are fetched in vain. Read-ahead within
+ * an ImageJ file's plane stops at its end until the walk goes on into the next plane, unless
+ * the walk has read every byte from the file's first (a copy of the file). */
 #ifndef OME_PREFETCH_H
 #define OME_PREFETCH_H
 
@@ -21,6 +23,8 @@ typedef struct ome_readahead {
     uint64_t first_block;        /* the first pixel block the run read (UINT64_MAX: none yet) */
     uint64_t ahead_end;          /* loaded or queued up to here */
     uint64_t window;
+    bool whole;                  /* the run has read every byte from the file's first... */
+    uint64_t hole_start, hole_end; /* ...but these, skipped by the last request (or 0, 0) */
 } ome_readahead;
 
 /* max_window: largest read-ahead in bytes (0 disables prefetch). stats may be NULL. */

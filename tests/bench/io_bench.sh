@@ -12,7 +12,10 @@
 #   random 512 x 512 regions read by tifffile from bench.ome.tif, unsharded and sharded: time
 #     per region, requests per region, bytes fetched / bytes of the chunks needed
 #   the daemon's peak RSS against mem_cache + 64 MiB
-# Prints a Markdown table.
+#   the floor: the CPU time the whole machine spends on each of curl's fetch, the ceiling's read
+#     and decoding the chunks alone (numcodecs, one thread); no reader can do the same work in
+#     less than max(curl, ceiling, their CPU time summed / cores)
+# Prints Markdown tables.
 set -uo pipefail
 source "$(dirname "$0")/bench_lib.sh"
 CEILING=$repo/build/bench/ceiling_fs
@@ -29,17 +32,19 @@ now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 max() { echo "if ($1 > $2) $1 else $2" | bc; }
-# ceiling_read MB → seconds to cat a MB MiB file from a fresh mount of the ceiling filesystem
+# ceiling_read MB → "SECONDS CPU_SECONDS" to cat a MB MiB file from a fresh mount of the ceiling
+# filesystem
 ceiling_read() {
-  local m="$work/mnt-ceiling" t
+  local m="$work/mnt-ceiling" t b
   mkdir -p "$m"
   "$CEILING" "$1" "$m" -f 2>>"$work/ceiling.log" &
   local pid=$!
   for _ in $(seq 200); do grep -q " $m fuse" /proc/mounts && break; sleep 0.05; done
   drop_caches
-  t=$(now); cat "$m/file" >/dev/null; since "$t"
+  b=$(busy_ticks); t=$(now); cat "$m/file" >/dev/null; echo "$(since "$t") $(cpu_since "$b")"
   fusermount3 -u "$m"; wait "$pid" 2>/dev/null
 }
+col() { awk -v c="$1" '{print $c}'; } # column C of each line
 can_drop=0
 [ "$(id -u)" = 0 ] && [ -w /proc/sys/vm/drop_caches ] && can_drop=1
 drop_caches() { [ $can_drop = 1 ] && { sync; echo 3 >/proc/sys/vm/drop_caches; }; }
@@ -58,26 +63,38 @@ echo
 l0_mb=$(( ($(find "$data/bench.zarr/0" -name .zarray -exec $PY -c "import json,sys,math; a=json.load(open(sys.argv[1])); print(math.prod(a['shape'])*2)" {} \;) >> 20) + 1 ))
 echo "| latency | omefs cold | parallel curl ($CURL_PARALLEL) | FUSE ceiling | zarr-python | omefs / max(curl, ceiling) | omefs / curl | omefs / zarr-python | peak RSS (mem_cache ${MEM_CACHE_MB} MiB) |"
 echo "|---|---|---|---|---|---|---|---|---|"
+cores=$(nproc)
+decode_cpu=$(for _ in $(seq "$REPS"); do $PY tests/bench/bench_access.py decode "$data/bench.zarr/0"; done | median)
 rep_dir=0
+: >"$work/floor"
 for delay in $DELAYS; do
   nginx_set delay_ms="$delay"
   : >"$work/t_curl"; : >"$work/t_zarr"; : >"$work/t_omefs"; : >"$work/rss"; : >"$work/t_ceil"
   for _ in $(seq "$REPS"); do
-    t=$(now); curl -s --no-progress-meter --parallel --parallel-max "$CURL_PARALLEL" -K "$work/urls.cfg"; since "$t" >>"$work/t_curl"
+    b=$(busy_ticks); t=$(now)
+    curl -s --no-progress-meter --parallel --parallel-max "$CURL_PARALLEL" -K "$work/urls.cfg"
+    echo "$(since "$t") $(cpu_since "$b")" >>"$work/t_curl"
     ceiling_read "$l0_mb" >>"$work/t_ceil"
     $PY tests/bench/bench_access.py zarr "$url/0" >>"$work/t_zarr"
     rep_dir=$((rep_dir + 1))
     if do_mount "cold$rep_dir" "$url" -o cache_dir="$work/cache$rep_dir",mem_cache=${MEM_CACHE_MB}M; then
-      t=$(now); cat "$mnt/$l0" >/dev/null; since "$t" >>"$work/t_omefs"
+      b=$(busy_ticks); t=$(now); cat "$mnt/$l0" >/dev/null
+      echo "$(since "$t") $(cpu_since "$b")" >>"$work/t_omefs"
       peak_rss_mb "$mnt_pid" >>"$work/rss"; echo >>"$work/rss"
       do_unmount "$mnt" "$mnt_pid"
     fi
   done
-  c=$(median <"$work/t_curl"); z=$(median <"$work/t_zarr"); o=$(median <"$work/t_omefs")
-  ce=$(median <"$work/t_ceil")
+  c=$(col 1 <"$work/t_curl" | median); z=$(median <"$work/t_zarr"); o=$(col 1 <"$work/t_omefs" | median)
+  ce=$(col 1 <"$work/t_ceil" | median)
   rss=$(sort -n "$work/rss" | tail -1)
   printf "| %s ms | %.2f s | %.2f s | %.2f s | %.2f s | %s | %s | %s | %s MiB |\n" "$delay" "$o" "$c" "$ce" "$z" \
     "$(ratio "$o" "$(max "$c" "$ce")")" "$(ratio "$o" "$c")" "$(ratio "$o" "$z")" "$rss"
+  # the floor of this read: the same fetch, FUSE transfer and decoding, on this machine's cores
+  cc=$(col 2 <"$work/t_curl" | median); cec=$(col 2 <"$work/t_ceil" | median)
+  oc=$(col 2 <"$work/t_omefs" | median)
+  fl=$(max "$(max "$c" "$ce")" "$(echo "scale=3; ($cc + $cec + $decode_cpu) / $cores" | bc)")
+  printf "| cold, %s ms | %.2f | %.2f | %.2f | %.2f | %.2f s | %.2f s | %s |\n" "$delay" "$oc" "$cc" "$cec" \
+    "$decode_cpu" "$fl" "$o" "$(ratio "$o" "$fl")" >>"$work/floor"
 done
 
 # ImageJ loading the stack of bench_L0.tif (a seek to each plane, then the plane), cold at 50 ms,
@@ -113,17 +130,34 @@ for _ in $(seq "$REPS"); do
   ceiling_read "$l0_mb" >>"$work/t_ceil"
   if do_mount warm "$url" -o cache_dir="$work/cache$rep_dir"; then
     drop_caches
-    t=$(now); cat "$mnt/$l0" >/dev/null; since "$t" >>"$work/t_warm"
+    b=$(busy_ticks); t=$(now); cat "$mnt/$l0" >/dev/null
+    echo "$(since "$t") $(cpu_since "$b")" >>"$work/t_warm"
     do_unmount "$mnt" "$mnt_pid"
   fi
   drop_caches
-  t=$(now); cat "$work/local.tif" >/dev/null; since "$t" >>"$work/t_local"
+  b=$(busy_ticks); t=$(now); cat "$work/local.tif" >/dev/null
+  echo "$(since "$t") $(cpu_since "$b")" >>"$work/t_local"
 done
-w=$(median <"$work/t_warm"); lo=$(median <"$work/t_local"); ce=$(median <"$work/t_ceil")
+w=$(col 1 <"$work/t_warm" | median); lo=$(col 1 <"$work/t_local" | median)
+ce=$(col 1 <"$work/t_ceil" | median)
+wc_=$(col 2 <"$work/t_warm" | median); cec=$(col 2 <"$work/t_ceil" | median)
+loc=$(col 2 <"$work/t_local" | median)
+# warm: the disk's read (the local TIFF's), the FUSE transfer and the decoding
+fl=$(max "$(max "$lo" "$ce")" "$(echo "scale=3; ($loc + $cec + $decode_cpu) / $cores" | bc)")
+printf "| warm | %.2f | %.2f | %.2f | %.2f | %.2f s | %.2f s | %s |\n" "$wc_" "$loc" "$cec" \
+  "$decode_cpu" "$fl" "$w" "$(ratio "$w" "$fl")" >>"$work/floor"
 echo
 echo "| warm read (disk cache, after remount) | FUSE ceiling | omefs / ceiling | local TIFF on disk | page cache dropped |"
 echo "|---|---|---|---|---|"
 printf "| %.2f s | %.2f s | %s | %.2f s | %s |\n" "$w" "$ce" "$(ratio "$w" "$ce")" "$lo" "$([ $can_drop = 1 ] && echo yes || echo no)"
+
+echo
+echo "CPU seconds of the whole machine ($cores cores) per read, and the floor: the same transfer, FUSE"
+echo "read and decoding done side by side on these cores, max(limits, CPU seconds summed / cores)"
+echo
+echo "| read | omefs | parallel curl (cold) or local TIFF (warm) | FUSE ceiling | decoding alone | floor | omefs | omefs / floor |"
+echo "|---|---|---|---|---|---|---|---|"
+cat "$work/floor"
 
 # Random regions: a fresh mount and cache; tifffile reads only the tiles it needs. The same
 # pixels unsharded (Zarr v2) and sharded (Zarr v3, one shard per plane); the bytes needed are

@@ -130,6 +130,41 @@ else
   fail "mount planes: $(tail -2 "$work/planes.log")"
 fi
 
+# 2d. The first plane, taken by a plane reader (tifffile.imread(key=0): it seeks past the header
+#     and the padding) and by a copy (head: every byte from the first). The reader gets exactly
+#     the plane's 16 chunks; the copy is read ahead into the next plane before it gets there.
+start=$(log_lines)
+end=
+if do_mount first "$src" -o cache_dir=none; then
+  end=$($PY - "$mnt/${n}_L0.tif" "$fixtures/$n.zarr" <<'EOF'
+import sys
+import numpy as np, tifffile, zarr
+a = zarr.open_group(sys.argv[2], mode="r")["0"]
+assert np.array_equal(tifffile.imread(sys.argv[1], key=0), a[0, 0]), "plane 0"
+with tifffile.TiffFile(sys.argv[1]) as tif:
+    p = tif.pages[0]
+    print(p.dataoffsets[0] + p.databytecounts[0])
+EOF
+)
+  got=$(chunk_gets "$start" | sort -u)
+  other=$(echo "$got" | grep -vcE "/0/0\.0\.")
+  [ -n "$end" ] && [ "$(echo "$got" | grep -c .)" = 16 ] && [ "$other" = 0 ] &&
+    ok "the first plane by tifffile: its 16 chunks, none of the next plane's" ||
+    fail "the first plane by tifffile: $(echo "$got" | grep -c .) chunks ($other of other planes)"
+  do_unmount "$mnt" "$mnt_pid"
+fi
+start=$(log_lines)
+if [ -n "$end" ] && do_mount copy "$src" -o cache_dir=none; then
+  head -c "$end" "$mnt/${n}_L0.tif" >/dev/null
+  sleep 1
+  next=$(chunk_gets "$start" | sort -u | grep -cE "/0/1\.0\.")
+  [ "$next" -ge 4 ] && ok "a copy from the first byte: read ahead into the next plane ($next of its chunks) before reaching it" ||
+    fail "a copy from the first byte: $next chunks of the next plane fetched ahead"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "mount first or copy, or the plane's end unknown: $(tail -2 "$work/first.log" "$work/copy.log" 2>/dev/null)"
+fi
+
 # 3. Remount on the same cache directory: no chunk request at all, same bytes.
 start=$(log_lines)
 if do_mount warm "$src" -o cache_dir="$cache"; then
