@@ -14,6 +14,7 @@
 #include "base/key.h"
 #include "base/url.h"
 #include "store/omero_address.h"
+#include "store/omero_listing.h"
 #include "store/store_http.h"
 
 #include <jansson.h>
@@ -23,10 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The largest row or column index a plate listing may use. */
-#define MAX_WELL_INDEX 100000
-
-#define MAX_DATASET_IMAGES 100000
 #define TILE_KEY_LEN 200
 /* Where a dataset or plate store serves the list of its images: the attributes of its root
  * group, {LISTING_ATTR: {"images": [{"id", "name", "group"}, …]}}. */
@@ -417,81 +414,6 @@ static int omero_get_many(ome_store *s, ome_store_req *reqs, size_t n)
     return OME_OK;
 }
 
-/* A well's name from its 0-based row and column: rows as letters (A…Z, AA…), columns from 1. */
-static void well_name(json_int_t row, json_int_t col, char *out, size_t len)
-{
-    char letters[16];
-    int k = (int)sizeof letters - 1;
-    letters[k] = '\0';
-    for (json_int_t r = row + 1; r > 0 && k > 0; r = (r - 1) / 26)
-        letters[--k] = (char)('A' + (r - 1) % 26);
-    snprintf(out, len, "%s%lld", letters + k, (long long)(col + 1));
-}
-
-typedef struct {
-    ome_omero_listing *items;
-    int count, cap;
-} listing;
-
-static int listing_add(listing *l, json_t *image, const char *group, ome_err *err)
-{
-    json_int_t id = json_integer_value(json_object_get(image, "@id"));
-    const char *name = json_string_value(json_object_get(image, "Name"));
-    if (id <= 0)
-        return OME_OK;
-    if (l->count >= MAX_DATASET_IMAGES)
-        return ome_err_set(err, OME_ERANGE, "more than %d images", MAX_DATASET_IMAGES);
-    if (l->count == l->cap) {
-        ome_omero_listing *n = realloc(l->items, (size_t)(l->cap = l->cap * 2 + 16) * sizeof *n);
-        if (!n)
-            return ome_err_set(err, OME_ENOMEM, "out of memory");
-        l->items = n;
-    }
-    ome_omero_listing *e = &l->items[l->count++];
-    e->id = (long long)id;
-    snprintf(e->name, sizeof e->name, "%s", name ? name : "");
-    snprintf(e->group, sizeof e->group, "%s", group);
-    return OME_OK;
-}
-
-/* One page's items: a dataset's images, a plate's wells with their images (well samples), a
- * project's datasets or a screen's plates. */
-static int listing_page(ome_omero_kind kind, json_t *data, listing *l, ome_err *err)
-{
-    size_t i;
-    json_t *item;
-    int rc = OME_OK;
-    json_array_foreach(data, i, item)
-    {
-        if (kind != OME_OMERO_PLATE) {
-            rc = listing_add(l, item, "", err);
-        } else {
-            json_t *row = json_object_get(item, "Row"), *col = json_object_get(item, "Column");
-            /* OMERO's plates hold at most a few thousand rows and columns; anything beyond
-             * MAX_WELL_INDEX is a broken or hostile reply (and col + 1 must not overflow) */
-            if (!json_is_integer(row) || !json_is_integer(col) || json_integer_value(row) < 0 ||
-                json_integer_value(col) < 0 || json_integer_value(row) > MAX_WELL_INDEX ||
-                json_integer_value(col) > MAX_WELL_INDEX) {
-                OME_LOGW("a well at row %lld, column %lld is out of range; left out",
-                         (long long)json_integer_value(row), (long long)json_integer_value(col));
-                continue;
-            }
-            char group[32];
-            well_name(json_integer_value(row), json_integer_value(col), group, sizeof group);
-            size_t k;
-            json_t *sample;
-            json_array_foreach(json_object_get(item, "WellSamples"), k, sample)
-            {
-                if ((rc = listing_add(l, json_object_get(sample, "Image"), group, err)))
-                    break;
-            }
-        }
-        if (rc)
-            break;
-    }
-    return rc;
-}
-
 /* What a container holds, in the JSON API: its kind's collection and the children's. */
 static const struct {
     const char *name, *collection, *children;
@@ -504,12 +426,12 @@ static const struct {
 
 /* A dataset's images, a plate's well samples, a project's datasets or a screen's plates, page by
  * page from the JSON API. */
-static int list_from_server(omero_store *os, ome_omero_kind kind, long long id, listing *out,
+static int list_from_server(omero_store *os, ome_omero_kind kind, long long id, ome_omero_list *out,
                             ome_err *err)
 {
     pthread_mutex_lock(&os->lock);
     int rc = ensure_ready_locked(os, err);
-    listing l = {0};
+    ome_omero_list l = {0};
     json_int_t total = -1, seen = 0; /* items (images or wells) listed so far */
     char what[64];
     snprintf(what, sizeof what, "OMERO %s %lld", containers[kind].name, id);
@@ -528,15 +450,15 @@ static int list_from_server(omero_store *os, ome_omero_kind kind, long long id, 
         json_t *data = json_object_get(doc, "data");
         total = json_integer_value(json_object_get(json_object_get(doc, "meta"), "totalCount"));
         size_t got = json_array_size(data);
-        if (got == 0 || total > MAX_DATASET_IMAGES) {
-            if (total > MAX_DATASET_IMAGES)
+        if (got == 0 || total > OME_OMERO_MAX_LISTED) {
+            if (total > OME_OMERO_MAX_LISTED)
                 rc = ome_err_set(err, OME_ERANGE, "%s: %lld items, more than %d", url,
-                                 (long long)total, MAX_DATASET_IMAGES);
+                                 (long long)total, OME_OMERO_MAX_LISTED);
             json_decref(doc);
             break;
         }
         seen += (json_int_t)got;
-        rc = listing_page(kind, data, &l, err);
+        rc = ome_omero_list_page(kind, data, &l, err);
         json_decref(doc);
         if (total < 0) /* no totalCount: one page is all there is */
             break;
@@ -555,7 +477,7 @@ static int list_from_server(omero_store *os, ome_omero_kind kind, long long id, 
 static int listing_document(omero_store *os, ome_omero_kind kind, long long id,
                             ome_store_req *r)
 {
-    listing l = {0};
+    ome_omero_list l = {0};
     int rc = list_from_server(os, kind, id, &l, &r->err);
     json_t *images = rc ? NULL : json_array();
     for (int i = 0; images && i < l.count; i++) {

@@ -5,7 +5,15 @@
 set -euo pipefail
 fixtures=$1 out=$2
 mkdir -p "$out/fuzz_zarr_meta" "$out/fuzz_ngff" "$out/fuzz_codec" "$out/fuzz_shard_index" \
-  "$out/fuzz_s3_error" "$out/fuzz_omero_imgdata" "$out/fuzz_series_xml" "$out/fuzz_s3_list"
+  "$out/fuzz_s3_error" "$out/fuzz_omero_imgdata" "$out/fuzz_series_xml" "$out/fuzz_s3_list" \
+  "$out/fuzz_omero_listing"
+# OMERO JSON API listing pages (byte 0: 0 dataset, 1 plate, 2 project, 3 screen), in the shapes
+# of omeroweb/api/views.py
+printf '\x00{"meta": {"totalCount": 2}, "data": [{"@id": 1, "Name": "a.tif"}, {"@id": 2, "Name": "b"}]}' \
+  >"$out/fuzz_omero_listing/dataset"
+printf '\x01{"meta": {"totalCount": 2}, "data": [{"Row": 0, "Column": 0, "WellSamples": [{"Image": {"@id": 1, "Name": "f0"}}, {"Image": {"@id": 3}}]}, {"Row": 1, "Column": 1, "WellSamples": [{"Image": {"@id": 90}}]}]}' \
+  >"$out/fuzz_omero_listing/plate"
+printf '\x03{"data": [{"@id": 4, "Name": "screen plate"}]}' >"$out/fuzz_omero_listing/screen"
 # ListObjectsV2 pages
 printf '<ListBucketResult><IsTruncated>true</IsTruncated><CommonPrefixes><Prefix>lab/a.zarr/</Prefix></CommonPrefixes><CommonPrefixes><Prefix>lab/R&amp;D.zarr/</Prefix></CommonPrefixes><NextContinuationToken>bGFi</NextContinuationToken></ListBucketResult>' \
   >"$out/fuzz_s3_list/page"
