@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -6,9 +6,16 @@
 
 #include "base/err.h"
 #include "store/omero_address.h"
-#include "store/store_omero.h"
 
-#include <jansson.h>
+typedef struct json_t json_t; /* jansson's, kept out of the layers above */
+
+/* One item of a listing: an image (with its well's name as group, "A1", in a plate), a
+ * dataset or a plate. */
+typedef struct ome_omero_listing {
+    long long id;
+    char name[256];
+    char group[32]; /* "" for a dataset's images */
+} ome_omero_listing;
 
 /* The most items one container may list. */
 #define OME_OMERO_MAX_LISTED 100000

@@ -4,6 +4,7 @@
 #ifndef OME_STORE_OMERO_H
 #define OME_STORE_OMERO_H
 
+#include "store/omero_listing.h"
 #include "store/store.h"
 
 /* An OMERO image at the root, or an OMERO dataset's images under "ID/", from the address of the
@@ -16,11 +17,6 @@ int ome_store_omero_open(const char *source, const ome_store_opts *opts, ome_sto
  * "datasets/ID" is one of its datasets, in a screen "plates/ID" one of its plates. `s` is the
  * store or a disk cache over it: the store serves each list as a document of its own, which the
  * disk cache keeps like other metadata, so an offline mount finds it there. */
-typedef struct ome_omero_listing {
-    long long id;
-    char name[256];
-    char group[32]; /* "" for a dataset's images */
-} ome_omero_listing;
 int ome_store_omero_list(ome_store *s, const char *path, ome_omero_listing **out, int *n,
                          ome_err *err);
 

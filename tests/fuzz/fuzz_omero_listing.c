@@ -3,6 +3,9 @@
  * added twice (pages add up). Every item kept has a positive id and terminated strings. */
 #include "store/omero_listing.h"
 
+#include <jansson.h>
+
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -4,6 +4,8 @@
 #include "testutil.h"
 #include "store/omero_listing.h"
 
+#include <jansson.h>
+
 #include <stdlib.h>
 #include <string.h>
 
