@@ -16,6 +16,9 @@ typedef struct ome_stats {
     _Atomic uint64_t prefetch_jobs, prefetch_chunks;
     _Atomic uint64_t reads, bytes_served, read_errors; /* FUSE reads */
     _Atomic uint64_t disk_bytes, disk_cap; /* gauges: the disk cache's size and its cap */
+    /* OMERO: sessions made (logins, or the public user's through OMERO.web), and of those the
+     * renewals after the server let one expire */
+    _Atomic uint64_t omero_sessions, omero_renewals;
 } ome_stats;
 
 static inline void ome_stats_add(_Atomic uint64_t *counter, uint64_t n)

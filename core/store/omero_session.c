@@ -209,6 +209,8 @@ int ome_omero_renew(ome_omero_session *s, ome_err *err)
     s->renewing = true;
     int rc = ome_omero_reconnect(s, err);
     s->renewing = false;
+    if (rc == OME_OK && s->opts->stats)
+        ome_stats_add(&s->opts->stats->omero_renewals, 1);
     char shown[2100];
     ome_url_redact(s->base, shown, sizeof shown);
     if (rc)
@@ -361,6 +363,8 @@ int ome_omero_reconnect(ome_omero_session *s, ome_err *err)
     int rc = discover(s, err);
     if (rc == OME_OK && s->user)
         rc = login(s, err);
+    if (rc == OME_OK && s->opts && s->opts->stats)
+        ome_stats_add(&s->opts->stats->omero_sessions, 1);
     return rc;
 }
 

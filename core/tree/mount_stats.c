@@ -44,6 +44,7 @@ int ome_mount_stats_json(const ome_stats *s, const ome_cache_stats *mem, const c
         "  \"disk_cache\": {\"hits\": %llu, \"misses\": %llu, \"writes\": %llu, "
         "\"evictions\": %llu, \"corrupt\": %llu, \"bytes\": %llu, \"capacity\": %llu},\n"
         "  \"prefetch\": {\"jobs\": %llu, \"chunks\": %llu},\n"
+        "  \"omero\": {\"sessions\": %llu, \"renewals\": %llu},\n"
         "  \"reads\": {\"count\": %llu, \"bytes_served\": %llu, \"errors\": %llu}\n"
         "}\n",
         src, mounted_at, get(&s->requests), get(&s->bytes_fetched), get(&s->retries), get(&s->not_modified),
@@ -54,5 +55,5 @@ int ome_mount_stats_json(const ome_stats *s, const ome_cache_stats *mem, const c
         get(&s->disk_hits),
         get(&s->disk_misses), get(&s->disk_writes), get(&s->disk_evictions),
         get(&s->disk_corrupt), get(&s->disk_bytes), get(&s->disk_cap), get(&s->prefetch_jobs), get(&s->prefetch_chunks),
-        get(&s->reads), get(&s->bytes_served), get(&s->read_errors));
+        get(&s->omero_sessions), get(&s->omero_renewals), get(&s->reads), get(&s->bytes_served), get(&s->read_errors));
 }

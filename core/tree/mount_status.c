@@ -55,6 +55,11 @@ int ome_mount_status_text(const char *mountpoint, const char *stats_json, const 
         num(d, "network", "errors"), num(d, "network", "not_modified"), mem, ratio(mh, mh + mm),
         disk, cap, ratio(dh, dh + dm), num(d, "disk_cache", "writes"),
         num(d, "disk_cache", "corrupt"), num(d, "prefetch", "chunks"), num(d, "prefetch", "jobs"));
+    if (num(d, "omero", "sessions") > 0 && n >= 0 && (size_t)n < outlen)
+        n += snprintf(out + n, outlen - (size_t)n,
+                      "  OMERO:        %.0f sessions (%.0f made again after the server let one "
+                      "expire)\n",
+                      num(d, "omero", "sessions"), num(d, "omero", "renewals"));
     if (p && seconds > 0 && n >= 0 && (size_t)n < outlen) {
         char a[32], b[32];
         ome_human_bytes((num(d, "reads", "bytes_served") - num(p, "reads", "bytes_served")) / seconds, a,

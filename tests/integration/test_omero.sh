@@ -257,6 +257,13 @@ idle_reads() { # NAME ADDRESS IMAGE [omefs options...]
       ok "omero $name: the session idled out 3 times, renewed $renewed times, every byte right" ||
       fail "omero $name: same=$same, renewed $renewed times: $(grep -i "error\|denied" "$work/$name.log" | tail -2)"
     $PY tests/integration/check_omero.py tiff "$omero" "$mnt" "$id" | sed "s/^ok omero/ok omero $name:/"
+    # the renewals are counted in .omefs/stats and shown by omefs status
+    local counted status
+    counted=$($PY -c "import json,sys; o=json.load(open(sys.argv[1]))['omero']; print(o['sessions'], o['renewals'])" "$mnt/.omefs/stats")
+    status=$("$OMEFS" status "$mnt" | grep "OMERO:")
+    [ "${counted#* }" -ge 3 ] && [ "${counted% *}" -gt "${counted#* }" ] && [ -n "$status" ] &&
+      ok "omero $name: .omefs/stats counts $counted sessions and renewals; omefs status:$status" ||
+      fail "omero $name: sessions and renewals counted '$counted', status '$status'"
     do_unmount "$mnt" "$mnt_pid"
   else
     fail "omero $name mount: $(tail -1 "$work/$name.log")"
