@@ -363,7 +363,7 @@ int ome_omero_reconnect(ome_omero_session *s, ome_err *err)
     int rc = discover(s, err);
     if (rc == OME_OK && s->user)
         rc = login(s, err);
-    if (rc == OME_OK && s->opts && s->opts->stats)
+    if (rc == OME_OK && s->opts->stats)
         ome_stats_add(&s->opts->stats->omero_sessions, 1);
     return rc;
 }

@@ -54,6 +54,7 @@ int ome_mount_stats_json(const ome_stats *s, const ome_cache_stats *mem, const c
         (unsigned long long)m.stream_bytes, (unsigned long long)m.stream_evictions,
         get(&s->disk_hits),
         get(&s->disk_misses), get(&s->disk_writes), get(&s->disk_evictions),
-        get(&s->disk_corrupt), get(&s->disk_bytes), get(&s->disk_cap), get(&s->prefetch_jobs), get(&s->prefetch_chunks),
-        get(&s->omero_sessions), get(&s->omero_renewals), get(&s->reads), get(&s->bytes_served), get(&s->read_errors));
+        get(&s->disk_corrupt), get(&s->disk_bytes), get(&s->disk_cap), get(&s->prefetch_jobs),
+        get(&s->prefetch_chunks), get(&s->omero_sessions), get(&s->omero_renewals), get(&s->reads),
+        get(&s->bytes_served), get(&s->read_errors));
 }

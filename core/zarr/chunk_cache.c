@@ -273,28 +273,19 @@ static bool claim(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
     ch->data = NULL;
     ch->cache_ref = NULL;
     ch->status = OME_OK;
-    /* The entry's key, "ROOT\nCHUNK_KEY", built on the stack (lookups are mostly hits); a
-     * copy is made for a new entry. */
+    /* The entry's key, "ROOT\nCHUNK_KEY", built on the stack when it fits (lookups are
+     * mostly hits); a copy is made for a new entry. */
     char stack_key[KEY_ON_STACK];
-    size_t root_len = strlen(store->root);
-    char *key = root_len + 2 <= sizeof stack_key ? stack_key : NULL, *heap_key = NULL;
-    if (key) {
-        memcpy(key, store->root, root_len);
-        key[root_len] = '\n';
+    size_t root_len = strlen(store->root), room = root_len + 1 + ome_zarr_chunk_key_room(a);
+    char *heap_key = room > sizeof stack_key ? malloc(room) : NULL;
+    char *key = room > sizeof stack_key ? heap_key : stack_key;
+    if (!key) {
+        ch->status = ome_err_set(&ch->err, OME_ENOMEM, "out of memory");
+        return false;
     }
-    if (!key || ome_zarr_chunk_key(a, ch->idx, key + root_len + 1,
-                                   sizeof stack_key - root_len - 1) != OME_OK) {
-        char *chunk_key = ome_zarr_chunk_key_dup(a, ch->idx);
-        size_t len = chunk_key ? root_len + strlen(chunk_key) + 2 : 0;
-        key = heap_key = chunk_key ? malloc(len) : NULL;
-        if (key)
-            snprintf(key, len, "%s\n%s", store->root, chunk_key);
-        free(chunk_key);
-        if (!key) {
-            ch->status = ome_err_set(&ch->err, OME_ENOMEM, "out of memory");
-            return false;
-        }
-    }
+    memcpy(key, store->root, root_len);
+    key[root_len] = '\n';
+    ome_zarr_chunk_key(a, ch->idx, key + root_len + 1, room - root_len - 1);
     uint64_t h = fnv1a(key);
     cache_entry *e = table_find(c, key, h);
     if (e && e->failed_until > 0) {

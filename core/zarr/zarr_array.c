@@ -234,10 +234,15 @@ void ome_zarr_fill_chunk(const ome_zarr_array *a, uint8_t *out)
 }
 
 
+size_t ome_zarr_chunk_key_room(const ome_zarr_array *a)
+{
+    /* the path, "/c/", every index in decimal with its separator, a shard's "#position" */
+    return strlen(a->path) + 4 + (size_t)(a->ndim + 1) * 22;
+}
+
 char *ome_zarr_chunk_key_dup(const ome_zarr_array *a, const uint64_t *idx)
 {
-    /* room for the path, "c/" and every index in decimal with its separator */
-    size_t len = strlen(a->path) + 4 + (size_t)(a->ndim + 1) * 22;
+    size_t len = ome_zarr_chunk_key_room(a);
     char *key = malloc(len);
     if (key && ome_zarr_chunk_key(a, idx, key, len) != OME_OK) {
         free(key);

@@ -63,6 +63,8 @@ uint64_t ome_zarr_grid(const ome_zarr_array *a, int d);
 /* Store key of a chunk ("0/1.0.3"); for a sharded array the shard's key and the chunk's place
  * in it ("0/c/0/1#5"). Returns OME_ERANGE when it does not fit. */
 int ome_zarr_chunk_key(const ome_zarr_array *a, const uint64_t *idx, char *out, size_t outlen);
+/* The room any chunk key of a takes, its NUL included: ome_zarr_chunk_key never fails in it. */
+size_t ome_zarr_chunk_key_room(const ome_zarr_array *a);
 /* The same as a new string, whatever the path's length (NULL only when out of memory). */
 char *ome_zarr_chunk_key_dup(const ome_zarr_array *a, const uint64_t *idx);
 /* Store key of the shard holding inner chunk idx, and the chunk's index inside it. */
