@@ -628,16 +628,67 @@ uint64_t ome_disk_cache_scan_bytes(const char *dir)
     return l.total;
 }
 
+/* Request r is final: the generation of an array's metadata recorded, then its caller told. */
+static void request_done(disk_store *ds, ome_store_req *r)
+{
+    if (r->status == OME_OK && key_is_array_metadata(ds, r->key))
+        gen_record(ds, r->key, &r->body);
+    ome_store_req_done(r);
+}
+
+/* The requests a batch forwards to the source, and whose answers are settled. */
+typedef struct {
+    disk_store *ds;
+    ome_store_req *reqs, *fwd;
+    const entry_ref *refs;
+    const size_t *which; /* fwd[k] asks for reqs[which[k]] */
+    bool *settled;
+} forward_batch;
+
+/* Puts the source's answer f into the caller's request r: the copy held, confirmed (and
+ * stamped so), or the new body, kept. */
+static void forward_settle(disk_store *ds, ome_store_req *r, ome_store_req *f, const entry_ref *e)
+{
+    if (f->status == OME_NOT_MODIFIED) {
+        r->status = OME_OK; /* r already holds the cached body and validators */
+        if (e->ident[0] && ds->metadata_ttl_s > 0) /* confirmed now: trusted for the TTL */
+            entry_write(ds, e, r, false);
+        return;
+    }
+    ome_buf_free(&r->body);
+    r->body = f->body;
+    f->body = (ome_buf){0};
+    r->status = f->status;
+    r->err = f->err;
+    memcpy(r->etag, f->etag, sizeof r->etag);
+    memcpy(r->last_modified, f->last_modified, sizeof r->last_modified);
+    if (r->status == OME_OK || r->status == OME_ABSENT)
+        entry_store(ds, e, r, r->status == OME_ABSENT);
+}
+
+/* A forwarded request is final (called by the source as it comes): settled and passed on at
+ * once, so the caller can use it while the rest of the batch is on its way. */
+static void forward_done(ome_store_req *f, void *ctx)
+{
+    forward_batch *b = ctx;
+    size_t k = (size_t)(f - b->fwd), i = b->which[k];
+    forward_settle(b->ds, &b->reqs[i], f, &b->refs[i]);
+    b->settled[k] = true;
+    request_done(b->ds, &b->reqs[i]);
+}
+
 static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
 {
     disk_store *ds = (disk_store *)s;
     entry_ref *refs = calloc(n ? n : 1, sizeof *refs);
     ome_store_req *fwd = calloc(n ? n : 1, sizeof *fwd);
     size_t *which = calloc(n ? n : 1, sizeof *which);
-    if (!refs || !fwd || !which) {
-        free(refs), free(fwd), free(which);
+    bool *settled = calloc(n ? n : 1, sizeof *settled);
+    if (!refs || !fwd || !which || !settled) {
+        free(refs), free(fwd), free(which), free(settled);
         return ome_store_get_many(ds->inner, reqs, n);
     }
+    forward_batch batch = {ds, reqs, fwd, refs, which, settled};
     size_t nfwd = 0;
     for (size_t i = 0; i < n; i++) {
         ome_store_req *r = &reqs[i];
@@ -664,6 +715,7 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
             r->status = absent ? OME_ABSENT : OME_OK;
             if (absent)
                 r->body.len = 0;
+            request_done(ds, r);
             continue;
         }
         if (!have)
@@ -673,12 +725,14 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
             ome_store_describe(ds->inner, r->key, where, sizeof where);
             r->status = ome_err_set(&r->err, OME_EIO, "%s: not in the disk cache (offline)",
                                     where);
+            request_done(ds, r);
             continue;
         }
         /* Metadata: revalidate what the cache holds with a conditional request. */
         ome_store_req *f = &fwd[nfwd];
         *f = (ome_store_req){.key = r->key, .range = r->range, .off = r->off, .len = r->len,
-                             .fresh = r->fresh, .max_bytes = r->max_bytes};
+                             .fresh = r->fresh, .max_bytes = r->max_bytes,
+                             .on_done = forward_done, .on_done_ctx = &batch};
         if (have && !absent && r->etag[0])
             f->if_none_match = r->etag;
         else if (have && !absent && r->last_modified[0])
@@ -687,30 +741,13 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
     }
     if (nfwd)
         ome_store_get_many(ds->inner, fwd, nfwd);
-    for (size_t k = 0; k < nfwd; k++) {
-        ome_store_req *r = &reqs[which[k]], *f = &fwd[k];
-        const entry_ref *e = &refs[which[k]];
-        if (f->status == OME_NOT_MODIFIED) {
-            r->status = OME_OK; /* r already holds the cached body and validators */
-            if (e->ident[0] && ds->metadata_ttl_s > 0) /* confirmed now: trusted for the TTL */
-                entry_write(ds, e, r, false);
-        } else {
-            ome_buf_free(&r->body);
-            r->body = f->body;
-            f->body = (ome_buf){0};
-            r->status = f->status;
-            r->err = f->err;
-            memcpy(r->etag, f->etag, sizeof r->etag);
-            memcpy(r->last_modified, f->last_modified, sizeof r->last_modified);
-            if (r->status == OME_OK || r->status == OME_ABSENT)
-                entry_store(ds, e, r, r->status == OME_ABSENT);
+    for (size_t k = 0; k < nfwd; k++) /* what the source did not pass on as it came */
+        if (!settled[k]) {
+            forward_settle(ds, &reqs[which[k]], &fwd[k], &refs[which[k]]);
+            request_done(ds, &reqs[which[k]]);
         }
-    }
-    for (size_t i = 0; i < n; i++)
-        if (reqs[i].status == OME_OK && key_is_array_metadata(ds, reqs[i].key))
-            gen_record(ds, reqs[i].key, &reqs[i].body);
     ome_store_reqs_free(fwd, nfwd);
-    free(refs), free(fwd), free(which);
+    free(refs), free(fwd), free(which), free(settled);
     return OME_OK;
 }
 

@@ -51,6 +51,14 @@ void ome_store_close(ome_store *s)
         s->ops->destroy(s);
 }
 
+void ome_store_req_done(ome_store_req *r)
+{
+    void (*fn)(ome_store_req *, void *) = r->on_done;
+    r->on_done = NULL;
+    if (fn)
+        fn(r, r->on_done_ctx);
+}
+
 int ome_store_get_many(ome_store *s, ome_store_req *reqs, size_t n)
 {
     int rc = s->ops->get_many(s, reqs, n);

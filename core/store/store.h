@@ -39,6 +39,12 @@ typedef struct ome_store_req {
     char etag[128];         /* validators the server sent with the object ("" when none) */
     char last_modified[64];
     ome_err err;            /* message when status < 0 */
+    /* optional: called once, as soon as this request is final, in the thread that called
+     * ome_store_get_many and before it returns, so the body can be used (and taken) while the
+     * rest of the batch is still on its way. Stores that fetch a batch as a whole never call
+     * it: a request it was not called for is final when ome_store_get_many returns. */
+    void (*on_done)(struct ome_store_req *r, void *ctx);
+    void *on_done_ctx;
 } ome_store_req;
 
 typedef struct ome_store ome_store;
@@ -100,6 +106,8 @@ void ome_store_describe(const ome_store *s, const char *key, char *out, size_t o
 #define OME_MAX_LISTED 100000
 int ome_store_list_dirs(ome_store *s, const char *path, char ***names, int *n, ome_err *err);
 void ome_store_names_free(char **names, int n);
+/* For a store: request r is final. Calls its on_done, once (it is cleared first). */
+void ome_store_req_done(ome_store_req *r);
 /* Frees the bodies of a batch of requests. */
 void ome_store_reqs_free(ome_store_req *reqs, size_t n);
 

@@ -635,6 +635,9 @@ static void collect_finished(http_store *hs, CURLM *m, size_t *active, size_t *d
         } else {
             x->done = true;
             (*done)++;
+            if (x->req->status != OME_OK)
+                x->req->body.len = 0;
+            ome_store_req_done(x->req);
         }
     }
 }

@@ -418,11 +418,31 @@ static bool charge_indexes(void *ctx, int64_t delta)
     return ok;
 }
 
+/* The misses of a round being fetched: each is settled as soon as it is final, so that readers
+ * waiting for it go on while the rest of the batch is on its way. */
+typedef struct {
+    ome_chunk_cache *c;
+    ome_zarr_chunk *chunks, *fetch;
+    const size_t *miss;
+    bool *settled;
+    ome_access access;
+} round_misses;
+
+static void settle_ready(void *ctx, size_t k)
+{
+    round_misses *rm = ctx;
+    pthread_mutex_lock(&rm->c->lock);
+    settle(rm->c, &rm->chunks[rm->miss[k]], &rm->fetch[k], rm->access);
+    rm->settled[k] = true;
+    pthread_cond_broadcast(&rm->c->loaded);
+    pthread_mutex_unlock(&rm->c->lock);
+}
+
 /* One round of ome_cache_get_chunks_as: claims every chunk, fetches the misses, waits for the
  * chunks others are loading. */
 static void get_round(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
                       ome_zarr_chunk *chunks, size_t n, ome_access access, size_t *miss,
-                      ome_zarr_chunk *fetch)
+                      ome_zarr_chunk *fetch, bool *settled)
 {
     size_t nmiss = 0;
     pthread_mutex_lock(&c->lock);
@@ -442,12 +462,15 @@ static void get_round(ome_chunk_cache *c, ome_store *store, const ome_zarr_array
 
     if (nmiss && a->shard_cache)
         ome_shard_cache_set_budget(a->shard_cache, charge_indexes, c);
+    round_misses rm = {c, chunks, fetch, miss, settled, access};
+    memset(settled, 0, nmiss * sizeof *settled);
     if (nmiss)
-        ome_zarr_get_chunks(store, a, fetch, nmiss, c->pool);
+        ome_zarr_get_chunks_ready(store, a, fetch, nmiss, c->pool, settle_ready, &rm);
 
     pthread_mutex_lock(&c->lock);
     for (size_t k = 0; k < nmiss; k++)
-        settle(c, &chunks[miss[k]], &fetch[k], access);
+        if (!settled[k])
+            settle(c, &chunks[miss[k]], &fetch[k], access);
     if (nmiss)
         pthread_cond_broadcast(&c->loaded);
     wait_for_others(c, chunks, n);
@@ -486,22 +509,23 @@ void ome_cache_get_chunks_as(ome_chunk_cache *c, ome_store *store, const ome_zar
     size_t *miss = calloc(n ? n : 1, sizeof *miss), *which = calloc(n ? n : 1, sizeof *which);
     ome_zarr_chunk *fetch = calloc(n ? n : 1, sizeof *fetch);
     ome_zarr_chunk *again = calloc(n ? n : 1, sizeof *again);
-    if (!miss || !fetch || !which || !again) {
-        free(miss), free(fetch), free(which), free(again);
+    bool *settled = calloc(n ? n : 1, sizeof *settled);
+    if (!miss || !fetch || !which || !again || !settled) {
+        free(miss), free(fetch), free(which), free(again), free(settled);
         for (size_t i = 0; i < n; i++)
             chunks[i].status = ome_err_set(&chunks[i].err, OME_ENOMEM, "out of memory");
         return;
     }
-    get_round(c, store, a, chunks, n, access, miss, fetch);
+    get_round(c, store, a, chunks, n, access, miss, fetch, settled);
     size_t m;
     for (int round = 1; round < INTERRUPTED_ROUNDS &&
                         (m = take_interrupted(c, chunks, n, which, again)) > 0;
          round++) {
-        get_round(c, store, a, again, m, access, miss, fetch);
+        get_round(c, store, a, again, m, access, miss, fetch, settled);
         for (size_t k = 0; k < m; k++)
             chunks[which[k]] = again[k];
     }
-    free(miss), free(fetch), free(which), free(again);
+    free(miss), free(fetch), free(which), free(again), free(settled);
 }
 
 void ome_cache_release(ome_chunk_cache *c, ome_zarr_chunk *chunk)

@@ -180,6 +180,10 @@ typedef struct {
     ome_store_req *reqs;
     char **keys;
     bool *undecoded; /* fetched, but the bytes did not decode (or failed their checksum) */
+    bool *decoded;   /* done as its request came (see decode_on_arrival) */
+    size_t *pending; /* the rest, decoded side by side once the batch is in */
+    ome_zarr_ready_fn ready; /* told of each chunk decoded as it came (may be NULL) */
+    void *ready_ctx;
 } decode_job;
 
 static void decode_one(void *ctx, size_t i)
@@ -219,17 +223,54 @@ static void decode_one(void *ctx, size_t i)
 
 /* Fetches chunks[0..n) (keys given) and decodes them on the pool; undecoded[i] says which
  * arrived but did not decode. */
+/* A chunk's request is in while others of its batch are still on their way: decoded now, and
+ * its encoded bytes freed, rather than held until the slowest has come. */
+static void decode_on_arrival(ome_store_req *r, void *ctx)
+{
+    decode_job *j = ctx;
+    size_t i = (size_t)(r - j->reqs);
+    decode_one(j, i);
+    j->decoded[i] = true;
+    if (j->ready && !j->undecoded[i]) /* final: not to be fetched again */
+        j->ready(j->ready_ctx, i);
+}
+
+static void decode_pending(void *ctx, size_t k)
+{
+    decode_job *j = ctx;
+    decode_one(j, j->pending[k]);
+}
+
 static void fetch_and_decode(ome_store *store, const ome_zarr_array *a, ome_zarr_chunk *chunks,
                              ome_store_req *reqs, char **keys, bool *undecoded, size_t n,
-                             ome_pool *pool)
+                             ome_pool *pool, ome_zarr_ready_fn ready, void *ready_ctx)
 {
-    if (a->sharded)
+    bool *decoded = calloc(n ? n : 1, sizeof *decoded);
+    size_t *pending = calloc(n ? n : 1, sizeof *pending);
+    decode_job job = {store, a, chunks, reqs, keys, undecoded, decoded, pending, ready, ready_ctx};
+    if (a->sharded) {
         ome_zarr_shard_fetch(store, a, chunks, reqs, n);
-    else
+    } else {
+        for (size_t i = 0; decoded && pending && i < n; i++) {
+            reqs[i].on_done = decode_on_arrival;
+            reqs[i].on_done_ctx = &job;
+        }
         ome_store_get_many(store, reqs, n);
-    decode_job job = {store, a, chunks, reqs, keys, undecoded};
-    ome_pool_for(pool, n, decode_one, &job);
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        reqs[i].on_done = NULL;
+        if (!decoded || !decoded[i]) {
+            if (pending)
+                pending[m++] = i;
+            else
+                decode_one(&job, i);
+        }
+    }
+    ome_pool_for(pool, m, decode_pending, &job);
     ome_store_reqs_free(reqs, n);
+    free(decoded);
+    free(pending);
 }
 
 /* Fetches again, from the source (fresh: no cache keeps or serves the bad copy), the chunks
@@ -261,7 +302,7 @@ static void refetch_undecoded(ome_store *store, const ome_zarr_array *a, ome_zar
             break;
         OME_LOGW("%s: %zu chunk(s) did not decode (%s); fetching them again from the source",
                  a->where, m, chunks[which[0]].err.msg);
-        fetch_and_decode(store, a, sub, reqs, subkeys, again, m, pool);
+        fetch_and_decode(store, a, sub, reqs, subkeys, again, m, pool, NULL, NULL);
         for (size_t k = 0; k < m; k++) {
             chunks[which[k]] = sub[k];
             undecoded[which[k]] = again[k];
@@ -272,6 +313,12 @@ static void refetch_undecoded(ome_store *store, const ome_zarr_array *a, ome_zar
 
 void ome_zarr_get_chunks(ome_store *store, const ome_zarr_array *a, ome_zarr_chunk *chunks,
                          size_t n, ome_pool *pool)
+{
+    ome_zarr_get_chunks_ready(store, a, chunks, n, pool, NULL, NULL);
+}
+
+void ome_zarr_get_chunks_ready(ome_store *store, const ome_zarr_array *a, ome_zarr_chunk *chunks,
+                               size_t n, ome_pool *pool, ome_zarr_ready_fn ready, void *ctx)
 {
     ome_store_req *reqs = calloc(n ? n : 1, sizeof *reqs);
     char **keys = calloc(n ? n : 1, sizeof *keys);
@@ -288,7 +335,7 @@ void ome_zarr_get_chunks(ome_store *store, const ome_zarr_array *a, ome_zarr_chu
         for (size_t i = 0; i < n; i++)
             chunks[i].status = ome_err_set(&chunks[i].err, OME_ENOMEM, "out of memory");
     } else {
-        fetch_and_decode(store, a, chunks, reqs, keys, undecoded, n, pool);
+        fetch_and_decode(store, a, chunks, reqs, keys, undecoded, n, pool, ready, ctx);
         refetch_undecoded(store, a, chunks, keys, undecoded, n, pool);
     }
     for (size_t i = 0; keys && i < n; i++)

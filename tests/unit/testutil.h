@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <ftw.h>
 #include <jansson.h>
@@ -102,6 +103,21 @@ static inline const char *tu_server(const char *var)
 {
     const char *v = getenv(var);
     return v && v[0] ? v : NULL;
+}
+
+/* GETs PATH (e.g. "/_control/set?delay_ms=50") from the test server's control location; its
+ * answer in out. */
+static inline void tu_control(const char *path, char *out, size_t outlen)
+{
+    char url[4096];
+    snprintf(url, sizeof url, "%s%s", tu_server("OMEFS_TEST_HTTP"), path);
+    FILE *f = fmemopen(out, outlen, "w");
+    CURL *e = curl_easy_init();
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
+    assert_int_equal(curl_easy_perform(e), CURLE_OK);
+    curl_easy_cleanup(e);
+    fclose(f);
 }
 
 /* Lines of the test nginx's access log that contain `needle` (requests seen by the server).

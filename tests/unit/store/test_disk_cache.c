@@ -14,6 +14,7 @@
 #include "store/disk_cache.h"
 #include "image/image.h"
 #include "base/stats.h"
+#include "base/clock.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -705,6 +706,74 @@ static void listings_are_kept_for_offline(void **state)
     tu_rmtree(empty);
 }
 
+typedef struct {
+    int calls[3];
+    double at[3];
+    size_t len[3];
+    uint32_t crc[3];
+} arrivals;
+
+static void note_arrival(ome_store_req *r, void *ctx)
+{
+    arrivals *a = ctx;
+    int i = r->key[strlen(r->key) - 1] - '0'; /* keys end in 0, 1, 2 */
+    a->calls[i]++;
+    a->at[i] = ome_now();
+    a->len[i] = r->status == OME_OK ? r->body.len : 0;
+    a->crc[i] = (uint32_t)crc32(0, r->body.data, (uInt)r->body.len);
+}
+
+/* A batch hands each request to its caller as soon as it is final (on_done), through the disk
+ * cache and the HTTP store: a fast chunk while a slow one is still on its way, with the bytes
+ * the server holds, once each; then again from the entries kept, and an absent one too. */
+static void requests_are_passed_on_as_they_come(void **state)
+{
+    (void)state;
+    const char *url = http_or_skip();
+    char *dir = tu_mkdtemp(), src[4096], got[64];
+    snprintf(src, sizeof src, "%s/codec_lz4.zarr", url);
+    const char *keys[3] = {"0/0.0.0", "0/0.0.1", "0/9.9.2"}; /* the last one is absent */
+    uint32_t want[2];
+    size_t want_len[2];
+    for (int i = 0; i < 2; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/codec_lz4.zarr/%s", tu_fixtures(), keys[i]);
+        uint8_t *b = tu_read_file(path, &want_len[i]);
+        want[i] = (uint32_t)crc32(0, b, (uInt)want_len[i]);
+        free(b);
+    }
+    tu_control("/_control/set?slow=codec_lz4.zarr/0/0.0.1&slow_ms=1500", got, sizeof got);
+    for (int round = 0; round < 2; round++) { /* from the source, then from the entries */
+        ome_stats st = {0};
+        ome_store *s = open_cached(src, dir, 1 << 30, false, &st);
+        arrivals a = {0};
+        ome_store_req reqs[3] = {{0}};
+        for (int i = 0; i < 3; i++)
+            reqs[i] = (ome_store_req){.key = keys[i], .range = OME_RANGE_ALL,
+                                      .on_done = note_arrival, .on_done_ctx = &a};
+        assert_int_equal(ome_store_get_many(s, reqs, 3), OME_OK);
+        double returned = ome_now();
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(a.calls[i], 1);
+            assert_null(reqs[i].on_done);
+        }
+        for (int i = 0; i < 2; i++) {
+            assert_int_equal(reqs[i].status, OME_OK);
+            assert_int_equal(a.len[i], want_len[i]);
+            assert_int_equal(a.crc[i], want[i]);
+        }
+        assert_int_equal(reqs[2].status, OME_ABSENT);
+        if (round == 0) /* the fast one came long before the slow one */
+            assert_true(returned - a.at[0] > 1.0);
+        else
+            assert_int_equal(get(&st.disk_hits), 3);
+        ome_store_reqs_free(reqs, 3);
+        ome_store_close(s);
+    }
+    tu_control("/_control/set?slow=", got, sizeof got);
+    tu_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -723,6 +792,7 @@ int main(void)
         cmocka_unit_test(refuses_a_file_as_directory),
         cmocka_unit_test(swapped_or_shared_directories_are_refused),
         cmocka_unit_test(listings_are_kept_for_offline),
+        cmocka_unit_test(requests_are_passed_on_as_they_come),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -235,20 +235,6 @@ static void secrets_stay_out_of_messages(void **state)
     assert_string_equal(shown, "/data/a.zarr");
 }
 
-/* GETs base + path from the test server's control location; the body in out. */
-static void control(const char *path, char *out, size_t outlen)
-{
-    char url[4096];
-    snprintf(url, sizeof url, "%s%s", tu_server("OMEFS_TEST_HTTP"), path);
-    FILE *f = fmemopen(out, outlen, "w");
-    CURL *e = curl_easy_init();
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
-    assert_int_equal(curl_easy_perform(e), CURLE_OK);
-    curl_easy_cleanup(e);
-    fclose(f);
-}
-
 /* A secret header (an OMERO session key) never follows a redirect to another origin; a
  * same-origin redirect is followed with it; a request without secrets follows any redirect
  * but never from https down to http. */
@@ -259,7 +245,7 @@ static void secrets_never_follow_redirects_elsewhere(void **state)
     ome_store *s = open_http("/to-other-origin/axes_2d.zarr", 5, 0, ca, false);
     NEED_SERVER(s);
     char got[256];
-    control("/_control/set?record=none", got, sizeof got);
+    tu_control("/_control/set?record=none", got, sizeof got);
     const char *secret[] = {"X-OMERO-Session-Key: sekrit-123"};
     assert_int_equal(ome_store_http_set_headers(s, secret, 1), OME_OK);
     ome_buf b = {0};
@@ -267,7 +253,7 @@ static void secrets_never_follow_redirects_elsewhere(void **state)
     assert_int_equal(ome_store_get(s, ".zattrs", &b, &err), OME_EDENIED);
     tu_assert_contains(err.msg, "redirected to another server");
     tu_assert_lacks(err.msg, "sekrit");
-    control("/_control/get?key=record", got, sizeof got);
+    tu_control("/_control/get?key=record", got, sizeof got);
     assert_string_equal(got, "none");
     ome_store_close(s);
 
@@ -275,7 +261,7 @@ static void secrets_never_follow_redirects_elsewhere(void **state)
     assert_int_equal(ome_store_http_set_headers(s, secret, 1), OME_OK);
     assert_int_equal(ome_store_get(s, ".zattrs", &b, &err), OME_OK);
     assert_true(b.len > 0);
-    control("/_control/get?key=record", got, sizeof got);
+    tu_control("/_control/get?key=record", got, sizeof got);
     assert_string_equal(got, "sekrit-123");
     ome_store_close(s);
 

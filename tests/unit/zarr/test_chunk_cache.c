@@ -9,6 +9,7 @@
 #include "image/image.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 static ome_image *open_img(const char *root, const char *name, ome_store **store)
 {
@@ -214,6 +215,65 @@ static void single_flight_one_request_per_chunk(void **state)
     ome_store_close(s);
 }
 
+typedef struct {
+    ome_image *img;
+    int x, w; /* columns read: [x, x + w) of rows [0, 10) of plane 0 */
+    _Atomic int done;
+    int rc;
+} region_reader;
+
+static void *read_columns(void *p)
+{
+    region_reader *r = p;
+    uint16_t buf[10 * 40];
+    ome_err err;
+    r->rc = ome_image_read_region(r->img, 0, 0, 0, 0, 0, (uint64_t)r->x, 10, (uint64_t)r->w, buf,
+                                  &err);
+    atomic_store(&r->done, 1);
+    return NULL;
+}
+
+/* A chunk another reader is loading is given to whoever waits for it as soon as it is in, not
+ * when the rest of that reader's batch is: a reader of chunk 0.0.0 alone is not held up by the
+ * slow chunk 0.0.1 that the first reader asked for with it. */
+static void a_chunk_is_shared_as_soon_as_it_is_in(void **state)
+{
+    (void)state;
+    const char *url = tu_server("OMEFS_TEST_HTTP");
+    if (!url || !tu_server("OMEFS_TEST_NGINX_DIR"))
+        skip();
+    char got[64];
+    ome_store *s;
+    ome_image *img = open_img(url, "codec_lz4", &s); /* chunks 2 × 30 × 20 */
+    ome_chunk_cache *c = ome_cache_new(64 << 20, NULL);
+    img->cache = c;
+    tu_control("/_control/set?slow=codec_lz4.zarr/0/0.0.1&slow_ms=3000", got, sizeof got);
+    region_reader both = {.img = img, .x = 0, .w = 40}, first = {.img = img, .x = 0, .w = 10};
+    pthread_t a, b;
+    pthread_create(&a, NULL, read_columns, &both); /* chunks 0.0.0 and 0.0.1 */
+    ome_cache_stats st;
+    for (int i = 0; i < 200; i++) { /* until its batch is claimed (the misses are counted) */
+        ome_cache_get_stats(c, &st);
+        if (st.misses == 2)
+            break;
+        usleep(10000);
+    }
+    usleep(200000); /* 0.0.0 has come by now */
+    pthread_create(&b, NULL, read_columns, &first); /* chunk 0.0.0 only */
+    pthread_join(b, NULL);
+    int slow_still_loading = !atomic_load(&both.done);
+    pthread_join(a, NULL);
+    tu_control("/_control/set?slow=", got, sizeof got);
+    assert_int_equal(first.rc, OME_OK);
+    assert_int_equal(both.rc, OME_OK);
+    assert_true(slow_still_loading);
+    ome_cache_get_stats(c, &st);
+    assert_int_equal(st.misses, 2); /* 0.0.0 was loaded once, by the first reader */
+    ome_image_free(img);
+    ome_cache_free(c);
+    ome_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +281,7 @@ int main(void)
         cmocka_unit_test(shard_indexes_count_against_the_cap),
         cmocka_unit_test(streams_keep_a_short_window_and_spare_random_reads),
         cmocka_unit_test(single_flight_one_request_per_chunk),
+        cmocka_unit_test(a_chunk_is_shared_as_soon_as_it_is_in),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
