@@ -94,11 +94,31 @@ void ome_prefetch_free(ome_prefetch *p)
     free(p);
 }
 
-/* Queues [off, end) in JOB_BYTES pieces; returns how far it got (the queue may be full). */
+/* Where the job from off (in a range ending at end) ends: about JOB_BYTES on, at the end of a
+ * band of chunk rows, so that two jobs never share a chunk (neither then waits for the other's
+ * loads); the range's last band is taken whole. */
+static uint64_t job_end(const ome_vtiff *vt, uint64_t off, uint64_t end)
+{
+    uint64_t to = off + JOB_BYTES, cut = off;
+    for (uint64_t at = off, band; at < to; at = band) {
+        band = ome_vtiff_band_end(vt, at);
+        if (band == UINT64_MAX || band <= at) /* no pixels (header, gap): cut before them */
+            break;
+        if (band > to)
+            break;
+        cut = band;
+        if (cut >= end)
+            return cut;
+    }
+    return cut > off ? cut : to < end ? to : end;
+}
+
+/* Queues [off, end) in pieces of about JOB_BYTES; returns how far it got (the queue may be
+ * full). */
 static uint64_t enqueue_locked(ome_prefetch *p, const ome_vtiff *vt, uint64_t off, uint64_t end)
 {
     while (off < end && p->count < MAX_QUEUED) {
-        uint64_t len = end - off < JOB_BYTES ? end - off : JOB_BYTES;
+        uint64_t len = job_end(vt, off, end) - off;
         p->queue[(p->head + p->count) % MAX_QUEUED] = (prefetch_job){vt, off, len};
         p->count++;
         off += len;

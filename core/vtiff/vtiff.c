@@ -467,6 +467,26 @@ bool ome_vtiff_block_span(const ome_vtiff *vt, uint64_t off, uint64_t *start, ui
     return true;
 }
 
+uint64_t ome_vtiff_band_end(const ome_vtiff *vt, uint64_t off)
+{
+    if (off >= vt->size)
+        return UINT64_MAX;
+    const vt_seg *s = &vt->segs[seg_at(vt, off)];
+    uint64_t start, end, stride = block_bytes(s);
+    if ((s->kind != VT_SEG_TILES && s->kind != VT_SEG_PLANES) || stride == 0)
+        return UINT64_MAX;
+    if (!ome_vtiff_block_span(vt, off, &start, &end)) /* the gap after a block: to its end */
+        return s->off + ((off - s->off) / stride + 1) * stride;
+    if (s->kind == VT_SEG_TILES)
+        return end;
+    const ome_level *L = &vt->img->levels[s->level];
+    uint64_t row_bytes = L->shape[OME_X] * ome_dtype_size(vt->file_dtype), ch = L->chunk[OME_Y];
+    if (row_bytes == 0 || ch == 0)
+        return end;
+    uint64_t rows_end = ((off - start) / row_bytes / ch + 1) * ch;
+    return rows_end * row_bytes < end - start ? start + rows_end * row_bytes : end;
+}
+
 bool ome_vtiff_only_gap(const ome_vtiff *vt, uint64_t from, uint64_t to)
 {
     if (from >= to)

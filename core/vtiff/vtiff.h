@@ -26,6 +26,10 @@ uint64_t ome_vtiff_block_of(const ome_vtiff *vt, uint64_t off);
 bool ome_vtiff_only_gap(const ome_vtiff *vt, uint64_t from, uint64_t to);
 /* The pixel bytes [*start, *end) of the block holding byte off; false when off is no pixel. */
 bool ome_vtiff_block_span(const ome_vtiff *vt, uint64_t off, uint64_t *start, uint64_t *end);
+/* The end of the band of chunk rows behind byte off's pixels (an ImageJ plane's rows from one
+ * row of chunks; an OME tile), or of the zero gap after a block that off is in: read-ahead cut
+ * there never splits chunks between two batches. UINT64_MAX for other bytes (header, IFDs). */
+uint64_t ome_vtiff_band_end(const ome_vtiff *vt, uint64_t off);
 uint64_t ome_vtiff_size(const ome_vtiff *vt);
 ome_vtiff_kind ome_vtiff_kind_of(const ome_vtiff *vt);
 const ome_image *ome_vtiff_image(const ome_vtiff *vt);

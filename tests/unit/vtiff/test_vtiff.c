@@ -115,7 +115,12 @@ static void ome_layout_odd_sizes(void **state)
         assert_int_equal(counts[i], 256 * 256 * 2);
         if (i > 0)
             assert_int_equal(offs[i], offs[i - 1] + counts[i - 1]);
+        /* a tile is a band of its own; the header before the first is none */
+        assert_int_equal(ome_vtiff_band_end(vt, offs[i]), offs[i] + counts[i]);
+        assert_int_equal(ome_vtiff_band_end(vt, offs[i] + counts[i] - 1), offs[i] + counts[i]);
     }
+    assert_int_equal(ome_vtiff_band_end(vt, 0), UINT64_MAX);
+    assert_int_equal(ome_vtiff_band_end(vt, vt->size), UINT64_MAX);
     char *desc = NULL;
     assert_true(TIFFGetField(t, TIFFTAG_IMAGEDESCRIPTION, &desc));
     tu_assert_contains(desc, "SizeX=\"900\" SizeY=\"700\"");
@@ -221,6 +226,14 @@ static void imagej_large_planes_padded(void **state)
         assert_true(d == 0 || ome_vtiff_only_gap(vt, prev_end, start));
         assert_true(d == 0 || !ome_vtiff_only_gap(vt, prev_end - 1, start));
         assert_false(ome_vtiff_only_gap(vt, start - 1, start + 1));
+        /* bands of chunk rows: 256 rows of 2 KiB; the gap before a plane ends at its start */
+        uint64_t band = 256 * 1024 * 2;
+        assert_int_equal(ome_vtiff_band_end(vt, start), start + band);
+        assert_int_equal(ome_vtiff_band_end(vt, start + band - 1), start + band);
+        assert_int_equal(ome_vtiff_band_end(vt, start + band), start + 2 * band);
+        assert_int_equal(ome_vtiff_band_end(vt, start + plane - 1), start + plane);
+        assert_true(d == 0 || ome_vtiff_band_end(vt, start - 1) == start);
+        assert_true(d == 0 || ome_vtiff_band_end(vt, prev_end) == start);
         prev_end = start + plane;
         assert_int_equal(TIFFReadEncodedStrip(t, 0, got, (tmsize_t)plane), (tmsize_t)plane);
         assert_int_equal(ome_image_read_region(f.img, 0, 0, d % 2, d / 2, 0, 0, 1024, 1024, want,
