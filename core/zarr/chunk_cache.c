@@ -58,6 +58,7 @@ struct ome_chunk_cache {
     size_t stream_keep, stream_touch_max;
     size_t bytes, cap;      /* bytes: chunks, loaded or loading, and shard indexes */
     size_t index_bytes;     /* the sharded arrays' indexes (shard_index_cache), at most cap/2 */
+    int waiting;            /* readers waiting for another's load (woken when one settles) */
     ome_cache_stats stats;
     ome_pool *pool; /* decodes fetched chunks (not owned) */
 };
@@ -378,7 +379,9 @@ static void wait_slice(ome_chunk_cache *c)
 {
     double until = ome_now() + WAIT_SLICE_S;
     struct timespec ts = {(time_t)until, (long)((until - (double)(time_t)until) * 1e9)};
+    c->waiting++;
     pthread_cond_timedwait(&c->loaded, &c->lock, &ts);
+    c->waiting--;
 }
 
 /* Waits for the chunks that other readers were loading, called with the lock held. */
@@ -434,7 +437,8 @@ static void settle_ready(void *ctx, size_t k)
     pthread_mutex_lock(&rm->c->lock);
     settle(rm->c, &rm->chunks[rm->miss[k]], &rm->fetch[k], rm->access);
     rm->settled[k] = true;
-    pthread_cond_broadcast(&rm->c->loaded);
+    if (rm->c->waiting)
+        pthread_cond_broadcast(&rm->c->loaded);
     pthread_mutex_unlock(&rm->c->lock);
 }
 
@@ -471,7 +475,7 @@ static void get_round(ome_chunk_cache *c, ome_store *store, const ome_zarr_array
     for (size_t k = 0; k < nmiss; k++)
         if (!settled[k])
             settle(c, &chunks[miss[k]], &fetch[k], access);
-    if (nmiss)
+    if (nmiss && c->waiting)
         pthread_cond_broadcast(&c->loaded);
     wait_for_others(c, chunks, n);
     evict(c);
