@@ -2,7 +2,8 @@
 # I/O benchmark (part of `make bench`; a measurement, not a test). A 256 MiB OME-Zarr dataset
 # written by zarr-python is served by nginx on 127.0.0.1 with a per-request latency injected by
 # Lua. Compared, with medians over BENCH_REPS runs:
-#   cold sequential read of bench_L0.tif through omefs (release build, fresh caches)
+#   cold sequential read of bench_L0.tif through omefs (release build, fresh caches; also
+#     without the disk cache, to show what writing its entries costs the machine)
 #     vs the same chunks fetched by parallel curl (the transfer limit)
 #     vs the FUSE ceiling: a file of the same size read from a trivial in-memory FUSE
 #        filesystem (ceiling_fs.c) on a fresh mount
@@ -63,8 +64,8 @@ echo "== I/O: bench.zarr, 2 x 4 x 4096 x 4096 uint16 (256 MiB), $nchunks chunks 
 echo "   ($((chunk_bytes >> 20)) MiB stored), $(nproc) cores, $(date -u +%F), medians of $REPS runs"
 echo
 l0_mb=$(( ($(find "$data/bench.zarr/0" -name .zarray -exec $PY -c "import json,sys,math; a=json.load(open(sys.argv[1])); print(math.prod(a['shape'])*2)" {} \;) >> 20) + 1 ))
-echo "| latency | omefs cold | parallel curl ($CURL_PARALLEL) | FUSE ceiling | zarr-python | omefs / max(curl, ceiling) | omefs / curl | omefs / zarr-python | peak RSS (mem_cache ${MEM_CACHE_MB} MiB) |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| latency | omefs cold | omefs cold, no disk cache | parallel curl ($CURL_PARALLEL) | FUSE ceiling | zarr-python | omefs / max(curl, ceiling) | omefs / curl | omefs / zarr-python | peak RSS (mem_cache ${MEM_CACHE_MB} MiB) |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 cores=$(nproc)
 decode_cpu=$(for _ in $(seq "$REPS"); do $PY tests/bench/bench_access.py decode "$data/bench.zarr/0"; done | median)
 rep_dir=0
@@ -72,6 +73,7 @@ rep_dir=0
 for delay in $DELAYS; do
   nginx_set delay_ms="$delay"
   : >"$work/t_curl"; : >"$work/t_zarr"; : >"$work/t_omefs"; : >"$work/rss"; : >"$work/t_ceil"
+  : >"$work/t_nodisk"
   for _ in $(seq "$REPS"); do
     b=$(busy_ticks); t=$(now)
     curl -s --no-progress-meter --parallel --parallel-max "$CURL_PARALLEL" -K "$work/urls.cfg"
@@ -85,12 +87,17 @@ for delay in $DELAYS; do
       peak_rss_mb "$mnt_pid" >>"$work/rss"; echo >>"$work/rss"
       do_unmount "$mnt" "$mnt_pid"
     fi
+    # the same without the disk cache: what writing its entries costs this machine
+    if do_mount "nodisk$rep_dir" "$url" -o cache_dir=none,mem_cache=${MEM_CACHE_MB}M; then
+      t=$(now); cat "$mnt/$l0" >/dev/null; since "$t" >>"$work/t_nodisk"
+      do_unmount "$mnt" "$mnt_pid"
+    fi
   done
   c=$(col 1 <"$work/t_curl" | median); z=$(median <"$work/t_zarr"); o=$(col 1 <"$work/t_omefs" | median)
-  ce=$(col 1 <"$work/t_ceil" | median)
+  ce=$(col 1 <"$work/t_ceil" | median); nd=$(median <"$work/t_nodisk")
   rss=$(sort -n "$work/rss" | tail -1)
-  printf "| %s ms | %.2f s | %.2f s | %.2f s | %.2f s | %s | %s | %s | %s MiB |\n" "$delay" "$o" "$c" "$ce" "$z" \
-    "$(ratio "$o" "$(max "$c" "$ce")")" "$(ratio "$o" "$c")" "$(ratio "$o" "$z")" "$rss"
+  printf "| %s ms | %.2f s | %.2f s | %.2f s | %.2f s | %.2f s | %s | %s | %s | %s MiB |\n" "$delay" "$o" "$nd" "$c" \
+    "$ce" "$z" "$(ratio "$o" "$(max "$c" "$ce")")" "$(ratio "$o" "$c")" "$(ratio "$o" "$z")" "$rss"
   # the floor of this read: the same fetch, FUSE transfer and decoding, on this machine's cores
   cc=$(col 2 <"$work/t_curl" | median); cec=$(col 2 <"$work/t_ceil" | median)
   oc=$(col 2 <"$work/t_omefs" | median)
