@@ -473,9 +473,20 @@ static void entry_forget(disk_store *ds, const entry_ref *e)
     unlinkat(ds->dir_fd, e->path, 0);
 }
 
+/* Waits while more than write_behind bytes wait for the writer. */
+static void wait_for_room(disk_store *ds)
+{
+    pthread_mutex_lock(&ds->wlock);
+    while (ds->wqueued > ds->write_behind)
+        pthread_cond_wait(&ds->wroom, &ds->wlock);
+    pthread_mutex_unlock(&ds->wlock);
+}
+
 /* Writes metadata at once (mount time, before the daemon forks); queues chunks for the writer
- * thread, waiting while too much is pending. */
-static void entry_store(disk_store *ds, const entry_ref *e, const ome_store_req *r, bool absent)
+ * thread, waiting while too much is pending unless told not to (a batch whose other transfers
+ * are still running: it waits once they are done). */
+static void entry_store(disk_store *ds, const entry_ref *e, const ome_store_req *r, bool absent,
+                        bool may_wait)
 {
     if (!e->ident[0]) /* a request whose identity has no entry name: never kept */
         return;
@@ -504,7 +515,7 @@ static void entry_store(disk_store *ds, const entry_ref *e, const ome_store_req 
         free(j);
         return;
     }
-    while (ds->wqueued > ds->write_behind)
+    while (may_wait && ds->wqueued > ds->write_behind)
         pthread_cond_wait(&ds->wroom, &ds->wlock);
     ds->wqueued += j->r.body.len;
     if (ds->wtail)
@@ -646,8 +657,9 @@ typedef struct {
 } forward_batch;
 
 /* Puts the source's answer f into the caller's request r: the copy held, confirmed (and
- * stamped so), or the new body, kept. */
-static void forward_settle(disk_store *ds, ome_store_req *r, ome_store_req *f, const entry_ref *e)
+ * stamped so), or the new body, kept (waiting for the writer if may_wait). */
+static void forward_settle(disk_store *ds, ome_store_req *r, ome_store_req *f, const entry_ref *e,
+                           bool may_wait)
 {
     if (f->status == OME_NOT_MODIFIED) {
         r->status = OME_OK; /* r already holds the cached body and validators */
@@ -663,7 +675,7 @@ static void forward_settle(disk_store *ds, ome_store_req *r, ome_store_req *f, c
     memcpy(r->etag, f->etag, sizeof r->etag);
     memcpy(r->last_modified, f->last_modified, sizeof r->last_modified);
     if (r->status == OME_OK || r->status == OME_ABSENT)
-        entry_store(ds, e, r, r->status == OME_ABSENT);
+        entry_store(ds, e, r, r->status == OME_ABSENT, may_wait);
 }
 
 /* A forwarded request is final (called by the source as it comes): settled and passed on at
@@ -672,7 +684,7 @@ static void forward_done(ome_store_req *f, void *ctx)
 {
     forward_batch *b = ctx;
     size_t k = (size_t)(f - b->fwd), i = b->which[k];
-    forward_settle(b->ds, &b->reqs[i], f, &b->refs[i]);
+    forward_settle(b->ds, &b->reqs[i], f, &b->refs[i], false); /* the batch's transfers go on */
     b->settled[k] = true;
     request_done(b->ds, &b->reqs[i]);
 }
@@ -741,11 +753,16 @@ static int disk_get_many(ome_store *s, ome_store_req *reqs, size_t n)
     }
     if (nfwd)
         ome_store_get_many(ds->inner, fwd, nfwd);
-    for (size_t k = 0; k < nfwd; k++) /* what the source did not pass on as it came */
+    bool early = false;
+    for (size_t k = 0; k < nfwd; k++) { /* what the source did not pass on as it came */
+        early |= settled[k];
         if (!settled[k]) {
-            forward_settle(ds, &reqs[which[k]], &fwd[k], &refs[which[k]]);
+            forward_settle(ds, &reqs[which[k]], &fwd[k], &refs[which[k]], true);
             request_done(ds, &reqs[which[k]]);
         }
+    }
+    if (early) /* kept while the batch's transfers ran, without waiting: the wait is now */
+        wait_for_room(ds);
     ome_store_reqs_free(fwd, nfwd);
     free(refs), free(fwd), free(which), free(settled);
     return OME_OK;

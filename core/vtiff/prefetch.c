@@ -188,9 +188,11 @@ bool ome_prefetch_note_read(ome_prefetch *p, ome_readahead *ra, const ome_vtiff 
         if (ra->window == 0)
             ra->window = MIN_WINDOW < p->max_window ? MIN_WINDOW : p->max_window;
         uint64_t pos = ra->run_end;
-        /* topped up a job at a time, so the window stays full: refilled by halves, the jobs
-         * came in bursts and the transfers ran dry between them */
-        if (ra->ahead_end + JOB_BYTES <= pos + ra->window && pos < limit) {
+        /* topped up a job at a time, so the window stays full (refilled by halves, the jobs
+         * came in bursts and the transfers ran dry between them); by halves of a window
+         * smaller than a job */
+        uint64_t step = ra->window / 2 < JOB_BYTES ? ra->window / 2 : JOB_BYTES;
+        if (ra->ahead_end + step <= pos + ra->window && pos < limit) {
             uint64_t from = ra->ahead_end > pos ? ra->ahead_end : pos;
             uint64_t to = pos + ra->window < limit ? pos + ra->window : limit;
             if (from < to)

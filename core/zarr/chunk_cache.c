@@ -468,8 +468,11 @@ static void get_round(ome_chunk_cache *c, ome_store *store, const ome_zarr_array
         ome_shard_cache_set_budget(a->shard_cache, charge_indexes, c);
     round_misses rm = {c, chunks, fetch, miss, settled, access};
     memset(settled, 0, nmiss * sizeof *settled);
+    /* Read-ahead settles each chunk as it comes (its workers are the parallelism); a reader's
+     * own batch is decoded on the pool once it is in. */
     if (nmiss)
-        ome_zarr_get_chunks_ready(store, a, fetch, nmiss, c->pool, settle_ready, &rm);
+        ome_zarr_get_chunks_ready(store, a, fetch, nmiss, c->pool,
+                                  access == OME_ACCESS_AHEAD ? settle_ready : NULL, &rm);
 
     pthread_mutex_lock(&c->lock);
     for (size_t k = 0; k < nmiss; k++)

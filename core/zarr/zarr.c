@@ -223,8 +223,10 @@ static void decode_one(void *ctx, size_t i)
 
 /* Fetches chunks[0..n) (keys given) and decodes them on the pool; undecoded[i] says which
  * arrived but did not decode. */
-/* A chunk's request is in while others of its batch are still on their way: decoded now, and
- * its encoded bytes freed, rather than held until the slowest has come. */
+/* A chunk's request is in while others of its batch are still on their way: decoded now (in
+ * the fetching thread), its encoded bytes freed and the caller told, rather than held until the
+ * slowest has come. Only for callers that take chunks early (ready): the others decode the
+ * batch side by side on the pool once it is in. */
 static void decode_on_arrival(ome_store_req *r, void *ctx)
 {
     decode_job *j = ctx;
@@ -251,7 +253,7 @@ static void fetch_and_decode(ome_store *store, const ome_zarr_array *a, ome_zarr
     if (a->sharded) {
         ome_zarr_shard_fetch(store, a, chunks, reqs, n);
     } else {
-        for (size_t i = 0; decoded && pending && i < n; i++) {
+        for (size_t i = 0; ready && decoded && pending && i < n; i++) {
             reqs[i].on_done = decode_on_arrival;
             reqs[i].on_done_ctx = &job;
         }

@@ -30,8 +30,8 @@ int ome_zarr_decode_chunk(const ome_zarr_array *a, const uint8_t *raw, size_t le
 void ome_zarr_get_chunks(ome_store *store, const ome_zarr_array *a, ome_zarr_chunk *chunks,
                          size_t n, ome_pool *pool);
 /* The same; `ready` (when set) is called, in this thread, for each chunk that is final before
- * the others (decoded as its bytes came): chunks[i] is then the caller's. Chunks it was not
- * called for are final on return. */
+ * the others (decoded as its bytes came, in this thread rather than on the pool): chunks[i] is
+ * then the caller's. Chunks it was not called for are final on return. */
 typedef void (*ome_zarr_ready_fn)(void *ctx, size_t i);
 void ome_zarr_get_chunks_ready(ome_store *store, const ome_zarr_array *a, ome_zarr_chunk *chunks,
                                size_t n, ome_pool *pool, ome_zarr_ready_fn ready, void *ctx);

@@ -42,6 +42,17 @@ else
   fail "mount cold: $(tail -2 "$work/cold.log")"
 fi
 
+# 1b. A read-ahead window smaller than one job (prefetch=1M) is still kept ahead of the reader.
+if do_mount small-window "$src" -o cache_dir=none,prefetch=1M; then
+  cmp -s "$mnt/${n}_L0.tif" "$ref/${n}_L0.tif" || fail "prefetch=1M: the read differs"
+  pf=$(stat_of "$mnt" "['prefetch']['chunks']")
+  [ "$pf" -ge $((nchunks / 2)) ] && ok "prefetch=1M: $pf of $nchunks chunks read ahead" \
+    || fail "prefetch=1M: only $pf of $nchunks chunks read ahead (the window starved)"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "mount small-window: $(tail -2 "$work/small-window.log")"
+fi
+
 # 2. Random reads are not read ahead (no disk cache: a fresh start).
 if do_mount random "$src" -o cache_dir=none; then
   $PY - "$mnt/$n.ome.tif" <<'EOF'

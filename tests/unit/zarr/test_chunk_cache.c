@@ -218,6 +218,7 @@ static void single_flight_one_request_per_chunk(void **state)
 typedef struct {
     ome_image *img;
     int x, w; /* columns read: [x, x + w) of rows [0, 10) of plane 0 */
+    ome_access access;
     _Atomic int done;
     int rc;
 } region_reader;
@@ -227,15 +228,15 @@ static void *read_columns(void *p)
     region_reader *r = p;
     uint16_t buf[10 * 40];
     ome_err err;
-    r->rc = ome_image_read_region(r->img, 0, 0, 0, 0, 0, (uint64_t)r->x, 10, (uint64_t)r->w, buf,
-                                  &err);
+    r->rc = ome_image_read_region_as(r->img, 0, 0, 0, 0, 0, (uint64_t)r->x, 10, (uint64_t)r->w,
+                                     buf, r->access, &err);
     atomic_store(&r->done, 1);
     return NULL;
 }
 
-/* A chunk another reader is loading is given to whoever waits for it as soon as it is in, not
- * when the rest of that reader's batch is: a reader of chunk 0.0.0 alone is not held up by the
- * slow chunk 0.0.1 that the first reader asked for with it. */
+/* A chunk read-ahead is loading is given to a reader waiting for it as soon as it is in, not
+ * when the rest of read-ahead's batch is: a reader of chunk 0.0.0 is not held up by the slow
+ * chunk 0.0.1 that read-ahead asked for with it. */
 static void a_chunk_is_shared_as_soon_as_it_is_in(void **state)
 {
     (void)state;
@@ -248,7 +249,8 @@ static void a_chunk_is_shared_as_soon_as_it_is_in(void **state)
     ome_chunk_cache *c = ome_cache_new(64 << 20, NULL);
     img->cache = c;
     tu_control("/_control/set?slow=codec_lz4.zarr/0/0.0.1&slow_ms=3000", got, sizeof got);
-    region_reader both = {.img = img, .x = 0, .w = 40}, first = {.img = img, .x = 0, .w = 10};
+    region_reader both = {.img = img, .x = 0, .w = 40, .access = OME_ACCESS_AHEAD};
+    region_reader first = {.img = img, .x = 0, .w = 10, .access = OME_ACCESS_RANDOM};
     pthread_t a, b;
     pthread_create(&a, NULL, read_columns, &both); /* chunks 0.0.0 and 0.0.1 */
     ome_cache_stats st;
