@@ -19,6 +19,16 @@
 #define ALIGN 4096u
 #define IJ_GAP (2 * (uint64_t)OME_VTIFF_READAHEAD)
 #define IJ_PAD_MIN_PLANE (8 * IJ_GAP) /* the gaps cost at most 1/8 of the file */
+#define ROW_ALIGN_MAX ((uint64_t)1 << 20)
+
+/* What the planes start on: their rows' size when it is a power of two above a page (up to
+ * ROW_ALIGN_MAX), else a page. The kernel reads pages, in runs of a power of two: on such a
+ * layout each read holds whole rows, gathered in one pass, with no partial row at either end. */
+static uint64_t plane_align(uint64_t row_bytes)
+{
+    bool pow2 = row_bytes && (row_bytes & (row_bytes - 1)) == 0;
+    return pow2 && row_bytes > ALIGN && row_bytes <= ROW_ALIGN_MAX ? row_bytes : ALIGN;
+}
 #define IJ_MAX_PIXELS 2147483647ull
 
 static const char *imagej_unit(const char *unit)
@@ -266,11 +276,13 @@ int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_
      * the middle of the gap after plane k: readers that take IFDs after all pixels for
      * ImageJ's contiguous convention (tifffile) then follow every IFD, and reading an IFD
      * reads ahead into zeros only. */
+    uint64_t unit = plane_align(W * ome_dtype_size(ft));
     uint64_t head_len = (8 + ifd0_len + ALIGN - 1) / ALIGN * ALIGN;
     uint64_t ifd_at = (plane_bytes + IJ_GAP + ALIGN - 1) / ALIGN * ALIGN;
     uint64_t padded_stride = ifd_at + (tmpl_len + ALIGN - 1) / ALIGN * ALIGN + IJ_GAP;
+    padded_stride = (padded_stride + unit - 1) / unit * unit;
     bool padded = plane_bytes >= IJ_PAD_MIN_PLANE &&
-                  N <= (UINT32_MAX - head_len - IJ_GAP) / padded_stride;
+                  N <= (UINT32_MAX - head_len - IJ_GAP - unit) / padded_stride;
     if (padded) {
         vt_ifd_free(&ifd0);
         describe(img, L, false, desc, sizeof desc);
@@ -278,8 +290,9 @@ int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_
         ifd0_len = vt_ifd_size(&ifd0);
         head_len = (8 + ifd0_len + ALIGN - 1) / ALIGN * ALIGN;
     }
-    uint64_t stride = padded ? padded_stride : plane_bytes, gap0 = padded ? IJ_GAP : 0;
-    uint64_t data_off = head_len + gap0;
+    uint64_t stride = padded ? padded_stride : plane_bytes;
+    uint64_t data_off = (head_len + (padded ? IJ_GAP : 0) + unit - 1) / unit * unit;
+    uint64_t gap0 = data_off - head_len;
     uint64_t data_end = data_off + N * stride;
     bool classic_chain = !padded && N > 1 && data_end <= UINT32_MAX &&
                          N - 1 <= (UINT32_MAX - data_end) / tmpl_len;

@@ -106,6 +106,7 @@ run_fault() {
     ok "fault $name: $reads reads, $eio EIO (at most $max_eio %), 0 wrong bytes, worst ${worst}s (bound ${limit}s), recovered, remounted"
   else
     fail "fault $name: reads=$reads eio=$eio (at most $max_eio %) wrong=$wrong other=$other worst=${worst}s (bound ${limit}s) alive=$alive recovery=$rec"
+    grep -E "^omefs: (error|warning): " "$work/$name.log" | tail -8 | sed 's/^/  daemon: /' # why, for the record
   fi
   if grep -q "ERROR: AddressSanitizer\|runtime error" "$work/$name.log" "$work/$name-again.log"; then
     fail "fault $name: sanitizer report in the daemon's log"
