@@ -221,8 +221,6 @@ static void decode_one(void *ctx, size_t i)
     ome_buf_free(&decoded);
 }
 
-/* Fetches chunks[0..n) (keys given) and decodes them on the pool; undecoded[i] says which
- * arrived but did not decode. */
 /* A chunk's request is in while others of its batch are still on their way: decoded now (in
  * the fetching thread), its encoded bytes freed and the caller told, rather than held until the
  * slowest has come. Only for callers that take chunks early (ready): the others decode the
@@ -243,6 +241,9 @@ static void decode_pending(void *ctx, size_t k)
     decode_one(j, j->pending[k]);
 }
 
+/* Fetches chunks[0..n) (keys given) and decodes them: as each comes when the caller takes
+ * chunks early (ready), the rest on the pool once the batch is in; undecoded[i] says which
+ * arrived but did not decode. */
 static void fetch_and_decode(ome_store *store, const ome_zarr_array *a, ome_zarr_chunk *chunks,
                              ome_store_req *reqs, char **keys, bool *undecoded, size_t n,
                              ome_pool *pool, ome_zarr_ready_fn ready, void *ready_ctx)
