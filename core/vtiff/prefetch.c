@@ -102,9 +102,7 @@ static uint64_t job_end(const ome_vtiff *vt, uint64_t off, uint64_t end)
     uint64_t to = off + JOB_BYTES, cut = off;
     for (uint64_t at = off, band; at < to; at = band) {
         band = ome_vtiff_band_end(vt, at);
-        if (band == UINT64_MAX || band <= at) /* no pixels (header, gap): cut before them */
-            break;
-        if (band > to)
+        if (band == UINT64_MAX || band <= at || band > to) /* no pixels there, or too long */
             break;
         cut = band;
         if (cut >= end)

@@ -472,11 +472,12 @@ uint64_t ome_vtiff_band_end(const ome_vtiff *vt, uint64_t off)
     if (off >= vt->size)
         return UINT64_MAX;
     const vt_seg *s = &vt->segs[seg_at(vt, off)];
-    uint64_t start, end, stride = block_bytes(s);
+    uint64_t stride = block_bytes(s);
     if ((s->kind != VT_SEG_TILES && s->kind != VT_SEG_PLANES) || stride == 0)
         return UINT64_MAX;
-    if (!ome_vtiff_block_span(vt, off, &start, &end)) /* the gap after a block: to its end */
-        return s->off + ((off - s->off) / stride + 1) * stride;
+    uint64_t start = s->off + (off - s->off) / stride * stride, end = start + block_pixel_bytes(s);
+    if (off >= end) /* the gap after a block: to its end */
+        return start + stride;
     if (s->kind == VT_SEG_TILES)
         return end;
     const ome_level *L = &vt->img->levels[s->level];
