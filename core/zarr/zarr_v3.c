@@ -48,7 +48,8 @@ static int parse_key_encoding(json_t *enc, ome_zarr_array *a, const char *where,
     return OME_OK;
 }
 
-/* transpose: any permutation of the axes. */
+/* transpose: any permutation of the axes. Several in a row compose: after the first, stored
+ * axis k is array axis perm[k]; a next order o makes stored axis j the former axis o[j]. */
 static int parse_transpose(json_t *config, ome_zarr_array *a, const char *where, ome_err *err)
 {
     json_t *order = json_object_get(config, "order");
@@ -56,6 +57,9 @@ static int parse_transpose(json_t *config, ome_zarr_array *a, const char *where,
         return ome_err_set(err, OME_EINVAL, "%s: transpose order must list %d dimensions", where,
                            a->ndim);
     bool seen[OME_ZARR_MAX_DIMS] = {false}, identity = true;
+    int before[OME_ZARR_MAX_DIMS];
+    for (int k = 0; k < a->ndim; k++)
+        before[k] = a->transposed ? a->perm[k] : k;
     for (int k = 0; k < a->ndim; k++) {
         json_t *v = json_array_get(order, (size_t)k);
         json_int_t d = json_integer_value(v);
@@ -63,8 +67,8 @@ static int parse_transpose(json_t *config, ome_zarr_array *a, const char *where,
             return ome_err_set(err, OME_EINVAL, "%s: transpose order is not a permutation",
                                where);
         seen[d] = true;
-        a->perm[k] = (int)d;
-        identity &= d == k;
+        a->perm[k] = before[d];
+        identity &= a->perm[k] == k;
     }
     a->transposed = !identity;
     return OME_OK;
