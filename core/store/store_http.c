@@ -61,6 +61,8 @@ typedef struct {
     uint64_t cap; /* what the answer could be, when it was larger */
     bool got_span; /* stopped early on purpose: a 200 reply to a range request has covered the
                       span, or an error document its first ERROR_BODY_BYTES */
+    uint64_t skipped;        /* bytes of a 200 reply to a span passed over before the span */
+    bool range_ignored_far;  /* a 200 reply to a span that ends past OME_MAX_OBJECT_BYTES */
     int64_t range_first, range_last, range_total; /* from Content-Range, -1 when absent */
     bool ask_again_now; /* not a failure: asked again at once (a suffix range answered wrong
                            asked as a span; a same-origin redirect followed) */
@@ -100,14 +102,21 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
         if (clen > 0 && (uint64_t)clen <= cap)
             ome_buf_reserve(&r->body, (size_t)clen);
     }
-    /* A server that ignores Range answers 200 with the whole object: keep bytes up to the end
-     * of the span, then stop the transfer (slice_full_body cuts the span out). */
+    /* A server that ignores Range answers 200 with the whole object: pass over the bytes
+     * before the span, keep the span, then stop the transfer. A span ending past the largest
+     * object fetched whole is not waited for (the offset may come from a hostile index). */
     if (r->range == OME_RANGE_SPAN && code == 200) {
-        uint64_t need = r->off + r->len;
-        size_t take = r->body.len + n > need ? (size_t)(need - r->body.len) : n;
-        if (ome_buf_append(&r->body, data, take))
+        if (r->len > OME_MAX_OBJECT_BYTES || r->off > OME_MAX_OBJECT_BYTES - r->len) {
+            x->range_ignored_far = true;
             return 0;
-        if (r->body.len < need)
+        }
+        uint64_t before = r->off - x->skipped, wanted = r->len - r->body.len;
+        size_t skip = before < n ? (size_t)before : n;
+        x->skipped += skip;
+        size_t take = wanted < n - skip ? (size_t)wanted : n - skip;
+        if (ome_buf_append(&r->body, data + skip, take))
+            return 0;
+        if (r->body.len < r->len)
             return n;
         x->got_span = true;
         return 0;
@@ -280,6 +289,8 @@ static int xfer_start(http_xfer *x, CURLM *m)
     x->range_first = x->range_last = x->range_total = -1;
     x->too_large = false;
     x->got_span = false;
+    x->skipped = 0;
+    x->range_ignored_far = false;
     x->errbuf[0] = '\0';
     CURL *e = x->easy ? x->easy : curl_easy_init();
     if (!e)
@@ -353,8 +364,8 @@ static int xfer_start(http_xfer *x, CURLM *m)
     return OME_OK;
 }
 
-/* A server that ignored the Range header answered 200 with the whole object: cut out the
- * requested part. */
+/* A server that ignored the Range header of a suffix answered 200 with the whole object: cut
+ * out its tail. */
 static void slice_full_body(ome_store_req *r)
 {
     uint64_t off, len;
@@ -481,7 +492,15 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
         cc = CURLE_OK; /* stopped on purpose: the span is complete */
     if (cc != CURLE_OK) {
         const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
-        if (x->too_large) {
+        if (x->range_ignored_far) {
+            r->status = ome_err_set(&r->err, OME_ERANGE,
+                                    "%s: the server ignores byte ranges, and the %llu bytes "
+                                    "asked from offset %llu end past the %llu bytes an object "
+                                    "is fetched whole up to",
+                                    x->shown, (unsigned long long)r->len,
+                                    (unsigned long long)r->off,
+                                    (unsigned long long)OME_MAX_OBJECT_BYTES);
+        } else if (x->too_large) {
             r->status = ome_err_set(&r->err, OME_ERANGE,
                                     "%s: the answer is larger than the %llu bytes it can be; cut "
                                     "off",
@@ -520,7 +539,7 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
                                 x->shown, (unsigned long long)r->len, (unsigned long long)r->off,
                                 r->body.len, (long long)x->range_first);
     } else if (code == 200 || code == 206) {
-        if (code == 200 && r->range != OME_RANGE_ALL)
+        if (code == 200 && r->range == OME_RANGE_SUFFIX) /* a span is kept as it comes */
             slice_full_body(r);
         r->status = OME_OK;
     } else if (code == 304 && (r->if_none_match || r->if_modified_since)) {

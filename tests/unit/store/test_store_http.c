@@ -91,6 +91,7 @@ static void server_ignoring_range(void **state)
         fail_msg("%s", r[0].err.msg);
     assert_int_equal(r[0].body.len, 1000);
     assert_memory_equal(r[0].body.data, file + 500000, 1000);
+    assert_true(r[0].body.cap < 500000); /* the bytes before the span were not kept */
     if (r[1].status != OME_OK)
         fail_msg("%s", r[1].err.msg);
     assert_int_equal(r[1].body.len, 7);
@@ -302,6 +303,26 @@ static void bodies_bounded_by_what_they_can_be(void **state)
     }
 }
 
+/* A span far into an object, from a server that ignores Range and sends bytes without end:
+ * refused at once, holding nothing, rather than kept (or waited for) up to its offset. */
+static void far_span_from_server_ignoring_range(void **state)
+{
+    (void)state;
+    ome_store *s = open_http("/endless/img.zarr", 5, 0, NULL, false);
+    NEED_SERVER(s);
+    ome_store_req r = {.key = "c/0", .range = OME_RANGE_SPAN, .off = (uint64_t)8 << 30,
+                       .len = 1024};
+    double t0 = ome_now();
+    ome_store_get_many(s, &r, 1);
+    assert_int_equal(r.status, OME_ERANGE);
+    tu_assert_contains(r.err.msg, "ignores byte ranges");
+    tu_assert_contains(r.err.msg, "/endless/img.zarr/c/0");
+    assert_true(r.body.cap <= 65536);
+    assert_true(ome_now() - t0 < 5);
+    ome_buf_free(&r.body);
+    ome_store_close(s);
+}
+
 /* S3's answers for a bucket in another region and for a denied object become clear errors
  * naming the s3:// object (nginx plays S3's part). */
 static void s3_errors_are_explained(void **state)
@@ -463,6 +484,7 @@ int main(void)
         cmocka_unit_test(secrets_stay_out_of_messages),
         cmocka_unit_test(secrets_never_follow_redirects_elsewhere),
         cmocka_unit_test(bodies_bounded_by_what_they_can_be),
+        cmocka_unit_test(far_span_from_server_ignoring_range),
         cmocka_unit_test(s3_errors_are_explained),
         cmocka_unit_test(stall_times_out_within_bound),
         cmocka_unit_test(connection_refused_is_an_error),
