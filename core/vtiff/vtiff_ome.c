@@ -7,6 +7,7 @@
  * Rule for levels that also reduce Z: the SubIFD of level k under level-0 plane z shows level-k
  * plane floor(z * Zk / Z0) — the nearest plane at or below — so every main IFD has the same
  * number of SubIFDs, as Bio-Formats requires. */
+#include "base/key.h"
 #include "vtiff/ome_xml.h"
 #include "vtiff/vtiff_layout.h"
 
@@ -17,6 +18,8 @@
 
 #define ALIGN 4096u
 #define MAX_LEVELS 64
+/* The largest file laid out: sizes are signed 64-bit numbers (off_t) where readers see them. */
+#define MAX_FILE_BYTES ((uint64_t)1 << 62)
 
 /* Tile edge for one axis: the chunk when it is a multiple of 16 in [64, 1024], else 256
  * (or the image edge rounded up to 16 when that is smaller). */
@@ -135,14 +138,20 @@ typedef struct {
     size_t xml_len;
 } ome_plan;
 
-static void plan_metadata(const ome_image *img, int K, level_geom *g, size_t xml_len,
+/* Plans the file; false when it would be larger than MAX_FILE_BYTES (every product and sum
+ * checked: shapes come from outside). */
+static bool plan_metadata(const ome_image *img, int K, level_geom *g, size_t xml_len,
                           ome_plan *pl)
 {
     const ome_level *L0 = &img->levels[0];
-    uint64_t P0 = L0->shape[OME_C] * L0->shape[OME_Z] * L0->shape[OME_T];
+    uint64_t P0, all_ifds, data;
+    if (!ome_mul_u64(L0->shape[OME_C] * L0->shape[OME_Z], L0->shape[OME_T], &P0))
+        return false; /* C·Z fits: the image's element count was checked */
     pl->xml_len = xml_len;
     pl->per_plane = 0;
     for (int k = 0; k < K; k++) {
+        if (g[k].ntiles > MAX_FILE_BYTES / 16)
+            return false;
         vt_ifd probe;
         build_ifd(&probe, img, k, &g[k], 0, 0, 0, k == 0 ? xml_len : 0, k == 0 ? K - 1 : 0, 0);
         pl->ifd_bytes[k] = vt_ifd_size(&probe) + (k == 0 && K > 2 ? 8 * (uint64_t)(K - 1) : 0);
@@ -151,11 +160,18 @@ static void plan_metadata(const ome_image *img, int K, level_geom *g, size_t xml
         pl->per_plane += pl->ifd_bytes[k] + pl->arrays[k];
     }
     pl->meta = 16 + ((xml_len + 1) & ~(uint64_t)1);
-    uint64_t data = (pl->meta + P0 * pl->per_plane + ALIGN - 1) / ALIGN * ALIGN;
+    if (!ome_mul_u64(P0, pl->per_plane, &all_ifds) || all_ifds > MAX_FILE_BYTES)
+        return false;
+    data = (pl->meta + all_ifds + ALIGN - 1) / ALIGN * ALIGN;
     for (int k = 0; k < K; k++) {
+        uint64_t tiles, bytes;
+        if (!ome_mul_u64(g[k].planes, g[k].ntiles, &tiles) ||
+            !ome_mul_u64(tiles, g[k].stride, &bytes) || bytes > MAX_FILE_BYTES - data)
+            return false;
         g[k].data_off = data;
-        data += g[k].planes * g[k].ntiles * g[k].stride;
+        data += bytes;
     }
+    return true;
 }
 
 /* The BigTIFF header, then the OME-XML (when there is one). */
@@ -287,7 +303,14 @@ int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err)
         OME_LOGI("%s: %s has no OME-XML pixel type; %s.ome.tif is a plain pyramidal BigTIFF",
                  img->where, ome_dtype_name(img->dtype), img->name);
     ome_plan pl;
-    plan_metadata(img, K, g, xml ? strlen(xml) + 1 : 0, &pl);
+    if (!plan_metadata(img, K, g, xml ? strlen(xml) + 1 : 0, &pl)) {
+        free(xml);
+        ome_vtiff_free(vt);
+        return ome_err_set(err, OME_ERANGE,
+                           "%s: too large for a TIFF file (more than %llu bytes of tiles and "
+                           "IFDs)",
+                           img->where, (unsigned long long)MAX_FILE_BYTES);
+    }
     int rc = emit_header(vt, &pl, xml);
     free(xml);
     const ome_level *L0 = &img->levels[0];

@@ -511,6 +511,46 @@ static void imagej_absurd_plane_counts_refused(void **state)
     }
 }
 
+/* Hostile shapes whose OME-TIFF would pass 2^62 bytes (2^52 + 1 planes of one pixel, or 2^63
+ * bytes in one plane) are refused with a message, never laid out with wrapped offsets (a file
+ * whose planes point past its end, or whose size is negative as an off_t). */
+static void ome_layout_too_large_refused(void **state)
+{
+    (void)state;
+    static const struct { const char *array, *axes; } cases[] = {
+        {"{\"shape\":[1,4503599627370497,1,1],\"chunks\":[1,1,1,1],\"dtype\":\"|u1\"",
+         "[\"t\",\"z\",\"y\",\"x\"]"},
+        {"{\"shape\":[2147483648,2147483648],\"chunks\":[1024,1024],\"dtype\":\"<u2\"",
+         "[\"y\",\"x\"]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char doc[256], ms_doc[256];
+        snprintf(doc, sizeof doc, "%s,\"compressor\":null,\"fill_value\":0}", cases[i].array);
+        snprintf(ms_doc, sizeof ms_doc,
+                 "{\"multiscales\":[{\"axes\":%s,\"datasets\":[{\"path\":\"0\"}]}]}",
+                 cases[i].axes);
+        ome_zarr_array *arr;
+        ome_err err;
+        json_t *j = json_loads(doc, 0, NULL), *attrs = json_loads(ms_doc, 0, NULL);
+        assert_non_null(j);
+        assert_non_null(attrs);
+        assert_int_equal(ome_zarr_array_parse_v2(j, "0", "mem", &arr, &err), OME_OK);
+        json_decref(j);
+        ome_ngff_multiscale ms;
+        assert_int_equal(ome_ngff_parse_multiscales(attrs, "mem", &ms, &err), OME_OK);
+        ome_image *img;
+        assert_int_equal(ome_image_build(NULL, "mem", "huge", &ms, &arr, NULL, 0, &img, &err),
+                         OME_OK);
+        ome_vtiff *vt = NULL;
+        assert_int_equal(ome_vtiff_make_ome(img, &vt, &err), OME_ERANGE);
+        assert_null(vt);
+        assert_non_null(strstr(err.msg, "too large for a TIFF file"));
+        ome_image_free(img);
+        ome_ngff_multiscale_free(&ms);
+        json_decref(attrs);
+    }
+}
+
 /* Resolutions as TIFF rationals are exact to 1e-9 relative (ImageJ shows 65 nm as 65 nm, not
  * 64.9984), for sizes from nanometres to beyond 2·10^6 units. */
 static void rationals_are_exact(void **state)
@@ -576,6 +616,7 @@ int main(void)
         cmocka_unit_test(millions_of_planes_take_no_memory),
         cmocka_unit_test(imagej_over_4gib_has_ifd0_only),
         cmocka_unit_test(imagej_absurd_plane_counts_refused),
+        cmocka_unit_test(ome_layout_too_large_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
