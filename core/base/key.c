@@ -1,4 +1,4 @@
-/* key: joining store keys, checked multiplication. */
+/* key: joining store keys, names that fit a folder, checked multiplication. */
 #include "base/key.h"
 
 #include "base/err.h"
@@ -24,6 +24,25 @@ bool ome_key_is_inside(const char *key, size_t len)
         i += seg + 1;
     }
     return true;
+}
+
+void ome_name_fit(char *out, size_t outlen, const char *name, size_t max)
+{
+    size_t len = strlen(name);
+    if (max >= outlen)
+        max = outlen - 1;
+    if (len <= max) {
+        memcpy(out, name, len + 1);
+        return;
+    }
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    size_t keep = max > 9 ? max - 9 : 0;
+    while (keep > 0 && ((uint8_t)name[keep] & 0xC0) == 0x80) /* not inside a character */
+        keep--;
+    memcpy(out, name, keep);
+    snprintf(out + keep, outlen - keep, "~%08x", (unsigned)h);
 }
 
 bool ome_key_name_ok(const char *name, size_t len)

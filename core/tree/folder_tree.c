@@ -3,6 +3,7 @@
 #include "tree/folder_tree.h"
 
 #include "base/background.h"
+#include "base/key.h"
 #include "tree/label_tree.h"
 #include "base/log.h"
 #include "image/ngff.h"
@@ -69,10 +70,10 @@ static int folder_init(ome_folder_tree *ft, int i, const char *name, const char 
                        const char *path, ome_err *err)
 {
     ome_folder *f = &ft->folders[i];
-    char unique[512];
-    snprintf(unique, sizeof unique, "%s", name);
+    char unique[OME_NAME_MAX + 1];
+    ome_name_fit(unique, sizeof unique, name, OME_NAME_MAX);
     if (name_taken(ft, unique))
-        snprintf(unique, sizeof unique, "%s", alt);
+        ome_name_fit(unique, sizeof unique, alt, OME_NAME_MAX);
     for (int k = 0; name_taken(ft, unique); k++)
         snprintf(unique, sizeof unique, k ? "%d_%d" : "%d", i, k);
     pthread_mutex_init(&f->lock, NULL);

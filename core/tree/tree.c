@@ -1,6 +1,7 @@
 /* tree: the files each image yields in the mount. */
 #include "tree/tree.h"
 
+#include "base/key.h"
 #include "base/log.h"
 
 #include <stdio.h>
@@ -32,12 +33,14 @@ static int add_file(ome_tree *t, const char *name, ome_vtiff *vt, ome_err *err)
 
 int ome_tree_add_image(ome_tree *t, const ome_image *img, ome_err *err)
 {
-    char name[1024];
+    char name[OME_NAME_MAX + 1], stem[OME_NAME_MAX + 1];
     ome_vtiff *vt;
     int rc = ome_vtiff_make_ome(img, &vt, err);
     if (rc)
         return rc;
-    snprintf(name, sizeof name, "%s.ome.tif", img->name);
+    /* room for the longest ending, "_L<k>.tif" */
+    ome_name_fit(stem, sizeof stem, img->name, OME_NAME_MAX - 16);
+    snprintf(name, sizeof name, "%s.ome.tif", stem);
     if ((rc = add_file(t, name, vt, err)))
         return rc;
     for (int k = 0; k < img->nlevels; k++) {
@@ -46,7 +49,7 @@ int ome_tree_add_image(ome_tree *t, const ome_image *img, ome_err *err)
             OME_LOGI("%s", why.msg);
             continue;
         }
-        snprintf(name, sizeof name, "%s_L%d.tif", img->name, k);
+        snprintf(name, sizeof name, "%s_L%d.tif", stem, k);
         if ((rc = add_file(t, name, vt, err)))
             return rc;
     }

@@ -1,6 +1,8 @@
 /* walk: paths of the mount to places in a source's content. */
 #include "tree/walk.h"
 
+#include "base/key.h"
+
 #include <string.h>
 
 int ome_walk(ome_content *c, const char *path, ome_place *out, ome_err *err)
@@ -17,9 +19,9 @@ int ome_walk(ome_content *c, const char *path, ome_place *out, ome_err *err)
     bool at_root = true;
     for (const char *p = path + 1;;) {
         size_t len = strcspn(p, "/");
-        if (len == 0 || len > 255)
+        if (len == 0 || len > OME_NAME_MAX)
             return OME_ABSENT;
-        char name[256];
+        char name[OME_NAME_MAX + 1];
         memcpy(name, p, len);
         name[len] = '\0';
         bool last = p[len] == '\0';

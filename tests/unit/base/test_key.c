@@ -33,6 +33,38 @@ static void too_long_is_refused_not_shortened(void **state)
     assert_string_equal(out, "");
 }
 
+/* Names that fit are kept; longer ones are cut to the limit, on a character's start, with a
+ * hash of the whole name, so that two long names with the same start stay two names. */
+static void long_names_fit_and_stay_distinct(void **state)
+{
+    (void)state;
+    char out[OME_NAME_MAX + 1], other[OME_NAME_MAX + 1], name[600];
+    ome_name_fit(out, sizeof out, "A1", OME_NAME_MAX);
+    assert_string_equal(out, "A1");
+    memset(name, 'R', 300);
+    name[300] = '\0';
+    ome_name_fit(out, sizeof out, name, OME_NAME_MAX);
+    assert_int_equal(strlen(out), OME_NAME_MAX);
+    assert_memory_equal(out, name, OME_NAME_MAX - 9);
+    assert_int_equal(out[OME_NAME_MAX - 9], '~');
+    name[299] = 'S';
+    ome_name_fit(other, sizeof other, name, OME_NAME_MAX);
+    assert_int_equal(strlen(other), OME_NAME_MAX);
+    assert_string_not_equal(out, other);
+    ome_name_fit(out, sizeof out, name, OME_NAME_MAX); /* the same name, the same result */
+    assert_string_equal(out, other);
+    /* "é" (2 bytes) across the cut: the character is left out whole */
+    memset(name, 'a', 245);
+    memcpy(name + 245, "\xc3\xa9\xc3\xa9zzzzzzzzzzzz", 17);
+    name[262] = '\0';
+    ome_name_fit(out, sizeof out, name, OME_NAME_MAX);
+    assert_int_equal(strlen(out), OME_NAME_MAX - 1);
+    assert_memory_equal(out + 244, "a~", 2);
+    /* a smaller limit, for names that get an ending */
+    ome_name_fit(out, sizeof out, name, 20);
+    assert_int_equal(strlen(out), 20);
+}
+
 static void products_that_overflow_are_caught(void **state)
 {
     (void)state;
@@ -47,6 +79,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(joins_and_skips_empty_parts),
         cmocka_unit_test(too_long_is_refused_not_shortened),
+        cmocka_unit_test(long_names_fit_and_stay_distinct),
         cmocka_unit_test(products_that_overflow_are_caught),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

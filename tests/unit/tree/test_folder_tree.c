@@ -2,6 +2,7 @@
  * colliding), a folder per image of a list, wells and images opened on demand from zarr-python's
  * plate fixture, a folder that cannot be opened reported (and tried again on the next look). */
 #include "testutil.h"
+#include "base/key.h"
 #include "image/group.h"
 #include "store/store_file.h"
 
@@ -30,6 +31,19 @@ static void folders_are_named_and_never_collide(void **state)
     assert_string_equal(pt->folders[1].path, "A1/1");
     assert_ptr_equal(ome_folder_tree_find(pt, "A1_1"), &pt->folders[1]);
     assert_null(ome_folder_tree_find(pt, "A1"));
+    ome_folder_tree_free(pt);
+    /* a row name longer than a folder name can be: cut to fit, and found by that name */
+    char rows[600];
+    memset(rows, 0, sizeof rows);
+    snprintf(rows, sizeof rows, "{\"plate\": {\"rows\": [{\"name\": \"%0300d\"}], \"columns\": "
+             "[{\"name\": \"1\"}], \"wells\": [{\"path\": \"A/1\", \"rowIndex\": 0, "
+             "\"columnIndex\": 0}]}}", 7);
+    attrs = json_loads(rows, 0, &je);
+    assert_non_null(attrs);
+    assert_int_equal(ome_folder_tree_open_plate(NULL, "", attrs, "attrs", &pt, &err), OME_OK);
+    json_decref(attrs);
+    assert_int_equal(strlen(pt->folders[0].name), OME_NAME_MAX);
+    assert_ptr_equal(ome_folder_tree_find(pt, pt->folders[0].name), &pt->folders[0]);
     ome_folder_tree_free(pt);
     /* a row or column named "." or ".." is refused: no folder name can leave the plate */
     attrs = json_loads("{\"plate\": {\"rows\": [{\"name\": \".\"}], \"columns\": [{\"name\": "
