@@ -341,6 +341,12 @@ static int xfer_start(http_xfer *x, CURLM *m)
     } else if (r->range == OME_RANGE_SUFFIX) {
         snprintf(range, sizeof range, "-%llu", (unsigned long long)r->len);
         curl_easy_setopt(e, CURLOPT_RANGE, range);
+    } else {
+        /* A whole object sent with Content-Encoding (S3 sends the one it was stored with,
+         * whatever was asked) is decoded, as browsers and fsspec do; "identity" asks for none.
+         * The body cap holds for the decoded bytes. Ranges of an encoded object are left as
+         * they come: a part of a gzip stream does not decode. */
+        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "identity");
     }
     if (hs->sig_provider) /* AWS SigV4 (sigv4.c); the headers once per transfer */
         ome_sigv4_apply(e, hs->sig_provider, hs->sig_key_id, hs->sig_secret,

@@ -303,6 +303,32 @@ static void bodies_bounded_by_what_they_can_be(void **state)
     }
 }
 
+/* Objects sent with Content-Encoding: gzip (as S3 sends those stored with it) are decoded, as
+ * browsers and zarr-python's fsspec do: the metadata parses, the chunk is the stored one. */
+static void content_encoding_is_decoded(void **state)
+{
+    (void)state;
+    ome_store *s = open_http("/gzipped/axes_2d.zarr", 5, 0, NULL, false);
+    NEED_SERVER(s);
+    const char *keys[] = {".zattrs", "0/.zarray", "0/1.1"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/axes_2d.zarr/%s", tu_fixtures(), keys[i]);
+        size_t flen;
+        uint8_t *file = tu_read_file(path, &flen);
+        assert_non_null(file);
+        ome_store_req r = {.key = keys[i], .range = OME_RANGE_ALL, .max_bytes = flen + 1024};
+        ome_store_get_many(s, &r, 1);
+        if (r.status != OME_OK)
+            fail_msg("%s", r.err.msg);
+        assert_int_equal(r.body.len, flen);
+        assert_memory_equal(r.body.data, file, flen);
+        ome_buf_free(&r.body);
+        free(file);
+    }
+    ome_store_close(s);
+}
+
 /* A span far into an object, from a server that ignores Range and sends bytes without end:
  * refused at once, holding nothing, rather than kept (or waited for) up to its offset. */
 static void far_span_from_server_ignoring_range(void **state)
@@ -485,6 +511,7 @@ int main(void)
         cmocka_unit_test(secrets_never_follow_redirects_elsewhere),
         cmocka_unit_test(bodies_bounded_by_what_they_can_be),
         cmocka_unit_test(far_span_from_server_ignoring_range),
+        cmocka_unit_test(content_encoding_is_decoded),
         cmocka_unit_test(s3_errors_are_explained),
         cmocka_unit_test(stall_times_out_within_bound),
         cmocka_unit_test(connection_refused_is_an_error),
