@@ -43,40 +43,53 @@ static int add_file(file_list *l, const char *path, uint64_t size)
     return 0;
 }
 
-/* Every image's .ome.tif under dir (the mount's own .omefs/ left out). */
-static int walk(const char *dir, file_list *l, int depth)
+/* What cannot be listed or looked at is said, and counted. */
+static void report(const char *path, int *failed)
+{
+    fprintf(stderr, "omefs prefetch: %s: %s\n", path, strerror(errno));
+    (*failed)++;
+}
+
+/* Every image's .ome.tif under dir, on the same mount (the mount's own .omefs/ left out). */
+static int walk(const char *dir, dev_t dev, file_list *l, int depth, int *failed)
 {
     DIR *d = depth < 64 ? opendir(dir) : NULL;
-    if (!d)
-        return depth < 64 ? -1 : 0;
+    if (!d) {
+        if (depth < 64)
+            report(dir, failed);
+        return 0;
+    }
     struct dirent *e;
     int rc = 0;
-    while (rc == 0 && (e = readdir(d))) {
+    while (rc == 0 && (errno = 0, e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
         char path[4096];
         struct stat st;
         size_t n = strlen(e->d_name);
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path ||
-            lstat(path, &st) != 0)
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
             continue;
-        if (S_ISDIR(st.st_mode))
-            rc = walk(path, l, depth + 1);
+        if (lstat(path, &st) != 0)
+            report(path, failed);
+        else if (S_ISDIR(st.st_mode) && st.st_dev == dev)
+            rc = walk(path, dev, l, depth + 1, failed);
         else if (S_ISREG(st.st_mode) && n > 8 && strcmp(e->d_name + n - 8, ".ome.tif") == 0)
             rc = add_file(l, path, (uint64_t)st.st_size);
     }
+    if (rc == 0 && errno) /* the listing failed (a well none of whose fields opens: EIO) */
+        report(dir, failed);
     closedir(d);
     return rc;
 }
 
-/* The disk cache's capacity and use, from the .omefs/stats of the mount holding path (0, 0
- * when there is none). */
-static void disk_cache_of(const char *path, uint64_t *cap, uint64_t *used)
+/* Whether path is in an omefs mount (a folder above it, or itself, has .omefs/stats); then
+ * the mount's disk cache's capacity and use (0, 0 when it has none). */
+static bool disk_cache_of(const char *path, uint64_t *cap, uint64_t *used)
 {
     char dir[4096];
     *cap = *used = 0;
     if (!realpath(path, dir))
-        return;
+        return false;
     for (;;) {
         char stats[4200];
         snprintf(stats, sizeof stats, "%s/.omefs/stats", dir);
@@ -92,15 +105,14 @@ static void disk_cache_of(const char *path, uint64_t *cap, uint64_t *used)
                 *used = strtoull(b + 9, NULL, 10);
             if (c)
                 *cap = strtoull(c + 12, NULL, 10);
-            return;
+            return true;
         }
         char *slash = strrchr(dir, '/');
         if (!slash || slash == dir)
-            return;
+            return false;
         *slash = '\0';
     }
 }
-
 
 static double now(void)
 {
@@ -141,19 +153,25 @@ int omefs_prefetch_main(int argc, char **argv)
         return 2;
     }
     file_list l = {0};
+    uint64_t cap, used;
+    int failed = 0;
     for (int i = 1; i < argc; i++) {
         struct stat st;
         if (stat(argv[i], &st) != 0) {
             fprintf(stderr, "omefs prefetch: %s: %s\n", argv[i], strerror(errno));
             return 1;
         }
-        if (S_ISDIR(st.st_mode) ? walk(argv[i], &l, 0) != 0
+        if (!disk_cache_of(argv[i], &cap, &used)) { /* never a walk of a whole home folder */
+            fprintf(stderr, "omefs prefetch: %s is not in an omefs mount: give a mount, or a "
+                            "folder or file in one\n", argv[i]);
+            return 1;
+        }
+        if (S_ISDIR(st.st_mode) ? walk(argv[i], st.st_dev, &l, 0, &failed) != 0
                                 : add_file(&l, argv[i], (uint64_t)st.st_size) != 0) {
-            fprintf(stderr, "omefs prefetch: %s: cannot list it\n", argv[i]);
+            fprintf(stderr, "omefs prefetch: out of memory listing %s\n", argv[i]);
             return 1;
         }
     }
-    uint64_t cap, used;
     disk_cache_of(argv[1], &cap, &used);
     char need[32], room[32];
     ome_human_bytes((double)l.bytes, need, sizeof need);
@@ -168,7 +186,7 @@ int omefs_prefetch_main(int argc, char **argv)
         return 1;
     }
     bool tty = isatty(2);
-    int tenth = -1, failed = 0;
+    int tenth = -1;
     uint64_t done = 0;
     double t0 = now(), last = 0;
     static char buf[1 << 20];
@@ -196,6 +214,6 @@ int omefs_prefetch_main(int argc, char **argv)
     char a[32];
     ome_human_bytes((double)done, a, sizeof a);
     fprintf(stderr, "%s%s read in %.1f s%s\n", tty ? "\n" : "", a, now() - t0,
-            failed ? "; some files failed (above): run it again to retry them" : "");
+            failed ? "; some files or folders failed (above): run it again to retry them" : "");
     return failed ? 1 : 0;
 }

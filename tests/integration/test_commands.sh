@@ -47,6 +47,22 @@ if do_mount small "$OMEFS_TEST_HTTP/$n.zarr" -o cache_dir="$work/small",cache_si
     ok "prefetch refuses what cannot fit: '$out'" || fail "prefetch into a small cache: rc=$rc '$out'"
   do_unmount "$mnt" "$mnt_pid"
 fi
+# prefetch of a folder that is in no mount is refused (it would read every .ome.tif below it,
+# other mounts' included); on a plate whose well B3 cannot be opened, B3 is named and the exit
+# status says something failed, while the other wells are read.
+out=$("$OMEFS" prefetch "$work" 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "is not in an omefs mount" <<<"$out" && ok "prefetch of a plain folder refused: '$out'" ||
+  fail "prefetch of a plain folder: rc=$rc '$out'"
+if do_mount plate "$OMEFS_TEST_HTTP/plate.zarr" -o cache_dir="$work/plate-cache"; then
+  out=$("$OMEFS" prefetch "$mnt" 2>&1); rc=$?
+  [ $rc = 1 ] && grep -q "B3: Input/output error" <<<"$out" && grep -q "prefetch: 100 %" <<<"$out" &&
+    grep -q "some files or folders failed" <<<"$out" &&
+    ok "prefetch of a plate with a broken well: the others read, B3 named, exit 1" ||
+    fail "prefetch of a plate with a broken well: rc=$rc '$out'"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "plate mount for prefetch: $(tail -2 "$work/plate.log")"
+fi
 out=$("$OMEFS" status "$work" 2>&1); rc=$?
 [ $rc = 1 ] && grep -q "is not an omefs mount" <<<"$out" && ok "status of a plain folder: '$out'" ||
   fail "status of a plain folder: rc=$rc '$out'"
