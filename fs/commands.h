@@ -4,8 +4,14 @@
 #ifndef OMEFS_COMMANDS_H
 #define OMEFS_COMMANDS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* argv[0] is the command's name ("status", "prefetch"). Return the exit status. */
 int omefs_status_main(int argc, char **argv);
 int omefs_prefetch_main(int argc, char **argv);
+/* The root of the omefs mount path is in (path itself, or the nearest folder above it holding
+ * .omefs/stats) into root; false when it is in none. */
+bool omefs_mount_root(const char *path, char *root, size_t n);
 
 #endif

@@ -82,36 +82,29 @@ static int walk(const char *dir, dev_t dev, file_list *l, int depth, int *failed
     return rc;
 }
 
-/* Whether path is in an omefs mount (a folder above it, or itself, has .omefs/stats); then
- * the mount's disk cache's capacity and use (0, 0 when it has none). */
+/* Whether path is in an omefs mount; then the mount's disk cache's capacity and use (0, 0
+ * when it has none). */
 static bool disk_cache_of(const char *path, uint64_t *cap, uint64_t *used)
 {
-    char dir[4096];
+    char root[4096];
     *cap = *used = 0;
-    if (!realpath(path, dir))
+    if (!omefs_mount_root(path, root, sizeof root))
         return false;
-    for (;;) {
-        char stats[4200];
-        snprintf(stats, sizeof stats, "%s/.omefs/stats", dir);
-        FILE *f = fopen(stats, "r");
-        if (f) {
-            char text[8192];
-            size_t n = fread(text, 1, sizeof text - 1, f);
-            fclose(f);
-            text[n] = '\0';
-            const char *d = strstr(text, "\"disk_cache\"");
-            const char *b = d ? strstr(d, "\"bytes\": ") : NULL, *c = d ? strstr(d, "\"capacity\": ") : NULL;
-            if (b)
-                *used = strtoull(b + 9, NULL, 10);
-            if (c)
-                *cap = strtoull(c + 12, NULL, 10);
-            return true;
-        }
-        char *slash = strrchr(dir, '/');
-        if (!slash || slash == dir)
-            return false;
-        *slash = '\0';
-    }
+    char stats[4200], text[8192];
+    snprintf(stats, sizeof stats, "%s/.omefs/stats", root);
+    FILE *f = fopen(stats, "r");
+    if (!f)
+        return false;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *d = strstr(text, "\"disk_cache\"");
+    const char *b = d ? strstr(d, "\"bytes\": ") : NULL, *c = d ? strstr(d, "\"capacity\": ") : NULL;
+    if (b)
+        *used = strtoull(b + 9, NULL, 10);
+    if (c)
+        *cap = strtoull(c + 12, NULL, 10);
+    return true;
 }
 
 static double now(void)

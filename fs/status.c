@@ -3,10 +3,12 @@
 
 #include "tree/mount_stats.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,27 +28,57 @@ static char *slurp(const char *dir, const char *name, size_t max)
     return buf;
 }
 
+/* Says why path cannot be read (errno), naming the fix for a mount whose program died;
+ * returns 1. */
+static int cannot_read(const char *path)
+{
+    if (errno == ENOTCONN)
+        fprintf(stderr, "omefs: %s is a mount whose program has ended; clean it up with "
+                        "fusermount3 -u %s\n", path, path);
+    else
+        fprintf(stderr, "omefs: %s: %s\n", path, strerror(errno));
+    return 1;
+}
+
 int omefs_status_main(int argc, char **argv)
 {
-    bool watch = argc == 3 && strcmp(argv[2], "--watch") == 0;
-    if (argc < 2 || argc > 3 || (argc == 3 && !watch)) {
+    const char *mnt = NULL;
+    bool watch = false, bad = false;
+    for (int i = 1; i < argc; i++) { /* --watch before or after the mount point */
+        if (strcmp(argv[i], "--watch") == 0)
+            watch = true;
+        else if (!mnt)
+            mnt = argv[i];
+        else
+            bad = true;
+    }
+    if (!mnt || bad) {
         fprintf(stderr, "usage: omefs status MOUNTPOINT [--watch]\n");
         return 2;
     }
-    const char *mnt = argv[1];
+    struct stat st;
+    if (stat(mnt, &st) != 0)
+        return cannot_read(mnt);
+    char root[4096];
+    if (!omefs_mount_root(mnt, root, sizeof root)) {
+        fprintf(stderr, "omefs: %s is not in an omefs mount (no .omefs/stats there or above)\n",
+                mnt);
+        return 1;
+    }
+    bool clear = watch && isatty(1); /* a fresh screen each time, as top does */
     char *prev = NULL;
     char out[16384];
     for (;;) {
-        char *stats = slurp(mnt, ".omefs/stats", 1 << 16), *log = slurp(mnt, ".omefs/log", 1 << 20);
+        char *stats = slurp(root, ".omefs/stats", 1 << 16), *log = slurp(root, ".omefs/log", 1 << 20);
         if (!stats) {
-            fprintf(stderr, "omefs: %s is not an omefs mount (no .omefs/stats there)\n", mnt);
+            cannot_read(root);
             free(log);
             free(prev);
             return 1;
         }
-        ome_mount_status_text(mnt, stats, log, prev, 2.0, out, sizeof out);
-        if (watch)
-            printf("\033[H\033[2J"); /* a fresh screen each time, as top does */
+        ome_mount_status_text(root, stats, log, prev, 2.0, out, sizeof out);
+        if (clear)
+            printf("\033[H\033[2J");
         fputs(out, stdout);
         fflush(stdout);
         free(log);

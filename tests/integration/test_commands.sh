@@ -59,10 +59,20 @@ if do_mount plate "$OMEFS_TEST_HTTP/plate.zarr" -o cache_dir="$work/plate-cache"
     grep -q "some files or folders failed" <<<"$out" &&
     ok "prefetch of a plate with a broken well: the others read, B3 named, exit 1" ||
     fail "prefetch of a plate with a broken well: rc=$rc '$out'"
+  # status from a folder inside the mount, --watch first, piped: the mount's status, no
+  # terminal escapes
+  out=$(timeout 3 "$OMEFS" status --watch "$mnt/A1" 2>&1)
+  grep -q "source:       $OMEFS_TEST_HTTP/plate.zarr" <<<"$out" && ! grep -q $'\033' <<<"$out" &&
+    ok "status --watch of a well folder, piped: the mount's status, no escapes" ||
+    fail "status --watch of a well folder: '$(head -c 300 <<<"$out")'"
+  kill -9 "$mnt_pid"; wait "$mnt_pid" 2>/dev/null
+  out=$("$OMEFS" status "$mnt" 2>&1); rc=$?
+  [ $rc = 1 ] && grep -q "program has ended; clean it up with fusermount3 -u" <<<"$out" &&
+    ok "status of a mount whose program was killed: '$out'" || fail "status of a dead mount: rc=$rc '$out'"
   do_unmount "$mnt" "$mnt_pid"
 else
   fail "plate mount for prefetch: $(tail -2 "$work/plate.log")"
 fi
 out=$("$OMEFS" status "$work" 2>&1); rc=$?
-[ $rc = 1 ] && grep -q "is not an omefs mount" <<<"$out" && ok "status of a plain folder: '$out'" ||
+[ $rc = 1 ] && grep -q "is not in an omefs mount" <<<"$out" && ok "status of a plain folder: '$out'" ||
   fail "status of a plain folder: rc=$rc '$out'"
