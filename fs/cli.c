@@ -199,6 +199,11 @@ static bool already_mounted(const char *path)
 bool omefs_cli_mountpoint_ok(const char *path)
 {
     struct stat st;
+    if (strstr(path, "://")) { /* the two arguments swapped */
+        fprintf(stderr, "omefs: the mount point %s is an address: the source comes first: "
+                        "omefs SOURCE MOUNTPOINT\n", path);
+        return false;
+    }
     if (stat(path, &st) != 0) {
         if (errno == ENOENT)
             fprintf(stderr, "omefs: the mount point %s does not exist; create it first: "
@@ -234,6 +239,9 @@ bool omefs_cli_mountpoint_ok(const char *path)
 
 void omefs_cli_source_hint(const char *source)
 {
+    if (strstr(source, "://") && strchr(source, ' '))
+        fprintf(stderr, "omefs: an address cannot hold spaces: write each as %%20 (as a "
+                        "browser shows it)\n");
     if (strstr(source, "://") || source[0] == '/' || source[0] == '.' || source[0] == '~')
         return;
     struct stat st;

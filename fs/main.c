@@ -270,6 +270,11 @@ static bool check_options(omefs_opts *o, int *level, size_t *mem_cache, size_t *
         fprintf(stderr, "omefs: connections=%d: give 1 to 1024\n", o->connections);
         return false;
     }
+    if (o->ca_file && access(o->ca_file, R_OK) != 0) {
+        fprintf(stderr, "omefs: ca_file=%s: %s (give a readable file of PEM certificates)\n",
+                o->ca_file, strerror(errno));
+        return false;
+    }
     if (*prefetch > *mem_cache / 4)
         *prefetch = *mem_cache / 4;
     return true;

@@ -32,6 +32,10 @@ expect "timeout word" 2 "timeout=soon: give seconds" -o timeout=soon "$src" "$wo
 expect "metadata_ttl word" 2 "metadata_ttl=often: give seconds" -o metadata_ttl=often "$src" "$work/mp"
 expect "metadata_ttl in hours" 1 "not found" -o metadata_ttl=1h,cache_dir=none "$OMEFS_TEST_HTTP/nope.zarr" "$work/mp"
 expect "missing mount point" 1 "create it first: mkdir -p $work/nope" "$src" "$work/nope"
+expect "swapped arguments" 1 "is an address: the source comes first" "$work/mp" "$src"
+expect "missing ca_file" 2 "ca_file=$work/nope.pem: No such file" -o ca_file="$work/nope.pem" "$src" "$work/mp"
+expect "space in an address" 1 "cannot hold spaces: write each as %20" -o cache_dir=none \
+  "$OMEFS_TEST_HTTP/seq czyx.zarr" "$work/mp"
 expect "no scheme" 1 "has no scheme: for a server, write http://127.0.0.1:9/x.zarr" 127.0.0.1:9/x.zarr "$work/mp"
 expect "a level" 1 "is one Zarr array, not an image: if it is level 0 of the image at $src, mount that" \
   "$src/0" "$work/mp"
