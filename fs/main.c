@@ -302,6 +302,34 @@ static void store_opts_from(const omefs_opts *o, ome_stats *stats, const char *p
     so->omero_tiles = o->omero_tiles;
 }
 
+/* A line on stderr when opening the source takes longer than NOTICE_AFTER_S (a silent or slow
+ * server), so that a first mount does not say nothing until its attempts are over. */
+#define NOTICE_AFTER_S 5
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t opened;
+    bool done;
+    char shown[1024];
+    double gives_up_s;
+} open_notice;
+
+static void *notice_if_slow(void *arg)
+{
+    open_notice *n = arg;
+    struct timespec at;
+    clock_gettime(CLOCK_REALTIME, &at);
+    at.tv_sec += NOTICE_AFTER_S;
+    pthread_mutex_lock(&n->lock);
+    int rc = 0;
+    while (!n->done && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&n->opened, &n->lock, &at);
+    if (!n->done)
+        fprintf(stderr, "omefs: no answer from %s yet; still trying (it gives up after about "
+                        "%.0f s: -o timeout= and retries=)\n", n->shown, n->gives_up_s);
+    pthread_mutex_unlock(&n->lock);
+    return NULL;
+}
+
 /* Opens the source's store and reads what it shows, before anything is mounted. */
 static int open_source(omefs_mount *m, const omefs_opts *o, size_t mem_cache, size_t cache_size,
                        ome_err *err)
@@ -444,7 +472,22 @@ int main(int argc, char **argv)
     fuse_opt_add_arg(&args, "-ofsname=omefs,subtype=omefs,ro");
     struct fuse *f = fuse_new(&args, &omefs_ops, sizeof omefs_ops, &m);
     ome_err err = {0};
+    open_notice notice = {.gives_up_s = (o.retries + 1) * o.timeout_s + 0.5 * o.retries};
+    pthread_mutex_init(&notice.lock, NULL);
+    pthread_cond_init(&notice.opened, NULL);
+    ome_url_redact(o.source, notice.shown, sizeof notice.shown);
+    pthread_t notice_thread;
+    bool noticing = f && pthread_create(&notice_thread, NULL, notice_if_slow, &notice) == 0;
     int rc = f ? open_source(&m, &o, mem_cache, cache_size, &err) : OME_EINVAL;
+    if (noticing) {
+        pthread_mutex_lock(&notice.lock);
+        notice.done = true;
+        pthread_cond_signal(&notice.opened);
+        pthread_mutex_unlock(&notice.lock);
+        pthread_join(notice_thread, NULL);
+    }
+    pthread_mutex_destroy(&notice.lock);
+    pthread_cond_destroy(&notice.opened);
     if (!f) {
         omefs_cli_hint(argv[0]);
         status = 2;

@@ -518,9 +518,22 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
                                     x->shown, detail);
         } else {
             transient = curl_code_is_transient(cc);
+            char said[CURL_ERROR_SIZE + 160];
+            if (cc == CURLE_OPERATION_TIMEDOUT) /* curl's words are about bytes per second */
+                snprintf(said, sizeof said, "no answer, or no progress, for %g s (timeout=%g)",
+                         x->hs->opts.timeout_s, x->hs->opts.timeout_s);
+            else
+                snprintf(said, sizeof said, "%s", detail);
+            if (x->hs->proxy && (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_PROXY ||
+                                 cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_RECV_ERROR)) {
+                char proxy[512];
+                ome_url_redact(x->hs->proxy, proxy, sizeof proxy);
+                snprintf(said + strlen(said), sizeof said - strlen(said),
+                         " (through the proxy %s)", proxy);
+            }
             r->status = ome_err_set(&r->err,
                                     cc == CURLE_OPERATION_TIMEDOUT ? OME_ETIMEDOUT : OME_EIO,
-                                    "%s: %s", x->shown, detail);
+                                    "%s: %s", x->shown, said);
         }
     } else if (code == 206 && r->range == OME_RANGE_SUFFIX && x->range_total >= 0 &&
                (uint64_t)x->range_first !=

@@ -36,6 +36,16 @@ expect "swapped arguments" 1 "is an address: the source comes first" "$work/mp" 
 expect "missing ca_file" 2 "ca_file=$work/nope.pem: No such file" -o ca_file="$work/nope.pem" "$src" "$work/mp"
 expect "space in an address" 1 "cannot hold spaces: write each as %20" -o cache_dir=none \
   "$OMEFS_TEST_HTTP/seq czyx.zarr" "$work/mp"
+# a silent server: a line after 5 s says the mount is still trying, and the failure says what
+# timed out in plain words (and names no curl jargon)
+nginx_set "delay_ms=8000"
+out=$("$OMEFS" -o timeout=6,retries=0,cache_dir=none "$src" "$work/mp" 2>&1); rc=$?
+nginx_set "delay_ms=0"
+[ $rc = 0 ] && fusermount3 -u "$work/mp"
+[ $rc = 1 ] && grep -q "no answer from $src yet; still trying (it gives up after about 6 s" <<<"$out" &&
+  grep -q "no answer, or no progress, for 6 s (timeout=6)" <<<"$out" &&
+  ok "cli silent server: a notice while trying, then '$(tail -1 <<<"$out" | cut -c1-120)'" ||
+  fail "cli silent server: rc=$rc '$out'"
 expect "no scheme" 1 "has no scheme: for a server, write http://127.0.0.1:9/x.zarr" 127.0.0.1:9/x.zarr "$work/mp"
 expect "a level" 1 "is one Zarr array, not an image: if it is level 0 of the image at $src, mount that" \
   "$src/0" "$work/mp"
