@@ -173,9 +173,9 @@ int omefs_prefetch_main(int argc, char **argv)
         fprintf(stderr, "omefs prefetch: warning: %s is on no mount with a disk cache: nothing "
                         "will be kept for later\n", argv[1]);
     else if (l.bytes > cap) {
-        fprintf(stderr, "omefs prefetch: %zu files of %s (as read) cannot fit in the disk "
+        fprintf(stderr, "omefs prefetch: %zu file%s of %s (as read) cannot fit in the disk "
                         "cache's %s: mount with a larger cache_size, or prefetch less\n",
-                l.n, need, room);
+                l.n, l.n == 1 ? "" : "s", need, room);
         return 1;
     }
     bool tty = isatty(2);
