@@ -88,11 +88,28 @@ static const char *nearest(const char *opt, size_t n)
     return best;
 }
 
+/* The omefs option named opt[0..n) as listed ("timeout=", "offline"), or NULL. */
+static const char *omefs_option(const char *opt, size_t n)
+{
+    for (const char *const *o = omefs_option_names; *o; o++)
+        if (strcspn(*o, "=") == n && strncmp(*o, opt, n) == 0)
+            return *o;
+    return NULL;
+}
+
 bool omefs_cli_unknown_option(const char *opt)
 {
     size_t n = name_len(opt);
-    if (is_name(omefs_option_names, opt, n) || is_name(fuse_names, opt, n) ||
-        strncmp(opt, "x-", 2) == 0)
+    const char *known = omefs_option(opt, n);
+    if (known && (strchr(known, '=') != NULL) != (opt[n] == '=')) { /* value given or missing */
+        if (opt[n] == '=')
+            fprintf(stderr, "omefs: -o %.*s takes no value: give it as -o %.*s\n", (int)n, opt,
+                    (int)n, opt);
+        else
+            fprintf(stderr, "omefs: -o %s needs a value: -o %s…\n", opt, known);
+        return true;
+    }
+    if (known || is_name(fuse_names, opt, n) || strncmp(opt, "x-", 2) == 0)
         return false;
     const char *near = nearest(opt, n);
     if (!near)

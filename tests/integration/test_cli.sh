@@ -26,6 +26,8 @@ expect() {
 expect "misspelt option" 2 "unknown option -o timout=5; did you mean timeout?" -o timout=5 "$src" "$work/mp"
 expect "option without -o" 2 'give it as -o timeout=5' timeout=5 "$src" "$work/mp"
 expect "option without -o, after" 2 'give it as -o cache_dir=none' "$src" "$work/mp" cache_dir=none
+expect "flag with a value" 2 "-o offline takes no value: give it as -o offline" -o offline=1 "$src" "$work/mp"
+expect "option without its value" 2 "-o timeout needs a value: -o timeout=" -o timeout "$src" "$work/mp"
 expect "log level" 2 "log_level=verbose: use error, warn, info or debug" -o log_level=verbose "$src" "$work/mp"
 expect "size without unit" 2 "cache_size=10: a size needs a unit" -o cache_size=10 "$src" "$work/mp"
 expect "timeout word" 2 "timeout=soon: give seconds" -o timeout=soon "$src" "$work/mp"
