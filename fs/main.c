@@ -4,6 +4,7 @@
 #include "omefs.h"
 
 #include "base/log.h"
+#include "base/units.h"
 #include "base/url.h"
 #include "base/version.h"
 #include "store/disk_cache.h"
@@ -275,8 +276,23 @@ static bool check_options(omefs_opts *o, int *level, size_t *mem_cache, size_t *
                 o->ca_file, strerror(errno));
         return false;
     }
-    if (*prefetch > *mem_cache / 4)
+    if (*prefetch > *mem_cache / 4) {
+        char got[32];
+        ome_human_bytes((double)(*mem_cache / 4), got, sizeof got);
+        if (o->prefetch) /* asked for: say what it became */
+            fprintf(stderr, "omefs: warning: prefetch=%s is more than a quarter of mem_cache: "
+                            "%s it is (raise mem_cache for more)\n", o->prefetch, got);
         *prefetch = *mem_cache / 4;
+    }
+    const char *s3_only = o->no_sign ? "no_sign" : o->path_style ? "path_style"
+                          : o->endpoint ? "endpoint" : o->region ? "region"
+                          : o->profile ? "profile" : NULL;
+    if (s3_only && o->source && strncmp(o->source, "s3://", 5) != 0) {
+        char shown[1024];
+        ome_url_redact(o->source, shown, sizeof shown);
+        fprintf(stderr, "omefs: warning: -o %s is for s3:// sources; %s is not one, so it has "
+                        "no effect\n", s3_only, shown);
+    }
     return true;
 }
 

@@ -28,6 +28,10 @@ expect "option without -o" 2 'give it as -o timeout=5' timeout=5 "$src" "$work/m
 expect "option without -o, after" 2 'give it as -o cache_dir=none' "$src" "$work/mp" cache_dir=none
 expect "flag with a value" 2 "-o offline takes no value: give it as -o offline" -o offline=1 "$src" "$work/mp"
 expect "option without its value" 2 "-o timeout needs a value: -o timeout=" -o timeout "$src" "$work/mp"
+expect "an S3 option on an http source" 1 "-o no_sign is for s3:// sources; $OMEFS_TEST_HTTP/nope.zarr is not one" \
+  -o no_sign,cache_dir=none "$OMEFS_TEST_HTTP/nope.zarr" "$work/mp"
+expect "prefetch above a quarter of mem_cache" 1 "prefetch=1G is more than a quarter of mem_cache: 16.0 MiB it is" \
+  -o prefetch=1G,mem_cache=64M,cache_dir=none "$OMEFS_TEST_HTTP/nope.zarr" "$work/mp"
 expect "log level" 2 "log_level=verbose: use error, warn, info or debug" -o log_level=verbose "$src" "$work/mp"
 expect "size without unit" 2 "cache_size=10: a size needs a unit" -o cache_size=10 "$src" "$work/mp"
 expect "timeout word" 2 "timeout=soon: give seconds" -o timeout=soon "$src" "$work/mp"
