@@ -4,6 +4,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+/* An image's name without the ending of the file it was imported from ("pyramid.tif" →
+ * "pyramid"): its folder then does not look like a file in a program's Open dialog. */
+static void strip_file_ending(const char *name, char *out, size_t outlen)
+{
+    static const char *const endings[] = {
+        ".ome.tiff", ".ome.tif", ".ome.btf", ".ome.zarr", ".tiff", ".tif", ".btf", ".zarr",
+        ".czi", ".nd2", ".lif", ".lsm", ".svs", ".ndpi", ".vsi", ".ims", ".oib", ".oif",
+        ".scn", ".mrxs", ".dv", ".png", ".jpg", ".jpeg", NULL};
+    snprintf(out, outlen, "%s", name);
+    size_t n = strlen(out);
+    for (const char *const *e = endings; *e; e++) {
+        size_t k = strlen(*e);
+        if (n > k && strcasecmp(out + n - k, *e) == 0) {
+            out[n - k] = '\0';
+            return;
+        }
+    }
+}
 
 /* A project's dataset or a screen's plate, loaded when first looked into. */
 static int load_child(ome_folder_tree *ft, ome_folder *f, ome_err *err)
@@ -41,9 +61,13 @@ int ome_omero_tree_open(ome_store *store, ome_omero_kind kind, const char *path,
             snprintf(folder, sizeof folder, "%s", e->group);
             snprintf(image, sizeof image, "%s_%d", e->group, field);
         } else { /* an image, or a project's dataset, a screen's plate */
-            char prefix[32];
+            char prefix[32], name[sizeof e->name];
             snprintf(prefix, sizeof prefix, "%lld_", e->id);
-            ome_folder_name(folder, sizeof folder, prefix, e->name);
+            if (containers)
+                snprintf(name, sizeof name, "%s", e->name);
+            else
+                strip_file_ending(e->name, name, sizeof name);
+            ome_folder_name(folder, sizeof folder, prefix, name);
             group = filled;
             snprintf(image, sizeof image, "image-%lld", e->id);
         }

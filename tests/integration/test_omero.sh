@@ -84,27 +84,27 @@ listed() {
 }
 start=$(log_lines)
 if do_mount dataset "$web/webclient/?show=dataset-7" -o cache_dir=none; then
-  listed dataset "1_pyramid.tif 3_odd.czi 90_broken___not_JSON_ " /omero/api/v0/m/datasets/7/images/
+  listed dataset "1_pyramid 3_odd 90_broken___not_JSON_ " /omero/api/v0/m/datasets/7/images/
   same=1
-  for f in "$first"/*; do cmp -s "$f" "$mnt/1_pyramid.tif/$(basename "$f")" || same=0; done
-  [ $same = 1 ] && ok "omero dataset: 1_pyramid.tif/ holds the files of the image's own mount" ||
-    fail "omero dataset: 1_pyramid.tif/ differs from the image's mount"
+  for f in "$first"/*; do cmp -s "$f" "$mnt/1_pyramid/$(basename "$f")" || same=0; done
+  [ $same = 1 ] && ok "omero dataset: 1_pyramid/ holds the files of the image's own mount" ||
+    fail "omero dataset: 1_pyramid/ differs from the image's mount"
   if ls "$mnt/90_broken___not_JSON_" >/dev/null 2>&1; then
     fail "omero dataset: the broken image's folder listed"
   else
     grep -q "imgData/90/: not JSON" "$work/dataset.log" &&
       ok "omero dataset: the broken image's folder is EIO, logged" || fail "omero dataset: no log line"
   fi
-  $PY tests/integration/check_omero.py tiff "$omero" "$mnt/3_odd.czi" 3 | sed 's/^ok omero/ok omero dataset:/'
+  $PY tests/integration/check_omero.py tiff "$omero" "$mnt/3_odd" 3 | sed 's/^ok omero/ok omero dataset:/'
   do_unmount "$mnt" "$mnt_pid"
 else
   fail "omero dataset mount: $(tail -1 "$work/dataset.log")"
 fi
 if OMERO_PASSWORD="$password" do_mount dataset-user "$web/api/v0/m/datasets/7/" -o omero_user=analyst,cache_dir=none; then
   got=$(ls "$mnt" | tr '\n' ' ')
-  [ "$got" = "1_pyramid.tif 2_private_float.ome.tiff 3_odd.czi 90_broken___not_JSON_ " ] &&
+  [ "$got" = "1_pyramid 2_private_float 3_odd 90_broken___not_JSON_ " ] &&
     ok "omero dataset, logged in: the private image too ($got)" || fail "omero dataset, logged in: '$got'"
-  $PY tests/integration/check_omero.py tiff "$omero" "$mnt/2_private_float.ome.tiff" 2 | sed 's/^ok omero/ok omero dataset:/'
+  $PY tests/integration/check_omero.py tiff "$omero" "$mnt/2_private_float" 2 | sed 's/^ok omero/ok omero dataset:/'
   do_unmount "$mnt" "$mnt_pid"
 else
   fail "omero dataset-user mount: $(tail -1 "$work/dataset-user.log")"
@@ -135,13 +135,13 @@ if do_mount project "$web/webclient/?show=project-11" -o cache_dir=none; then
     ok "omero project: a folder per public dataset ($got), no dataset listed yet" ||
     fail "omero project: folders '$got', $sets dataset listings"
   got=$(ls "$mnt/7_public_set" | tr '\n' ' ')
-  [ "$got" = "1_pyramid.tif 3_odd.czi 90_broken___not_JSON_ " ] &&
+  [ "$got" = "1_pyramid 3_odd 90_broken___not_JSON_ " ] &&
     ok "omero project: 7_public_set/ holds a folder per image ($got)" ||
     fail "omero project: 7_public_set/ holds '$got'"
   same=1
-  for f in "$first"/*; do cmp -s "$f" "$mnt/7_public_set/1_pyramid.tif/$(basename "$f")" || same=0; done
-  [ $same = 1 ] && ok "omero project: 7_public_set/1_pyramid.tif/ holds the files of the image's own mount" ||
-    fail "omero project: 7_public_set/1_pyramid.tif/ differs from the image's mount"
+  for f in "$first"/*; do cmp -s "$f" "$mnt/7_public_set/1_pyramid/$(basename "$f")" || same=0; done
+  [ $same = 1 ] && ok "omero project: 7_public_set/1_pyramid/ holds the files of the image's own mount" ||
+    fail "omero project: 7_public_set/1_pyramid/ differs from the image's mount"
   do_unmount "$mnt" "$mnt_pid"
 else
   fail "omero project mount: $(tail -1 "$work/project.log")"
@@ -149,7 +149,7 @@ fi
 if OMERO_PASSWORD="$password" do_mount project-user "$web/api/v0/m/projects/11/" -o omero_user=analyst,cache_dir=none; then
   got=$(ls "$mnt" | tr '\n' ' ')
   inner=$(ls "$mnt/8_private_set" 2>&1 | tr '\n' ' ')
-  [ "$got" = "7_public_set 8_private_set " ] && [ "$inner" = "2_private_float.ome.tiff " ] &&
+  [ "$got" = "7_public_set 8_private_set " ] && [ "$inner" = "2_private_float " ] &&
     ok "omero project, logged in: the private dataset too ($got; 8_private_set/ holds $inner)" ||
     fail "omero project, logged in: '$got', 8_private_set/ '$inner'"
   do_unmount "$mnt" "$mnt_pid"
@@ -174,9 +174,9 @@ nginx_set omero_flaky=1
 start=$(log_lines)
 if do_mount flaky "$web/webclient/?show=dataset-7" -o cache_dir=none; then
   got=$(ls "$mnt" | tr '\n' ' ')
-  cmp -s "$first/image-1_L2.tif" "$mnt/1_pyramid.tif/image-1_L2.tif"; same=$?
+  cmp -s "$first/image-1_L2.tif" "$mnt/1_pyramid/image-1_L2.tif"; same=$?
   refused=$(log_since "$start" | grep -c '" 503 ')
-  [ "$got" = "1_pyramid.tif 3_odd.czi 90_broken___not_JSON_ " ] && [ $same = 0 ] && [ "$refused" -ge 4 ] &&
+  [ "$got" = "1_pyramid 3_odd 90_broken___not_JSON_ " ] && [ $same = 0 ] && [ "$refused" -ge 4 ] &&
     ok "omero with a flaky JSON API: $refused answers 503 asked again; the dataset listed and read as before" ||
     fail "omero flaky: folders '$got', file same=$same, $refused answers 503"
   do_unmount "$mnt" "$mnt_pid"
@@ -400,6 +400,6 @@ offline_list() { # NAME ADDRESS FILE (a file read online, then offline)
   fi
   nginx_set mode=none
 }
-offline_list dataset-kept "$web/webclient/?show=dataset-7" 1_pyramid.tif/image-1_L2.tif 3_odd.czi
+offline_list dataset-kept "$web/webclient/?show=dataset-7" 1_pyramid/image-1_L2.tif 3_odd
 offline_list plate-kept "$web/webclient/?show=plate-5" A1/A1_0_L1.tif
-offline_list project-kept "$web/webclient/?show=project-11" 7_public_set/1_pyramid.tif/image-1_L2.tif
+offline_list project-kept "$web/webclient/?show=project-11" 7_public_set/1_pyramid/image-1_L2.tif
