@@ -160,9 +160,10 @@ static bool plan_metadata(const ome_image *img, int K, level_geom *g, size_t xml
         pl->per_plane += pl->ifd_bytes[k] + pl->arrays[k];
     }
     pl->meta = 16 + ((xml_len + 1) & ~(uint64_t)1);
-    if (!ome_mul_u64(P0, pl->per_plane, &all_ifds) || all_ifds > MAX_FILE_BYTES)
+    if (!ome_mul_u64(P0, pl->per_plane, &all_ifds) ||
+        all_ifds > MAX_FILE_BYTES - ALIGN - pl->meta)
         return false;
-    data = (pl->meta + all_ifds + ALIGN - 1) / ALIGN * ALIGN;
+    data = (pl->meta + all_ifds + ALIGN - 1) / ALIGN * ALIGN; /* at most MAX_FILE_BYTES */
     for (int k = 0; k < K; k++) {
         uint64_t tiles, bytes;
         if (!ome_mul_u64(g[k].planes, g[k].ntiles, &tiles) ||

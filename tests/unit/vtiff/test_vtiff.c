@@ -511,35 +511,46 @@ static void imagej_absurd_plane_counts_refused(void **state)
     }
 }
 
-/* Hostile shapes whose OME-TIFF would pass 2^62 bytes (2^52 + 1 planes of one pixel, or 2^63
- * bytes in one plane) are refused with a message, never laid out with wrapped offsets (a file
- * whose planes point past its end, or whose size is negative as an off_t). */
+/* Hostile shapes whose OME-TIFF would pass 2^62 bytes (2^52 + 1 planes of one pixel; 2^63
+ * bytes in one plane; IFDs of 2^62 bytes less a few, whose rounding up to a page went past
+ * the limit) are refused with a message, never laid out with wrapped offsets (a file whose
+ * planes point past its end, or whose size is negative as an off_t). */
 static void ome_layout_too_large_refused(void **state)
 {
     (void)state;
-    static const struct { const char *array, *axes; } cases[] = {
-        {"{\"shape\":[1,4503599627370497,1,1],\"chunks\":[1,1,1,1],\"dtype\":\"|u1\"",
+    static const struct { const char *arrays[3], *axes; } cases[] = {
+        {{"{\"shape\":[1,4503599627370497,1,1],\"chunks\":[1,1,1,1],\"dtype\":\"|u1\""},
          "[\"t\",\"z\",\"y\",\"x\"]"},
-        {"{\"shape\":[2147483648,2147483648],\"chunks\":[1024,1024],\"dtype\":\"<u2\"",
+        {{"{\"shape\":[2147483648,2147483648],\"chunks\":[1024,1024],\"dtype\":\"<u2\""},
          "[\"y\",\"x\"]"},
+        {{"{\"shape\":[4334291370702432,1,1],\"chunks\":[1,1,1],\"dtype\":\"|u1\"",
+          "{\"shape\":[1,1,1],\"chunks\":[1,1,1],\"dtype\":\"|u1\"",
+          "{\"shape\":[1,1,1],\"chunks\":[1,1,1],\"dtype\":\"|u1\""},
+         "[\"z\",\"y\",\"x\"]"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char doc[256], ms_doc[256];
-        snprintf(doc, sizeof doc, "%s,\"compressor\":null,\"fill_value\":0}", cases[i].array);
-        snprintf(ms_doc, sizeof ms_doc,
-                 "{\"multiscales\":[{\"axes\":%s,\"datasets\":[{\"path\":\"0\"}]}]}",
-                 cases[i].axes);
-        ome_zarr_array *arr;
+        ome_zarr_array *arr[3];
         ome_err err;
-        json_t *j = json_loads(doc, 0, NULL), *attrs = json_loads(ms_doc, 0, NULL);
-        assert_non_null(j);
+        int n = 0;
+        for (; n < 3 && cases[i].arrays[n]; n++) {
+            char doc[256];
+            snprintf(doc, sizeof doc, "%s,\"compressor\":null,\"fill_value\":0}",
+                     cases[i].arrays[n]);
+            json_t *j = json_loads(doc, 0, NULL);
+            assert_non_null(j);
+            assert_int_equal(ome_zarr_array_parse_v2(j, "0", "mem", &arr[n], &err), OME_OK);
+            json_decref(j);
+        }
+        char ms_doc[256];
+        snprintf(ms_doc, sizeof ms_doc,
+                 "{\"multiscales\":[{\"axes\":%s,\"datasets\":[{\"path\":\"0\"}%s%s]}]}",
+                 cases[i].axes, n > 1 ? ",{\"path\":\"1\"}" : "", n > 2 ? ",{\"path\":\"2\"}" : "");
+        json_t *attrs = json_loads(ms_doc, 0, NULL);
         assert_non_null(attrs);
-        assert_int_equal(ome_zarr_array_parse_v2(j, "0", "mem", &arr, &err), OME_OK);
-        json_decref(j);
         ome_ngff_multiscale ms;
         assert_int_equal(ome_ngff_parse_multiscales(attrs, "mem", &ms, &err), OME_OK);
         ome_image *img;
-        assert_int_equal(ome_image_build(NULL, "mem", "huge", &ms, &arr, NULL, 0, &img, &err),
+        assert_int_equal(ome_image_build(NULL, "mem", "huge", &ms, arr, NULL, 0, &img, &err),
                          OME_OK);
         ome_vtiff *vt = NULL;
         assert_int_equal(ome_vtiff_make_ome(img, &vt, &err), OME_ERANGE);
