@@ -256,7 +256,7 @@ bool omefs_cli_mountpoint_ok(const char *path)
 
 void omefs_cli_source_hint(const char *source)
 {
-    if (strstr(source, "://") && strchr(source, ' '))
+    if (strncmp(source, "http", 4) == 0 && strstr(source, "://") && strchr(source, ' '))
         fprintf(stderr, "omefs: an address cannot hold spaces: write each as %%20 (as a "
                         "browser shows it)\n");
     if (strstr(source, "://") || source[0] == '/' || source[0] == '.' || source[0] == '~')

@@ -340,10 +340,20 @@ static void *notice_if_slow(void *arg)
     while (!n->done && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&n->opened, &n->lock, &at);
     if (!n->done)
-        fprintf(stderr, "omefs: no answer from %s yet; still trying (it gives up after about "
+        fprintf(stderr, "omefs: no answer from %s yet; still trying (it gives up after at most about "
                         "%.0f s: -o timeout= and retries=)\n", n->shown, n->gives_up_s);
     pthread_mutex_unlock(&n->lock);
     return NULL;
+}
+
+/* About how long a request takes at most to fail against a silent server: every attempt's
+ * timeout and the backoff between attempts (without its jitter). */
+static double gives_up_after(const ome_store_opts *so)
+{
+    double t = so->timeout_s, wait = 0, d = so->backoff_base_s;
+    for (int i = 0; i < so->retries; i++, d *= 2)
+        wait += d < so->backoff_max_s ? d : so->backoff_max_s;
+    return (so->retries + 1) * t + wait;
 }
 
 /* Opens the source's store and reads what it shows, before anything is mounted. */
@@ -356,12 +366,30 @@ static int open_source(omefs_mount *m, const omefs_opts *o, size_t mem_cache, si
     char *password = o->omero_user ? omero_password(o->omero_user, m->src.shown) : NULL;
     ome_store_opts so;
     store_opts_from(o, &m->stats, password, &so);
+    /* from here on the time is the server's (a password prompt is over) */
+    open_notice notice = {.gives_up_s = gives_up_after(&so)};
+    pthread_mutex_init(&notice.lock, NULL);
+    pthread_cond_init(&notice.opened, NULL);
+    snprintf(notice.shown, sizeof notice.shown, "%s", m->src.shown);
+    pthread_t notice_thread;
+    bool noticing = pthread_create(&notice_thread, NULL, notice_if_slow, &notice) == 0;
     rc = open_store(m, &so, o, cache_size, mem_cache, err);
     if (password) { /* the store keeps its own copy */
         memset(password, 0, strlen(password));
         free(password);
     }
-    return rc ? rc : ome_content_open(m->store, &m->src, &m->content, err);
+    if (rc == OME_OK)
+        rc = ome_content_open(m->store, &m->src, &m->content, err);
+    if (noticing) {
+        pthread_mutex_lock(&notice.lock);
+        notice.done = true;
+        pthread_cond_signal(&notice.opened);
+        pthread_mutex_unlock(&notice.lock);
+        pthread_join(notice_thread, NULL);
+    }
+    pthread_mutex_destroy(&notice.lock);
+    pthread_cond_destroy(&notice.opened);
+    return rc;
 }
 
 /* Mounts, daemonizes (unless -f), starts the workers and serves until unmounted; 0 on a clean
@@ -488,22 +516,7 @@ int main(int argc, char **argv)
     fuse_opt_add_arg(&args, "-ofsname=omefs,subtype=omefs,ro");
     struct fuse *f = fuse_new(&args, &omefs_ops, sizeof omefs_ops, &m);
     ome_err err = {0};
-    open_notice notice = {.gives_up_s = (o.retries + 1) * o.timeout_s + 0.5 * o.retries};
-    pthread_mutex_init(&notice.lock, NULL);
-    pthread_cond_init(&notice.opened, NULL);
-    ome_url_redact(o.source, notice.shown, sizeof notice.shown);
-    pthread_t notice_thread;
-    bool noticing = f && pthread_create(&notice_thread, NULL, notice_if_slow, &notice) == 0;
     int rc = f ? open_source(&m, &o, mem_cache, cache_size, &err) : OME_EINVAL;
-    if (noticing) {
-        pthread_mutex_lock(&notice.lock);
-        notice.done = true;
-        pthread_cond_signal(&notice.opened);
-        pthread_mutex_unlock(&notice.lock);
-        pthread_join(notice_thread, NULL);
-    }
-    pthread_mutex_destroy(&notice.lock);
-    pthread_cond_destroy(&notice.opened);
     if (!f) {
         omefs_cli_hint(argv[0]);
         status = 2;

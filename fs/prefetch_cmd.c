@@ -26,6 +26,14 @@ typedef struct {
 } file_list;
 
 
+static void free_list(file_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->paths[i]);
+    free(l->paths);
+    memset(l, 0, sizeof *l);
+}
+
 static int add_file(file_list *l, const char *path, uint64_t size)
 {
     if (l->n == l->cap) {
@@ -139,6 +147,13 @@ static void progress(uint64_t done, uint64_t total, double t0, bool tty, int *te
     }
 }
 
+/* The last part of a path ("A1_0.ome.tif" of "A1/A1_0.ome.tif", or of itself). */
+static const char *file_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
 int omefs_prefetch_main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -152,16 +167,19 @@ int omefs_prefetch_main(int argc, char **argv)
         struct stat st;
         if (stat(argv[i], &st) != 0) {
             fprintf(stderr, "omefs prefetch: %s: %s\n", argv[i], strerror(errno));
+            free_list(&l);
             return 1;
         }
         if (!disk_cache_of(argv[i], &cap, &used)) { /* never a walk of a whole home folder */
             fprintf(stderr, "omefs prefetch: %s is not in an omefs mount: give a mount, or a "
                             "folder or file in one\n", argv[i]);
+            free_list(&l);
             return 1;
         }
         if (S_ISDIR(st.st_mode) ? walk(argv[i], st.st_dev, &l, 0, &failed) != 0
                                 : add_file(&l, argv[i], (uint64_t)st.st_size) != 0) {
             fprintf(stderr, "omefs prefetch: out of memory listing %s\n", argv[i]);
+            free_list(&l);
             return 1;
         }
     }
@@ -176,6 +194,7 @@ int omefs_prefetch_main(int argc, char **argv)
         fprintf(stderr, "omefs prefetch: %zu file%s of %s (as read) cannot fit in the disk "
                         "cache's %s: mount with a larger cache_size, or prefetch less\n",
                 l.n, l.n == 1 ? "" : "s", need, room);
+        free_list(&l);
         return 1;
     }
     bool tty = isatty(2);
@@ -189,7 +208,7 @@ int omefs_prefetch_main(int argc, char **argv)
         while (fd >= 0 && (got = read(fd, buf, sizeof buf)) > 0) {
             done += (uint64_t)got;
             if (now() - last > 0.2 || done == l.bytes) {
-                progress(done, l.bytes, t0, tty, &tenth, strrchr(l.paths[i], '/') + 1);
+                progress(done, l.bytes, t0, tty, &tenth, file_name(l.paths[i]));
                 last = now();
             }
         }

@@ -28,15 +28,26 @@ static char *slurp(const char *dir, const char *name, size_t max)
     return buf;
 }
 
-/* Says why path cannot be read (errno), naming the fix for a mount whose program died;
- * returns 1. */
+/* Says why path cannot be read (errno), naming the fix for a mount whose program died (the
+ * mount point: the highest folder of the path that is cut off too); returns 1. */
 static int cannot_read(const char *path)
 {
-    if (errno == ENOTCONN)
-        fprintf(stderr, "omefs: %s is a mount whose program has ended; clean it up with "
-                        "fusermount3 -u %s\n", path, path);
-    else
+    if (errno != ENOTCONN) {
         fprintf(stderr, "omefs: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    char at[4096];
+    snprintf(at, sizeof at, "%s", path);
+    for (char *slash; (slash = strrchr(at, '/')) && slash != at;) {
+        struct stat st;
+        *slash = '\0';
+        if (stat(at, &st) == 0 || errno != ENOTCONN) {
+            *slash = '/';
+            break;
+        }
+    }
+    fprintf(stderr, "omefs: %s is in a mount whose program has ended; clean it up with "
+                    "fusermount3 -u %s\n", path, at);
     return 1;
 }
 
@@ -69,13 +80,13 @@ int omefs_status_main(int argc, char **argv)
     char *prev = NULL;
     char out[16384];
     for (;;) {
-        char *stats = slurp(root, ".omefs/stats", 1 << 16), *log = slurp(root, ".omefs/log", 1 << 20);
-        if (!stats) {
+        char *stats = slurp(root, ".omefs/stats", 1 << 16);
+        if (!stats) { /* errno from reading it: the mount may have gone while watched */
             cannot_read(root);
-            free(log);
             free(prev);
             return 1;
         }
+        char *log = slurp(root, ".omefs/log", 1 << 20);
         ome_mount_status_text(root, stats, log, prev, 2.0, out, sizeof out);
         if (clear)
             printf("\033[H\033[2J");

@@ -28,6 +28,8 @@
 #define MAX_REDIRECTS 5
 /* Slower than this for `timeout` seconds is a stall (curl's low-speed limit). */
 #define STALL_BYTES_PER_S 512L
+/* The longest wait for a connection, whatever the timeout (a host that drops packets). */
+#define CONNECT_CAP_S 10
 /* How often a transfer in progress or a backoff looks whether its reader gave up, seconds. */
 #define CANCEL_POLL_S 0.25
 
@@ -319,7 +321,8 @@ static int xfer_start(http_xfer *x, CURLM *m)
      * (under STALL_BYTES_PER_S on average), not after a whole-transfer limit: a large chunk on a
      * slow but live link is never cut. */
     long ms = (long)(hs->opts.timeout_s * 1000);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms < 10000 ? ms : 10000L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     ms < CONNECT_CAP_S * 1000 ? ms : (long)CONNECT_CAP_S * 1000);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, STALL_BYTES_PER_S);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)(hs->opts.timeout_s + 0.999));
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, hs->opts.insecure ? 0L : 1L);
@@ -519,9 +522,15 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
         } else {
             transient = curl_code_is_transient(cc);
             char said[CURL_ERROR_SIZE + 160];
-            if (cc == CURLE_OPERATION_TIMEDOUT) /* curl's words are about bytes per second */
-                snprintf(said, sizeof said, "no answer, or no progress, for %g s (timeout=%g)",
-                         x->hs->opts.timeout_s, x->hs->opts.timeout_s);
+            curl_off_t connected = 0;
+            curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &connected);
+            double t = x->hs->opts.timeout_s;
+            if (cc == CURLE_OPERATION_TIMEDOUT && !connected) /* curl's words are about bytes */
+                snprintf(said, sizeof said, "no connection within %g s (timeout=%g)",
+                         t < CONNECT_CAP_S ? t : CONNECT_CAP_S, t);
+            else if (cc == CURLE_OPERATION_TIMEDOUT)
+                snprintf(said, sizeof said, "no answer, or no progress, for %g s (timeout=%g)", t,
+                         t);
             else
                 snprintf(said, sizeof said, "%s", detail);
             if (x->hs->proxy && (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_PROXY ||

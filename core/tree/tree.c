@@ -38,8 +38,9 @@ int ome_tree_add_image(ome_tree *t, const ome_image *img, ome_err *err)
     int rc = ome_vtiff_make_ome(img, &vt, err);
     if (rc)
         return rc;
-    /* room for the longest ending, "_L<k>.tif" */
-    ome_name_fit(stem, sizeof stem, img->name, OME_NAME_MAX - 16);
+    /* room for the longest ending: ".ome.tif", or "_L<k>.tif" for the last level */
+    int ending = snprintf(NULL, 0, "_L%d.tif", img->nlevels > 0 ? img->nlevels - 1 : 0);
+    ome_name_fit(stem, sizeof stem, img->name, OME_NAME_MAX - (size_t)(ending > 8 ? ending : 8));
     snprintf(name, sizeof name, "%s.ome.tif", stem);
     if ((rc = add_file(t, name, vt, err)))
         return rc;

@@ -48,7 +48,7 @@ nginx_set "delay_ms=8000"
 out=$("$OMEFS" -o timeout=6,retries=0,cache_dir=none "$src" "$work/mp" 2>&1); rc=$?
 nginx_set "delay_ms=0"
 [ $rc = 0 ] && fusermount3 -u "$work/mp"
-[ $rc = 1 ] && grep -q "no answer from $src yet; still trying (it gives up after about 6 s" <<<"$out" &&
+[ $rc = 1 ] && grep -q "no answer from $src yet; still trying (it gives up after at most about 6 s" <<<"$out" &&
   grep -q "no answer, or no progress, for 6 s (timeout=6)" <<<"$out" &&
   ok "cli silent server: a notice while trying, then '$(tail -1 <<<"$out" | cut -c1-120)'" ||
   fail "cli silent server: rc=$rc '$out'"

@@ -16,6 +16,10 @@ if do_mount pre "$OMEFS_TEST_HTTP/$n.zarr" -o cache_dir="$cache",cache_size=1G; 
     script -qec "$OMEFS prefetch $mnt" /dev/null >"$work/tty.out" 2>&1; rc=$?
     grep -q '\[####################\] 100 %' "$work/tty.out" && [ $rc = 0 ] &&
       ok "prefetch on a terminal: a progress bar to 100 %" || fail "prefetch on a terminal: rc=$rc $(tail -c 300 "$work/tty.out")"
+    script -qec "cd $mnt && $OMEFS prefetch $n.ome.tif" /dev/null >"$work/tty-rel.out" 2>&1; rc=$?
+    grep -q '100 %' "$work/tty-rel.out" && [ $rc = 0 ] &&
+      ok "prefetch of a file named relative to the mount, on a terminal" ||
+      fail "prefetch of a relative file: rc=$rc $(tail -c 300 "$work/tty-rel.out")"
   else
     echo "skip prefetch on a terminal: script(1) missing"
   fi
@@ -67,8 +71,12 @@ if do_mount plate "$OMEFS_TEST_HTTP/plate.zarr" -o cache_dir="$work/plate-cache"
     fail "status --watch of a well folder: '$(head -c 300 <<<"$out")'"
   kill -9 "$mnt_pid"; wait "$mnt_pid" 2>/dev/null
   out=$("$OMEFS" status "$mnt" 2>&1); rc=$?
-  [ $rc = 1 ] && grep -q "program has ended; clean it up with fusermount3 -u" <<<"$out" &&
+  [ $rc = 1 ] && grep -q "program has ended; clean it up with fusermount3 -u $mnt\$" <<<"$out" &&
     ok "status of a mount whose program was killed: '$out'" || fail "status of a dead mount: rc=$rc '$out'"
+  out=$("$OMEFS" status "$mnt/A1" 2>&1); rc=$?
+  [ $rc = 1 ] && grep -q "program has ended; clean it up with fusermount3 -u $mnt\$" <<<"$out" &&
+    ok "status of a folder in a dead mount names the mount point: '$out'" ||
+    fail "status of a folder in a dead mount: rc=$rc '$out'"
   do_unmount "$mnt" "$mnt_pid"
 else
   fail "plate mount for prefetch: $(tail -2 "$work/plate.log")"
