@@ -271,13 +271,20 @@ static ssize_t read_upto(int fd, uint8_t *p, size_t n)
 static int entry_read(disk_store *ds, const entry_ref *e, ome_store_req *r, bool *absent,
                       time_t *confirmed)
 {
-    int fd = openat(ds->dir_fd, e->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* O_NONBLOCK: a FIFO put in the cache's place must not hold the read (it is then refused
+     * as not a regular file) */
+    int fd = openat(ds->dir_fd, e->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return 1;
     struct stat st;
     uint8_t head[HEAD_READ];
     const char *why = NULL;
-    ssize_t got = fstat(fd, &st) ? -1 : read_upto(fd, head, sizeof head);
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        close(fd);
+        OME_LOGW("disk cache: %s/%s is not a regular file; left alone", ds->dir, e->path);
+        return 1;
+    }
+    ssize_t got = read_upto(fd, head, sizeof head);
     if (got < HEADER_LEN) {
         why = "truncated header";
         goto bad;
@@ -310,7 +317,9 @@ static int entry_read(disk_store *ds, const entry_ref *e, ome_store_req *r, bool
         why = "body too large";
         goto bad;
     }
-    size_t in_head = (size_t)got - strings_end; /* at most body_len: the sizes matched */
+    size_t in_head = (size_t)got - strings_end; /* the file may have grown since fstat */
+    if (in_head > body_len)
+        in_head = (size_t)body_len;
     memcpy(r->body.data, head + strings_end, in_head);
     size_t rest = (size_t)(body_len - in_head);
     if (read_upto(fd, r->body.data + in_head, rest) != (ssize_t)rest ||
@@ -393,9 +402,8 @@ static void entry_write(disk_store *ds, const entry_ref *e, const ome_store_req 
              (long)gettid(), k);
     const int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
     int fd = openat(ds->dir_fd, tmp, flags, 0600);
-    if (fd < 0 && errno == ENOENT && mkdirat(ds->dir_fd, e->dir, 0700) == 0)
-        fd = openat(ds->dir_fd, tmp, flags, 0600);
-    if (fd < 0 && errno == ENOENT) /* another process made the directory meanwhile */
+    if (fd < 0 && errno == ENOENT && /* the directory is new (or another process made it) */
+        (mkdirat(ds->dir_fd, e->dir, 0700) == 0 || errno == EEXIST))
         fd = openat(ds->dir_fd, tmp, flags, 0600);
     if (fd < 0) {
         OME_LOGW("disk cache: cannot write %s/%s: %s", ds->dir, tmp, strerror(errno));

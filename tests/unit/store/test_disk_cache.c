@@ -17,6 +17,8 @@
 #include "base/clock.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -278,6 +280,35 @@ static void corrupt_entries_are_refetched(void **state)
     ome_store_close(s);
     assert_int_equal(get(&st3.disk_corrupt), 0);
     assert_int_equal(get(&st3.disk_hits), 18);
+    tu_rmtree(dir);
+}
+
+/* What stands in an entry's place and is not a file (a FIFO, which would block an open for
+ * reading; a directory) is passed over: the chunk is fetched, and no read waits on it. */
+static void non_files_in_an_entrys_place_are_passed_over(void **state)
+{
+    (void)state;
+    const char *url = http_or_skip();
+    char *dir = tu_mkdtemp(), src[4096];
+    snprintf(src, sizeof src, "%s/codec_lz4.zarr", url);
+    ome_stats st = {0};
+    ome_store *s = open_cached(src, dir, 1 << 30, false, &st);
+    READ_OK(s, "codec_lz4", "codec_lz4");
+    ome_store_close(s);
+    entry_path e[64];
+    size_t n = list_entries(dir, e, 64);
+    assert_true(n >= 18);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(unlink(e[i].path), 0);
+        assert_int_equal(i % 2 ? mkdir(e[i].path, 0700) : mkfifo(e[i].path, 0600), 0);
+    }
+    alarm(30); /* a read held by a FIFO ends the test */
+    ome_stats st2 = {0};
+    s = open_cached(src, dir, 1 << 30, false, &st2);
+    READ_OK(s, "codec_lz4", "codec_lz4");
+    ome_store_close(s);
+    alarm(0);
+    assert_int_equal(get(&st2.disk_hits), 0);
     tu_rmtree(dir);
 }
 
@@ -781,6 +812,7 @@ int main(void)
         cmocka_unit_test(metadata_confirmed_recently_is_trusted),
         cmocka_unit_test(written_behind_entries_land_at_close),
         cmocka_unit_test(corrupt_entries_are_refetched),
+        cmocka_unit_test(non_files_in_an_entrys_place_are_passed_over),
         cmocka_unit_test(eviction_keeps_the_cap),
         cmocka_unit_test(offline_serves_from_the_cache_only),
         cmocka_unit_test(entries_stay_inside_and_private),
