@@ -424,6 +424,9 @@ static const struct {
     [OME_OMERO_SCREEN] = {"screen", "screens", "plates"},
 };
 
+/* Pages one listing may take: its most items in pages of 50 (the smallest asked for), twice. */
+#define OMERO_MAX_PAGES (2 * OME_OMERO_MAX_LISTED / 50)
+
 /* A dataset's images, a plate's well samples, a project's datasets or a screen's plates, page by
  * page from the JSON API. */
 static int list_from_server(omero_store *os, ome_omero_kind kind, long long id, ome_omero_list *out,
@@ -433,6 +436,8 @@ static int list_from_server(omero_store *os, ome_omero_kind kind, long long id, 
     int rc = ensure_ready_locked(os, err);
     ome_omero_list l = {0};
     json_int_t total = -1, seen = 0; /* items (images or wells) listed so far */
+    json_int_t first_before = 0;     /* the @id the page before began with */
+    int pages = 0;
     char what[64];
     snprintf(what, sizeof what, "OMERO %s %lld", containers[kind].name, id);
     while (rc == OME_OK && (total < 0 || seen < total)) {
@@ -457,6 +462,20 @@ static int list_from_server(omero_store *os, ome_omero_kind kind, long long id, 
             json_decref(doc);
             break;
         }
+        /* a server that ignores offset (the same page again) or pages a few items at a time
+         * would keep the mount waiting for hours: neither is followed */
+        json_int_t first = json_integer_value(json_object_get(json_array_get(data, 0), "@id"));
+        if (pages > 0 && first == first_before)
+            rc = ome_err_set(err, OME_EIO, "%s: the same page as for the offset before (the "
+                             "server ignores offset); listing stopped", url);
+        else if (++pages > OMERO_MAX_PAGES)
+            rc = ome_err_set(err, OME_EIO, "%s: more than %d pages; listing stopped", url,
+                             OMERO_MAX_PAGES);
+        if (rc) {
+            json_decref(doc);
+            break;
+        }
+        first_before = first;
         seen += (json_int_t)got;
         rc = ome_omero_list_page(kind, data, &l, err);
         json_decref(doc);

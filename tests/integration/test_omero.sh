@@ -332,6 +332,10 @@ expect_error "1-bit pixels" 'pixel type "bit" is not supported (1 bit per pixel)
   "$web/webclient/img_detail/4/" -o cache_dir=none
 expect_error "private dataset" "the OMERO dataset 8 is not visible to the public user" \
   "$web/webclient/?show=dataset-8" -o cache_dir=none
+nginx_set omero_ignore_offset=1 # every page the first: stopped at the second, not followed for hours
+expect_error "a server ignoring offset" "the server ignores offset); listing stopped" \
+  "$web/webclient/?show=dataset-7" -o cache_dir=none
+nginx_set omero_ignore_offset=0
 expect_error "no such dataset" "no OMERO dataset 99 here" "$web/webclient/?show=dataset-99" -o cache_dir=none
 expect_error "no such image" "no OMERO image 99 here" "$web/webclient/img_detail/99/" -o cache_dir=none
 expect_error "not an OMERO server" "not an OMERO.web server" \

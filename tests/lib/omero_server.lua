@@ -191,6 +191,8 @@ local function page_reply(items)
     local a = ngx.req.get_uri_args()
     local most = d:get("omero_maxlimit") or 2
     local offset, limit = tonumber(a.offset) or 0, math.min(tonumber(a.limit) or 200, most)
+    -- omero_ignore_offset=1: a broken or hostile server that answers every page with the first
+    if d:get("omero_ignore_offset") == 1 then offset = 0 end
     local page = {}
     for i = offset + 1, math.min(offset + limit, #items) do page[#page + 1] = items[i] end
     return reply(200, '{"data":[' .. table.concat(page, ",") .. '],"meta":{"offset":' ..
