@@ -83,11 +83,11 @@ vg_case omero "$OMEFS_TEST_HTTP/omero/webclient/img_detail/1/" '
   cat "$mnt/image-1_L2.tif" "$mnt/image-1.ome.tif" >/dev/null &&
     echo "ok valgrind omero: an OMERO image read" || echo "FAIL valgrind omero: read failed"'
 vg_case omero-dataset "$OMEFS_TEST_HTTP/omero/webclient/?show=dataset-7" '
-  cat "$mnt/1_pyramid.tif/image-1_L2.tif" >/dev/null && ! ls "$mnt/90_broken___not_JSON_" >/dev/null 2>&1 &&
+  cat "$mnt/1_pyramid/image-1_L2.tif" >/dev/null && ! ls "$mnt/90_broken___not_JSON_" >/dev/null 2>&1 &&
     echo "ok valgrind omero-dataset: an image read, the broken one refused" ||
     echo "FAIL valgrind omero-dataset: reads"'
 vg_case omero-project "$OMEFS_TEST_HTTP/omero/webclient/?show=project-11" '
-  cat "$mnt/7_public_set/1_pyramid.tif/image-1_L2.tif" >/dev/null &&
+  cat "$mnt/7_public_set/1_pyramid/image-1_L2.tif" >/dev/null &&
     echo "ok valgrind omero-project: an image of a dataset of a project read" ||
     echo "FAIL valgrind omero-project: reads"'
 vg_case omero-plate "$OMEFS_TEST_HTTP/omero/webclient/?show=plate-5" '
