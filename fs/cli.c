@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -256,7 +257,7 @@ bool omefs_cli_mountpoint_ok(const char *path)
 
 void omefs_cli_source_hint(const char *source)
 {
-    if (strncmp(source, "http", 4) == 0 && strstr(source, "://") && strchr(source, ' '))
+    if (strncasecmp(source, "http", 4) == 0 && strstr(source, "://") && strchr(source, ' '))
         fprintf(stderr, "omefs: an address cannot hold spaces: write each as %%20 (as a "
                         "browser shows it)\n");
     if (strstr(source, "://") || source[0] == '/' || source[0] == '.' || source[0] == '~')

@@ -287,7 +287,7 @@ static bool check_options(omefs_opts *o, int *level, size_t *mem_cache, size_t *
     const char *s3_only = o->no_sign ? "no_sign" : o->path_style ? "path_style"
                           : o->endpoint ? "endpoint" : o->region ? "region"
                           : o->profile ? "profile" : NULL;
-    if (s3_only && o->source && strncmp(o->source, "s3://", 5) != 0) {
+    if (s3_only && o->source && strncasecmp(o->source, "s3://", 5) != 0) {
         char shown[1024];
         ome_url_redact(o->source, shown, sizeof shown);
         fprintf(stderr, "omefs: warning: -o %s is for s3:// sources; %s is not one, so it has "
@@ -340,8 +340,8 @@ static void *notice_if_slow(void *arg)
     while (!n->done && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&n->opened, &n->lock, &at);
     if (!n->done)
-        fprintf(stderr, "omefs: no answer from %s yet; still trying (it gives up after at most about "
-                        "%.0f s: -o timeout= and retries=)\n", n->shown, n->gives_up_s);
+        fprintf(stderr, "omefs: no answer from %s yet; still trying (a request gives up after at "
+                        "most about %.0f s: -o timeout= and retries=)\n", n->shown, n->gives_up_s);
     pthread_mutex_unlock(&n->lock);
     return NULL;
 }
@@ -366,13 +366,16 @@ static int open_source(omefs_mount *m, const omefs_opts *o, size_t mem_cache, si
     char *password = o->omero_user ? omero_password(o->omero_user, m->src.shown) : NULL;
     ome_store_opts so;
     store_opts_from(o, &m->stats, password, &so);
-    /* from here on the time is the server's (a password prompt is over) */
+    /* from here on the time is the server's (a password prompt is over); a local source or an
+     * offline mount asks no server */
     open_notice notice = {.gives_up_s = gives_up_after(&so)};
+    bool remote = strstr(m->source, "://") && strncasecmp(m->source, "file://", 7) != 0;
     pthread_mutex_init(&notice.lock, NULL);
     pthread_cond_init(&notice.opened, NULL);
     snprintf(notice.shown, sizeof notice.shown, "%s", m->src.shown);
     pthread_t notice_thread;
-    bool noticing = pthread_create(&notice_thread, NULL, notice_if_slow, &notice) == 0;
+    bool noticing = remote && !o->offline &&
+                    pthread_create(&notice_thread, NULL, notice_if_slow, &notice) == 0;
     rc = open_store(m, &so, o, cache_size, mem_cache, err);
     if (password) { /* the store keeps its own copy */
         memset(password, 0, strlen(password));

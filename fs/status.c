@@ -82,7 +82,10 @@ int omefs_status_main(int argc, char **argv)
     for (;;) {
         char *stats = slurp(root, ".omefs/stats", 1 << 16);
         if (!stats) { /* errno from reading it: the mount may have gone while watched */
-            cannot_read(root);
+            if (errno == ENOENT)
+                fprintf(stderr, "omefs: %s is no longer an omefs mount (unmounted)\n", root);
+            else
+                cannot_read(root);
             free(prev);
             return 1;
         }

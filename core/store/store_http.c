@@ -383,6 +383,18 @@ static void slice_full_body(ome_store_req *r)
     r->body.len = (size_t)len;
 }
 
+/* A proxy setting fit for messages: its user and password (before an '@', with or without a
+ * scheme, as curl takes it) as "***". */
+static void proxy_shown(const char *proxy, char *out, size_t outlen)
+{
+    const char *scheme = strstr(proxy, "://"), *host = scheme ? scheme + 3 : proxy;
+    const char *at = strchr(host, '@'), *slash = strchr(host, '/');
+    if (at && (!slash || at < slash))
+        snprintf(out, outlen, "%.*s***%s", (int)(host - proxy), proxy, at);
+    else
+        snprintf(out, outlen, "%s", proxy);
+}
+
 static bool curl_code_is_transient(CURLcode c)
 {
     switch (c) {
@@ -522,10 +534,10 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
         } else {
             transient = curl_code_is_transient(cc);
             char said[CURL_ERROR_SIZE + 160];
-            curl_off_t connected = 0;
-            curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &connected);
+            curl_off_t sent = 0; /* 0: still connecting (TCP, proxy, TLS) */
+            curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &sent);
             double t = x->hs->opts.timeout_s;
-            if (cc == CURLE_OPERATION_TIMEDOUT && !connected) /* curl's words are about bytes */
+            if (cc == CURLE_OPERATION_TIMEDOUT && !sent) /* curl's words are about bytes */
                 snprintf(said, sizeof said, "no connection within %g s (timeout=%g)",
                          t < CONNECT_CAP_S ? t : CONNECT_CAP_S, t);
             else if (cc == CURLE_OPERATION_TIMEDOUT)
@@ -536,9 +548,8 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
             if (x->hs->proxy && (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_PROXY ||
                                  cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_RECV_ERROR)) {
                 char proxy[512];
-                ome_url_redact(x->hs->proxy, proxy, sizeof proxy);
-                snprintf(said + strlen(said), sizeof said - strlen(said),
-                         " (through the proxy %s)", proxy);
+                proxy_shown(x->hs->proxy, proxy, sizeof proxy);
+                snprintf(said + strlen(said), sizeof said - strlen(said), " (-o proxy=%s)", proxy);
             }
             r->status = ome_err_set(&r->err,
                                     cc == CURLE_OPERATION_TIMEDOUT ? OME_ETIMEDOUT : OME_EIO,

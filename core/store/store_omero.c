@@ -464,8 +464,9 @@ static int list_from_server(omero_store *os, ome_omero_kind kind, long long id, 
         }
         /* a server that ignores offset (the same page again) or pages a few items at a time
          * would keep the mount waiting for hours: neither is followed */
-        json_int_t first = json_integer_value(json_object_get(json_array_get(data, 0), "@id"));
-        if (pages > 0 && first == first_before)
+        json_t *first_id = json_object_get(json_array_get(data, 0), "@id");
+        json_int_t first = json_is_integer(first_id) ? json_integer_value(first_id) : 0;
+        if (pages > 0 && first != 0 && first == first_before)
             rc = ome_err_set(err, OME_EIO, "%s: the same page as for the offset before (the "
                              "server ignores offset); listing stopped", url);
         else if (++pages > OMERO_MAX_PAGES)

@@ -48,10 +48,17 @@ nginx_set "delay_ms=8000"
 out=$("$OMEFS" -o timeout=6,retries=0,cache_dir=none "$src" "$work/mp" 2>&1); rc=$?
 nginx_set "delay_ms=0"
 [ $rc = 0 ] && fusermount3 -u "$work/mp"
-[ $rc = 1 ] && grep -q "no answer from $src yet; still trying (it gives up after at most about 6 s" <<<"$out" &&
+[ $rc = 1 ] && grep -q "no answer from $src yet; still trying (a request gives up after at most about 6 s" <<<"$out" &&
   grep -q "no answer, or no progress, for 6 s (timeout=6)" <<<"$out" &&
   ok "cli silent server: a notice while trying, then '$(tail -1 <<<"$out" | cut -c1-120)'" ||
   fail "cli silent server: rc=$rc '$out'"
+# a proxy that cannot be reached is named in the error, its password never (with a scheme or
+# without, as curl takes it)
+for proxy in alice:s3cret@127.0.0.1:1 http://alice:s3cret@127.0.0.1:1; do
+  out=$("$OMEFS" -o proxy=$proxy,retries=0,cache_dir=none "$src" "$work/mp" 2>&1); rc=$?
+  [ $rc = 1 ] && grep -qF "***@127.0.0.1:1)" <<<"$out" && ! grep -q s3cret <<<"$out" &&
+    ok "cli unreachable proxy $proxy: named, password hidden" || fail "cli proxy $proxy: rc=$rc '$out'"
+done
 expect "no scheme" 1 "has no scheme: for a server, write http://127.0.0.1:9/x.zarr" 127.0.0.1:9/x.zarr "$work/mp"
 expect "a level" 1 "is one Zarr array, not an image: if it is level 0 of the image at $src, mount that" \
   "$src/0" "$work/mp"

@@ -317,7 +317,7 @@ nginx_set omero_maxlimit=2
 expect_error() { # name, expected text, omefs args...
   local name=$1 want=$2; shift 2
   mkdir -p "$work/mnt-err"
-  "$OMEFS" -f "$@" "$work/mnt-err" >"$work/err.out" 2>&1
+  timeout 120 "$OMEFS" -f "$@" "$work/mnt-err" >"$work/err.out" 2>&1 # a regression that mounts ends
   local rc=$? msg
   msg=$(cat "$work/err.out")
   if [ $rc = 1 ] && grep -qF "$want" <<<"$msg" && ! grep -q " $work/mnt-err fuse" /proc/mounts; then
