@@ -94,7 +94,7 @@ static void file_get_one(file_store *fs, ome_store_req *r)
         r->status = ome_err_set(&r->err, OME_EINVAL, "%s: key leaves the store root", path);
         return;
     }
-    int fd = open_beneath(fs, r->key, O_RDONLY);
+    int fd = open_beneath(fs, r->key, O_RDONLY | O_NONBLOCK); /* a FIFO: refused below, not waited on */
     if (fd < 0) {
         r->status = open_error(errno, path, &r->err);
         return;
@@ -154,7 +154,37 @@ static void file_destroy(ome_store *s)
     free(s);
 }
 
-/* The subdirectories of path (symbolic links to directories too), hidden ones left out. */
+/* Folders above a listed one whose identity is kept, at most: deeper ones are not looked at. */
+#define MAX_DEPTH 64
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+} folder_id;
+
+/* The identities of the root, and of each folder on path down to path itself; how many. */
+static int folders_on_path(const file_store *fs, const char *path, folder_id *ids)
+{
+    int n = 0;
+    size_t len = strlen(path);
+    for (size_t i = 0; n < MAX_DEPTH; i++) {
+        if (i == 0 || i == len || path[i] == '/') {
+            char prefix[4096];
+            snprintf(prefix, sizeof prefix, "%.*s", (int)i, path);
+            int fd = open_beneath(fs, prefix, O_PATH | O_DIRECTORY);
+            struct stat st;
+            if (fd >= 0 && fstat(fd, &st) == 0)
+                ids[n++] = (folder_id){st.st_dev, st.st_ino};
+            if (fd >= 0)
+                close(fd);
+        }
+        if (i >= len)
+            break;
+    }
+    return n;
+}
+
+/* The subdirectories of path (symbolic links to directories too), hidden ones left out, and
+ * links back to path or a folder above it (a loop: a walk would never end). */
 static int file_list_dirs(ome_store *s, const char *path, char ***names, int *n, ome_err *err)
 {
     char dir[4096];
@@ -172,6 +202,8 @@ static int file_list_dirs(ome_store *s, const char *path, char ***names, int *n,
     }
     int rc = OME_OK;
     struct dirent *e;
+    folder_id above[MAX_DEPTH];
+    int nabove = folders_on_path(fs, path, above);
     while (rc == OME_OK && (e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
@@ -188,7 +220,15 @@ static int file_list_dirs(ome_store *s, const char *path, char ***names, int *n,
                                         : "too many symbolic links");
             continue;
         }
+        struct stat st;
+        bool loop = fstat(sub, &st) != 0;
+        for (int i = 0; !loop && i < nabove; i++)
+            loop = st.st_dev == above[i].dev && st.st_ino == above[i].ino;
         close(sub);
+        if (loop) {
+            OME_LOGW("%s/%s: a symbolic link to a folder it is in; left out", dir, e->d_name);
+            continue;
+        }
         rc = ome_store_names_add(names, n, e->d_name, strlen(e->d_name), err);
     }
     closedir(d);

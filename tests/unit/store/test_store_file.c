@@ -5,6 +5,9 @@
 
 #include "store/store.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 static void reads_ranges_and_absent(void **state)
 {
     (void)state;
@@ -151,6 +154,52 @@ static void links_never_leave_the_source(void **state)
     tu_rmtree(outside);
 }
 
+/* Links back to the folder they are in, or to one above it, are left out of listings (a walk
+ * through them would never end); a link to a sibling is listed; a FIFO in a file's place is
+ * refused at once, never waited on. */
+static void link_loops_and_fifos_are_left_out(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp(), link[4200];
+    tu_write_text(dir, "d/p/img.zarr/.zattrs", "{}");
+    tu_write_text(dir, "d/r/.keep", "");
+    const char *links[][2] = {{"d/self", "."}, {"d/up", ".."}, {"d/p/back", "../.."},
+                              {"d/p/sib", "../r"}, {"d/r/cross", "../p"}};
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        snprintf(link, sizeof link, "%s/%s", dir, links[i][0]);
+        assert_int_equal(symlink(links[i][1], link), 0);
+    }
+    snprintf(link, sizeof link, "%s/d/p/img.zarr/zarr.json", dir);
+    assert_int_equal(mkfifo(link, 0600), 0);
+    ome_store *s;
+    ome_err err;
+    assert_int_equal(ome_source_open_address(dir, NULL, &s, &err), OME_OK);
+    char **names;
+    int n;
+    assert_int_equal(ome_store_list_dirs(s, "d", &names, &n, &err), OME_OK);
+    assert_int_equal(n, 2); /* p and r; not self, not up */
+    assert_string_equal(names[0], "p");
+    assert_string_equal(names[1], "r");
+    ome_store_names_free(names, n);
+    assert_int_equal(ome_store_list_dirs(s, "d/p", &names, &n, &err), OME_OK);
+    assert_int_equal(n, 2); /* img.zarr and sib (r); not back */
+    assert_string_equal(names[0], "img.zarr");
+    assert_string_equal(names[1], "sib");
+    ome_store_names_free(names, n);
+    /* d/p/sib is r, whose "cross" is p: a folder above on this path */
+    assert_int_equal(ome_store_list_dirs(s, "d/p/sib", &names, &n, &err), OME_OK);
+    assert_int_equal(n, 0);
+    ome_store_names_free(names, n);
+    ome_buf b = {0};
+    alarm(30); /* a read held by the FIFO ends the test */
+    assert_int_equal(ome_store_get(s, "d/p/img.zarr/zarr.json", &b, &err), OME_EIO);
+    alarm(0);
+    tu_assert_contains(err.msg, "not a file");
+    ome_buf_free(&b);
+    ome_store_close(s);
+    tu_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +208,7 @@ int main(void)
         cmocka_unit_test(opens_file_urls_and_reports_missing_roots),
         cmocka_unit_test(lists_the_root_folders),
         cmocka_unit_test(links_never_leave_the_source),
+        cmocka_unit_test(link_loops_and_fifos_are_left_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
