@@ -68,8 +68,23 @@ static int index_field(json_t *w, const char *field, int limit, int *out, size_t
     return OME_OK;
 }
 
+/* The most wells of a plate, and fields of a well, taken (a 1536-well plate has 1536). */
+#define MAX_WELLS 100000
+#define MAX_FIELDS 10000
+
+/* Whether path is in `seen` already (a JSON object used as a set); adds it when not. A path
+ * listed twice would be opened, and kept, once per listing. */
+static bool seen_before(json_t *seen, const char *path)
+{
+    if (json_object_get(seen, path))
+        return true;
+    json_object_set_new(seen, path, json_true());
+    return false;
+}
+
 int ome_plate_parse(json_t *attrs, const char *where, ome_plate *p, ome_err *err)
 {
+    json_t *seen = NULL; /* the wells' paths so far, as a set */
     memset(p, 0, sizeof *p);
     json_t *plate = json_object_get(ome_ngff_attrs(attrs), "plate");
     if (!json_is_object(plate))
@@ -118,7 +133,13 @@ int ome_plate_parse(json_t *attrs, const char *where, ome_plate *p, ome_err *err
         goto fail;
     }
     size_t nw = json_array_size(wells);
-    if (!(p->wells = calloc(nw, sizeof *p->wells))) {
+    if (nw > MAX_WELLS) {
+        rc = ome_err_set(err, OME_ERANGE, "%s: %zu wells, more than the %d supported", where, nw,
+                         MAX_WELLS);
+        goto fail;
+    }
+    seen = json_object();
+    if (!seen || !(p->wells = calloc(nw, sizeof *p->wells))) {
         rc = ome_err_set(err, OME_ENOMEM, "out of memory");
         goto fail;
     }
@@ -143,13 +164,20 @@ int ome_plate_parse(json_t *attrs, const char *where, ome_plate *p, ome_err *err
                              "ROW/COLUMN", where, i, path);
             goto fail;
         }
+        if (seen_before(seen, path)) {
+            rc = ome_err_set(err, OME_EINVAL, "%s: plate.wells[%zu].path \"%s\" is listed "
+                             "before", where, i, path);
+            goto fail;
+        }
         if (!(ref->path = strdup(path))) {
             rc = ome_err_set(err, OME_ENOMEM, "out of memory");
             goto fail;
         }
     }
+    json_decref(seen);
     return OME_OK;
 fail:
+    json_decref(seen);
     ome_plate_free(p);
     return rc;
 }
@@ -177,8 +205,14 @@ int ome_well_parse(json_t *attrs, const char *where, ome_well *w, ome_err *err)
     if (!json_is_array(images) || json_array_size(images) == 0)
         return ome_err_set(err, OME_EINVAL, "%s: well.images is missing or empty", where);
     size_t n = json_array_size(images);
-    if (!(w->images = calloc(n, sizeof *w->images)))
+    if (n > MAX_FIELDS)
+        return ome_err_set(err, OME_ERANGE, "%s: %zu fields, more than the %d supported", where,
+                           n, MAX_FIELDS);
+    json_t *seen = json_object();
+    if (!seen || !(w->images = calloc(n, sizeof *w->images))) {
+        json_decref(seen);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
     int rc = OME_OK;
     for (size_t i = 0; i < n && rc == OME_OK; i++) {
         json_t *im = json_array_get(images, i);
@@ -191,11 +225,15 @@ int ome_well_parse(json_t *attrs, const char *where, ome_well *w, ome_err *err)
         else if (acq && !json_is_integer(acq))
             rc = ome_err_set(err, OME_EINVAL, "%s: well.images[%zu].acquisition is not an "
                              "integer", where, i);
+        else if (seen_before(seen, path))
+            rc = ome_err_set(err, OME_EINVAL, "%s: well.images[%zu].path \"%s\" is listed "
+                             "before", where, i, path);
         else if (!(w->images[i].path = strdup(path)))
             rc = ome_err_set(err, OME_ENOMEM, "out of memory");
         if (acq && json_is_integer(acq))
             w->images[i].acquisition = json_integer_value(acq);
     }
+    json_decref(seen);
     if (rc)
         ome_well_free(w);
     return rc;

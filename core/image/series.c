@@ -59,22 +59,32 @@ int ome_series_parse_list(json_t *ome_attrs, const char *where, ome_series **out
         return ome_err_set(err, OME_ERANGE, "%s: %zu series, more than the %d supported", where,
                            json_array_size(list), OME_SERIES_MAX);
     ome_series *s = calloc(json_array_size(list), sizeof *s);
-    if (!s)
+    json_t *seen = json_object(); /* the paths so far, as a set: each series opens once */
+    if (!s || !seen) {
+        free(s);
+        json_decref(seen);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
     size_t i;
     json_t *v;
     json_array_foreach(list, i, v) {
         const char *p = json_string_value(v);
-        if (!p || !path_ok(p)) {
+        int rc = !p || !path_ok(p)
+                     ? ome_err_set(err, OME_EINVAL, "%s: series %zu is not a relative path",
+                                   where, i)
+                 : json_object_get(seen, p)
+                     ? ome_err_set(err, OME_EINVAL, "%s: series %zu, \"%s\", is listed before",
+                                   where, i, p)
+                 : json_object_set_new(seen, p, json_true()) || !(s[i].path = strdup(p))
+                     ? ome_err_set(err, OME_ENOMEM, "out of memory")
+                     : OME_OK;
+        if (rc) {
             ome_series_free(s, (int)i);
-            return ome_err_set(err, OME_EINVAL, "%s: series %zu is not a relative path", where,
-                               i);
-        }
-        if (!(s[i].path = strdup(p))) {
-            ome_series_free(s, (int)i);
-            return ome_err_set(err, OME_ENOMEM, "out of memory");
+            json_decref(seen);
+            return rc;
         }
     }
+    json_decref(seen);
     *out = s;
     *n = (int)json_array_size(list);
     return OME_OK;

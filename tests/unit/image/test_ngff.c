@@ -151,6 +151,39 @@ static void omero_channels(void **state)
     json_decref(j);
 }
 
+/* A well path listed twice in a plate, or a field path twice in a well, is refused (each copy
+ * was opened and kept, so a small document could hold gigabytes); so are more fields than a
+ * well can have. */
+static void repeated_wells_and_fields_refused(void **state)
+{
+    (void)state;
+    ome_err err = {0};
+    ome_plate p;
+    json_t *j = json_loads("{\"plate\": {\"rows\": [{\"name\": \"A\"}], \"columns\": "
+                           "[{\"name\": \"1\"}, {\"name\": \"2\"}], \"wells\": ["
+                           "{\"path\": \"A/1\", \"rowIndex\": 0, \"columnIndex\": 0},"
+                           "{\"path\": \"A/2\", \"rowIndex\": 0, \"columnIndex\": 1},"
+                           "{\"path\": \"A/1\", \"rowIndex\": 0, \"columnIndex\": 0}]}}",
+                           0, NULL);
+    assert_non_null(j);
+    assert_int_equal(ome_plate_parse(j, "p", &p, &err), OME_EINVAL);
+    tu_assert_contains(err.msg, "plate.wells[2].path \"A/1\" is listed before");
+    json_decref(j);
+    ome_well w;
+    j = json_loads("{\"well\": {\"images\": [{\"path\": \"0\"}, {\"path\": \"1\"}, "
+                   "{\"path\": \"0\"}]}}", 0, NULL);
+    assert_int_equal(ome_well_parse(j, "w", &w, &err), OME_EINVAL);
+    tu_assert_contains(err.msg, "well.images[2].path \"0\" is listed before");
+    json_decref(j);
+    json_t *images = json_array();
+    for (int i = 0; i < 10001; i++)
+        json_array_append_new(images, json_pack("{s:s}", "path", "0"));
+    j = json_pack("{s:{s:o}}", "well", "images", images);
+    assert_int_equal(ome_well_parse(j, "w", &w, &err), OME_ERANGE);
+    tu_assert_contains(err.msg, "10001 fields, more than the 10000 supported");
+    json_decref(j);
+}
+
 /* ---- conformance suites ---- */
 
 static const char *conformance_dir(void)
@@ -332,6 +365,7 @@ int main(void)
         cmocka_unit_test(lenient_custom_axis_and_short_scale),
         cmocka_unit_test(omero_channels),
         cmocka_unit_test(many_plate_names_parse_fast),
+        cmocka_unit_test(repeated_wells_and_fields_refused),
         cmocka_unit_test(conformance_suites),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,7 @@ static void series_lists_are_checked(void **state)
         "{\"series\": [\"0\", null]}",  "{\"series\": [\"\"]}",      "{\"series\": [\"/0\"]}",
         "{\"series\": [\"../x/0\"]}",   "{\"series\": [\"a/./b\"]}", "{\"series\": [\"a//b\"]}",
         "{\"series\": [\"a/..\"]}",     "{\"series\": [\"0/\"]}",
+        "{\"series\": [\"0\", \"1\", \"0\"]}", /* a series twice: opened and kept twice */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         json_t *j = parse(bad[i]);
