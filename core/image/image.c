@@ -8,9 +8,14 @@
 #include "base/log.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A level's scale along an axis: beyond these, unit conversions and 1/scale overflow. */
+#define SCALE_MIN 1e-100
+#define SCALE_MAX 1e100
 
 /* Default channel colours when the metadata gives none: grey for one channel, else a cycle. */
 static uint32_t default_color(int c, int n)
@@ -51,6 +56,15 @@ static int build_level(ome_image *img, const ome_ngff_multiscale *ms, int i, ome
                                        : 1;
         L->scale[r] = s * ms->top_scale[a];
         L->translation[r] = ds->translation[a] * ms->top_scale[a] + ms->top_translation[a];
+        /* factors each in range can multiply out of it (1e299 · 1e299 is inf): readers then
+         * get no valid size */
+        if (!(L->scale[r] > SCALE_MIN && L->scale[r] < SCALE_MAX)) {
+            OME_LOGW("%s: axis %c's scale comes to %g, out of range; 1 used", arr->where,
+                     "TCZYX"[r], L->scale[r]);
+            L->scale[r] = 1;
+        }
+        if (!isfinite(L->translation[r]))
+            L->translation[r] = 0;
     }
     for (int r = 0; r < OME_NROLES; r++)
         if (L->shape[r] == 0)

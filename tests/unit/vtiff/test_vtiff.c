@@ -562,6 +562,42 @@ static void ome_layout_too_large_refused(void **state)
     }
 }
 
+/* Scales each in range whose product is not (1e299 · 1e299 overflows, 1e-300 · 1e-300
+ * underflows): the level's scale becomes 1 with a warning, so the OME-XML never carries a
+ * size of inf or 0 (both invalid for readers). */
+static void scales_multiplying_out_of_range_become_1(void **state)
+{
+    (void)state;
+    ome_err err;
+    json_t *j = json_loads("{\"shape\":[8,8],\"chunks\":[8,8],\"dtype\":\"|u1\","
+                           "\"compressor\":null,\"fill_value\":0}", 0, NULL);
+    ome_zarr_array *arr;
+    assert_int_equal(ome_zarr_array_parse_v2(j, "0", "mem", &arr, &err), OME_OK);
+    json_decref(j);
+    json_t *attrs = json_loads(
+        "{\"multiscales\":[{\"version\":\"0.4\",\"axes\":[{\"name\":\"y\",\"type\":\"space\","
+        "\"unit\":\"angstrom\"},{\"name\":\"x\",\"type\":\"space\",\"unit\":\"angstrom\"}],"
+        "\"datasets\":[{\"path\":\"0\",\"coordinateTransformations\":[{\"type\":\"scale\","
+        "\"scale\":[1e299,1e-300]}]}],\"coordinateTransformations\":[{\"type\":\"scale\","
+        "\"scale\":[1e299,1e-300]}]}]}", 0, NULL);
+    assert_non_null(attrs);
+    ome_ngff_multiscale ms;
+    assert_int_equal(ome_ngff_parse_multiscales(attrs, "mem", &ms, &err), OME_OK);
+    ome_image *img;
+    assert_int_equal(ome_image_build(NULL, "mem", "tiny", &ms, &arr, NULL, 0, &img, &err),
+                     OME_OK);
+    assert_true(img->levels[0].scale[OME_Y] == 1 && img->levels[0].scale[OME_X] == 1);
+    char *xml = ome_xml_make(img);
+    assert_non_null(xml);
+    assert_null(strstr(xml, "inf"));
+    assert_null(strstr(xml, "PhysicalSizeX=\"0\""));
+    assert_non_null(strstr(xml, "PhysicalSizeY=\"0.0001\""));
+    free(xml);
+    ome_image_free(img);
+    ome_ngff_multiscale_free(&ms);
+    json_decref(attrs);
+}
+
 /* Resolutions as TIFF rationals are exact to 1e-9 relative (ImageJ shows 65 nm as 65 nm, not
  * 64.9984), for sizes from nanometres to beyond 2·10^6 units. */
 static void rationals_are_exact(void **state)
@@ -628,6 +664,7 @@ int main(void)
         cmocka_unit_test(imagej_over_4gib_has_ifd0_only),
         cmocka_unit_test(imagej_absurd_plane_counts_refused),
         cmocka_unit_test(ome_layout_too_large_refused),
+        cmocka_unit_test(scales_multiplying_out_of_range_become_1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
