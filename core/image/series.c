@@ -149,7 +149,19 @@ void ome_series_names_from_xml(const char *xml, size_t len, ome_series *series, 
             p = skip_past(p, end, "]]>");
             continue;
         }
-        if (p < end && strchr("/?!", *p))
+        if (p < end && *p == '?') { /* a processing instruction: nothing in it is a tag */
+            p = skip_past(p, end, "?>");
+            continue;
+        }
+        if (p < end && *p == '!') { /* <!DOCTYPE …[ internal subset ]>: quotes and brackets */
+            for (char q = 0, depth = 0; p < end && (q || depth || *p != '>'); p++)
+                if (q ? *p == q : (*p == '"' || *p == '\''))
+                    q = q ? 0 : *p;
+                else if (!q && (*p == '[' || *p == ']'))
+                    depth = (char)(depth + (*p == '[' ? 1 : depth ? -1 : 0));
+            continue;
+        }
+        if (p < end && *p == '/')
             continue;
         const char *name = p;
         while (p < end && !strchr(" \t\r\n/>", *p))

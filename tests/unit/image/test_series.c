@@ -147,6 +147,19 @@ static void names_from_ome_xml(void **state)
     one[0].name = NULL;
     ome_series_names_from_xml("", 0, one, 1);
     assert_null(one[0].name);
+
+    /* Image tags inside a DOCTYPE (an entity's value) or a processing instruction are not
+     * images (as an XML parser sees them) */
+    const char *tricks =
+        "<?xml version=\"1.0\"?><!DOCTYPE OME [ <!ENTITY e \"<Image Name='fromDTD'/>\"> "
+        "<!ENTITY f '<Image Name=\"fromDTD2\"/> ]>'> ]><?pi <Image Name=\"fromPI\"/> ?>"
+        "<OME><Image Name=\"real0\"/><Image Name=\"real1\"/></OME>";
+    ome_series two[2] = {{0}};
+    ome_series_names_from_xml(tricks, strlen(tricks), two, 2);
+    assert_string_equal(two[0].name, "real0");
+    assert_string_equal(two[1].name, "real1");
+    free(two[0].name);
+    free(two[1].name);
 }
 
 /* A zarr-python collection through a store counting round trips; skips when not written. */
