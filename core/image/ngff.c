@@ -305,7 +305,7 @@ void ome_ngff_multiscale_free(ome_ngff_multiscale *m)
 
 static bool parse_hex_color(const char *s, uint32_t *rgb)
 {
-    if (!s || strlen(s) != 6)
+    if (!s || strlen(s) != 6 || strspn(s, "0123456789abcdefABCDEF") != 6) /* not " 0xFFF" */
         return false;
     char *end;
     unsigned long v = strtoul(s, &end, 16);

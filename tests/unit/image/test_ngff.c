@@ -149,6 +149,14 @@ static void omero_channels(void **state)
     assert_false(c[2].has_window);
     ome_channel_meta_free(c, n);
     json_decref(j);
+    /* six characters that strtoul would take, but not six hex digits */
+    j = js("{\"omero\":{\"channels\":[{\"color\":\"-00001\"},{\"color\":\" 0xFFF\"},"
+           "{\"color\":\"+FFFFF\"},{\"color\":\"00ff7F\"}]}}");
+    assert_int_equal(ome_ngff_parse_omero(j, "w", &c, &n, &err), OME_OK);
+    assert_false(c[0].has_color || c[1].has_color || c[2].has_color);
+    assert_true(c[3].has_color && c[3].rgb == 0x00FF7F);
+    ome_channel_meta_free(c, n);
+    json_decref(j);
 }
 
 /* A well path listed twice in a plate, or a field path twice in a well, is refused (each copy
