@@ -90,19 +90,18 @@ static int walk(const char *dir, dev_t dev, file_list *l, int depth, int *failed
     return rc;
 }
 
-/* Whether path is in an omefs mount; then the mount's disk cache's capacity and use (0, 0
- * when it has none). */
-static bool disk_cache_of(const char *path, uint64_t *cap, uint64_t *used)
+/* The disk cache's capacity and use, from the .omefs/stats of the mount holding path (0, 0
+ * when there is none). */
+static void disk_cache_of(const char *path, uint64_t *cap, uint64_t *used)
 {
-    char root[4096];
+    char root[4096], stats[4200], text[8192];
     *cap = *used = 0;
     if (!omefs_mount_root(path, root, sizeof root))
-        return false;
-    char stats[4200], text[8192];
+        return;
     snprintf(stats, sizeof stats, "%s/.omefs/stats", root);
     FILE *f = fopen(stats, "r");
     if (!f)
-        return false;
+        return;
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[n] = '\0';
@@ -112,7 +111,6 @@ static bool disk_cache_of(const char *path, uint64_t *cap, uint64_t *used)
         *used = strtoull(b + 9, NULL, 10);
     if (c)
         *cap = strtoull(c + 12, NULL, 10);
-    return true;
 }
 
 static double now(void)
@@ -170,7 +168,8 @@ int omefs_prefetch_main(int argc, char **argv)
             free_list(&l);
             return 1;
         }
-        if (!disk_cache_of(argv[i], &cap, &used)) { /* never a walk of a whole home folder */
+        char root[4096];
+        if (!omefs_mount_root(argv[i], root, sizeof root)) { /* never a walk of a home folder */
             fprintf(stderr, "omefs prefetch: %s is not in an omefs mount: give a mount, or a "
                             "folder or file in one\n", argv[i]);
             free_list(&l);

@@ -18,3 +18,11 @@ const char *ome_json_library_version(void)
 {
     return jansson_version_str();
 }
+
+bool ome_json_seen(json_t *set, const char *key)
+{
+    if (json_object_get(set, key))
+        return true;
+    json_object_set_new(set, key, json_true());
+    return false;
+}

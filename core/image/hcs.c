@@ -1,6 +1,8 @@
 /* hcs: parses plate, well and image-label metadata of OME-NGFF 0.4/0.5. */
 #include "image/hcs.h"
 
+#include "base/json_doc.h"
+
 #include "base/key.h"
 #include "image/ngff.h"
 
@@ -71,16 +73,6 @@ static int index_field(json_t *w, const char *field, int limit, int *out, size_t
 /* The most wells of a plate, and fields of a well, taken (a 1536-well plate has 1536). */
 #define MAX_WELLS 100000
 #define MAX_FIELDS 10000
-
-/* Whether path is in `seen` already (a JSON object used as a set); adds it when not. A path
- * listed twice would be opened, and kept, once per listing. */
-static bool seen_before(json_t *seen, const char *path)
-{
-    if (json_object_get(seen, path))
-        return true;
-    json_object_set_new(seen, path, json_true());
-    return false;
-}
 
 int ome_plate_parse(json_t *attrs, const char *where, ome_plate *p, ome_err *err)
 {
@@ -164,7 +156,7 @@ int ome_plate_parse(json_t *attrs, const char *where, ome_plate *p, ome_err *err
                              "ROW/COLUMN", where, i, path);
             goto fail;
         }
-        if (seen_before(seen, path)) {
+        if (ome_json_seen(seen, path)) {
             rc = ome_err_set(err, OME_EINVAL, "%s: plate.wells[%zu].path \"%s\" is listed "
                              "before", where, i, path);
             goto fail;
@@ -225,7 +217,7 @@ int ome_well_parse(json_t *attrs, const char *where, ome_well *w, ome_err *err)
         else if (acq && !json_is_integer(acq))
             rc = ome_err_set(err, OME_EINVAL, "%s: well.images[%zu].acquisition is not an "
                              "integer", where, i);
-        else if (seen_before(seen, path))
+        else if (ome_json_seen(seen, path))
             rc = ome_err_set(err, OME_EINVAL, "%s: well.images[%zu].path \"%s\" is listed "
                              "before", where, i, path);
         else if (!(w->images[i].path = strdup(path)))

@@ -1,6 +1,8 @@
 /* series: a bioformats2raw collection's images, their paths and names. */
 #include "image/series.h"
 
+#include "base/json_doc.h"
+
 #include "image/image.h"
 
 #include "base/key.h"
@@ -69,15 +71,14 @@ int ome_series_parse_list(json_t *ome_attrs, const char *where, ome_series **out
     json_t *v;
     json_array_foreach(list, i, v) {
         const char *p = json_string_value(v);
-        int rc = !p || !path_ok(p)
-                     ? ome_err_set(err, OME_EINVAL, "%s: series %zu is not a relative path",
-                                   where, i)
-                 : json_object_get(seen, p)
-                     ? ome_err_set(err, OME_EINVAL, "%s: series %zu, \"%s\", is listed before",
-                                   where, i, p)
-                 : json_object_set_new(seen, p, json_true()) || !(s[i].path = strdup(p))
-                     ? ome_err_set(err, OME_ENOMEM, "out of memory")
-                     : OME_OK;
+        int rc = OME_OK;
+        if (!p || !path_ok(p))
+            rc = ome_err_set(err, OME_EINVAL, "%s: series %zu is not a relative path", where, i);
+        else if (ome_json_seen(seen, p))
+            rc = ome_err_set(err, OME_EINVAL, "%s: series %zu, \"%s\", is listed before", where,
+                             i, p);
+        else if (!(s[i].path = strdup(p)))
+            rc = ome_err_set(err, OME_ENOMEM, "out of memory");
         if (rc) {
             ome_series_free(s, (int)i);
             json_decref(seen);
