@@ -12,6 +12,7 @@
 #include "zarr/codec.h"
 #include "base/json_doc.h"
 #include "cli.h"
+#include "exit_deadline.h"
 #include "commands.h"
 #include "zarr/zarr.h"
 
@@ -144,6 +145,9 @@ static void usage(const char *prog)
            "    -o allow_other         let other users read the mount\n\n",
            prog);
 }
+
+/* Seconds the daemon may take to stop once unmounted, whatever a server does. */
+#define STOP_DEADLINE_S 3.0
 
 static void free_mount(omefs_mount *m)
 {
@@ -519,6 +523,7 @@ int main(int argc, char **argv)
     fuse_opt_add_arg(&args, "-ofsname=omefs,subtype=omefs,ro");
     struct fuse *f = fuse_new(&args, &omefs_ops, sizeof omefs_ops, &m);
     ome_err err = {0};
+    omefs_deadline *deadline = NULL;
     int rc = f ? open_source(&m, &o, mem_cache, cache_size, &err) : OME_EINVAL;
     if (!f) {
         omefs_cli_hint(argv[0]);
@@ -533,10 +538,14 @@ int main(int argc, char **argv)
         status = 1;
     } else {
         status = serve(f, &m, &cl, mem_cache, prefetch) ? 1 : 0;
+        /* unmounted: loaders and read-ahead are cancelled as the mount is freed; this bounds
+         * what might still wait on a silent server */
+        deadline = omefs_deadline_start(STOP_DEADLINE_S, status);
     }
     if (f)
         fuse_destroy(f);
     free_mount(&m);
+    omefs_deadline_met(deadline);
     free_opts(&o);
     free(cl.mountpoint);
     fuse_opt_free_args(&args);

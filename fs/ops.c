@@ -55,12 +55,36 @@ void omefs_handles_free_all(omefs_mount *m)
         handle_free(m, m->handles);
 }
 
-/* Walks a path of the content: 0, -ENOENT, or -EIO when a folder on the way cannot be read. */
+/* Whether the program waiting for the current request has given up on it (a signal, SIGKILL
+ * too: the kernel then sends FUSE an interrupt for the request). */
+static bool request_interrupted(void *ctx)
+{
+    (void)ctx;
+    return fuse_interrupted() != 0;
+}
+
+/* From here until ome_cancel_set(NULL, NULL), the waits of this thread (transfers, backoffs,
+ * folders loading, locks) end when the program gives the request up. */
+static void serve_interruptibly(void)
+{
+    ome_cancel_set(request_interrupted, NULL);
+}
+
+/* An error of the content as the errno FUSE answers. */
+static int errno_of(int rc)
+{
+    return rc == OME_OK ? 0 : rc == OME_ABSENT ? -ENOENT : rc == OME_EINTR ? -EINTR : -EIO;
+}
+
+/* Walks a path of the content: 0, -ENOENT, -EINTR (given up), or -EIO when a folder on the way
+ * cannot be read. */
 static int walk(const char *path, ome_place *out)
 {
     ome_err err = {0};
+    serve_interruptibly();
     int rc = ome_walk(&mount_of()->content, path, out, &err);
-    return rc == OME_OK ? 0 : rc == OME_ABSENT ? -ENOENT : -EIO;
+    ome_cancel_set(NULL, NULL);
+    return errno_of(rc);
 }
 
 /* "/.omefs" and what is in it. */
@@ -94,6 +118,12 @@ static void *ops_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
     cfg->use_ino = 0;
     if (conn->capable & FUSE_CAP_ASYNC_READ)
         conn->want |= FUSE_CAP_ASYNC_READ;
+    /* Lookups and listings of one folder at once: without it the kernel makes a second
+     * program wait for the first's listing in a lock that no signal, SIGKILL included, ends
+     * (libfuse passes it to the kernel from 3.17 on; before, folders load at opendir, out of
+     * that lock). The tree is safe to walk from many threads. */
+    if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+        conn->want |= FUSE_CAP_PARALLEL_DIROPS;
     /* Kernel read-ahead serves the ImageJ files, read in order; the OME-TIFF is opened with
      * direct I/O (see ops_open). Chunks themselves are read ahead by omefs (prefetch.c). The
      * cap is what the ImageJ layout's gaps between planes absorb (it is the kernel's default). */
@@ -169,8 +199,29 @@ static int ops_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t 
         fill(buf, OMEFS_INFO_DIR + 1, NULL, 0, 0);
     filler_ctx ctx = {buf, fill};
     ome_err err = {0};
+    serve_interruptibly();
     rc = ome_walk_list(&mount_of()->content, &at, fill_one, &ctx, &err);
-    return rc == OME_OK ? 0 : rc == OME_EINVAL ? -ENOTDIR : -EIO;
+    ome_cancel_set(NULL, NULL);
+    return rc == OME_EINVAL ? -ENOTDIR : errno_of(rc);
+}
+
+static void fill_none(void *ud, const char *name) { (void)ud, (void)name; }
+
+/* A folder is loaded when opened, not when listed: the kernel lists a folder holding a lock
+ * that a second program listing it would wait for, whatever signal it gets, while opening
+ * takes none (so every program waiting for a folder to load can be interrupted). */
+static int ops_opendir(const char *path, struct fuse_file_info *fi)
+{
+    (void)fi;
+    ome_place at;
+    int rc = is_info_path(path) ? 0 : walk(path, &at);
+    if (rc || is_info_path(path) || !at.folder)
+        return rc;
+    ome_err err = {0};
+    serve_interruptibly();
+    rc = ome_walk_list(&mount_of()->content, &at, fill_none, NULL, &err);
+    ome_cancel_set(NULL, NULL);
+    return errno_of(rc);
 }
 
 /* The files of .omefs: a snapshot taken at open (the counters as JSON, or the recent log),
@@ -243,14 +294,6 @@ static int ops_release(const char *path, struct fuse_file_info *fi)
     return 0;
 }
 
-/* Whether the program waiting for the current request has given up on it (a signal: the kernel
- * then sends FUSE an interrupt for the request). */
-static bool read_interrupted(void *ctx)
-{
-    (void)ctx;
-    return fuse_interrupted() != 0;
-}
-
 static int ops_read(const char *path, char *buf, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
@@ -269,7 +312,7 @@ static int ops_read(const char *path, char *buf, size_t size, off_t off,
     ome_stats_add(&m->stats.reads, 1);
     bool stream = ome_prefetch_note_read(m->prefetch, &h->ra, h->file->vt, (uint64_t)off, size);
     ome_err err = {0};
-    ome_cancel_set(read_interrupted, NULL); /* a signal to the reader ends its waits */
+    serve_interruptibly(); /* a signal to the reader ends its waits */
     int64_t n = ome_vtiff_read_as(h->file->vt, (uint64_t)off, size, buf,
                                   stream ? OME_ACCESS_STREAM : OME_ACCESS_RANDOM, &err);
     bool interrupted = n < 0 && ome_cancelled();
@@ -382,6 +425,7 @@ static int ops_erofs_rename(const char *from, const char *to, unsigned int flags
 const struct fuse_operations omefs_ops = {
     .init = ops_init,
     .getattr = ops_getattr,
+    .opendir = ops_opendir,
     .readdir = ops_readdir,
     .open = ops_open,
     .release = ops_release,

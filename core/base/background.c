@@ -1,6 +1,8 @@
 /* background: a few threads taking jobs by number until none is left or they are stopped. */
 #include "base/background.h"
 
+#include "base/cancel.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -17,9 +19,16 @@ struct ome_background {
     pthread_t threads[MOST_THREADS];
 };
 
+/* A job's waits (transfers, backoffs, locks) end when the background is stopped. */
+static bool stopping(void *ctx)
+{
+    return atomic_load(&((ome_background *)ctx)->stop);
+}
+
 static void *worker(void *arg)
 {
     ome_background *b = arg;
+    ome_cancel_set(stopping, b);
     while (!atomic_load(&b->stop)) {
         int i = atomic_fetch_add(&b->next, 1);
         if (i >= b->n)

@@ -2,6 +2,8 @@
 #include "store/omero_session.h"
 
 #include "base/buf.h"
+#include "base/cancel.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/stats.h"
 #include "base/url.h"
@@ -25,6 +27,14 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     if (b->len + n > MAX_JSON_BYTES || ome_buf_append(b, data, n))
         return 0;
     return n;
+}
+
+/* A transfer ends when the program it is for gives up (base/cancel.h). */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)ud, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return ome_cancelled() ? 1 : 0;
 }
 
 /* Rebuilds the Cookie header from the jar (Netscape lines: ... name TAB value). */
@@ -70,6 +80,8 @@ static int request(ome_omero_session *s, const char *url, const char *method, co
     curl_easy_setopt(e, CURLOPT_WRITEDATA, body);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(e, CURLOPT_USERAGENT, ua);
     /* A request with the CSRF token or a login form follows no redirect (curl would send its
      * headers to any host, and turn the POST into a GET); none goes from https down to http.
@@ -110,6 +122,8 @@ static int request(ome_omero_session *s, const char *url, const char *method, co
     curl_slist_free_all(headers);
     if (s->opts->stats)
         ome_stats_add(&s->opts->stats->requests, 1);
+    if (cc == CURLE_ABORTED_BY_CALLBACK)
+        return ome_err_set(err, OME_EINTR, "%s: interrupted", shown);
     if (cc != CURLE_OK) {
         /* no answer, or one cut short: worth another try; TLS and address errors are not */
         *transient = cc == CURLE_COULDNT_CONNECT || cc == CURLE_OPERATION_TIMEDOUT ||
@@ -161,8 +175,10 @@ static int do_get_json(ome_omero_session *s, const char *url, const char *post, 
         OME_LOGI("%s: %s, trying again in %.1f s", shown, rc ? err->msg : "server busy", delay);
         if (s->opts->stats)
             ome_stats_add(&s->opts->stats->retries, 1);
-        struct timespec ts = {(time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9)};
-        nanosleep(&ts, NULL);
+        if (!ome_cancel_sleep(delay)) {
+            rc = ome_err_set(err, OME_EINTR, "%s: interrupted", shown);
+            break;
+        }
         if (s->opts->backoff_max_s > 0 && (delay *= 2) > s->opts->backoff_max_s)
             delay = s->opts->backoff_max_s;
     }
@@ -199,24 +215,60 @@ int ome_omero_get_json(ome_omero_session *s, const char *url, json_t **out, ome_
     if ((rc = ome_omero_renew(s, err)))
         return rc;
     rc = do_get_json(s, url, NULL, NULL, out, err);
+    if (rc != OME_EINTR)
+        ome_omero_renew_outcome(s, rc != OME_EDENIED);
     if (rc == OME_EDENIED)
         ome_err_prefix(err, "still refused after a new session");
     return rc;
 }
 
+#define RENEW_PAUSE_FIRST_S 30.0
+#define RENEW_PAUSE_MOST_S 600.0
+
+void ome_omero_renew_outcome(ome_omero_session *s, bool helped)
+{
+    if (helped) {
+        s->renew_pause = 0;
+        s->renew_not_before = 0;
+        return;
+    }
+    bool first = s->renew_pause == 0;
+    s->renew_pause = first ? RENEW_PAUSE_FIRST_S : s->renew_pause * 2;
+    if (s->renew_pause > RENEW_PAUSE_MOST_S)
+        s->renew_pause = RENEW_PAUSE_MOST_S;
+    s->renew_not_before = ome_now() + s->renew_pause;
+    if (first) {
+        char shown[2100];
+        ome_url_redact(s->base, shown, sizeof shown);
+        OME_LOGW("%s: still refused with a new OMERO session: no new session for %.0f s, then "
+                 "at most one per pause, up to %.0f min apart, while they do not help (check "
+                 "that %s may read it)",
+                 shown, s->renew_pause, RENEW_PAUSE_MOST_S / 60,
+                 s->user ? "this user" : "the public user");
+    }
+}
+
 int ome_omero_renew(ome_omero_session *s, ome_err *err)
 {
+    char base[2100];
+    ome_url_redact(s->base, base, sizeof base);
+    if (s->login_refused)
+        return ome_err_set(err, OME_EDENIED, "%s", s->refused_why);
+    double wait = s->renew_not_before - ome_now();
+    if (wait > 0)
+        return ome_err_set(err, OME_EDENIED, "%s: refused even with a new session; the next "
+                           "new session in %.0f s", base, wait);
     s->renewing = true;
     int rc = ome_omero_reconnect(s, err);
     s->renewing = false;
     if (rc == OME_OK && s->opts->stats)
         ome_stats_add(&s->opts->stats->omero_renewals, 1);
-    char shown[2100];
-    ome_url_redact(s->base, shown, sizeof shown);
-    if (rc)
-        ome_err_prefix(err, "cannot renew the OMERO session with %s", shown);
-    else
-        OME_LOGI("%s: OMERO session renewed", shown);
+    if (rc && rc != OME_EINTR && !s->login_refused)
+        ome_omero_renew_outcome(s, false);
+    if (rc && !s->login_refused)
+        ome_err_prefix(err, "cannot renew the OMERO session with %s", base);
+    else if (rc == OME_OK)
+        OME_LOGI("%s: OMERO session renewed", base);
     return rc;
 }
 
@@ -298,6 +350,18 @@ static int discover(ome_omero_session *s, ome_err *err)
     return rc;
 }
 
+/* Whether a value from the server may go into a request header: letters, digits and the
+ * punctuation of tokens and UUIDs, nothing that could end the header (CR, LF) or start another. */
+static bool header_safe(const char *v)
+{
+    if (!v[0])
+        return false;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (!isalnum(*p) && !strchr("-_.+/=~", *p))
+            return false;
+    return true;
+}
+
 static int login(ome_omero_session *s, ome_err *err)
 {
     char url[2200];
@@ -308,10 +372,13 @@ static int login(ome_omero_session *s, ome_err *err)
         return rc;
     char csrf[256];
     const char *t = json_string_value(json_object_get(doc, "data"));
-    snprintf(csrf, sizeof csrf, "%s", t ? t : "");
+    snprintf(csrf, sizeof csrf, "%s", t && strlen(t) < sizeof csrf ? t : "");
     json_decref(doc);
     if (!csrf[0])
         return ome_err_set(err, OME_EINVAL, "%s: no CSRF token", url);
+    if (!header_safe(csrf))
+        return ome_err_set(err, OME_EINVAL, "%s: the CSRF token holds bytes that cannot go "
+                           "into a request header", url);
     snprintf(url, sizeof url, "%sservers/", s->api);
     if ((rc = ome_omero_get_json(s, url, &doc, err)))
         return rc;
@@ -335,10 +402,16 @@ static int login(ome_omero_session *s, ome_err *err)
     rc = do_get_json(s, url, form, csrf, &doc, err);
     memset(form, 0, n);
     free(form);
-    if (rc == OME_EDENIED) {
+    if (rc == OME_EDENIED) { /* remembered: the same password is never sent again */
         char why[sizeof err->msg];
         snprintf(why, sizeof why, "%s", err->msg);
-        return ome_err_set(err, OME_EDENIED, "OMERO login as %s refused: %s", s->user, why);
+        s->login_refused = true;
+        snprintf(s->refused_why, sizeof s->refused_why,
+                 "OMERO login as %s refused (%s): check the user name (omero_user=) and the "
+                 "password (OMERO_PASSWORD, or the prompt); it is not tried again, as servers "
+                 "lock accounts after failed logins: unmount, then mount with the right one",
+                 s->user, why);
+        return ome_err_set(err, OME_EDENIED, "%s", s->refused_why);
     }
     if (rc)
         return rc;
@@ -347,6 +420,9 @@ static int login(ome_omero_session *s, ome_err *err)
     if (!json_is_true(json_object_get(doc, "success")) || !key ||
         strlen(key) >= sizeof s->session_key)
         rc = ome_err_set(err, OME_EDENIED, "%s: OMERO login as %s did not succeed", url, s->user);
+    else if (!header_safe(key))
+        rc = ome_err_set(err, OME_EINVAL, "%s: the session key is not a UUID (it would go into "
+                         "a request header): not an OMERO server to trust", url);
     else
         snprintf(s->session_key, sizeof s->session_key, "%s", key);
     json_decref(doc);
@@ -355,6 +431,8 @@ static int login(ome_omero_session *s, ome_err *err)
 
 int ome_omero_reconnect(ome_omero_session *s, ome_err *err)
 {
+    if (s->login_refused)
+        return ome_err_set(err, OME_EDENIED, "%s", s->refused_why);
     if (s->easy)
         curl_easy_cleanup(s->easy);
     if (!(s->easy = curl_easy_init()))
@@ -371,7 +449,13 @@ int ome_omero_reconnect(ome_omero_session *s, ome_err *err)
 int ome_omero_connect(ome_omero_session *s, const char *base, const ome_store_opts *opts,
                       const char *user, const char *password, ome_err *err)
 {
+    /* a refused login outlives the session: connecting again must not send the password */
+    bool refused = s->login_refused;
+    char why[sizeof s->refused_why];
+    memcpy(why, s->refused_why, sizeof why);
     memset(s, 0, sizeof *s);
+    s->login_refused = refused;
+    memcpy(s->refused_why, why, sizeof why);
     if (strlen(base) >= sizeof s->base)
         return ome_err_set(err, OME_EINVAL, "OMERO address too long");
     snprintf(s->base, sizeof s->base, "%s", base);

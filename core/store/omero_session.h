@@ -18,6 +18,13 @@ typedef struct ome_omero_session {
     const char *user, *password; /* NULL: the public user, if the server has one */
     void *easy;                  /* the CURL handle that keeps the cookie jar */
     bool renewing;               /* a renewal is under way: no second one inside it */
+    /* Manners: servers lock accounts after failed logins. A refused password is never sent
+     * again; a renewal that did not help (still refused with the new session) pauses renewals,
+     * doubling from 30 s to 10 min while they keep not helping. */
+    bool login_refused;
+    char refused_why[512];
+    double renew_not_before; /* ome_now() before which no renewal is made */
+    double renew_pause;      /* the pause after the last renewal that did not help, or 0 */
 } ome_omero_session;
 
 /* Finds the API and, when a user is given, logs in. Errors name the URL and the reason. */
@@ -29,8 +36,12 @@ int ome_omero_reconnect(ome_omero_session *s, ome_err *err);
  * the login page) once a new session was refused too. */
 int ome_omero_get_json(ome_omero_session *s, const char *url, json_t **out, ome_err *err);
 /* A new session: logs in again, or (public user) starts afresh so that OMERO.web makes one on
- * the next request. Errors name the server. */
+ * the next request. Errors name the server. OME_EDENIED at once, with no request, after a
+ * refused login or while renewals are paused. */
 int ome_omero_renew(ome_omero_session *s, ome_err *err);
+/* What the request again after a renewal found: whether the new session was accepted. One
+ * that was not pauses renewals (said once in the log). */
+void ome_omero_renew_outcome(ome_omero_session *s, bool helped);
 /* An OPTIONS request (the pixel-buffer service says who it is). */
 int ome_omero_options(ome_omero_session *s, const char *url, ome_buf *body, long *code,
                       ome_err *err);

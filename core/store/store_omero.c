@@ -6,6 +6,8 @@
  *
  * The session is made on first use, so a mount served wholly by the disk cache (offline) never
  * contacts the server; an expired session (HTTP 401/403 on tiles) is renewed once. */
+#include "base/cancel.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "store/omero_image.h"
 #include "store/store_backend.h"
@@ -198,7 +200,10 @@ static int ensure_ready_locked(omero_store *os, ome_err *err)
  * failure is not kept: the next request tries again. */
 static const ome_omero_image *image_of(omero_store *os, long long id, ome_err *err)
 {
-    pthread_mutex_lock(&os->lock);
+    if (ome_cancel_lock(&os->lock) != OME_OK) {
+        ome_err_set(err, OME_EINTR, "%s: interrupted", os->base.root);
+        return NULL;
+    }
     ome_omero_image *found = NULL;
     for (int i = 0; i < os->nimages && !found; i++)
         if (os->images[i]->id == id)
@@ -288,26 +293,46 @@ static void fetch_tiles(omero_store *os, ome_store_req *tiles, size_t n)
     if (!denied)
         return;
     ome_err e2 = {0};
-    pthread_mutex_lock(&os->lock);
-    int rc = OME_OK;
-    if (os->session_gen == gen) { /* not renewed by another batch meanwhile */
-        long long id = strtoll(tiles[0].key + 5, NULL, 10); /* "tile/ID/…" */
-        rc = renew_for_tiles(os, id, &e2);
-        os->session_gen++;
-        if (rc)
-            OME_LOGE("%s: %s", os->base.root, e2.msg);
-        else
-            OME_LOGI("%s: session renewed after the tile service refused it", os->base.root);
-    }
-    pthread_mutex_unlock(&os->lock);
-    if (rc == OME_OK) {
-        for (size_t k = 0; k < n; k++)
-            ome_buf_free(&tiles[k].body);
-        ome_store_get_many(os->tiles, tiles, n);
+    /* a program given up while another renews the session stops waiting for it */
+    int rc = ome_cancel_lock(&os->lock);
+    if (rc != OME_OK) {
+        ome_err_set(&e2, rc, "%s: interrupted while the session was renewed", os->base.root);
     } else {
+        bool renewed = false;
+        if (os->session_gen == gen) { /* not renewed by another batch meanwhile */
+            long long id = strtoll(tiles[0].key + 5, NULL, 10); /* "tile/ID/…" */
+            bool paused = os->session.login_refused || os->session.renew_not_before > ome_now();
+            rc = renew_for_tiles(os, id, &e2);
+            os->session_gen++;
+            renewed = rc == OME_OK;
+            if (rc && !paused && rc != OME_EINTR)
+                OME_LOGE("%s: %s", os->base.root, e2.msg);
+            else if (rc == OME_OK)
+                OME_LOGI("%s: session renewed after the tile service refused it",
+                         os->base.root);
+        }
+        pthread_mutex_unlock(&os->lock);
+        if (rc == OME_OK) {
+            for (size_t k = 0; k < n; k++)
+                ome_buf_free(&tiles[k].body);
+            ome_store_get_many(os->tiles, tiles, n);
+        }
+        if (renewed) { /* still refused with the new session: no other one for a while */
+            bool helped = true;
+            for (size_t k = 0; k < n; k++)
+                helped &= tiles[k].status != OME_EDENIED;
+            pthread_mutex_lock(&os->lock);
+            ome_omero_renew_outcome(&os->session, helped);
+            pthread_mutex_unlock(&os->lock);
+        }
+    }
+    if (rc != OME_OK) {
         for (size_t k = 0; k < n; k++)
-            if (tiles[k].status == OME_EDENIED)
+            if (tiles[k].status == OME_EDENIED) {
                 tiles[k].err = e2; /* the renewal's reason, naming the server */
+                if (rc == OME_EINTR) /* given up, not refused: nothing to remember */
+                    tiles[k].status = OME_EINTR;
+            }
     }
 }
 
@@ -432,7 +457,8 @@ static const struct {
 static int list_from_server(omero_store *os, ome_omero_kind kind, long long id, ome_omero_list *out,
                             ome_err *err)
 {
-    pthread_mutex_lock(&os->lock);
+    if (ome_cancel_lock(&os->lock) != OME_OK)
+        return ome_err_set(err, OME_EINTR, "%s: interrupted", os->base.root);
     int rc = ensure_ready_locked(os, err);
     ome_omero_list l = {0};
     json_int_t total = -1, seen = 0; /* items (images or wells) listed so far */

@@ -3,12 +3,12 @@
 #include "tree/folder_tree.h"
 
 #include "base/background.h"
+#include "base/cancel.h"
 #include "base/key.h"
-#include "tree/label_tree.h"
 #include "base/log.h"
-#include "image/ngff.h"
-#include "base/key.h"
 #include "image/group.h"
+#include "image/ngff.h"
+#include "tree/label_tree.h"
 
 #include <jansson.h>
 
@@ -57,6 +57,7 @@ static ome_folder_tree *tree_new(ome_store *store, int n)
     }
     if (ft) {
         pthread_mutex_init(&ft->ahead_lock, NULL);
+        pthread_cond_init(&ft->ahead_grown, NULL);
         ft->store = store;
         ft->nslots = nslots;
         memset(ft->slots, 0xff, nslots * sizeof *ft->slots); /* every slot -1: empty */
@@ -166,6 +167,15 @@ ome_folder *ome_folder_tree_find(ome_folder_tree *ft, const char *name)
     return i >= 0 ? &ft->folders[i] : NULL;
 }
 
+/* The fields of one load opened together, each on a thread of its own, for one request: its
+ * cancellation reaches them through the relay. */
+typedef struct {
+    ome_cancel_relay relay;
+    pthread_mutex_t lock;
+    pthread_cond_t finished_one;
+    int finished;
+} fields_run;
+
 /* A field opened on a thread of its own: a well's fields open at once, not one after another. */
 typedef struct {
     ome_store *store;
@@ -174,15 +184,15 @@ typedef struct {
     json_t *attrs;         /* the image group's attributes when already loaded (borrowed), */
     const char *where;     /* and the document they come from */
     bool with_labels;      /* a well's field: its label images too */
+    fields_run *run;       /* set while on a thread of its own */
     ome_image *img;
     ome_label_tree labels; /* files named NAME_labels_LABEL */
     ome_err why;
     int rc;
 } field_job;
 
-static void *open_field(void *arg)
+static void open_field(field_job *j)
 {
-    field_job *j = arg;
     if (j->attrs) {
         j->rc = ome_image_open_attrs(j->store, j->path, j->name, j->attrs, j->where, &j->img,
                                      &j->why);
@@ -196,27 +206,89 @@ static void *open_field(void *arg)
         snprintf(prefix, sizeof prefix, "%s_labels_", j->name);
         ome_label_tree_open(j->store, j->path, prefix, &j->labels);
     }
+}
+
+static void *open_field_thread(void *arg)
+{
+    field_job *j = arg;
+    fields_run *run = j->run;
+    ome_cancel_follow(&run->relay);
+    open_field(j);
+    pthread_mutex_lock(&run->lock);
+    run->finished++;
+    pthread_cond_signal(&run->finished_one);
+    pthread_mutex_unlock(&run->lock);
     return NULL;
+}
+
+/* Waits until `count` threads of the run finished, passing the request's cancellation on. */
+static void wait_fields(fields_run *run, int count)
+{
+    pthread_mutex_lock(&run->lock);
+    while (run->finished < count) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 50 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&run->finished_one, &run->lock, &until);
+        if (run->finished < count) {
+            pthread_mutex_unlock(&run->lock);
+            ome_cancel_relay_poll(&run->relay);
+            pthread_mutex_lock(&run->lock);
+        }
+    }
+    pthread_mutex_unlock(&run->lock);
 }
 
 #define FIELDS_AT_ONCE 8
 
-/* Opens jobs[0..n) on up to FIELDS_AT_ONCE threads (in this thread when one cannot start). */
-static void open_fields(field_job *jobs, int n)
+/* Drops what jobs[0..n) opened. */
+static void discard_fields(field_job *jobs, int n)
 {
-    pthread_t threads[FIELDS_AT_ONCE];
-    for (int first = 0; first < n; first += FIELDS_AT_ONCE) {
-        int m = n - first < FIELDS_AT_ONCE ? n - first : FIELDS_AT_ONCE;
-        bool started[FIELDS_AT_ONCE];
-        for (int k = 0; k < m; k++)
-            started[k] = pthread_create(&threads[k], NULL, open_field, &jobs[first + k]) == 0;
-        for (int k = 0; k < m; k++) {
-            if (started[k])
-                pthread_join(threads[k], NULL);
-            else
-                open_field(&jobs[first + k]);
-        }
+    for (int i = 0; i < n; i++) {
+        ome_image_free(jobs[i].img);
+        jobs[i].img = NULL;
+        ome_label_tree_free(&jobs[i].labels);
     }
+}
+
+/* Opens jobs[0..n) on up to FIELDS_AT_ONCE threads (in this thread when one cannot start).
+ * OME_EINTR, with nothing kept, when the calling thread's request is given up meanwhile. */
+static int open_fields(field_job *jobs, int n)
+{
+    fields_run run = {.finished = 0};
+    pthread_mutex_init(&run.lock, NULL);
+    pthread_cond_init(&run.finished_one, NULL);
+    pthread_t threads[FIELDS_AT_ONCE];
+    int expected = 0; /* threads started so far */
+    for (int first = 0; first < n && !ome_cancel_relay_poll(&run.relay); first += FIELDS_AT_ONCE) {
+        int m = n - first < FIELDS_AT_ONCE ? n - first : FIELDS_AT_ONCE, started = 0;
+        bool on_thread[FIELDS_AT_ONCE];
+        for (int k = 0; k < m; k++) {
+            jobs[first + k].run = &run;
+            on_thread[k] =
+                pthread_create(&threads[k], NULL, open_field_thread, &jobs[first + k]) == 0;
+            started += on_thread[k];
+        }
+        for (int k = 0; k < m; k++)
+            if (!on_thread[k])
+                open_field(&jobs[first + k]);
+        expected += started;
+        wait_fields(&run, expected);
+        for (int k = 0; k < m; k++)
+            if (on_thread[k])
+                pthread_join(threads[k], NULL);
+    }
+    pthread_cond_destroy(&run.finished_one);
+    pthread_mutex_destroy(&run.lock);
+    if (ome_cancel_relay_poll(&run.relay)) {
+        discard_fields(jobs, n);
+        return OME_EINTR;
+    }
+    return OME_OK;
 }
 
 /* Puts the images opened into the folder, in their order; one that failed is left out with a
@@ -265,6 +337,15 @@ static int add_opened(ome_folder_tree *ft, ome_folder *f, field_job *jobs, int n
     return OME_OK;
 }
 
+/* Opens the jobs' images and puts them into the folder. */
+static int open_and_add(ome_folder_tree *ft, ome_folder *f, field_job *jobs, int n, ome_err *err)
+{
+    if (open_fields(jobs, n) != OME_OK)
+        return ome_err_set(err, OME_EINTR, "%s: given up by the program that looked into it",
+                           f->name);
+    return add_opened(ft, f, jobs, n, err);
+}
+
 /* Opens the fields of the well whose group attributes are `attrs` (read from `where`); called
  * with f->lock held. */
 static int open_well_fields(ome_folder_tree *ft, ome_folder *f, json_t *attrs, const char *where,
@@ -288,8 +369,7 @@ static int open_well_fields(ome_folder_tree *ft, ome_folder *f, json_t *attrs, c
                      well.images[i].path); /* "" opens nothing: the field is left out */
         snprintf(jobs[i].name, sizeof jobs[i].name, "%s_%s", f->name, well.images[i].path);
     }
-    open_fields(jobs, well.nimages);
-    rc = add_opened(ft, f, jobs, well.nimages, err);
+    rc = open_and_add(ft, f, jobs, well.nimages, err);
     free(jobs);
     ome_well_free(&well);
     return rc;
@@ -321,8 +401,7 @@ static int load_images(ome_folder_tree *ft, ome_folder *f, ome_err *err)
         snprintf(jobs[i].name, sizeof jobs[i].name, "%s", f->image_names[i]);
         jobs[i].title = f->npaths == 1 ? f->title : NULL;
     }
-    open_fields(jobs, f->npaths);
-    int rc = add_opened(ft, f, jobs, f->npaths, err);
+    int rc = open_and_add(ft, f, jobs, f->npaths, err);
     free(jobs);
     return rc;
 }
@@ -418,12 +497,10 @@ static int load_any(ome_folder_tree *ft, ome_folder *f, ome_err *err)
                    OME_OK) {
             job.attrs = NULL;
             job.title = series[0].name;
-            open_fields(&job, 1);
-            rc = add_opened(ft, f, &job, 1, err);
+            rc = open_and_add(ft, f, &job, 1, err);
         }
     } else if (rc == OME_OK) {
-        open_fields(&job, 1);
-        rc = add_opened(ft, f, &job, 1, err);
+        rc = open_and_add(ft, f, &job, 1, err);
     }
     ome_series_free(series, nseries);
     json_decref(attrs);
@@ -497,33 +574,69 @@ static void folder_clear(ome_folder *f)
 
 static int load_now(ome_folder_tree *ft, ome_folder *f, ome_err *err);
 
-/* A job of the loaders ahead: folder i (a failure is logged, and tried again when looked at). */
-static void load_ahead(void *ctx, int i)
+/* Loading ahead: the first window, in folders past the one looked into, and the largest. */
+#define AHEAD_FIRST 4
+#define AHEAD_MOST 256
+#define AHEAD_THREADS 16 /* folders loaded at once, ahead of a walk */
+
+/* A loader ahead: takes the next folder of the window until the loaders are stopped (their
+ * cancellation, base/background.h); a failure is logged, and tried again when looked at. */
+static void ahead_loader(void *ctx, int worker)
 {
+    (void)worker;
     ome_folder_tree *ft = ctx;
-    ome_err err = {0};
-    load_now(ft, &ft->folders[i], &err);
+    for (;;) {
+        pthread_mutex_lock(&ft->ahead_lock);
+        while (ft->ahead_next >= ft->ahead_limit && !ome_cancelled()) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&ft->ahead_grown, &ft->ahead_lock, &until);
+        }
+        int i = ft->ahead_next++;
+        pthread_mutex_unlock(&ft->ahead_lock);
+        if (ome_cancelled())
+            return;
+        ome_err err = {0};
+        load_now(ft, &ft->folders[i], &err);
+    }
 }
 
-#define AHEAD_THREADS 16 /* a plate's wells loaded at once, ahead of a walk */
+/* A walk looked into folder i for the first time: from the second look on, the window ahead
+ * starts after it, doubling at each look (a walk that jumps elsewhere starts a window there). */
+static void ahead_note_look(ome_folder_tree *ft, int i)
+{
+    if (atomic_fetch_add(&ft->looks, 1) < 1 || ft->nfolders <= 2)
+        return;
+    pthread_mutex_lock(&ft->ahead_lock);
+    if (!ft->ahead)
+        ft->ahead = ome_background_start(AHEAD_THREADS, AHEAD_THREADS, ahead_loader, ft);
+    int w = ft->ahead_window = ft->ahead_window ? ft->ahead_window * 2 : AHEAD_FIRST;
+    if (w > AHEAD_MOST)
+        w = ft->ahead_window = AHEAD_MOST;
+    int start = i + 1, end = start + w < ft->nfolders ? start + w : ft->nfolders;
+    if (start > ft->ahead_next || ft->ahead_next > end) {
+        ft->ahead_next = start;
+        ft->ahead_limit = end;
+    } else if (end > ft->ahead_limit) {
+        ft->ahead_limit = end;
+    }
+    pthread_cond_broadcast(&ft->ahead_grown);
+    pthread_mutex_unlock(&ft->ahead_lock);
+}
 
 int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err)
 {
-    /* the second folder a walk looks into starts the loaders ahead (listing a plate, or
-     * opening one well, still reads only that) */
-    if (!atomic_exchange(&f->looked, true) && atomic_fetch_add(&ft->looks, 1) == 1 &&
-        ft->nfolders > 2) {
-        pthread_mutex_lock(&ft->ahead_lock);
-        if (!ft->ahead)
-            ft->ahead = ome_background_start(ft->nfolders, AHEAD_THREADS, load_ahead, ft);
-        pthread_mutex_unlock(&ft->ahead_lock);
-    }
+    if (!atomic_exchange(&f->looked, true))
+        ahead_note_look(ft, (int)(f - ft->folders));
     return load_now(ft, f, err);
 }
 
 static int load_now(ome_folder_tree *ft, ome_folder *f, ome_err *err)
 {
-    pthread_mutex_lock(&f->lock);
+    if (ome_cancel_lock(&f->lock) != OME_OK)
+        return ome_err_set(err, OME_EINTR, "%s: given up while another program loaded it",
+                           f->name);
     int rc = OME_OK;
     if (!f->loaded) {
         ome_err why = {0};
@@ -533,14 +646,20 @@ static int load_now(ome_folder_tree *ft, ome_folder *f, ome_err *err)
                                                : load_images(ft, f, &why);
         if (rc == OME_OK && f->sub)
             f->sub->cache = ft->cache;
-        if (rc) { /* nothing kept: the next look into the folder tries again */
+        if (rc && (rc == OME_EINTR || ome_cancelled())) {
+            rc = OME_EINTR; /* given up, not broken: said once, quietly */
+            OME_LOGI("%s: loading given up (%s)", f->name, why.msg);
+            folder_clear(f);
+        } else if (rc) { /* nothing kept: the next look into the folder tries again */
             OME_LOGE("%s", why.msg);
             folder_clear(f);
         }
         f->loaded = rc == OME_OK;
     }
     pthread_mutex_unlock(&f->lock);
-    if (rc)
+    if (rc == OME_EINTR)
+        ome_err_set(err, rc, "%s: given up by the program that looked into it", f->name);
+    else if (rc)
         ome_err_set(err, rc, "%s could not be read (see the log)", f->name);
     return rc;
 }
@@ -592,6 +711,7 @@ void ome_folder_tree_free(ome_folder_tree *ft)
         return;
     ome_background_stop(ft->ahead); /* its loaders use the folders */
     pthread_mutex_destroy(&ft->ahead_lock);
+    pthread_cond_destroy(&ft->ahead_grown);
     for (int i = 0; i < ft->nfolders; i++) {
         ome_folder *f = &ft->folders[i];
         folder_clear(f);

@@ -52,11 +52,16 @@ typedef struct ome_folder_tree {
     ome_folder *folders;
     int *slots; /* hash table of folder indices by name (-1: empty) */
     size_t nslots;
-    /* Loading ahead: once a walk (ls -R, find, du) looks into a second folder, the others are
-     * loaded by a few threads, so a plate walk costs its round trips in parallel. */
+    /* Loading ahead, as read-ahead does for a file: once a walk (ls -R, find, du) looks into a
+     * second folder, a few threads load the folders after the one looked into, in a window that
+     * doubles at each further look; a walk that stops leaves at most one window loaded that it
+     * did not look into. */
     _Atomic int looks;             /* folders a walk has looked into */
     struct ome_background *ahead;  /* the loaders ahead (owned) */
     pthread_mutex_t ahead_lock;
+    pthread_cond_t ahead_grown;    /* the window moved or grew */
+    int ahead_next, ahead_limit;   /* folders [next, limit) are still to be loaded ahead */
+    int ahead_window;              /* the window's size: 0 until the second look */
 } ome_folder_tree;
 
 /* One image of a list: its folder's name, where it is in the store, its files' base name.
@@ -104,7 +109,9 @@ void ome_folder_name(char *out, size_t outlen, const char *prefix, const char *n
 ome_folder *ome_folder_tree_find(ome_folder_tree *ft, const char *name);
 /* Opens the folder's images, once it succeeds (thread-safe): a well's fields from its metadata
  * (a field that cannot be opened is left out with a warning), or a list's image. A folder with
- * no image is an error, logged with the reason. */
+ * no image is an error, logged with the reason. OME_EINTR when the calling thread's request is
+ * given up (base/cancel.h) while it loads or waits for another's load: nothing is kept, and the
+ * next look loads it again. */
 int ome_folder_tree_load(ome_folder_tree *ft, ome_folder *f, ome_err *err);
 
 /* Sum of the sizes of the files of the folders loaded so far (inner folders too). */

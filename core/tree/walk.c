@@ -35,8 +35,9 @@ int ome_walk(ome_content *c, const char *path, ome_place *out, ome_err *err)
             out->folder = f;
             out->parent = folders;
         } else if (f) { /* a folder on the way: what it holds is known once it is read */
-            if (ome_folder_tree_load(folders, f, err) != OME_OK)
-                return OME_EIO;
+            int rc = ome_folder_tree_load(folders, f, err);
+            if (rc != OME_OK)
+                return rc == OME_EINTR ? OME_EINTR : OME_EIO;
             folders = f->sub;
             files = &f->tree;
         } else {
@@ -62,8 +63,9 @@ int ome_walk_list(ome_content *c, const ome_place *at, void (*fn)(void *ud, cons
     } else if (at->labels_dir) {
         files = &c->labels.tree;
     } else if (at->folder) {
-        if (ome_folder_tree_load(at->parent, at->folder, err) != OME_OK)
-            return OME_EIO;
+        int rc = ome_folder_tree_load(at->parent, at->folder, err);
+        if (rc != OME_OK)
+            return rc == OME_EINTR ? OME_EINTR : OME_EIO;
         files = &at->folder->tree;
         folders = at->folder->sub;
     } else {

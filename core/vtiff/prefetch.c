@@ -1,8 +1,10 @@
 /* prefetch: sequential-read detection and a queue of read-ahead jobs run by worker threads. */
 #include "vtiff/prefetch.h"
 
+#include "base/cancel.h"
 #include "base/log.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -26,15 +28,23 @@ struct ome_prefetch {
     prefetch_job queue[MAX_QUEUED];
     int head, count;
     bool stop;
+    _Atomic bool stopping; /* stop, for the workers' waits (base/cancel.h) */
     uint64_t max_window;
     ome_stats *stats;
     int nthreads;
     pthread_t *threads;
 };
 
+/* A worker's transfers and waits end when the read-ahead is stopped (at unmount). */
+static bool prefetch_stopping(void *ctx)
+{
+    return atomic_load(&((ome_prefetch *)ctx)->stopping);
+}
+
 static void *prefetch_worker(void *arg)
 {
     ome_prefetch *p = arg;
+    ome_cancel_set(prefetch_stopping, p);
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (!p->stop && p->count == 0)
@@ -81,6 +91,7 @@ void ome_prefetch_free(ome_prefetch *p)
 {
     if (!p)
         return;
+    atomic_store(&p->stopping, true);
     pthread_mutex_lock(&p->lock);
     p->stop = true;
     p->count = 0;

@@ -326,8 +326,12 @@ expect_error() { # name, expected text, omefs args...
     fail "omero $name: exit $rc, '$msg' (expected '$want')"
   fi
 }
+start=$(log_lines)
 OMERO_PASSWORD=wrong expect_error "wrong password" "OMERO login as analyst refused" \
   "$web/webclient/img_detail/2/" -o omero_user=analyst,cache_dir=none
+posts=$(log_since "$start" | grep -c 'POST /omero/api/v0/login/')
+[ "$posts" = 1 ] && ok "omero wrong password: one failed login, not tried again (accounts lock)" ||
+  fail "omero wrong password: $posts login POSTs for one mount"
 expect_error "1-bit pixels" 'pixel type "bit" is not supported (1 bit per pixel)' \
   "$web/webclient/img_detail/4/" -o cache_dir=none
 expect_error "private dataset" "the OMERO dataset 8 is not visible to the public user" \
@@ -407,3 +411,56 @@ offline_list() { # NAME ADDRESS FILE (a file read online, then offline)
 offline_list dataset-kept "$web/webclient/?show=dataset-7" 1_pyramid/image-1_L2.tif 3_odd
 offline_list plate-kept "$web/webclient/?show=plate-5" A1/A1_0_L1.tif
 offline_list project-kept "$web/webclient/?show=project-11" 7_public_set/1_pyramid/image-1_L2.tif
+
+# 8. Manners with a tile service that refuses every session: one renewal that does not help,
+#    then a pause (said once in the log), not a renewal (a login) per read.
+tile_offsets() { # FILE N → the offsets of the first N tiles of the first page
+  $PY -c "import sys, tifffile; print(' '.join(str(o) for o in tifffile.TiffFile(sys.argv[1]).pages[0].dataoffsets[:int(sys.argv[2])]))" "$1" "$2"
+}
+if do_mount refusing "$web/webclient/img_detail/1/" -o cache_dir=none,mem_cache=1M; then
+  nginx_set omero_tiles_refuse=1 # from now on (mounting probes the service)
+  start=$(log_lines)
+  for off in $(tile_offsets "$first/image-1.ome.tif" 6); do
+    dd if="$mnt/image-1.ome.tif" of=/dev/null bs=4096 count=1 iflag=skip_bytes skip="$off" 2>/dev/null
+  done
+  sessions=$(log_since "$start" | grep -cE 'GET /omero/api/ |GET /omero/webgateway/imgData/|/login/')
+  tiles=$(log_since "$start" | grep -c 'GET /tile/')
+  said=$(grep -c "no new session for" "$work/refusing.log")
+  [ "$tiles" -ge 6 ] && [ "$sessions" -le 4 ] && [ "$said" = 1 ] &&
+    ok "omero tiles refused: 6 reads made $sessions session requests ($tiles tile requests), the pause said once" ||
+    fail "omero tiles refused: 6 reads made $sessions session requests, $tiles tile requests; pause said $said times"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero refusing mount: $(tail -1 "$work/refusing.log")"
+fi
+nginx_set omero_tiles_refuse=0
+
+# 9. A program that gives up while its read waits for a session renewal (the session ended,
+#    and OMERO.web is slow to make a new one) is released within about a second; so is one
+#    waiting behind it for the same renewal.
+if do_mount renewal "$web/webclient/img_detail/1/" -o cache_dir=none,mem_cache=1M,timeout=60,retries=0; then
+  read -r off1 off2 <<<"$(tile_offsets "$first/image-1.ome.tif" 2)"
+  nginx_set omero_epoch=5                 # every session ends: the next tile is refused
+  nginx_set "slow=/omero/api/&slow_ms=60000" # and the renewal's first request stalls
+  $PY tests/integration/interrupt_reader.py "$mnt/image-1.ome.tif" "$first/image-1.ome.tif" "$off1" 4096 >"$work/r1.json" &
+  r1=$!
+  sleep 0.3
+  $PY tests/integration/interrupt_reader.py "$mnt/image-1.ome.tif" "$first/image-1.ome.tif" "$off2" 4096 >"$work/r2.json" &
+  r2=$!
+  sleep 1.5
+  kill -USR1 "$r1" "$r2"
+  wait "$r1" "$r2"
+  nginx_set slow=
+  nginx_set omero_epoch=0
+  if $PY -c "import json,sys; d=[json.load(open(f)) for f in sys.argv[1:]]; sys.exit(not all(x['outcome'] == 'interrupted' and x['seconds'] <= 1.8 + 1.2 for x in d))" "$work/r1.json" "$work/r2.json"; then
+    ok "omero: two readers waiting for a stalled session renewal are released at a signal ($(cat "$work/r1.json" "$work/r2.json" | tr '\n' ' '))"
+  else
+    fail "omero: readers waiting for a renewal: $(cat "$work/r1.json" "$work/r2.json" | tr '\n' ' ')"
+  fi
+  cmp -s "$mnt/image-1.ome.tif" "$first/image-1.ome.tif" &&
+    ok "omero: after the given-up renewal, the next read renews and every byte is right" ||
+    fail "omero: after the given-up renewal the file differs: $(tail -2 "$work/renewal.log")"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero renewal mount: $(tail -1 "$work/renewal.log")"
+fi
