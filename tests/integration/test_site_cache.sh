@@ -4,6 +4,8 @@
 # origin, port and cache path put in), in front of the test origin. The origin's log must show
 # each chunk fetched once, and every byte must be right. A fourth mount reaches the origin's
 # own address through the cache as a proxy (-o proxy=): nothing more reaches the origin.
+# Requests with credentials are refused and never cached; metadata is cached and revalidated
+# (kept a second here instead of a minute).
 source "$(dirname "$0")/../lib/integration.sh"
 mount_test_start site-cache
 export ASAN_OPTIONS=detect_leaks=0
@@ -12,12 +14,14 @@ ref="$work/ref"; reference "$n" "$ref"
 origin_log="$OMEFS_TEST_NGINX_DIR/access.log"
 
 # the site cache: the shipped configuration, with this machine's origin, port and cache path
+# (and metadata kept a second)
 site="$work/site"; mkdir -p "$site/cache" "$site/tmp"
 port=$($PY tests/lib/free_port.py 1)
 user=""; [ "$(id -u)" = 0 ] && user="user root root;"
 sed -e "s|https://uk1s3.embassy.ebi.ac.uk|$OMEFS_TEST_HTTP|g" -e "s|location /idr/ |location / |" \
     -e "s|listen 8080;|listen 127.0.0.1:$port;|" -e "s|/var/cache/nginx/omefs-site|$site/cache|" \
-    -e "s|max_size=500g|max_size=1g|" contrib/site-cache/omefs-site-cache.conf >"$site/site.conf"
+    -e "s|max_size=500g|max_size=1g|" -e "s|valid 200 404 1m;|valid 200 404 1s;|" \
+    contrib/site-cache/omefs-site-cache.conf >"$site/site.conf"
 cat >"$site/nginx.conf" <<CONF
 $user
 daemon off;
@@ -70,4 +74,63 @@ if do_mount proxied "$OMEFS_TEST_HTTP/$n.zarr" -o cache_dir="$work/cache-4",prox
     fail "site cache as -o proxy: $via through the proxy, $direct chunks from the origin"
 else
   fail "site cache: proxied mount: $(tail -2 "$work/proxied.log")"
+fi
+
+# Requests with a credential are refused (403) before anything is fetched or cached. /private/
+# on the origin serves an object only to a request with a credential; each case asks the cache
+# for a fresh object with the credential, then without it.
+mapfile -t objs < <(find "$fixtures/$n.zarr" -type f ! -name ".*" | sort | head -6)
+secret=0mefsSecret7x
+header() { grep -i "^$1:" | tr -d '\r' | awk '{print $2}'; }
+private_case() { # NAME OBJECT-INDEX QUERY [CURL ARGUMENTS...]
+  local name=$1 path="/private/${objs[$2]#"$fixtures"/}" query=$3; shift 3
+  local start code reached hdr status cache
+  start=$(wc -l <"$origin_log")
+  code=$(curl -s -o "$work/cred.body" -w '%{http_code}' "$@" "$cache_url$path$query")
+  sleep 0.2
+  reached=$(tail -n +"$((start + 1))" "$origin_log" | grep -cF "GET $path")
+  [ "$code" = 403 ] && grep -qi "public data only" "$work/cred.body" && [ "$reached" = 0 ] &&
+    ok "site cache: a request with $name is refused, nothing reaches the origin" ||
+    fail "site cache: a request with $name: $code from the cache, $reached at the origin"
+  start=$(wc -l <"$origin_log")
+  hdr=$(curl -s -D - -o /dev/null "$cache_url$path")
+  sleep 0.2
+  reached=$(tail -n +"$((start + 1))" "$origin_log" | grep -cF "GET $path ")
+  status=$(head -1 <<<"$hdr" | awk '{print $2}') cache=$(header X-Cache-Status <<<"$hdr")
+  if [ "$status" != 200 ] && [ "$cache" != HIT ] && [ "$reached" = 1 ] &&
+     ! grep -rqF "$secret" "$site/cache"; then
+    ok "site cache: after a request with $name, a plain one is not served from the cache"
+  else
+    fail "site cache: after a request with $name, a plain one: $status, X-Cache-Status $cache," \
+         "$reached at the origin; cache files with the secret: $(grep -rlF "$secret" "$site/cache")"
+  fi
+}
+private_case "an S3 signed query" 0 "?X-Amz-Credential=AKIA%2F$secret&X-Amz-Signature=$secret"
+private_case "a signed query (sig=)" 1 "?sv=2022-11-02&sig=$secret"
+private_case "Authorization" 2 "" -H "Authorization: Bearer $secret"
+private_case "x-amz-security-token" 3 "" -H "x-amz-security-token: $secret"
+private_case "X-OMERO-Session-Key" 4 "" -H "X-OMERO-Session-Key: $secret"
+private_case "a Cookie" 5 "" -H "Cookie: sessionid=$secret"
+
+# Metadata: cached whole, kept a minute (a second here), then revalidated with the origin.
+for path in "/$n.zarr/.zattrs" "/$n.zarr/0/.zarray" "/v05_sharded_end.zarr/zarr.json"; do
+  curl -s -o /dev/null "$cache_url$path"
+  hdr=$(curl -s -D - -o "$work/meta.body" "$cache_url$path")
+  cache=$(header X-Cache-Status <<<"$hdr")
+  [ "$cache" = HIT ] && cmp -s "$work/meta.body" "$fixtures$path" &&
+    ok "site cache: $path asked twice is a HIT the second time" ||
+    fail "site cache: $path asked twice: X-Cache-Status $cache the second time"
+done
+path="/$n.zarr/.zattrs"
+if grep -q "proxy_cache_valid 200 404 1s;" "$site/site.conf"; then
+  sleep 2.1
+  start=$(wc -l <"$origin_log")
+  cache=$(curl -s -D - -o "$work/meta.body" "$cache_url$path" | header X-Cache-Status)
+  sleep 0.2
+  asked=$(tail -n +"$((start + 1))" "$origin_log" | grep -cF "GET $path HTTP/1.1\" 304 ")
+  [ "$cache" = REVALIDATED ] && [ "$asked" = 1 ] && cmp -s "$work/meta.body" "$fixtures$path" &&
+    ok "site cache: $path expired is revalidated with the origin (304)" ||
+    fail "site cache: $path expired: X-Cache-Status $cache, $asked 304 from the origin"
+else
+  fail "site cache: no 'proxy_cache_valid 200 404 1m;' for metadata in the configuration"
 fi
