@@ -17,7 +17,7 @@ const char *const omefs_option_names[] = {
     "timeout=",  "retries=",    "connections=", "ca_file=",  "proxy=",      "insecure",
     "mem_cache=", "cache_dir=", "cache_size=",  "offline",   "prefetch=",   "endpoint=",
     "region=",   "profile=",    "no_sign",      "path_style", "omero_user=", "omero_tiles=",
-    "log_level=", "metadata_ttl=", NULL};
+    "log_level=", "metadata_ttl=", "credentials=", NULL};
 
 /* Options FUSE and mount(8) take, passed on as they are. */
 static const char *const fuse_names[] = {
