@@ -4,6 +4,7 @@
 #include "omefs.h"
 
 #include "base/log.h"
+#include "base/text_escape.h"
 #include "base/units.h"
 #include "base/url.h"
 #include "base/version.h"
@@ -545,7 +546,8 @@ int main(int argc, char **argv)
         omefs_cli_hint(argv[0]);
         status = 2;
     } else if (rc != OME_OK) {
-        const char *shown = m.src.shown[0] ? m.src.shown : "source";
+        char shown[sizeof m.src.shown * 4];
+        ome_text_shown(m.src.shown[0] ? m.src.shown : "source", shown, sizeof shown);
         if (rc == OME_ABSENT)
             fprintf(stderr, "omefs: %s: not found\n", shown);
         else

@@ -100,7 +100,8 @@ int omefs_status_main(int argc, char **argv)
         char *stats = slurp(root, ".omefs/stats", 1 << 16);
         if (!stats) { /* errno from reading it: the mount may have gone while watched */
             if (errno == ENOENT)
-                fprintf(stderr, "omefs: %s is no longer an omefs mount (unmounted)\n", root);
+                fprintf(stderr, "omefs: %s is no longer an omefs mount (unmounted)\n",
+                        ome_text_shown(root, out, sizeof out));
             else
                 cannot_read(root);
             free(prev);
