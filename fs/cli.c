@@ -1,6 +1,8 @@
 /* cli: command-line checks and messages that say what to do. */
 #include "cli.h"
 
+#include "mount_table.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -15,7 +17,7 @@ const char *const omefs_option_names[] = {
     "timeout=",  "retries=",    "connections=", "ca_file=",  "proxy=",      "insecure",
     "mem_cache=", "cache_dir=", "cache_size=",  "offline",   "prefetch=",   "endpoint=",
     "region=",   "profile=",    "no_sign",      "path_style", "omero_user=", "omero_tiles=",
-    "log_level=", "metadata_ttl=", NULL};
+    "log_level=", "metadata_ttl=", "credentials=", NULL};
 
 /* Options FUSE and mount(8) take, passed on as they are. */
 static const char *const fuse_names[] = {
@@ -192,28 +194,6 @@ bool omefs_cli_seconds(const char *name, const char *value, bool zero_ok, double
     return true;
 }
 
-/* Whether path is a mount point of omefs (/proc/self/mountinfo: mount point, then type). */
-static bool already_mounted(const char *path)
-{
-    char real[4096];
-    if (!realpath(path, real))
-        return false;
-    FILE *f = fopen("/proc/self/mountinfo", "r");
-    if (!f)
-        return false;
-    char line[8192];
-    bool found = false;
-    while (!found && fgets(line, sizeof line, f)) {
-        char mp[4096], type[256];
-        const char *dash = strstr(line, " - ");
-        if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && dash &&
-            sscanf(dash + 3, "%255s", type) == 1)
-            found = strcmp(mp, real) == 0 && strcmp(type, "fuse.omefs") == 0;
-    }
-    fclose(f);
-    return found;
-}
-
 bool omefs_cli_mountpoint_ok(const char *path)
 {
     struct stat st;
@@ -237,7 +217,7 @@ bool omefs_cli_mountpoint_ok(const char *path)
         fprintf(stderr, "omefs: the mount point %s is not a folder\n", path);
         return false;
     }
-    if (already_mounted(path)) {
+    if (omefs_mount_table_has(path)) {
         fprintf(stderr, "omefs: %s is already an omefs mount; unmount it first: "
                         "fusermount3 -u %s\n", path, path);
         return false;

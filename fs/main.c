@@ -4,6 +4,7 @@
 #include "omefs.h"
 
 #include "base/log.h"
+#include "base/text_escape.h"
 #include "base/units.h"
 #include "base/url.h"
 #include "base/version.h"
@@ -14,6 +15,8 @@
 #include "cli.h"
 #include "exit_deadline.h"
 #include "commands.h"
+#include "credentials.h"
+#include "secrets.h"
 #include "zarr/zarr.h"
 
 #include <errno.h>
@@ -49,6 +52,7 @@ typedef struct omefs_opts {
     int no_sign, path_style;
     char *omero_user, *omero_tiles;
     char *log_level;
+    char *credentials;
     int show_help, show_version;
 } omefs_opts;
 
@@ -62,7 +66,8 @@ static const struct fuse_opt opt_spec[] = {
     OPT("endpoint=%s", endpoint),   OPT("region=%s", region),
     OPT("profile=%s", profile),     OPT("no_sign", no_sign),      OPT("path_style", path_style),
     OPT("omero_user=%s", omero_user), OPT("omero_tiles=%s", omero_tiles),
-    OPT("log_level=%s", log_level), OPT("--help", show_help),  OPT("-h", show_help),
+    OPT("log_level=%s", log_level), OPT("credentials=%s", credentials),
+    OPT("--help", show_help),  OPT("-h", show_help),
     OPT("--version", show_version), OPT("-V", show_version),   FUSE_OPT_END,
 };
 
@@ -119,6 +124,9 @@ static void usage(const char *prog)
            "    -o prefetch=SIZE       largest read-ahead for files read in order (default 64M,\n"
            "                           at most mem_cache/4; 0 disables)\n"
            "    -o log_level=LEVEL     error, warn, info or debug (default warn)\n"
+           "    -o credentials=FILE    passwords and tokens from FILE (yours, mode 0600), kept\n"
+           "                           off the command line: user=, password=, query= (of the\n"
+           "                           source), omero_password=, proxy_password= (man omefs)\n"
            "  s3://bucket/prefix sources:\n"
            "    -o endpoint=URL        an S3-compatible endpoint (path-style); default\n"
            "                           $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, else AWS\n"
@@ -129,8 +137,9 @@ static void usage(const char *prog)
            "    -o path_style          AWS path-style addresses (bucket in the path)\n"
            "  OMERO images, datasets, plates, projects, screens (the address of their page in\n"
            "  OMERO.web, e.g. .../webclient/img_detail/ID/ or .../webclient/?show=dataset-ID):\n"
-           "    -o omero_user=NAME     log in as NAME, password from $OMERO_PASSWORD, else asked\n"
-           "                           on the terminal; default: the server's public user\n"
+           "    -o omero_user=NAME     log in as NAME, password from credentials=FILE, else\n"
+           "                           $OMERO_PASSWORD, else asked on the terminal; default:\n"
+           "                           the server's public user\n"
            "    -o omero_tiles=URL     the pixel-buffer service (default: OMERO.web's host)\n"
            "A read from a server that stopped answering fails with EIO after about\n"
            "(retries+1) x timeout plus backoff (about 31 s with the defaults); a chunk that\n"
@@ -158,7 +167,7 @@ static void free_mount(omefs_mount *m)
     ome_cache_free(m->cache);
     ome_pool_free(m->pool);
     ome_store_close(m->store);
-    free(m->source);
+    omefs_secrets_free(m->source);
     ome_log_set_sink(NULL, NULL); /* every thread that could log has stopped */
     ome_log_ring_destroy(&m->log);
 }
@@ -177,13 +186,12 @@ static int start_workers(omefs_mount *m, size_t mem_cache, uint64_t prefetch)
     return OME_OK;
 }
 
-/* The OMERO password: $OMERO_PASSWORD, else asked on the terminal (not echoed), as sshfs does.
- * NULL when neither exists. */
-static char *omero_password(const char *user, const char *source)
+/* The OMERO password: the one given (credentials=FILE, else $OMERO_PASSWORD), else asked on the
+ * terminal (not echoed), as sshfs does. NULL when none exists. */
+static char *omero_password(const char *given, const char *user, const char *source)
 {
-    const char *env = getenv("OMERO_PASSWORD");
-    if (env)
-        return strdup(env);
+    if (given)
+        return strdup(given);
     FILE *tty = fopen("/dev/tty", "r+");
     if (!tty)
         return NULL;
@@ -361,13 +369,13 @@ static double gives_up_after(const ome_store_opts *so)
 }
 
 /* Opens the source's store and reads what it shows, before anything is mounted. */
-static int open_source(omefs_mount *m, const omefs_opts *o, size_t mem_cache, size_t cache_size,
-                       ome_err *err)
+static int open_source(omefs_mount *m, const omefs_opts *o, const char *omero_pw,
+                       size_t mem_cache, size_t cache_size, ome_err *err)
 {
     int rc = ome_source_parse(m->source, &m->src, err);
     if (rc)
         return rc;
-    char *password = o->omero_user ? omero_password(o->omero_user, m->src.shown) : NULL;
+    char *password = o->omero_user ? omero_password(omero_pw, o->omero_user, m->src.shown) : NULL;
     ome_store_opts so;
     store_opts_from(o, &m->stats, password, &so);
     /* from here on the time is the server's (a password prompt is over); a local source or an
@@ -381,10 +389,7 @@ static int open_source(omefs_mount *m, const omefs_opts *o, size_t mem_cache, si
     bool noticing = remote && !o->offline &&
                     pthread_create(&notice_thread, NULL, notice_if_slow, &notice) == 0;
     rc = open_store(m, &so, o, cache_size, mem_cache, err);
-    if (password) { /* the store keeps its own copy */
-        memset(password, 0, strlen(password));
-        free(password);
-    }
+    omefs_secrets_free(password); /* the store keeps its own copy */
     if (rc == OME_OK)
         rc = ome_content_open(m->store, &m->src, &m->content, err);
     if (noticing) {
@@ -438,9 +443,9 @@ static void free_opts(omefs_opts *o)
 {
     char *strings[] = {o->timeout, o->ca_file,  o->proxy, o->mem_cache, o->cache_dir,  o->cache_size,
                        o->prefetch, o->endpoint,  o->region,     o->profile,
-                       o->omero_user, o->omero_tiles, o->log_level};
+                       o->omero_user, o->omero_tiles, o->log_level, o->credentials};
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
-        free(strings[i]);
+        omefs_secrets_free(strings[i]); /* the proxy's password */
 }
 
 /* Keeps chunk-sized buffers in the heap for reuse instead of mapping (and faulting in) fresh
@@ -502,13 +507,25 @@ int main(int argc, char **argv)
     struct fuse_cmdline_opts cl;
     memset(&cl, 0, sizeof cl);
     int level, status = parse_command_line(&args, &o, &cl, argv[0]);
+    /* the options are copies now: no password or query stays where every user sees it */
+    omefs_secrets_hide_argv(argc, argv);
+    omefs_credentials creds = {0};
     size_t mem_cache, cache_size, prefetch;
     if (status < 0 && !check_options(&o, &level, &mem_cache, &cache_size, &prefetch)) {
         omefs_cli_hint(argv[0]);
         status = 2;
     }
+    if (status < 0 && o.credentials &&
+        (!omefs_credentials_read(o.credentials, &creds) ||
+         !omefs_credentials_apply(&creds, o.credentials, &o.source, &o.proxy))) {
+        omefs_cli_hint(argv[0]);
+        status = 2;
+    }
+    if (!creds.omero_password) /* the file's, else the environment's; kept from child programs */
+        creds.omero_password = omefs_secrets_take_env("OMERO_PASSWORD");
     if (status >= 0) {
-        free(o.source);
+        omefs_credentials_free(&creds);
+        omefs_secrets_free(o.source);
         free_opts(&o);
         free(cl.mountpoint);
         fuse_opt_free_args(&args);
@@ -524,12 +541,18 @@ int main(int argc, char **argv)
     struct fuse *f = fuse_new(&args, &omefs_ops, sizeof omefs_ops, &m);
     ome_err err = {0};
     omefs_deadline *deadline = NULL;
-    int rc = f ? open_source(&m, &o, mem_cache, cache_size, &err) : OME_EINVAL;
+    int rc = f ? open_source(&m, &o, creds.omero_password, mem_cache, cache_size, &err)
+               : OME_EINVAL;
+    omefs_credentials_free(&creds);
+    /* read by the S3 store as it opened; fusermount3 (a child) need not see them */
+    omefs_secrets_free(omefs_secrets_take_env("AWS_SECRET_ACCESS_KEY"));
+    omefs_secrets_free(omefs_secrets_take_env("AWS_SESSION_TOKEN"));
     if (!f) {
         omefs_cli_hint(argv[0]);
         status = 2;
     } else if (rc != OME_OK) {
-        const char *shown = m.src.shown[0] ? m.src.shown : "source";
+        char shown[sizeof m.src.shown * 4];
+        ome_text_shown(m.src.shown[0] ? m.src.shown : "source", shown, sizeof shown);
         if (rc == OME_ABSENT)
             fprintf(stderr, "omefs: %s: not found\n", shown);
         else

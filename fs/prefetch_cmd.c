@@ -5,6 +5,7 @@
  * cached already is read back from the disk. */
 #include "commands.h"
 
+#include "base/text_escape.h"
 #include "base/units.h"
 
 #include <errno.h>
@@ -51,10 +52,15 @@ static int add_file(file_list *l, const char *path, uint64_t size)
     return 0;
 }
 
+/* Room for a path escaped (base/text_escape.h): names come from the mount's server. */
+#define SHOWN_BYTES (4096 * 4)
+
 /* What cannot be listed or looked at is said, and counted. */
 static void report(const char *path, int *failed)
 {
-    fprintf(stderr, "omefs prefetch: %s: %s\n", path, strerror(errno));
+    char shown[SHOWN_BYTES];
+    fprintf(stderr, "omefs prefetch: %s: %s\n", ome_text_shown(path, shown, sizeof shown),
+            strerror(errno));
     (*failed)++;
 }
 
@@ -131,6 +137,8 @@ static void progress(uint64_t done, uint64_t total, double t0, bool tty, int *te
     ome_human_bytes((double)total, b, sizeof b);
     ome_human_bytes(rate, r, sizeof r);
     long left = rate > 0 ? (long)((double)(total - done) / rate) : 0;
+    char shown[SHOWN_BYTES];
+    ome_text_shown(file, shown, sizeof shown);
     if (tty) {
         char bar[21];
         int fill = (int)(pct / 5);
@@ -138,7 +146,7 @@ static void progress(uint64_t done, uint64_t total, double t0, bool tty, int *te
             bar[i] = i < fill ? '#' : '.';
         bar[20] = '\0';
         fprintf(stderr, "\r[%s] %3.0f %%  %s of %s  %s/s  %ld:%02ld left  %-30.30s", bar, pct, a, b,
-                r, left / 60, left % 60, file);
+                r, left / 60, left % 60, shown);
     } else if ((int)(pct / 10) > *tenth) {
         *tenth = (int)(pct / 10);
         fprintf(stderr, "prefetch: %3.0f %%, %s of %s, %s/s\n", pct, a, b, r);
@@ -161,23 +169,24 @@ int omefs_prefetch_main(int argc, char **argv)
     file_list l = {0};
     uint64_t cap, used;
     int failed = 0;
+    char shown[SHOWN_BYTES];
     for (int i = 1; i < argc; i++) {
         struct stat st;
+        ome_text_shown(argv[i], shown, sizeof shown);
         if (stat(argv[i], &st) != 0) {
-            fprintf(stderr, "omefs prefetch: %s: %s\n", argv[i], strerror(errno));
+            fprintf(stderr, "omefs prefetch: %s: %s\n", shown, strerror(errno));
             free_list(&l);
             return 1;
         }
         char root[4096];
         if (!omefs_mount_root(argv[i], root, sizeof root)) { /* never a walk of a home folder */
-            fprintf(stderr, "omefs prefetch: %s is not in an omefs mount: give a mount, or a "
-                            "folder or file in one\n", argv[i]);
+            omefs_not_in_mount("omefs prefetch", argv[i], root);
             free_list(&l);
             return 1;
         }
         if (S_ISDIR(st.st_mode) ? walk(argv[i], st.st_dev, &l, 0, &failed) != 0
                                 : add_file(&l, argv[i], (uint64_t)st.st_size) != 0) {
-            fprintf(stderr, "omefs prefetch: out of memory listing %s\n", argv[i]);
+            fprintf(stderr, "omefs prefetch: out of memory listing %s\n", shown);
             free_list(&l);
             return 1;
         }
@@ -188,7 +197,7 @@ int omefs_prefetch_main(int argc, char **argv)
     ome_human_bytes((double)cap, room, sizeof room);
     if (cap == 0)
         fprintf(stderr, "omefs prefetch: warning: %s is on no mount with a disk cache: nothing "
-                        "will be kept for later\n", argv[1]);
+                        "will be kept for later\n", ome_text_shown(argv[1], shown, sizeof shown));
     else if (l.bytes > cap) {
         fprintf(stderr, "omefs prefetch: %zu file%s of %s (as read) cannot fit in the disk "
                         "cache's %s: mount with a larger cache_size, or prefetch less\n",
@@ -212,8 +221,9 @@ int omefs_prefetch_main(int argc, char **argv)
             }
         }
         if (got < 0) {
-            fprintf(stderr, "%somefs prefetch: %s: %s\n", tty ? "\n" : "", l.paths[i],
-                    strerror(errno));
+            int why = errno;
+            fprintf(stderr, "%somefs prefetch: %s: %s\n", tty ? "\n" : "",
+                    ome_text_shown(l.paths[i], shown, sizeof shown), strerror(why));
             failed++;
         }
         if (fd >= 0)

@@ -1,6 +1,7 @@
 /* status: `omefs status MOUNTPOINT [--watch]`, a mount's .omefs/stats and .omefs/log for people. */
 #include "commands.h"
 
+#include "base/text_escape.h"
 #include "tree/mount_stats.h"
 
 #include <errno.h>
@@ -28,12 +29,27 @@ static char *slurp(const char *dir, const char *name, size_t max)
     return buf;
 }
 
+/* Writes text line by line, each escaped: the log lines, the source and names in it come from
+ * servers and listings, and must not act on the terminal. */
+static void put_escaped(const char *text)
+{
+    char line[8192];
+    for (const char *l = text; *l;) {
+        size_t n = strcspn(l, "\n");
+        ome_text_escape(l, n, line, sizeof line);
+        printf("%s\n", line);
+        l += n + (l[n] == '\n');
+    }
+}
+
 /* Says why path cannot be read (errno), naming the fix for a mount whose program died (the
  * mount point: the highest folder of the path that is cut off too); returns 1. */
 static int cannot_read(const char *path)
 {
+    char shown[4096 * 4];
     if (errno != ENOTCONN) {
-        fprintf(stderr, "omefs: %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "omefs: %s: %s\n", ome_text_shown(path, shown, sizeof shown),
+                strerror(errno));
         return 1;
     }
     char at[4096];
@@ -46,8 +62,10 @@ static int cannot_read(const char *path)
             break;
         }
     }
+    char shown_at[4096 * 4];
     fprintf(stderr, "omefs: %s is in a mount whose program has ended; clean it up with "
-                    "fusermount3 -u %s\n", path, at);
+                    "fusermount3 -u %s\n", ome_text_shown(path, shown, sizeof shown),
+            ome_text_shown(at, shown_at, sizeof shown_at));
     return 1;
 }
 
@@ -72,8 +90,7 @@ int omefs_status_main(int argc, char **argv)
         return cannot_read(mnt);
     char root[4096];
     if (!omefs_mount_root(mnt, root, sizeof root)) {
-        fprintf(stderr, "omefs: %s is not in an omefs mount (no .omefs/stats there or above)\n",
-                mnt);
+        omefs_not_in_mount("omefs status", mnt, root);
         return 1;
     }
     bool clear = watch && isatty(1); /* a fresh screen each time, as top does */
@@ -83,7 +100,8 @@ int omefs_status_main(int argc, char **argv)
         char *stats = slurp(root, ".omefs/stats", 1 << 16);
         if (!stats) { /* errno from reading it: the mount may have gone while watched */
             if (errno == ENOENT)
-                fprintf(stderr, "omefs: %s is no longer an omefs mount (unmounted)\n", root);
+                fprintf(stderr, "omefs: %s is no longer an omefs mount (unmounted)\n",
+                        ome_text_shown(root, out, sizeof out));
             else
                 cannot_read(root);
             free(prev);
@@ -93,7 +111,7 @@ int omefs_status_main(int argc, char **argv)
         ome_mount_status_text(root, stats, log, prev, 2.0, out, sizeof out);
         if (clear)
             printf("\033[H\033[2J");
-        fputs(out, stdout);
+        put_escaped(out);
         fflush(stdout);
         free(log);
         free(prev);

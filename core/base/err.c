@@ -1,6 +1,8 @@
 /* err: error codes and message formatting. */
 #include "base/err.h"
 
+#include "base/text_escape.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +16,7 @@ int ome_err_set(ome_err *err, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    ome_text_escape_in_place(err->msg, sizeof err->msg); /* messages quote servers and names */
     return code;
 }
 
@@ -27,6 +30,7 @@ int ome_err_prefix(ome_err *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
+    ome_text_escape_in_place(prefix, sizeof prefix);
     snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
     return err->code;
 }

@@ -23,7 +23,8 @@ typedef struct ome_err {
     char msg[1024];
 } ome_err;
 
-/* Sets code and message (printf-style); returns code so callers can `return ome_err_set(...)`. */
+/* Sets code and message (printf-style), the message escaped (base/text_escape.h); returns code
+ * so callers can `return ome_err_set(...)`. */
 int ome_err_set(ome_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Prefixes an existing message with context ("while reading X: ..."); returns err->code. */

@@ -1,5 +1,7 @@
-/* log: leveled logging to stderr or syslog. */
+/* log: leveled logging to stderr or syslog, every line escaped (base/text_escape.h). */
 #include "base/log.h"
+
+#include "base/text_escape.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -48,6 +50,8 @@ void ome_log(enum ome_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    /* lines hold names and servers' words: nothing in them may act on a terminal */
+    ome_text_escape_in_place(line, sizeof line);
     if (atomic_load(&log_syslog)) {
         static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
         syslog(prio[level], "%s", line);

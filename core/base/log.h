@@ -1,5 +1,6 @@
 /* log: leveled logging to stderr or syslog. The sink is chosen once at start-up by the program;
- * the level is an atomic so reader threads never race on it. */
+ * the level is an atomic so reader threads never race on it. Every line is escaped
+ * (base/text_escape.h) before it reaches stderr, syslog or the sink. */
 #ifndef OME_LOG_H
 #define OME_LOG_H
 

@@ -47,6 +47,98 @@ void ome_url_redact(const char *url, char *out, size_t outlen)
         snprintf(q, outlen - (size_t)(q - out), "?***");
 }
 
+/* The authority of url ("user:pw@host:port"): its start and its length. */
+static size_t authority(const char *url, size_t len, const char **start)
+{
+    const char *scheme = memmem(url, len, "://", 3);
+    *start = scheme ? scheme + 3 : url;
+    size_t n = 0, rest = len - (size_t)(*start - url);
+    while (n < rest && !memchr("/?#", (*start)[n], 3))
+        n++;
+    return n;
+}
+
+/* The length of the userinfo of an authority ("user:pw" of "user:pw@host"), or 0 without one;
+ * *has says whether there is one (an empty userinfo, "@host", is one too). */
+static size_t userinfo(const char *auth, size_t n, bool *has)
+{
+    const char *at = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (auth[i] == '@')
+            at = auth + i;
+    *has = at != NULL;
+    return at ? (size_t)(at - auth) : 0;
+}
+
+bool ome_url_blank_secrets(char *url, size_t len)
+{
+    const char *auth;
+    size_t n = authority(url, len, &auth);
+    bool has, blanked = false;
+    size_t ui = userinfo(auth, n, &has);
+    const char *colon = memchr(auth, ':', ui);
+    char *p = url + (auth - url);
+    for (size_t i = colon ? (size_t)(colon - auth) + 1 : ui; i < ui; i++, blanked = true)
+        p[i] = '*';
+    char *q = memchr(url, '?', len);
+    for (char *c = q ? q + 1 : url + len; c < url + len; c++, blanked = true)
+        *c = '*';
+    return blanked;
+}
+
+bool ome_url_has_user(const char *url, bool *password)
+{
+    const char *auth;
+    size_t n = authority(url, strlen(url), &auth);
+    bool has;
+    size_t ui = userinfo(auth, n, &has);
+    *password = memchr(auth, ':', ui) != NULL;
+    return has;
+}
+
+char *ome_url_add_credentials(const char *url, const char *user, const char *password,
+                              const char *query)
+{
+    size_t len = strlen(url);
+    const char *auth;
+    size_t n = authority(url, len, &auth);
+    bool has;
+    size_t ui = userinfo(auth, n, &has);
+    const char *colon = memchr(auth, ':', ui);
+    size_t own_user = colon ? (size_t)(colon - auth) : ui;
+    size_t cap = len + 3 * ((user ? strlen(user) : 0) + (password ? strlen(password) : 0)) +
+                 (query ? strlen(query) : 0) + 8;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t k = (size_t)(auth - url);
+    memcpy(out, url, k);
+    if (user) {
+        k += ome_percent_encode(user, strlen(user), "-._~", out + k, cap - k);
+    } else {
+        memcpy(out + k, auth, own_user);
+        k += own_user;
+    }
+    if (password || colon) {
+        out[k++] = ':';
+        if (password) {
+            k += ome_percent_encode(password, strlen(password), "-._~", out + k, cap - k);
+        } else {
+            memcpy(out + k, colon + 1, ui - own_user - 1);
+            k += ui - own_user - 1;
+        }
+    }
+    if (user || password || has)
+        out[k++] = '@';
+    const char *host = has ? auth + ui + 1 : auth;
+    size_t rest = len - (size_t)(host - url), frag = strcspn(host, "#");
+    memcpy(out + k, host, frag);
+    k += frag;
+    if (query && *query)
+        k += (size_t)snprintf(out + k, cap - k, "%c%s", memchr(host, '?', frag) ? '&' : '?', query);
+    memcpy(out + k, host + frag, rest - frag + 1);
+    return out;
+}
 
 char *ome_url_identity(const char *url)
 {

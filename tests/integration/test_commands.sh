@@ -84,3 +84,47 @@ fi
 out=$("$OMEFS" status "$work" 2>&1); rc=$?
 [ $rc = 1 ] && grep -q "is not in an omefs mount" <<<"$out" && ok "status of a plain folder: '$out'" ||
   fail "status of a plain folder: rc=$rc '$out'"
+# a folder anyone can make, holding a .omefs/stats, is no mount: status and prefetch refuse it
+# (prefetch would read every file below it) and say why
+fake="$work/planted"
+mkdir -p "$fake/.omefs" "$fake/img"
+cp "$work/ref/$n.ome.tif" "$fake/img/"
+printf '{"mount": {"source": "http://example.org/x.zarr"}}\n' >"$fake/.omefs/stats"
+for cmd in status prefetch; do
+  out=$("$OMEFS" $cmd "$fake/img" 2>&1); rc=$?
+  [ $rc = 1 ] && grep -qF "$fake/img is not in an omefs mount: $fake holds .omefs/stats, but the system's mount table shows no omefs mount there" <<<"$out" &&
+    ! grep -q "read in\|source:" <<<"$out" &&
+    ok "$cmd of a planted folder with .omefs/stats refused: '$out'" ||
+    fail "$cmd of a planted folder: rc=$rc '$out'"
+done
+
+# names and servers' words reach the terminal escaped: a local source whose image and folder
+# names hold escape sequences, through prefetch's progress bar; an S3 error <Code> holding ESC
+# and BEL, through the mount's log, in omefs status
+esc="$work/esc-src"
+mkdir -p "$esc/f"$'\033[31m'
+cp -r "$fixtures/axes_2d.zarr" "$esc/a"$'\033]0;title\a'"b.zarr"
+cp -r "$fixtures/axes_2d.zarr" "$esc/f"$'\033[31m'"/c"$'\033[2J'".zarr"
+if ! command -v script >/dev/null; then
+  echo "skip prefetch of escaped names: script(1) missing"
+elif do_mount esc "$esc"; then
+  script -qec "$OMEFS prefetch $mnt" /dev/null >"$work/esc.out" 2>&1; rc=$?
+  [ $rc = 0 ] && grep -q '100 %' "$work/esc.out" && ! grep -q $'[\033\a]' "$work/esc.out" &&
+    grep -qF 'a\x1b]0;title\x07b.ome.tif' "$work/esc.out" &&
+    ok "prefetch of names with escape sequences, on a terminal: shown as \\x1b" ||
+    fail "prefetch of escaped names: rc=$rc '$(tr -d '\033' <"$work/esc.out" | tail -c 300)'"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "mount of escaped names: $(tail -2 "$work/esc.log")"
+fi
+if do_mount s3evil "s3://evil/axes_2d.zarr" -o "endpoint=$OMEFS_TEST_HTTP/s3evil,no_sign,cache_dir=none,retries=0"; then
+  cat "$mnt/axes_2d_L0.tif" >/dev/null 2>&1 && fail "s3 error with control bytes: the read succeeded"
+  out=$("$OMEFS" status "$mnt" 2>&1); rc=$?
+  [ $rc = 0 ] && grep -qF 'access denied (Access\x1b]0;owned\x07Denied\x1b[2J)' <<<"$out" &&
+    ! grep -q $'[\033\a]' <<<"$out" &&
+    ok "status shows a server's error with ESC and BEL escaped: '$(grep -m1 -o 'access denied ([^)]*)' <<<"$out")'" ||
+    fail "status of a server error with control bytes: rc=$rc '$(tr -d '\033\a' <<<"$out" | tail -5)'"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "mount of the S3 endpoint with control bytes: $(tail -2 "$work/s3evil.log")"
+fi

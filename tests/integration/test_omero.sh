@@ -205,6 +205,16 @@ if OMERO_PASSWORD="$password" do_mount login "$web/webclient/img_detail/2/" -o o
 else
   fail "omero login mount: $(tail -1 "$work/login.log")"
 fi
+# The password from -o credentials=FILE (omero_password=), $OMERO_PASSWORD unset
+printf 'omero_password=%s\n' "$password" >"$work/omero-creds"
+chmod 600 "$work/omero-creds"
+if do_mount creds "$web/webclient/img_detail/2/" -o omero_user=analyst,cache_dir=none,credentials="$work/omero-creds"; then
+  [ -s "$mnt/$(ls "$mnt" | head -1)" ] && ok "omero login with omero_password= from a credentials file" ||
+    fail "omero credentials file: the mount shows '$(ls "$mnt")'"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "omero credentials file mount: $(tail -1 "$work/creds.log")"
+fi
 # The password asked on the terminal when $OMERO_PASSWORD is not set (a pseudo-terminal made by
 # script(1)), and not echoed.
 if command -v script >/dev/null; then
