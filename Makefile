@@ -103,7 +103,7 @@ deps-user:
 	@contrib/deps.sh build
 
 fixtures: build/fixtures/manifest.json build/fixtures/omero/manifest.json build/fixtures/plate.json \
-	build/fixtures/series.json
+	build/fixtures/series.json build/fixtures/v06/manifest.json
 
 build/fixtures/manifest.json: tests/fixtures/make_fixtures.py tests/fixtures/zarr_v3_writer.py
 	@mkdir -p build/fixtures
@@ -116,6 +116,12 @@ build/fixtures/plate.json: tests/fixtures/make_plate_fixtures.py
 build/fixtures/series.json: tests/fixtures/make_series_fixtures.py
 	@mkdir -p build/fixtures
 	/usr/bin/python3 tests/fixtures/make_series_fixtures.py build/fixtures
+
+# OME-Zarr 0.6, written by zarrita (npm, installed by make deps); none without node
+build/fixtures/v06/manifest.json: tests/js/write_v06.mjs
+	@if [ -d tests/js/node_modules/zarrita ] && command -v node >/dev/null; then \
+		node tests/js/write_v06.mjs build/fixtures/v06; \
+	else echo "note: node or tests/js/node_modules missing: no OME-Zarr 0.6 fixtures"; fi
 
 build/fixtures/omero/manifest.json: tests/fixtures/make_omero_fixtures.py
 	@mkdir -p build/fixtures/omero

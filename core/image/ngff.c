@@ -1,4 +1,4 @@
-/* ngff: OME-NGFF multiscales (0.1–0.5) and omero channel metadata. */
+/* ngff: OME-NGFF multiscales (0.1–0.6) and omero channel metadata. */
 #include "image/ngff.h"
 
 #include "base/key.h"
@@ -203,6 +203,180 @@ static int parse_transforms(json_t *list, int naxes, double *scale, bool *has_sc
     return OME_OK;
 }
 
+/* OME-Zarr 0.6 (RFC-5): axes live in named coordinate systems; each dataset's transformation
+ * maps its array to the multiscale's "intrinsic" system (the `output` they all name), the
+ * image's native physical coordinates, in which omefs calibrates it. A transformation may be a
+ * scale, a translation, an identity or a sequence of them, in any order: composed into one
+ * scale and one translation. Any other kind would place pixels elsewhere than a scale and an
+ * origin say, so a dataset holding one is refused; one in the multiscale's own list (to
+ * another coordinate system) is left out of the calibration with a warning naming it. */
+
+#define NGFF06_MAX_DEPTH 8 /* sequences inside sequences */
+
+/* The `name` of a transformation's `output` (or `input`), or NULL; early drafts wrote the
+ * name as a plain string. */
+static const char *end_name(json_t *t, const char *end)
+{
+    json_t *e = json_object_get(t, end);
+    return json_is_string(e) ? json_string_value(e) : json_string_value(json_object_get(e, "name"));
+}
+
+/* Composes transformation t into (scale, translation): x = scale * i + translation. */
+static int compose06(json_t *t, int naxes, double *scale, double *translation, int depth,
+                     const char *what, const char *where, ome_err *err)
+{
+    const char *type = json_string_value(json_object_get(t, "type"));
+    if (!type)
+        return ome_err_set(err, OME_EINVAL, "%s: %s: a transformation has no type", where, what);
+    if (strcmp(type, "identity") == 0)
+        return OME_OK;
+    if (strcmp(type, "sequence") == 0) {
+        json_t *list = json_object_get(t, "transformations");
+        if (!json_is_array(list))
+            return ome_err_set(err, OME_EINVAL, "%s: %s: a sequence without a list of "
+                               "transformations", where, what);
+        if (depth >= NGFF06_MAX_DEPTH)
+            return ome_err_set(err, OME_ERANGE, "%s: %s: sequences nested deeper than %d",
+                               where, what, NGFF06_MAX_DEPTH);
+        size_t k;
+        json_t *inner;
+        json_array_foreach(list, k, inner) {
+            int rc = compose06(inner, naxes, scale, translation, depth + 1, what, where, err);
+            if (rc)
+                return rc;
+        }
+        return OME_OK;
+    }
+    bool is_scale = strcmp(type, "scale") == 0;
+    if (!is_scale && strcmp(type, "translation") != 0)
+        return ome_err_set(err, OME_EUNSUPPORTED,
+                           "%s: %s: a \"%s\" transformation places pixels other than by a "
+                           "scale and an origin; not supported", where, what, type);
+    json_t *v = json_object_get(t, type);
+    if (!v && json_object_get(t, "path"))
+        return ome_err_set(err, OME_EUNSUPPORTED, "%s: %s: a %s stored in a separate array is "
+                           "not supported", where, what, type);
+    if (!json_is_array(v))
+        return ome_err_set(err, OME_EINVAL, "%s: %s: the %s is not a list", where, what, type);
+    if (json_array_size(v) != (size_t)naxes) { /* as for 0.4: opened, without this calibration */
+        OME_LOGW("%s: %s: the %s lists %zu numbers for %d axes; ignored", where, what, type,
+                 json_array_size(v), naxes);
+        return OME_OK;
+    }
+    for (int i = 0; i < naxes; i++) {
+        json_t *x = json_array_get(v, (size_t)i);
+        double d = json_number_value(x);
+        if (!json_is_number(x) || !(d > -1e300 && d < 1e300))
+            return ome_err_set(err, OME_EINVAL, "%s: %s: %s[%d] is not a number", where, what,
+                               type, i);
+        if (is_scale && !(d > 0))
+            return ome_err_set(err, OME_EINVAL, "%s: %s: scale[%d] = %g is not positive",
+                               where, what, i, d);
+        if (is_scale) {
+            scale[i] *= d;
+            translation[i] *= d;
+        } else {
+            translation[i] += d;
+        }
+    }
+    return OME_OK;
+}
+
+/* The intrinsic coordinate system's name: the output every dataset's transformation names
+ * (the one system there is, when they name none). */
+static int intrinsic_name06(json_t *ms, json_t *systems, const char **name, const char *where,
+                            ome_err *err)
+{
+    *name = NULL;
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(ms, "datasets"), i, d) {
+        json_t *first = json_array_get(json_object_get(d, "coordinateTransformations"), 0);
+        const char *out = end_name(first, "output");
+        if (out && *name && strcmp(out, *name) != 0)
+            return ome_err_set(err, OME_EINVAL, "%s: datasets[%zu] maps to the coordinate "
+                               "system \"%s\", datasets[0] to \"%s\" (all must name the "
+                               "same)", where, i, out, *name);
+        if (out)
+            *name = out;
+    }
+    if (!*name && json_array_size(systems) == 1)
+        *name = json_string_value(json_object_get(json_array_get(systems, 0), "name"));
+    if (!*name)
+        return ome_err_set(err, OME_EINVAL, "%s: the datasets' transformations name no output "
+                           "coordinate system", where);
+    return OME_OK;
+}
+
+/* Axes and levels of a 0.6 multiscale (datasets already have their paths). */
+static int parse_multiscale06(json_t *ms, ome_ngff_multiscale *m, const char *where,
+                              ome_err *err)
+{
+    json_t *systems = json_object_get(ms, "coordinateSystems");
+    if (!json_is_array(systems) || json_array_size(systems) == 0)
+        return ome_err_set(err, OME_EINVAL, "%s: \"coordinateSystems\" is not a non-empty "
+                           "list", where);
+    const char *intrinsic;
+    int rc = intrinsic_name06(ms, systems, &intrinsic, where, err);
+    if (rc)
+        return rc;
+    json_t *system = NULL, *cs;
+    size_t i;
+    json_array_foreach(systems, i, cs) {
+        const char *n = json_string_value(json_object_get(cs, "name"));
+        if (n && strcmp(n, intrinsic) == 0)
+            system = cs;
+    }
+    if (!system)
+        return ome_err_set(err, OME_EINVAL, "%s: no coordinate system \"%s\" (the datasets' "
+                           "output) in coordinateSystems", where, intrinsic);
+    if (!json_object_get(system, "axes"))
+        return ome_err_set(err, OME_EINVAL, "%s: coordinate system \"%s\" has no axes", where,
+                           intrinsic);
+    if ((rc = parse_axes(json_object_get(system, "axes"), m, where, err)))
+        return rc;
+    json_t *d;
+    json_array_foreach(json_object_get(ms, "datasets"), i, d) {
+        ome_ngff_dataset *dst = &m->datasets[i];
+        char what[64];
+        snprintf(what, sizeof what, "datasets[%zu]", i);
+        json_t *list = json_object_get(d, "coordinateTransformations");
+        if (!json_is_array(list) || json_array_size(list) == 0)
+            return ome_err_set(err, OME_EINVAL, "%s: %s has no coordinateTransformations", where,
+                               what);
+        for (int a = 0; a < m->naxes; a++) {
+            dst->scale[a] = 1;
+            dst->translation[a] = 0;
+        }
+        size_t k;
+        json_t *t;
+        json_array_foreach(list, k, t) {
+            if ((rc = compose06(t, m->naxes, dst->scale, dst->translation, 0, what, where, err)))
+                return rc;
+        }
+        dst->has_scale = true;
+        for (int a = 0; a < m->naxes; a++)
+            dst->has_translation |= dst->translation[a] != 0;
+    }
+    /* the multiscale's own transformations lead to other coordinate systems: not applied */
+    json_t *own = json_object_get(ms, "coordinateTransformations"), *t;
+    json_array_foreach(own, i, t) {
+        const char *type = json_string_value(json_object_get(t, "type"));
+        const char *in = end_name(t, "input"), *out = end_name(t, "output");
+        const char *other = in && strcmp(in, intrinsic) != 0 ? in : out;
+        OME_LOGI("%s: the %s transformation between \"%s\" and \"%s\" is not applied: "
+                 "calibrated in \"%s\", the image's own coordinate system", where,
+                 type ? type : "untyped", intrinsic, other ? other : "?", intrinsic);
+        if (type && strcmp(type, "scale") != 0 && strcmp(type, "translation") != 0 &&
+            strcmp(type, "identity") != 0 && strcmp(type, "sequence") != 0)
+            OME_LOGW("%s: a \"%s\" transformation to \"%s\" is left out of the calibration",
+                     where, type, other ? other : "?");
+    }
+    for (int a = 0; a < m->naxes; a++)
+        m->top_scale[a] = 1;
+    return OME_OK;
+}
+
 int ome_ngff_parse_multiscales(json_t *attrs, const char *where, ome_ngff_multiscale *m,
                                ome_err *err)
 {
@@ -234,7 +408,13 @@ int ome_ngff_parse_multiscales(json_t *attrs, const char *where, ome_ngff_multis
     json_t *name = json_object_get(ms, "name");
     if (json_is_string(name) && !(m->name = strdup(json_string_value(name))))
         return ome_err_set(err, OME_ENOMEM, "out of memory");
-    int rc = parse_axes(json_object_get(ms, "axes"), m, where, err);
+    bool v06 = json_object_get(ms, "coordinateSystems") != NULL;
+    int rc = OME_OK;
+    if (!v06 && strncmp(m->version, "0.6", 3) == 0 && !json_object_get(ms, "axes"))
+        rc = ome_err_set(err, OME_EINVAL, "%s: OME-Zarr %s without \"coordinateSystems\" (the "
+                         "image's axes)", where, m->version);
+    else if (!v06)
+        rc = parse_axes(json_object_get(ms, "axes"), m, where, err);
     if (rc)
         goto fail;
     json_t *ds = json_object_get(ms, "datasets");
@@ -271,6 +451,8 @@ int ome_ngff_parse_multiscales(json_t *attrs, const char *where, ome_ngff_multis
             rc = ome_err_set(err, OME_ENOMEM, "out of memory");
             goto fail;
         }
+        if (v06)
+            continue; /* its transformation once the axes are known */
         char what[64];
         snprintf(what, sizeof what, "datasets[%zu]", i);
         json_t *ct = json_object_get(d, "coordinateTransformations");
@@ -282,6 +464,11 @@ int ome_ngff_parse_multiscales(json_t *attrs, const char *where, ome_ngff_multis
                              what);
             goto fail;
         }
+    }
+    if (v06) {
+        if ((rc = parse_multiscale06(ms, m, where, err)))
+            goto fail;
+        return OME_OK;
     }
     bool s, t;
     if ((rc = parse_transforms(json_object_get(ms, "coordinateTransformations"), m->naxes,

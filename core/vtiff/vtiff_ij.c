@@ -66,6 +66,15 @@ static void describe(const ome_image *img, const ome_level *L, bool contiguous, 
         k += (size_t)snprintf(d + k, n - k, "unit=%s\n", unit);
     if (Z > 1 && unit)
         k += (size_t)snprintf(d + k, n - k, "spacing=%.10g\n", L->scale[OME_Z]);
+    /* the origin (the translations), in pixels as ImageJ keeps it: a pixel i is at
+     * (i - origin) * pixel size */
+    static const struct { int role; const char *key; } origins[] = {
+        {OME_X, "xorigin"}, {OME_Y, "yorigin"}, {OME_Z, "zorigin"}};
+    for (size_t o = 0; o < sizeof origins / sizeof *origins; o++) {
+        double t = L->translation[origins[o].role], sz = L->scale[origins[o].role];
+        if (t != 0 && sz > 0 && (origins[o].role != OME_Z || Z > 1))
+            k += (size_t)snprintf(d + k, n - k, "%s=%.10g\n", origins[o].key, -t / sz);
+    }
     double sec = img->unit[OME_T][0] ? ome_unit_in_s(img->unit[OME_T]) : 0;
     if (T > 1 && sec > 0)
         k += (size_t)snprintf(d + k, n - k, "finterval=%.10g\n", L->scale[OME_T] * sec);

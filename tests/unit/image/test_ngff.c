@@ -1,5 +1,5 @@
 /* Unit tests of ngff and hcs: multiscales of every version, omero channels, bad attributes —
- * and the OME-NGFF specification's own conformance suites (0.4, 0.5): every valid case parses to
+ * 0.6's coordinate systems, and the OME-NGFF specification's own conformance suites (0.4, 0.5): every valid case parses to
  * what it describes, no invalid case crashes. The suites live in ../shared/conformance; the test
  * skips with a message when they are absent. */
 #include "testutil.h"
@@ -363,12 +363,121 @@ static void conformance_suites(void **state)
     assert_true(valid > 40);
 }
 
+/* OME-Zarr 0.6: axes from the intrinsic coordinate system (the datasets' output), levels from
+ * scale, identity and sequences of scale and translation composed in order. */
+static void version_06_coordinate_systems(void **state)
+{
+    (void)state;
+    ome_ngff_multiscale m;
+    ome_err err;
+    const char *doc =
+        "{\"ome\":{\"version\":\"0.6\",\"multiscales\":[{\"coordinateSystems\":["
+        "{\"name\":\"world\",\"axes\":[{\"name\":\"q\",\"type\":\"space\"},"
+        "{\"name\":\"r\",\"type\":\"space\"}]},"
+        "{\"name\":\"intrinsic\",\"axes\":[{\"name\":\"c\",\"type\":\"channel\"},"
+        "{\"name\":\"z\",\"type\":\"space\",\"unit\":\"micrometer\"},"
+        "{\"name\":\"y\",\"type\":\"space\",\"unit\":\"micrometer\"},"
+        "{\"name\":\"x\",\"type\":\"space\",\"unit\":\"micrometer\"}]}],"
+        "\"datasets\":["
+        "{\"path\":\"s0\",\"coordinateTransformations\":[{\"type\":\"scale\","
+        "\"scale\":[1,2,0.5,0.5],\"input\":{\"path\":\"s0\"},\"output\":{\"name\":\"intrinsic\"}}]},"
+        "{\"path\":\"s1\",\"coordinateTransformations\":[{\"type\":\"sequence\","
+        "\"input\":{\"path\":\"s1\"},\"output\":{\"name\":\"intrinsic\"},\"transformations\":["
+        "{\"type\":\"scale\",\"scale\":[1,2,1,1]},"
+        "{\"type\":\"translation\",\"translation\":[0,0,0.25,0.25]}]}]},"
+        "{\"path\":\"s2\",\"coordinateTransformations\":[{\"type\":\"sequence\","
+        "\"input\":{\"path\":\"s2\"},\"output\":{\"name\":\"intrinsic\"},\"transformations\":["
+        "{\"type\":\"translation\",\"translation\":[0,0,1,1]},{\"type\":\"identity\"},"
+        "{\"type\":\"scale\",\"scale\":[1,2,2,2]}]}]}],"
+        "\"coordinateTransformations\":[{\"type\":\"scale\",\"scale\":[10,10,10,10],"
+        "\"input\":{\"name\":\"intrinsic\"},\"output\":{\"name\":\"world\"}}]}]}}";
+    assert_int_equal(parse_ms(doc, &m, &err), OME_OK);
+    assert_string_equal(m.version, "0.6");
+    assert_int_equal(m.naxes, 4);
+    assert_string_equal(m.axes[0].name, "c");
+    assert_int_equal(m.axes[0].role, OME_C);
+    assert_int_equal(m.axes[1].role, OME_Z);
+    assert_string_equal(m.axes[3].unit, "micrometer");
+    assert_int_equal(m.ndatasets, 3);
+    assert_true(m.datasets[0].scale[3] == 0.5 && !m.datasets[0].has_translation);
+    assert_true(m.datasets[1].scale[3] == 1 && m.datasets[1].translation[3] == 0.25);
+    /* translation first, then scale: the translation is scaled too */
+    assert_true(m.datasets[2].scale[2] == 2 && m.datasets[2].translation[2] == 2);
+    assert_true(m.datasets[2].translation[1] == 0 && m.datasets[2].has_translation);
+    /* the multiscale's own scale leads to "world": not applied */
+    assert_true(m.top_scale[3] == 1);
+    ome_ngff_multiscale_free(&m);
+}
+
+/* 0.6 documents that would misplace pixels, or that do not say where they map, are refused
+ * with a message naming the problem. */
+static void version_06_refusals(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *datasets, *systems, *want;
+    } cases[] = {
+        {"[{\"path\":\"0\",\"coordinateTransformations\":[{\"type\":\"affine\",\"affine\":"
+         "[[1,0,0],[0,1,0]],\"output\":{\"name\":\"i\"}}]}]",
+         "[{\"name\":\"i\",\"axes\":[{\"name\":\"y\",\"type\":\"space\"},{\"name\":\"x\","
+         "\"type\":\"space\"}]}]",
+         "\"affine\" transformation places pixels other than by a scale and an origin"},
+        {"[{\"path\":\"0\",\"coordinateTransformations\":[{\"type\":\"scale\",\"scale\":[1,1],"
+         "\"output\":{\"name\":\"i\"}}]},{\"path\":\"1\",\"coordinateTransformations\":[{\"type\":"
+         "\"scale\",\"scale\":[2,2],\"output\":{\"name\":\"j\"}}]}]",
+         "[{\"name\":\"i\",\"axes\":[{\"name\":\"y\",\"type\":\"space\"},{\"name\":\"x\","
+         "\"type\":\"space\"}]}]",
+         "datasets[1] maps to the coordinate system \"j\""},
+        {"[{\"path\":\"0\",\"coordinateTransformations\":[{\"type\":\"scale\",\"scale\":[1,1],"
+         "\"output\":{\"name\":\"nowhere\"}}]}]",
+         "[{\"name\":\"i\",\"axes\":[{\"name\":\"y\",\"type\":\"space\"},{\"name\":\"x\","
+         "\"type\":\"space\"}]}]",
+         "no coordinate system \"nowhere\""},
+        {"[{\"path\":\"0\",\"coordinateTransformations\":[{\"type\":\"sequence\","
+         "\"transformations\":[{\"type\":\"rotation\",\"rotation\":[[0,1],[1,0]]}],"
+         "\"output\":{\"name\":\"i\"}}]}]",
+         "[{\"name\":\"i\",\"axes\":[{\"name\":\"y\",\"type\":\"space\"},{\"name\":\"x\","
+         "\"type\":\"space\"}]}]",
+         "\"rotation\" transformation"},
+        {"[{\"path\":\"0\",\"coordinateTransformations\":[]}]",
+         "[{\"name\":\"i\",\"axes\":[{\"name\":\"y\",\"type\":\"space\"},{\"name\":\"x\","
+         "\"type\":\"space\"}]}]",
+         "datasets[0] has no coordinateTransformations"},
+        {"[{\"path\":\"0\",\"coordinateTransformations\":[{\"type\":\"scale\",\"scale\":[0,1],"
+         "\"output\":{\"name\":\"i\"}}]}]",
+         "[{\"name\":\"i\",\"axes\":[{\"name\":\"y\",\"type\":\"space\"},{\"name\":\"x\","
+         "\"type\":\"space\"}]}]",
+         "scale[0] = 0 is not positive"},
+        {"[{\"path\":\"0\",\"coordinateTransformations\":[{\"type\":\"scale\",\"scale\":[1,1],"
+         "\"output\":{\"name\":\"i\"}}]}]", "[]", "\"coordinateSystems\" is not a non-empty list"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char doc[2048];
+        snprintf(doc, sizeof doc, "{\"ome\":{\"version\":\"0.6\",\"multiscales\":[{"
+                 "\"coordinateSystems\":%s,\"datasets\":%s}]}}", cases[k].systems,
+                 cases[k].datasets);
+        ome_ngff_multiscale m;
+        ome_err err = {0};
+        assert_int_not_equal(parse_ms(doc, &m, &err), OME_OK);
+        if (!strstr(err.msg, cases[k].want))
+            fail_msg("case %zu: '%s' does not say '%s'", k, err.msg, cases[k].want);
+    }
+    /* a 0.6 document without coordinate systems has no axes */
+    ome_ngff_multiscale m;
+    ome_err err = {0};
+    assert_int_not_equal(parse_ms("{\"ome\":{\"version\":\"0.6\",\"multiscales\":[{\"datasets\":"
+                                  "[{\"path\":\"0\"}]}]}}", &m, &err), OME_OK);
+    assert_non_null(strstr(err.msg, "without \"coordinateSystems\""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(version_01_without_axes_is_5d),
         cmocka_unit_test(version_03_string_axes),
         cmocka_unit_test(version_05_under_ome_with_top_transform),
+        cmocka_unit_test(version_06_coordinate_systems),
+        cmocka_unit_test(version_06_refusals),
         cmocka_unit_test(bad_attributes),
         cmocka_unit_test(lenient_custom_axis_and_short_scale),
         cmocka_unit_test(omero_channels),
