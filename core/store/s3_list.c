@@ -2,6 +2,7 @@
 #include "store/s3_list.h"
 
 #include "store/store_backend.h"
+#include "store/store_zip.h"
 #include "base/url.h"
 #include "base/xml_text.h"
 
@@ -59,6 +60,24 @@ int ome_s3_list_parse(const char *xml, size_t len, const char *prefix, const cha
         if (klen > plen + 1 && strncmp(key, prefix, plen) == 0 && key[klen - 1] == '/' &&
             !memchr(key + plen, '/', klen - plen - 1)) {
             int rc = ome_store_names_add(names, n, key + plen, klen - plen - 1, err);
+            if (rc) {
+                free(key);
+                return rc;
+            }
+        }
+        free(key);
+    }
+    /* zipped OME-Zarr objects directly under the prefix: listed as folders are */
+    for (p = xml; (block = element(p, end, "Contents", &l, &next)); p = next) {
+        size_t kl;
+        const char *k = element(block, block + l, "Key", &kl, NULL);
+        char *key = k ? ome_xml_text(k, kl, MAX_KEY_BYTES) : NULL;
+        if (k && !key)
+            return ome_err_set(err, OME_ENOMEM, "out of memory");
+        size_t klen = key ? strlen(key) : 0;
+        if (key && klen > plen && strncmp(key, prefix, plen) == 0 &&
+            !memchr(key + plen, '/', klen - plen) && ome_store_zip_name(key + plen, klen - plen)) {
+            int rc = ome_store_names_add(names, n, key + plen, klen - plen, err);
             if (rc) {
                 free(key);
                 return rc;

@@ -2,6 +2,7 @@
  * directory (openat2 RESOLVE_BENEATH): a symbolic link may lead elsewhere inside it, never out,
  * and a loop of links ends with ELOOP. */
 #include "store/store_file.h"
+#include "store/store_zip.h"
 #include "store/store_backend.h"
 
 #include "base/log.h"
@@ -213,6 +214,17 @@ static int file_list_dirs(ome_store *s, const char *path, char ***names, int *n,
             (int)sizeof key)
             continue;
         int sub = open_beneath(fs, key, O_PATH | O_DIRECTORY);
+        if (sub < 0 && errno == ENOTDIR && ome_store_zip_name(e->d_name, strlen(e->d_name))) {
+            /* a zipped OME-Zarr: listed as a folder is, its store reads inside it */
+            struct stat zst;
+            int zfd = open_beneath(fs, key, O_PATH);
+            bool regular = zfd >= 0 && fstat(zfd, &zst) == 0 && S_ISREG(zst.st_mode);
+            if (zfd >= 0)
+                close(zfd);
+            if (regular)
+                rc = ome_store_names_add(names, n, e->d_name, strlen(e->d_name), err);
+            continue;
+        }
         if (sub < 0) {
             if (errno == EXDEV || errno == ELOOP)
                 OME_LOGW("%s/%s: %s; left out", dir, e->d_name,

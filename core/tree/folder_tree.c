@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "image/group.h"
 #include "image/ngff.h"
+#include "store/store_zip.h"
 #include "tree/label_tree.h"
 
 #include <jansson.h>
@@ -406,20 +407,20 @@ static int load_images(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     return rc;
 }
 
-/* Whether a folder's name is that of an OME-Zarr image ("NAME.zarr", "NAME.ome.zarr"); its
- * length without the suffix in *stem. */
+/* Whether a folder's name is that of an OME-Zarr image ("NAME.zarr", "NAME.ome.zarr", or
+ * zipped: "NAME.ozx"); its length without the suffix in *stem. */
 static bool is_zarr_name(const char *name, size_t *stem)
 {
     size_t n = strlen(name);
-    for (const char *suffix = ".ome.zarr";; suffix = ".zarr") {
-        size_t k = strlen(suffix);
-        if (n > k && strcasecmp(name + n - k, suffix) == 0) {
+    static const char *suffixes[] = {".ome.zarr", ".zarr", ".ozx"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n > k && strcasecmp(name + n - k, suffixes[i]) == 0) {
             *stem = n - k;
             return true;
         }
-        if (strcmp(suffix, ".zarr") == 0)
-            return false;
     }
+    return false;
 }
 
 int ome_folder_tree_open_dir(ome_store *store, const char *path, ome_folder_tree **out,
@@ -466,10 +467,18 @@ static int load_any(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     json_t *attrs;
     char where[4096];
     const char *base = f->paths[0];
-    int rc = ome_group_attrs_load(ft->store, base, &attrs, where, sizeof where, err);
+    ome_store *store = ft->store;
+    if (ome_store_zip_name(base, strlen(base))) { /* zipped: its root is the archive's */
+        int zrc = ome_store_zip_open_within(ft->store, base, &f->zip, err);
+        if (zrc)
+            return zrc;
+        store = f->zip;
+        base = "";
+    }
+    int rc = ome_group_attrs_load(store, base, &attrs, where, sizeof where, err);
     if (rc == OME_ABSENT) { /* no group: a directory of more of the same */
         ome_err none = *err, why = {0};
-        rc = ome_folder_tree_open_dir(ft->store, base, &f->sub, &why);
+        rc = ome_folder_tree_open_dir(store, base, &f->sub, &why);
         if (rc)
             ome_err_set(err, rc, "%s, nor a directory that can be listed (%s)", none.msg,
                         why.msg);
@@ -479,7 +488,7 @@ static int load_any(ome_folder_tree *ft, ome_folder *f, ome_err *err)
         return rc;
     ome_series *series = NULL;
     int nseries = 0;
-    field_job job = {.store = ft->store, .with_labels = true, .attrs = attrs, .where = where};
+    field_job job = {.store = store, .with_labels = true, .attrs = attrs, .where = where};
     if (ome_key_join(job.path, sizeof job.path, base, "", err)) {
         json_decref(attrs);
         return OME_ERANGE;
@@ -487,11 +496,11 @@ static int load_any(ome_folder_tree *ft, ome_folder *f, ome_err *err)
     snprintf(job.name, sizeof job.name, "%s", f->image_names[0]);
     ome_group_kind kind = ome_group_kind_of(attrs);
     if (kind == OME_GROUP_PLATE) {
-        rc = ome_folder_tree_open_plate(ft->store, base, attrs, where, &f->sub, err);
+        rc = ome_folder_tree_open_plate(store, base, attrs, where, &f->sub, err);
     } else if (kind == OME_GROUP_COLLECTION &&
-               (rc = ome_series_list(ft->store, base, &series, &nseries, err)) == OME_OK) {
+               (rc = ome_series_list(store, base, &series, &nseries, err)) == OME_OK) {
         if (nseries > 1) {
-            rc = ome_folder_tree_open_series(ft->store, base, f->image_names[0], series, nseries,
+            rc = ome_folder_tree_open_series(store, base, f->image_names[0], series, nseries,
                                              &f->sub, err);
         } else if ((rc = ome_key_join(job.path, sizeof job.path, base, series[0].path, err)) ==
                    OME_OK) {
@@ -570,6 +579,8 @@ static void folder_clear(ome_folder *f)
     free(f->images);
     f->images = NULL;
     f->nimages = 0;
+    ome_store_close(f->zip); /* after what reads from it */
+    f->zip = NULL;
 }
 
 static int load_now(ome_folder_tree *ft, ome_folder *f, ome_err *err);

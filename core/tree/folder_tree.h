@@ -35,6 +35,7 @@ typedef struct ome_folder {
     int nimages;
     struct ome_folder_tree *sub; /* a plate's or a collection's folders, when the folder holds
                                     one of those (in a folder of images) */
+    ome_store *zip;      /* a zipped OME-Zarr's store, when the folder is one (owned) */
 } ome_folder;
 
 typedef struct ome_folder_tree {

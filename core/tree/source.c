@@ -6,6 +6,9 @@
 #include "store/store_http.h"
 #include "store/store_omero.h"
 #include "store/store_s3.h"
+#include "store/store_zip.h"
+
+#include <stdlib.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -95,14 +98,13 @@ static void base_name(const char *address, char *out, size_t outlen)
     while (start > address && start[-1] != '/')
         start--;
     size_t n = (size_t)(end - start);
-    for (const char *suffix = ".ome.zarr";; suffix = ".zarr") {
-        size_t k = strlen(suffix);
-        if (n > k && strncasecmp(end - k, suffix, k) == 0) {
+    static const char *suffixes[] = {".ome.zarr", ".zarr", ".ozx"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n > k && strncasecmp(end - k, suffixes[i], k) == 0) {
             n -= k;
             break;
         }
-        if (strcmp(suffix, ".zarr") == 0)
-            break;
     }
     if (n == 0 || n >= outlen || (n == 1 && start[0] == '.') ||
         (n == 2 && start[0] == '.' && start[1] == '.'))
@@ -135,9 +137,48 @@ int ome_source_parse(const char *address, ome_source *out, ome_err *err)
                            out->shown);
     }
     out->remote = out->scheme != OME_SOURCE_LOCAL;
-    if (out->scheme != OME_SOURCE_OMERO)
+    if (out->scheme != OME_SOURCE_OMERO) {
+        const char *end = address_end(address);
+        out->zipped = ome_store_zip_name(address, (size_t)(end - address));
         base_name(address, out->name, sizeof out->name);
+    }
     return OME_OK;
+}
+
+/* A zipped OME-Zarr: the store of the folder (or bucket prefix) that holds the archive, and the
+ * archive's name in it; over HTTP, the archive's own address (with its query) and "". */
+static int open_zipped(const ome_source *src, const ome_store_opts *opts, ome_store **out,
+                       ome_err *err)
+{
+    ome_store *inner = NULL;
+    int rc;
+    const char *key = "";
+    char *parent = NULL;
+    if (src->scheme == OME_SOURCE_HTTP) {
+        rc = ome_store_http_open(src->address, opts, &inner, err);
+    } else {
+        bool url = strncasecmp(src->address, "file://", 7) == 0;
+        const char *a = src->address + (url ? 7 : 0), *end = address_end(a), *slash = end;
+        while (slash > a && slash[-1] != '/')
+            slash--;
+        size_t plen = (size_t)(slash - a);
+        if (!(parent = malloc(plen + 2)))
+            return ome_err_set(err, OME_ENOMEM, "out of memory");
+        snprintf(parent, plen + 2, "%.*s", plen ? (int)plen : 1, plen ? a : ".");
+        char name[1024];
+        if ((size_t)(end - slash) >= sizeof name) {
+            free(parent);
+            return ome_err_set(err, OME_ERANGE, "%s: the archive's name is too long", src->shown);
+        }
+        snprintf(name, sizeof name, "%.*s", (int)(end - slash), slash);
+        rc = src->scheme == OME_SOURCE_S3 ? ome_store_s3_open(parent, opts, &inner, err)
+                                          : ome_store_file_open(parent, &inner, err);
+        free(parent);
+        if (rc == OME_OK)
+            return ome_store_zip_open(inner, name, out, err);
+        return rc;
+    }
+    return rc ? rc : ome_store_zip_open(inner, key, out, err);
 }
 
 int ome_source_open_store(const ome_source *src, const ome_store_opts *opts, ome_store **out,
@@ -148,6 +189,8 @@ int ome_source_open_store(const ome_source *src, const ome_store_opts *opts, ome
         ome_store_opts_default(&defaults);
         opts = &defaults;
     }
+    if (src->zipped)
+        return open_zipped(src, opts, out, err);
     switch (src->scheme) {
     case OME_SOURCE_OMERO:
         return ome_store_omero_open(src->address, opts, out, err);

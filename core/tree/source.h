@@ -23,6 +23,7 @@ typedef struct ome_source {
     bool remote;               /* fetched over the network: worth a disk cache */
     ome_omero_kind omero_kind; /* OMERO only */
     long long omero_id;        /* OMERO only */
+    bool zipped;               /* a zipped OME-Zarr (".ozx"): its store reads inside it */
     char name[256];            /* base name of a lone image's files ("6001240", "image-42") */
     char shown[4096];          /* the address for messages: no credentials, no query */
 } ome_source;
