@@ -14,7 +14,8 @@ BUILD=(build-essential pkg-config libfuse3-dev libcurl4-openssl-dev libblosc-dev
 DEMO=(python3-zarr python3-numcodecs python3-numpy python3-tifffile)
 TESTS=(libtiff-dev libcmocka-dev nginx libnginx-mod-http-lua openssl curl
        python3-fsspec python3-aiohttp python3-gdal bc bsdutils
-       libtiff-tools libvips-tools imagej default-jdk-headless clang valgrind groff-base)
+       libtiff-tools libvips-tools imagej default-jdk-headless clang valgrind groff-base
+       libxml2-utils)
 case $what in
   runtime) PKGS=("${RUNTIME[@]}") ;;
   build) PKGS=("${RUNTIME[@]}" "${BUILD[@]}") ;;

@@ -5,7 +5,10 @@
 #include "base/xml_text.h"
 #include "base/version.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,11 +88,32 @@ static const char *ome_type(ome_dtype t)
     }
 }
 
+const char *ome_xml_refusal(const ome_image *img)
+{
+    if (!ome_type(img->dtype))
+        return "OME has no such pixel type";
+    const ome_level *L = &img->levels[0];
+    uint64_t planes = 1; /* at most INT32_MAX before each product: no overflow */
+    for (int r = 0; r < OME_NROLES; r++) {
+        if (L->shape[r] > INT32_MAX)
+            return "a size beyond the schema's 2147483647";
+        if (r != OME_Y && r != OME_X && (planes *= L->shape[r]) > INT32_MAX)
+            return "more planes than the schema's 2147483647";
+    }
+    return NULL;
+}
+
+/* The schema's floats are 32-bit: a value written must be one a float holds, not 0 or inf. */
+static bool float_range(double v)
+{
+    return fabs(v) >= FLT_MIN && fabs(v) <= FLT_MAX;
+}
+
 char *ome_xml_make(const ome_image *img)
 {
-    const char *type = ome_type(img->dtype);
-    if (!type)
+    if (ome_xml_refusal(img))
         return NULL;
+    const char *type = ome_type(img->dtype);
     const ome_level *L = &img->levels[0];
     ome_buf b = {0};
     add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -111,14 +135,14 @@ char *ome_xml_make(const ome_image *img)
         if (!img->has_axis[r])
             continue;
         double um = img->unit[r][0] ? ome_unit_in_um(img->unit[r]) : 0;
-        if (um > 0)
+        if (um > 0 && float_range(L->scale[r] * um))
             add(&b, " %s=\"%.10g\" %sUnit=\"µm\"", attr[r], L->scale[r] * um, attr[r]);
-        else if (!img->unit[r][0])
+        else if (!img->unit[r][0] && float_range(L->scale[r]))
             add(&b, " %s=\"%.10g\"", attr[r], L->scale[r]);
     }
     if (img->has_axis[OME_T]) {
         double s = img->unit[OME_T][0] ? ome_unit_in_s(img->unit[OME_T]) : 0;
-        if (s > 0)
+        if (s > 0 && float_range(L->scale[OME_T] * s))
             add(&b, " TimeIncrement=\"%.10g\" TimeIncrementUnit=\"s\"", L->scale[OME_T] * s);
     }
     add(&b, " BigEndian=\"false\" Interleaved=\"false\">");

@@ -301,8 +301,8 @@ int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err)
     plan_levels(vt, img, K, g);
     char *xml = ome_xml_make(img);
     if (!xml)
-        OME_LOGI("%s: %s has no OME-XML pixel type; %s.ome.tif is a plain pyramidal BigTIFF",
-                 img->where, ome_dtype_name(img->dtype), img->name);
+        OME_LOGI("%s: no OME-XML for %s pixels (%s); %s.ome.tif is a plain pyramidal BigTIFF",
+                 img->where, ome_dtype_name(img->dtype), ome_xml_refusal(img), img->name);
     ome_plan pl;
     if (!plan_metadata(img, K, g, xml ? strlen(xml) + 1 : 0, &pl)) {
         free(xml);

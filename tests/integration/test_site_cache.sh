@@ -18,7 +18,7 @@ origin_log="$OMEFS_TEST_NGINX_DIR/access.log"
 site="$work/site"; mkdir -p "$site/cache" "$site/tmp"
 port=$($PY tests/lib/free_port.py 1)
 user=""; [ "$(id -u)" = 0 ] && user="user root root;"
-sed -e "s|https://uk1s3.embassy.ebi.ac.uk|$OMEFS_TEST_HTTP|g" -e "s|location /idr/ |location / |" \
+sed -e "s|https://livingobjects.ebi.ac.uk|$OMEFS_TEST_HTTP|g" -e "s|location /idr/ |location / |" \
     -e "s|listen 8080;|listen 127.0.0.1:$port;|" -e "s|/var/cache/nginx/omefs-site|$site/cache|" \
     -e "s|max_size=500g|max_size=1g|" -e "s|valid 200 404 1m;|valid 200 404 1s;|" \
     contrib/site-cache/omefs-site-cache.conf >"$site/site.conf"
