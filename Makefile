@@ -103,7 +103,8 @@ deps-user:
 	@contrib/deps.sh build
 
 fixtures: build/fixtures/manifest.json build/fixtures/omero/manifest.json build/fixtures/plate.json \
-	build/fixtures/series.json build/fixtures/v06/manifest.json build/fixtures/ozx.json
+	build/fixtures/series.json build/fixtures/v06/manifest.json build/fixtures/ozx.json \
+	build/fixtures/stream.zarr/.zattrs
 
 build/fixtures/manifest.json: tests/fixtures/make_fixtures.py tests/fixtures/zarr_v3_writer.py
 	@mkdir -p build/fixtures
@@ -122,6 +123,10 @@ build/fixtures/v06/manifest.json: tests/js/write_v06.mjs
 	@if [ -d tests/js/node_modules/zarrita ] && command -v node >/dev/null; then \
 		node tests/js/write_v06.mjs build/fixtures/v06; \
 	else echo "note: node or tests/js/node_modules missing: no OME-Zarr 0.6 fixtures"; fi
+
+build/fixtures/stream.zarr/.zattrs: tests/fixtures/make_stream_fixture.py
+	@mkdir -p build/fixtures
+	/usr/bin/python3 tests/fixtures/make_stream_fixture.py build/fixtures
 
 # zipped OME-Zarr (.ozx) of other fixtures, by Python's zipfile
 build/fixtures/ozx.json: tests/fixtures/make_ozx_fixtures.py build/fixtures/manifest.json \

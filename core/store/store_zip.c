@@ -666,8 +666,8 @@ static int read_end(zip_store *zs, uint32_t *fingerprint, ome_err *err)
     long at = -1;
     for (uint64_t want = TAIL_FIRST_BYTES;; want = TAIL_BYTES) {
         ome_buf_free(&r.body);
-        r = (ome_store_req){.key = zs->key, .range = OME_RANGE_SUFFIX, .len = want,
-                            .max_bytes = want};
+        /* no cap of its own: a store corrects a server that answers a suffix with more */
+        r = (ome_store_req){.key = zs->key, .range = OME_RANGE_SUFFIX, .len = want};
         ome_store_get_many(zs->inner, &r, 1);
         if (r.status != OME_OK) {
             *err = r.err;

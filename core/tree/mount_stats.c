@@ -40,7 +40,7 @@ int ome_mount_stats_json(const ome_stats *s, const ome_cache_stats *mem, const c
         "\"not_modified\": %llu, \"errors\": %llu},\n"
         "  \"memory_cache\": {\"hits\": %llu, \"misses\": %llu, \"waits\": %llu, "
         "\"evictions\": %llu, \"bytes\": %llu, \"entries\": %llu, \"stream_bytes\": %llu, "
-        "\"stream_evictions\": %llu},\n"
+        "\"stream_evictions\": %llu, \"ahead_skipped\": %llu},\n"
         "  \"disk_cache\": {\"hits\": %llu, \"misses\": %llu, \"writes\": %llu, "
         "\"evictions\": %llu, \"corrupt\": %llu, \"bytes\": %llu, \"capacity\": %llu},\n"
         "  \"prefetch\": {\"jobs\": %llu, \"chunks\": %llu},\n"
@@ -52,7 +52,7 @@ int ome_mount_stats_json(const ome_stats *s, const ome_cache_stats *mem, const c
         (unsigned long long)m.waits, (unsigned long long)m.evictions,
         (unsigned long long)m.bytes, (unsigned long long)m.entries,
         (unsigned long long)m.stream_bytes, (unsigned long long)m.stream_evictions,
-        get(&s->disk_hits),
+        (unsigned long long)m.ahead_skipped, get(&s->disk_hits),
         get(&s->disk_misses), get(&s->disk_writes), get(&s->disk_evictions),
         get(&s->disk_corrupt), get(&s->disk_bytes), get(&s->disk_cap), get(&s->prefetch_jobs),
         get(&s->prefetch_chunks), get(&s->omero_sessions), get(&s->omero_renewals), get(&s->reads),

@@ -58,6 +58,9 @@ struct ome_chunk_cache {
     size_t stream_keep, stream_touch_max;
     size_t bytes, cap;      /* bytes: chunks, loaded or loading, and shard indexes */
     size_t index_bytes;     /* the sharded arrays' indexes (shard_index_cache), at most cap/2 */
+    size_t ahead_bytes;     /* chunks loaded (or loading) ahead and not read yet, at most
+                               ahead_share(): read-ahead never crowds out what it loaded
+                               before the reader took it, nor the band the reader is in */
     int waiting;            /* readers waiting for another's load (woken when one settles) */
     ome_cache_stats stats;
     ome_pool *pool; /* decodes fetched chunks (not owned) */
@@ -167,6 +170,15 @@ static void list_push_front(cache_list *l, cache_entry *e)
     l->bytes += e->size;
 }
 
+/* The entry is no longer ahead of its reader: read, dropped, or failed. */
+static void clear_ahead(ome_chunk_cache *c, cache_entry *e)
+{
+    if (e->ahead) {
+        e->ahead = false;
+        c->ahead_bytes -= e->size;
+    }
+}
+
 /* Where a loaded entry goes when read: a stream moves what it reads past (of its own or loaded
  * ahead for it) to the short-lived list; anything read at random is kept by recency. Read-ahead
  * finding an entry leaves it where it is. */
@@ -175,11 +187,11 @@ static void touch(ome_chunk_cache *c, cache_entry *e, ome_access access)
     if (access == OME_ACCESS_AHEAD)
         return;
     if (access == OME_ACCESS_STREAM && (e->ahead || e->list == &c->passed)) {
-        e->ahead = false;
+        clear_ahead(c, e);
         list_push_front(&c->passed, e);
         return;
     }
-    e->ahead = false;
+    clear_ahead(c, e);
     list_push_front(&c->recent, e);
 }
 
@@ -193,6 +205,7 @@ static void table_remove(ome_chunk_cache *c, cache_entry *e)
     e->hnext = NULL;
     e->in_table = false;
     c->nentries--;
+    clear_ahead(c, e);
     c->bytes -= e->size; /* every entry in the table is counted, loaded or loading */
     list_unlink(e);
 }
@@ -237,17 +250,81 @@ static void evict_entry(ome_chunk_cache *c, cache_entry *e)
     c->stats.evictions++;
 }
 
-/* Drops what streams read past beyond their window, then the least recent under the cap. */
+/* The bytes of what a stream read last that are kept whatever else comes: twice the largest
+ * set of chunks one streaming read touched, so the band of chunks it is in stays. */
+static size_t stream_window(const ome_chunk_cache *c)
+{
+    return 2 * c->stream_touch_max;
+}
+
+/* The oldest entry of a list that no read is copying from right now (dropping one in use
+ * would only make the next read of its band fetch it again), and that is not ahead unless
+ * `ahead_too`; NULL when none. */
+static cache_entry *oldest_idle(const cache_list *l, bool ahead_too)
+{
+    for (cache_entry *e = l->tail; e; e = e->prev)
+        if (e->refs == 0 && (ahead_too || !e->ahead))
+            return e;
+    return NULL;
+}
+
+/* The most recently loaded entry ahead of its reader that no read uses: needed last. */
+static cache_entry *newest_ahead(const cache_list *l)
+{
+    for (cache_entry *e = l->head; e; e = e->next)
+        if (e->refs == 0 && e->ahead)
+            return e;
+    return NULL;
+}
+
+/* The next entry to drop when over the cap: what streams read past beyond their window, then
+ * the least recent read at random, then what was loaded ahead and not read yet (the furthest
+ * ahead first), then the stream's window, which its reader is in; entries in use last of all. */
+static cache_entry *victim(ome_chunk_cache *c)
+{
+    cache_entry *e = NULL;
+    if (c->passed.bytes > stream_window(c))
+        e = oldest_idle(&c->passed, true);
+    if (!e)
+        e = oldest_idle(&c->recent, false);
+    if (!e)
+        e = newest_ahead(&c->recent);
+    if (!e)
+        e = oldest_idle(&c->passed, true);
+    if (!e)
+        e = c->passed.tail ? c->passed.tail : c->recent.tail;
+    return e;
+}
+
+/* What read-ahead may hold loaded and not read yet: half the cap, and never the room of the
+ * stream's window, which its reader is in. */
+static size_t ahead_share(const ome_chunk_cache *c)
+{
+    size_t half = c->cap / 2, beside = c->cap > stream_window(c) ? c->cap - stream_window(c) : 0;
+    return half < beside ? half : beside;
+}
+
+/* Bytes that can be dropped for read-ahead: neither the stream's window nor what was loaded
+ * ahead and not read yet. */
+static size_t droppable_for_ahead(const ome_chunk_cache *c)
+{
+    size_t n = c->passed.bytes > stream_window(c) ? c->passed.bytes - stream_window(c) : 0;
+    for (const cache_entry *r = c->recent.tail; r; r = r->prev)
+        if (!r->ahead)
+            n += r->size;
+    return n;
+}
+
+/* Drops what streams read past beyond their keep, then by victim() under the cap. */
 static void evict(ome_chunk_cache *c)
 {
-    size_t keep = 2 * c->stream_touch_max > c->stream_keep ? 2 * c->stream_touch_max
-                                                            : c->stream_keep;
+    size_t keep = stream_window(c) > c->stream_keep ? stream_window(c) : c->stream_keep;
     while (c->passed.bytes > keep && c->passed.tail) {
         c->stats.stream_evictions++;
         evict_entry(c, c->passed.tail);
     }
     while (c->bytes > c->cap) {
-        cache_entry *e = c->passed.tail ? c->passed.tail : c->recent.tail;
+        cache_entry *e = victim(c);
         if (!e)
             break;
         evict_entry(c, e);
@@ -304,12 +381,24 @@ static bool claim(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
         e->refs++;
         ch->cache_ref = e;
         if (e->loading) {
-            c->stats.waits++;
+            c->stats.waits++; /* touched once loaded (wait_for_others) */
         } else {
             c->stats.hits++;
             ch->data = e->data;
             touch(c, e, access);
         }
+        return false;
+    }
+    if (access == OME_ACCESS_AHEAD &&
+        (c->ahead_bytes + a->chunk_nbytes > ahead_share(c) ||
+         (c->bytes + a->chunk_nbytes > c->cap &&
+          c->bytes + a->chunk_nbytes - droppable_for_ahead(c) > c->cap))) {
+        /* read-ahead has its share loaded and not read yet, or it would push out what the reader
+     * is about to take: the reader fetches this one itself */
+        free(heap_key);
+        c->stats.ahead_skipped++;
+        ch->status = ome_err_set(&ch->err, OME_ERANGE, "read-ahead's share of the cache is "
+                                 "full");
         return false;
     }
     if (!heap_key && !(heap_key = strdup(key))) {
@@ -334,6 +423,10 @@ static bool claim(ome_chunk_cache *c, ome_store *store, const ome_zarr_array *a,
     c->stats.misses++;
     e->size = a->chunk_nbytes; /* counted from now: chunks being loaded take memory too */
     c->bytes += e->size;
+    if (access == OME_ACCESS_AHEAD) {
+        e->ahead = true;
+        c->ahead_bytes += e->size;
+    }
     ch->cache_ref = e;
     return true;
 }
@@ -348,9 +441,9 @@ static void settle(ome_chunk_cache *c, ome_zarr_chunk *ch, ome_zarr_chunk *fetch
     if (fetched->status == OME_OK) {
         e->data = fetched->data;
         ch->data = e->data;
-        e->ahead = access == OME_ACCESS_AHEAD;
         list_push_front(access == OME_ACCESS_STREAM ? &c->passed : &c->recent, e);
     } else {
+        clear_ahead(c, e);
         e->err = fetched->err;
         ch->status = fetched->status;
         ch->err = fetched->err;
@@ -384,8 +477,10 @@ static void wait_slice(ome_chunk_cache *c)
     c->waiting--;
 }
 
-/* Waits for the chunks that other readers were loading, called with the lock held. */
-static void wait_for_others(ome_chunk_cache *c, ome_zarr_chunk *chunks, size_t n)
+/* Waits for the chunks that other readers were loading, called with the lock held; each is
+ * then where this reader's access puts it (loaded ahead and now read: no longer ahead). */
+static void wait_for_others(ome_chunk_cache *c, ome_zarr_chunk *chunks, size_t n,
+                            ome_access access)
 {
     for (size_t i = 0; i < n; i++) {
         ome_zarr_chunk *ch = &chunks[i];
@@ -398,6 +493,8 @@ static void wait_for_others(ome_chunk_cache *c, ome_zarr_chunk *chunks, size_t n
             ch->status = ome_err_set(&ch->err, OME_EINTR, "interrupted");
         } else if (e->status == OME_OK) {
             ch->data = e->data;
+            if (e->in_table && e->list)
+                touch(c, e, access);
         } else {
             ch->status = e->status;
             ch->err = e->err;
@@ -480,7 +577,7 @@ static void get_round(ome_chunk_cache *c, ome_store *store, const ome_zarr_array
             settle(c, &chunks[miss[k]], &fetch[k], access);
     if (nmiss && c->waiting)
         pthread_cond_broadcast(&c->loaded);
-    wait_for_others(c, chunks, n);
+    wait_for_others(c, chunks, n, access);
     evict(c);
     pthread_mutex_unlock(&c->lock);
 }

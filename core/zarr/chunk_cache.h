@@ -18,6 +18,7 @@ typedef enum { OME_ACCESS_RANDOM = 0, OME_ACCESS_STREAM, OME_ACCESS_AHEAD } ome_
 typedef struct ome_cache_stats {
     uint64_t hits, misses, waits, evictions, bytes, entries, fetch_errors;
     uint64_t stream_bytes, stream_evictions; /* chunks a stream has read past */
+    uint64_t ahead_skipped; /* chunks read-ahead left to the reader: its share was full */
     uint64_t index_bytes; /* shard indexes kept (part of bytes) */
 } ome_cache_stats;
 

@@ -73,6 +73,35 @@ for n in "${names[@]}"; do
   fi
 done
 
+# a zipped OME-Zarr (.ozx) as one object, read by ranges; and listed beside .zarr folders
+if [ -f "$fixtures/v05_sharded.ozx" ]; then
+  curl -sf -X PUT --data-binary @"$fixtures/v05_sharded.ozx" "$ep/bucket/zipped/img.ozx" -o /dev/null
+  upload v05_sharded_end zipped/
+  mkdir -p "$work/ref-img"
+  build/asan/tools/vtiff_dump "$fixtures/v05_sharded_end.zarr" img "$work/ref-img" 7 >/dev/null 2>&1
+  if do_mount ozx "s3://bucket/zipped/img.ozx" -o endpoint="$ep",no_sign,timeout=5,cache_dir=none; then
+    same_files "$mnt" img && echo "ok s3 zipped img.ozx: every file identical to the unzipped image's" ||
+      echo "FAIL s3 zipped img.ozx: files differ: $(tail -2 "$work/ozx.log")"
+    do_unmount "$mnt" "$mnt_pid"
+  else
+    echo "FAIL s3 zipped mount: $(tail -2 "$work/ozx.log")"
+  fi
+  if do_mount ozxdir "s3://bucket/zipped" -o endpoint="$ep",no_sign,timeout=5,cache_dir=none; then
+    got=$(ls "$mnt" | tr '\n' ' ')
+    [ "$got" = "img v05_sharded_end " ] && same_files "$mnt/img" img &&
+      echo "ok s3 prefix with an .ozx beside a .zarr: $got, the archive's files identical" ||
+      echo "FAIL s3 prefix with an .ozx: '$got' $(tail -2 "$work/ozxdir.log")"
+    do_unmount "$mnt" "$mnt_pid"
+  else
+    echo "FAIL s3 zipped prefix mount: $(tail -2 "$work/ozxdir.log")"
+  fi
+  # gone again, so the bucket's root lists what it did
+  curl -sf -X DELETE "$ep/bucket/zipped/img.ozx" -o /dev/null
+  (cd "$fixtures" && find v05_sharded_end.zarr -type f) | while read -r f; do
+    curl -sf -X DELETE "$ep/bucket/zipped/$f" -o /dev/null
+  done
+fi
+
 # signed with credentials from the environment, then from a profile
 n=v05_sharded_end
 if AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER do_mount env "s3://bucket/$n.zarr" -o endpoint="$ep"; then
