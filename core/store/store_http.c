@@ -297,6 +297,7 @@ static int xfer_start(http_xfer *x, CURLM *m)
     http_store *hs = x->hs;
     ome_store_req *r = x->req;
     r->body.len = 0;
+    r->size = 0;
     r->etag[0] = r->last_modified[0] = '\0';
     x->retry_after = -1;
     x->range_first = x->range_last = x->range_total = -1;
@@ -607,6 +608,10 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
                                 x->shown, (unsigned long long)r->len, (unsigned long long)r->off,
                                 r->body.len, (long long)x->range_first);
     } else if (code == 200 || code == 206) {
+        if (x->range_total >= 0)
+            r->size = (uint64_t)x->range_total;
+        else if (code == 200 && r->range != OME_RANGE_SPAN) /* the whole object came */
+            r->size = r->body.len;
         if (code == 200 && r->range == OME_RANGE_SUFFIX) /* a span is kept as it comes */
             slice_full_body(r);
         r->status = OME_OK;

@@ -1,4 +1,4 @@
-/* shard_index_cache: the indexes of the shards of one array fetched so far, by shard key. */
+/* shard_index_cache: what is known of the shards of one array fetched so far, by shard key. */
 #include "zarr/shard_index_cache.h"
 
 #include <pthread.h>
@@ -10,7 +10,10 @@
 typedef struct {
     char *key;      /* the shard's store key; NULL: free slot */
     bool absent;    /* the shard does not exist: every inner chunk is fill */
-    uint64_t *entries; /* 2 × inner_per_shard: offset, nbytes */
+    uint64_t *entries; /* 2 × inner_per_shard: offset, nbytes; NULL: absent or sized */
+    bool sized;     /* an index read in pieces: its checksum held, the shard has `size` bytes */
+    uint64_t size;
+    int64_t bytes;  /* of entries, charged to the budget */
 } shard_slot;
 
 struct ome_shard_cache {
@@ -20,11 +23,6 @@ struct ome_shard_cache {
     void *charge_ctx;
     int64_t bytes; /* of the entries kept */
 };
-
-static int64_t slot_bytes(const shard_slot *s, size_t n)
-{
-    return s->entries ? (int64_t)(n * 2 * sizeof *s->entries) : 0;
-}
 
 void ome_shard_cache_free(struct ome_shard_cache *c)
 {
@@ -46,20 +44,48 @@ static size_t slot_of(const char *key)
     return (size_t)(h % SHARD_CACHE_SLOTS);
 }
 
-/* Copies the cached index of `key` (or its absence) out; returns false when not cached. */
-bool ome_shard_cache_get(struct ome_shard_cache *c, const char *key, uint64_t *entries, size_t n,
-                         bool *absent)
+bool ome_shard_cache_get_some(struct ome_shard_cache *c, const char *key, const uint64_t *pos,
+                              size_t npos, uint64_t *entries, bool *absent)
 {
     pthread_mutex_lock(&c->lock);
     shard_slot *s = &c->slots[slot_of(key)];
-    bool hit = s->key && strcmp(s->key, key) == 0;
+    bool hit = s->key && strcmp(s->key, key) == 0 && !s->sized;
     if (hit) {
         *absent = s->absent;
-        if (!s->absent)
-            memcpy(entries, s->entries, n * 2 * sizeof *entries);
+        for (size_t i = 0; i < npos && !s->absent; i++) {
+            entries[2 * i] = s->entries[2 * pos[i]];
+            entries[2 * i + 1] = s->entries[2 * pos[i] + 1];
+        }
     }
     pthread_mutex_unlock(&c->lock);
     return hit;
+}
+
+bool ome_shard_cache_get_size(struct ome_shard_cache *c, const char *key, uint64_t *size)
+{
+    pthread_mutex_lock(&c->lock);
+    shard_slot *s = &c->slots[slot_of(key)];
+    bool hit = s->key && strcmp(s->key, key) == 0 && s->sized;
+    if (hit)
+        *size = s->size;
+    pthread_mutex_unlock(&c->lock);
+    return hit;
+}
+
+void ome_shard_cache_put_size(struct ome_shard_cache *c, const char *key, uint64_t size)
+{
+    char *k = strdup(key);
+    if (!k)
+        return;
+    pthread_mutex_lock(&c->lock);
+    shard_slot *s = &c->slots[slot_of(key)];
+    if (s->entries && c->charge) /* what it held is given back */
+        c->charge(c->charge_ctx, -s->bytes);
+    c->bytes -= s->bytes;
+    free(s->key);
+    free(s->entries);
+    *s = (shard_slot){.key = k, .sized = true, .size = size};
+    pthread_mutex_unlock(&c->lock);
 }
 
 void ome_shard_cache_put(struct ome_shard_cache *c, const char *key, const uint64_t *entries,
@@ -76,7 +102,7 @@ void ome_shard_cache_put(struct ome_shard_cache *c, const char *key, const uint6
         memcpy(e, entries, n * 2 * sizeof *e);
     pthread_mutex_lock(&c->lock);
     shard_slot *s = &c->slots[slot_of(key)];
-    int64_t old = slot_bytes(s, n), now = e ? (int64_t)(n * 2 * sizeof *e) : 0;
+    int64_t old = s->bytes, now = e ? (int64_t)(n * 2 * sizeof *e) : 0;
     if (c->charge && !c->charge(c->charge_ctx, now - old)) { /* no room: not kept */
         pthread_mutex_unlock(&c->lock);
         free(k);
@@ -86,7 +112,7 @@ void ome_shard_cache_put(struct ome_shard_cache *c, const char *key, const uint6
     c->bytes += now - old;
     free(s->key);
     free(s->entries);
-    *s = (shard_slot){k, absent, e};
+    *s = (shard_slot){.key = k, .absent = absent, .entries = e, .bytes = now};
     pthread_mutex_unlock(&c->lock);
 }
 
