@@ -3,6 +3,7 @@
  * pieces of a large index up to PIECES_AT_ONCE × PIECE, entry ranges up to WHOLE_AT_ONCE. */
 #include "zarr/shard_index.h"
 
+#include "base/cancel.h"
 #include "base/crc32c.h"
 #include "base/key.h"
 #include "zarr/shard_index_cache.h"
@@ -300,6 +301,25 @@ static void verify_one(batch *b, size_t s)
     ome_shard_cache_put_size(b->a->shard_cache, b->shards[s].key, b->st[s].size);
 }
 
+/* Whether this reader is to verify shard s's large index: not when another reader verified it
+ * while this one waited (the cache then holds the shard's size), nor once this reader's program
+ * gave up (the shard fails: interrupted). */
+static bool my_turn(batch *b, size_t s)
+{
+    for (;;) {
+        if (ome_shard_cache_get_size(b->a->shard_cache, b->shards[s].key, &b->st[s].size)) {
+            b->st[s].checked = true;
+            return false;
+        }
+        if (ome_shard_cache_claim(b->a->shard_cache, b->shards[s].key))
+            return true;
+        if (ome_cancelled()) {
+            fail_shard_msg(b, s, OME_EINTR, "interrupted");
+            return false;
+        }
+    }
+}
+
 /* A run of a shard's wanted entries read as one range: want[w0 .. w1). */
 typedef struct {
     size_t shard, w0, w1;
@@ -385,9 +405,12 @@ void ome_shard_index_locate(ome_store *store, const ome_zarr_array *a, ome_shard
         load_whole(&b);
     } else {
         probe_sizes(&b);
-        for (size_t s = 0; s < nshards; s++)
-            if (pending(&b, s) && a->index_crc32c && !b.st[s].checked)
+        for (size_t s = 0; s < nshards; s++) {
+            if (pending(&b, s) && a->index_crc32c && !b.st[s].checked && my_turn(&b, s)) {
                 verify_one(&b, s);
+                ome_shard_cache_release(a->shard_cache, shards[s].key);
+            }
+        }
         read_entries(&b);
     }
     free(b.st);

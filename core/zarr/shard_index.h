@@ -1,8 +1,8 @@
 /* shard_index: finding the index entries (offset, nbytes) of the inner chunks a batch reads,
  * shard by shard, within bounded memory. An index up to SHARD_INDEX_WHOLE_MAX bytes is fetched
  * whole (one range request) and kept in the array's shard_index_cache; a larger one is never
- * held: its checksum, when it has one, is verified once by reading it in pieces, and the
- * entries wanted are read as small byte ranges. */
+ * held: its checksum, when it has one, is verified once by reading it in pieces (by one reader
+ * at a time: others wait for it), and the entries wanted are read as small byte ranges. */
 #ifndef OME_SHARD_INDEX_H
 #define OME_SHARD_INDEX_H
 

@@ -1,11 +1,22 @@
 /* shard_index_cache: what is known of the shards of one array fetched so far, by shard key. */
 #include "zarr/shard_index_cache.h"
 
+#include "base/cancel.h"
+#include "base/clock.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SHARD_CACHE_SLOTS 4096  /* indexes kept per array (16 bytes per inner chunk each) */
+#define WAIT_SLICE_S 0.25 /* how often a waiting reader looks whether its program gave up */
+
+/* A large index being read in parts by one reader. */
+typedef struct flight {
+    char *key;
+    struct flight *next;
+} flight;
 
 typedef struct {
     char *key;      /* the shard's store key; NULL: free slot */
@@ -22,6 +33,8 @@ struct ome_shard_cache {
     ome_budget_fn charge; /* NULL: no budget set yet */
     void *charge_ctx;
     int64_t bytes; /* of the entries kept */
+    flight *flights; /* large indexes being read */
+    pthread_cond_t landed; /* a flight ended */
 };
 
 void ome_shard_cache_free(struct ome_shard_cache *c)
@@ -33,6 +46,7 @@ void ome_shard_cache_free(struct ome_shard_cache *c)
         free(c->slots[i].entries);
     }
     pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->landed);
     free(c);
 }
 
@@ -136,8 +150,60 @@ void ome_shard_cache_set_budget(struct ome_shard_cache *c, ome_budget_fn charge,
 struct ome_shard_cache *ome_shard_cache_new(void)
 {
     struct ome_shard_cache *c = calloc(1, sizeof *c);
-    if (c)
+    if (c) {
         pthread_mutex_init(&c->lock, NULL);
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* ome_now's clock */
+        pthread_cond_init(&c->landed, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     return c;
 }
 
+static flight *find_flight(struct ome_shard_cache *c, const char *key)
+{
+    flight *f = c->flights;
+    while (f && strcmp(f->key, key) != 0)
+        f = f->next;
+    return f;
+}
+
+bool ome_shard_cache_claim(struct ome_shard_cache *c, const char *key)
+{
+    pthread_mutex_lock(&c->lock);
+    if (find_flight(c, key)) {
+        while (find_flight(c, key) && !ome_cancelled()) {
+            double until = ome_now() + WAIT_SLICE_S;
+            struct timespec ts = {(time_t)until, (long)((until - (double)(time_t)until) * 1e9)};
+            pthread_cond_timedwait(&c->landed, &c->lock, &ts);
+        }
+        pthread_mutex_unlock(&c->lock);
+        return false;
+    }
+    flight *f = calloc(1, sizeof *f);
+    if (f && (f->key = strdup(key))) {
+        f->next = c->flights;
+        c->flights = f;
+    } else { /* out of memory: the caller reads it unannounced */
+        free(f);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return true;
+}
+
+void ome_shard_cache_release(struct ome_shard_cache *c, const char *key)
+{
+    pthread_mutex_lock(&c->lock);
+    for (flight **p = &c->flights; *p; p = &(*p)->next) {
+        if (strcmp((*p)->key, key) == 0) {
+            flight *f = *p;
+            *p = f->next;
+            free(f->key);
+            free(f);
+            break;
+        }
+    }
+    pthread_cond_broadcast(&c->landed);
+    pthread_mutex_unlock(&c->lock);
+}

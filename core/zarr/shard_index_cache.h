@@ -23,6 +23,12 @@ void ome_shard_cache_put(struct ome_shard_cache *c, const char *key, const uint6
 void ome_shard_cache_put_size(struct ome_shard_cache *c, const char *key, uint64_t size);
 bool ome_shard_cache_get_size(struct ome_shard_cache *c, const char *key, uint64_t *size);
 
+/* One reader at a time reads a large index in parts: true when the caller is to (it then calls
+ * ome_shard_cache_release with the same key); false once another reader's turn at `key` has
+ * ended (or the caller's program gave up waiting): look the cache up again. */
+bool ome_shard_cache_claim(struct ome_shard_cache *c, const char *key);
+void ome_shard_cache_release(struct ome_shard_cache *c, const char *key);
+
 /* Charges `delta` bytes (negative: gives them back) to a budget; returns false when a charge
  * does not fit (nothing is then charged). */
 typedef bool (*ome_budget_fn)(void *ctx, int64_t delta);

@@ -3,7 +3,8 @@
 # (tests/integration/huge_index_image.py; judged by zarrita when installed) is mounted over HTTP
 # with -o mem_cache=64M and no disk cache; one 4 KiB page is read in each shard of each file,
 # then by 4 programs at once. The daemon's peak resident memory (VmHWM; the build without
-# sanitizers) must stay within mem_cache + 64 MiB, and every byte must be right. Then, with the
+# sanitizers) must stay within mem_cache + 64 MiB, and every byte must be right. 4 programs
+# reading one shard at once, its index slow to come, have it read once. Then, with the
 # sanitizers' build, two shards of each other kind of large index: at the shard's start, without
 # a checksum, and with an entry that its checksum does not match (a clear error, no bytes).
 source "$(dirname "$0")/../lib/integration.sh"
@@ -36,16 +37,17 @@ cat >"$work/read.py" <<'EOF'
 import os, sys, tifffile
 import numpy as np
 path, shards, first, step = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+dx = int(sys.argv[5]) if len(sys.argv) > 5 else 0  # pixels into each shard
 page = tifffile.TiffFile(path).pages[0]
 tw = page.tilewidth or page.imagewidth  # tiles (the OME-TIFF) or rows (the ImageJ file)
 assert page.imagewidth >= shards * 4096
 fd = os.open(path, os.O_RDONLY)
 bad = []
 for s in range(first, shards, step):
-    if page.tilewidth:  # the first rows of the tile holding (0, 4096 s)
-        x0, at = s * 4096 // tw * tw, page.dataoffsets[s * 4096 // tw]
-    else:  # row 0 from (0, 4096 s)
-        x0, at = s * 4096, page.dataoffsets[0] + s * 4096
+    if page.tilewidth:  # the first rows of the tile holding (0, 4096 s + dx)
+        x0, at = (s * 4096 + dx) // tw * tw, page.dataoffsets[(s * 4096 + dx) // tw]
+    else:  # row 0 from (0, 4096 s + dx)
+        x0, at = s * 4096 + dx, page.dataoffsets[0] + s * 4096 + dx
     got = os.pread(fd, 4096, at)
     cols = min(tw, 4096)
     y, x = np.mgrid[0:4096 // cols, x0:x0 + cols].astype(np.int64)
@@ -80,6 +82,27 @@ else
 fi
 kill -0 "$mnt_pid" 2>/dev/null && ok "the daemon survives" || fail "the daemon died: $(tail -3 "$work/hi.log")"
 do_unmount "$mnt" "$mnt_pid"
+
+# 4 programs read 4 tiles of shard 5 (other chunks of one shard) at once on a fresh mount,
+# every request 300 ms late: one of them reads the 16 MiB index, the others wait for it
+if do_mount once "$OMEFS_TEST_HTTP/huge_index.zarr" -o mem_cache=64M,cache_dir=none; then
+  nginx_set delay_ms=300
+  readers=()
+  for k in 0 1 2 3; do
+    $PY "$work/read.py" "$mnt/huge_index.ome.tif" 6 5 1 $((k * 1024)) >"$work/same$k.out" 2>&1 &
+    readers+=($!)
+  done
+  wait "${readers[@]}"
+  nginx_set delay_ms=0
+  fetched=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['network']['bytes_fetched'])" "$mnt/.omefs/stats")
+  bad=$(grep -vh '^right$' "$work"/same*.out)
+  [ -z "$bad" ] && [ "$fetched" -lt $((24 << 20)) ] &&
+    ok "4 programs reading one shard at once: its 16 MiB index read once ($((fetched >> 20)) MiB fetched)" ||
+    fail "4 programs reading one shard at once: $((fetched >> 20)) MiB fetched (the index is 16 MiB) $bad"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "mount once: $(tail -3 "$work/once.log")"
+fi
 
 OMEFS=$repo/build/asan/omefs
 for v in start nocrc corrupt; do
