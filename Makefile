@@ -104,11 +104,15 @@ deps-user:
 
 fixtures: build/fixtures/manifest.json build/fixtures/omero/manifest.json build/fixtures/plate.json \
 	build/fixtures/series.json build/fixtures/v06/manifest.json build/fixtures/ozx.json \
-	build/fixtures/stream.zarr/.zattrs
+	build/fixtures/stream.zarr/.zattrs build/fixtures/encoded/done
 
 build/fixtures/manifest.json: tests/fixtures/make_fixtures.py tests/fixtures/zarr_v3_writer.py
 	@mkdir -p build/fixtures
 	/usr/bin/python3 tests/fixtures/make_fixtures.py build/fixtures
+
+build/fixtures/encoded/done: tests/fixtures/make_encoded_fixtures.py
+	@mkdir -p build/fixtures
+	/usr/bin/python3 tests/fixtures/make_encoded_fixtures.py build/fixtures
 
 build/fixtures/plate.json: tests/fixtures/make_plate_fixtures.py
 	@mkdir -p build/fixtures

@@ -12,7 +12,7 @@ RUNTIME=(fuse3 libfuse3-3 libcurl4 libblosc1 libjansson4 libzstd1 liblz4-1 liblz
 BUILD=(build-essential pkg-config libfuse3-dev libcurl4-openssl-dev libblosc-dev libzstd-dev
        liblz4-dev zlib1g-dev liblzma-dev libbz2-dev libjansson-dev)
 DEMO=(python3-zarr python3-numcodecs python3-numpy python3-tifffile)
-TESTS=(libtiff-dev libcmocka-dev nginx libnginx-mod-http-lua openssl curl
+TESTS=(libtiff-dev libcmocka-dev nginx libnginx-mod-http-lua openssl curl zstd brotli
        python3-fsspec python3-aiohttp python3-gdal bc bsdutils
        libtiff-tools libvips-tools imagej default-jdk-headless clang valgrind groff-base
        libxml2-utils)

@@ -1,4 +1,6 @@
-/* status: `omefs status MOUNTPOINT [--watch]`, a mount's .omefs/stats and .omefs/log for people. */
+/* status: `omefs status MOUNTPOINT [--watch [--interval SECONDS]]`, a mount's .omefs/stats and
+ * .omefs/log for people. Watching holds nothing from one redraw to the next but the previous
+ * stats (for the rates): it runs for days in the same memory and file descriptors. */
 #include "commands.h"
 
 #include "base/text_escape.h"
@@ -12,6 +14,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#define DEFAULT_INTERVAL_S 2.0 /* between redraws of --watch */
+#define MIN_INTERVAL_S 0.001
 
 /* The whole of a small file (at most max bytes), or NULL. */
 static char *slurp(const char *dir, const char *name, size_t max)
@@ -73,16 +78,26 @@ int omefs_status_main(int argc, char **argv)
 {
     const char *mnt = NULL;
     bool watch = false, bad = false;
-    for (int i = 1; i < argc; i++) { /* --watch before or after the mount point */
-        if (strcmp(argv[i], "--watch") == 0)
+    double interval = DEFAULT_INTERVAL_S;
+    for (int i = 1; i < argc; i++) { /* options before or after the mount point */
+        if (strcmp(argv[i], "--watch") == 0) {
             watch = true;
-        else if (!mnt)
+        } else if (strcmp(argv[i], "--interval") == 0 && i + 1 < argc) {
+            char *end;
+            interval = strtod(argv[++i], &end);
+            if (end == argv[i] || *end || !(interval >= MIN_INTERVAL_S && interval <= 86400)) {
+                fprintf(stderr, "omefs status: --interval %s: seconds between redraws, from "
+                                "%g to 86400\n", argv[i], MIN_INTERVAL_S);
+                return 2;
+            }
+        } else if (!mnt) {
             mnt = argv[i];
-        else
+        } else {
             bad = true;
+        }
     }
     if (!mnt || bad) {
-        fprintf(stderr, "usage: omefs status MOUNTPOINT [--watch]\n");
+        fprintf(stderr, "usage: omefs status MOUNTPOINT [--watch [--interval SECONDS]]\n");
         return 2;
     }
     struct stat st;
@@ -108,7 +123,7 @@ int omefs_status_main(int argc, char **argv)
             return 1;
         }
         char *log = slurp(root, ".omefs/log", 1 << 20);
-        ome_mount_status_text(root, stats, log, prev, 2.0, out, sizeof out);
+        ome_mount_status_text(root, stats, log, prev, interval, out, sizeof out);
         if (clear)
             printf("\033[H\033[2J");
         put_escaped(out);
@@ -118,7 +133,9 @@ int omefs_status_main(int argc, char **argv)
         prev = stats;
         if (!watch)
             break;
-        sleep(2);
+        struct timespec ts = {(time_t)interval,
+                              (long)((interval - (double)(time_t)interval) * 1e9)};
+        nanosleep(&ts, NULL);
     }
     free(prev);
     return 0;

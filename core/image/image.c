@@ -270,9 +270,19 @@ static void copy_from_chunk(const ome_level *L, const uint8_t *chunk, const uint
     }
 }
 
-/* At most this many decoded bytes are held at once while gathering; larger regions go in
+/* At most this many decoded bytes, and this many chunks (each costs a few KiB of bookkeeping
+ * on its way: requests, messages), are handled at once while gathering; larger regions go in
  * batches. */
 #define GATHER_BATCH_BYTES ((uint64_t)256 << 20)
+#define GATHER_BATCH_CHUNKS ((uint64_t)1024)
+
+/* How many of n chunks of array a one batch takes. */
+static size_t batch_of(const ome_zarr_array *a, size_t n)
+{
+    uint64_t per = GATHER_BATCH_BYTES / (a->chunk_nbytes ? a->chunk_nbytes : 1);
+    per = per == 0 ? 1 : per < GATHER_BATCH_CHUNKS ? per : GATHER_BATCH_CHUNKS;
+    return (size_t)(per < n ? per : n);
+}
 
 int ome_image_read_region(const ome_image *img, int level, uint64_t t, uint64_t c, uint64_t z,
                           uint64_t y0, uint64_t x0, uint64_t h, uint64_t w, void *out,
@@ -294,8 +304,7 @@ int ome_image_read_region_as(const ome_image *img, int level, uint64_t t, uint64
     const ome_zarr_array *a = L->arr;
     size_t es = ome_dtype_size(img->dtype);
     const uint64_t fixed[OME_NROLES] = {t, c, z, 0, 0};
-    uint64_t per_batch = GATHER_BATCH_BYTES / a->chunk_nbytes;
-    size_t batch = (size_t)(per_batch == 0 ? 1 : per_batch < l.n ? per_batch : l.n);
+    size_t batch = batch_of(a, l.n);
     ome_zarr_chunk *chunks = calloc(batch, sizeof *chunks);
     if (!chunks) {
         ome_chunk_list_free(&l);
@@ -382,8 +391,7 @@ int ome_image_load_chunks(const ome_image *img, ome_chunk_list *l, ome_access ac
             memcpy(l->idx[u++], l->idx[i], sizeof *l->idx);
     l->n = u;
     const ome_zarr_array *a = img->levels[l->level].arr;
-    uint64_t per_batch = GATHER_BATCH_BYTES / (a->chunk_nbytes ? a->chunk_nbytes : 1);
-    size_t batch = (size_t)(per_batch == 0 ? 1 : per_batch < l->n ? per_batch : l->n);
+    size_t batch = batch_of(a, l->n);
     ome_zarr_chunk *chunks = calloc(batch, sizeof *chunks);
     if (!chunks)
         return ome_err_set(err, OME_ENOMEM, "out of memory");

@@ -680,6 +680,7 @@ static void forward_settle(disk_store *ds, ome_store_req *r, ome_store_req *f, c
     f->body = (ome_buf){0};
     r->status = f->status;
     r->err = f->err;
+    r->size = f->size;
     memcpy(r->etag, f->etag, sizeof r->etag);
     memcpy(r->last_modified, f->last_modified, sizeof r->last_modified);
     if (r->status == OME_OK || r->status == OME_ABSENT)

@@ -36,6 +36,8 @@ typedef struct ome_store_req {
     /* results */
     int status;             /* OME_OK, OME_ABSENT, OME_NOT_MODIFIED or a negative error code */
     ome_buf body;
+    uint64_t size;          /* the object's whole size when the answer told it (a range's
+                               Content-Range, a file's size, a whole object), else 0 */
     char etag[128];         /* validators the server sent with the object ("" when none) */
     char last_modified[64];
     ome_err err;            /* message when status < 0 */

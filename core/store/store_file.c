@@ -138,6 +138,7 @@ static void file_get_one(file_store *fs, ome_store_req *r)
     }
     close(fd);
     r->body.len = got;
+    r->size = size;
     r->status = OME_OK;
 }
 

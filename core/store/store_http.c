@@ -65,6 +65,8 @@ typedef struct {
                       span, or an error document its first ERROR_BODY_BYTES */
     uint64_t skipped;        /* bytes of a 200 reply to a span passed over before the span */
     bool range_ignored_far;  /* a 200 reply to a span that ends past OME_MAX_OBJECT_BYTES */
+    char encoding[64];       /* the reply's Content-Encoding ("" when none) */
+    bool encoded_range;      /* a range answered in an encoding: not the object's bytes */
     int64_t range_first, range_last, range_total; /* from Content-Range, -1 when absent */
     bool ask_again_now; /* not a failure: asked again at once (a suffix range answered wrong
                            asked as a span; a same-origin redirect followed) */
@@ -92,6 +94,13 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     if (x->hs->opts.stats) /* every byte received is paid for, error pages included */
         ome_stats_add(&x->hs->opts.stats->bytes_fetched, n);
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    /* Bytes of a range (or the whole object answering one) in a Content-Encoding are bytes of
+     * the encoded object: neither the object's bytes at that offset nor decodable alone. */
+    if ((code == 200 || code == 206) && r->range != OME_RANGE_ALL && x->encoding[0] &&
+        strcasecmp(x->encoding, "identity") != 0) {
+        x->encoded_range = true;
+        return 0;
+    }
     if (r->body.cap == 0 && (code == 200 || code == 206)) { /* size the buffer once */
         curl_off_t clen = -1;
         curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
@@ -176,6 +185,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
         header_value(data, n, 20, x->bucket_region, sizeof x->bucket_region);
     else if (n > 14 && strncasecmp(data, "Last-Modified:", 14) == 0)
         header_value(data, n, 14, x->req->last_modified, sizeof x->req->last_modified);
+    else if (n > 17 && strncasecmp(data, "Content-Encoding:", 17) == 0)
+        header_value(data, n, 17, x->encoding, sizeof x->encoding);
     if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
         char tmp[64];
         size_t m = n - 12 < sizeof tmp - 1 ? n - 12 : sizeof tmp - 1;
@@ -286,6 +297,7 @@ static int xfer_start(http_xfer *x, CURLM *m)
     http_store *hs = x->hs;
     ome_store_req *r = x->req;
     r->body.len = 0;
+    r->size = 0;
     r->etag[0] = r->last_modified[0] = '\0';
     x->retry_after = -1;
     x->range_first = x->range_last = x->range_total = -1;
@@ -293,6 +305,8 @@ static int xfer_start(http_xfer *x, CURLM *m)
     x->got_span = false;
     x->skipped = 0;
     x->range_ignored_far = false;
+    x->encoding[0] = '\0';
+    x->encoded_range = false;
     x->errbuf[0] = '\0';
     CURL *e = x->easy ? x->easy : curl_easy_init();
     if (!e)
@@ -347,8 +361,10 @@ static int xfer_start(http_xfer *x, CURLM *m)
     } else {
         /* A whole object sent with Content-Encoding (S3 sends the one it was stored with,
          * whatever was asked) is decoded, as browsers and fsspec do; "identity" asks for none.
-         * The body cap holds for the decoded bytes. Ranges of an encoded object are left as
-         * they come: a part of a gzip stream does not decode. */
+         * The body cap holds for the decoded bytes, as they come: a bomb is cut there. An
+         * encoding libcurl cannot decode is an error (CURLE_BAD_CONTENT_ENCODING). A range
+         * answered in an encoding is refused (on_body): a part of a gzip stream is neither the
+         * object's bytes nor decodable. */
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "identity");
     }
     if (hs->sig_provider) /* AWS SigV4 (sigv4.c); the headers once per transfer */
@@ -521,11 +537,25 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
                                     x->shown, (unsigned long long)r->len,
                                     (unsigned long long)r->off,
                                     (unsigned long long)OME_MAX_OBJECT_BYTES);
+        } else if (x->encoded_range) {
+            r->status = ome_err_set(&r->err, OME_EINVAL,
+                                    "%s: a byte range answered with Content-Encoding %s: bytes "
+                                    "of the encoded object, not of the object (is it stored "
+                                    "compressed?)",
+                                    x->shown, x->encoding);
         } else if (x->too_large) {
             r->status = ome_err_set(&r->err, OME_ERANGE,
-                                    "%s: the answer is larger than the %llu bytes it can be; cut "
-                                    "off",
-                                    x->shown, (unsigned long long)x->cap);
+                                    "%s: the answer%s%s%s is larger than the %llu bytes it can "
+                                    "be; cut off",
+                                    x->shown, x->encoding[0] ? ", decoded from Content-Encoding "
+                                                             : "",
+                                    x->encoding, x->encoding[0] ? "," : "",
+                                    (unsigned long long)x->cap);
+        } else if (cc == CURLE_BAD_CONTENT_ENCODING) {
+            r->status = ome_err_set(&r->err, OME_EINVAL,
+                                    "%s: the body, sent with Content-Encoding %s, cannot be "
+                                    "decoded (%s)",
+                                    x->shown, x->encoding[0] ? x->encoding : "?", detail);
         } else if (curl_code_is_tls_trust(cc)) {
             r->status = ome_err_set(&r->err, OME_EDENIED,
                                     "%s: TLS certificate not trusted (%s); pass ca_file= for a "
@@ -578,6 +608,10 @@ static bool xfer_finish(http_xfer *x, CURLcode cc)
                                 x->shown, (unsigned long long)r->len, (unsigned long long)r->off,
                                 r->body.len, (long long)x->range_first);
     } else if (code == 200 || code == 206) {
+        if (x->range_total >= 0)
+            r->size = (uint64_t)x->range_total;
+        else if (code == 200 && r->range != OME_RANGE_SPAN) /* the whole object came */
+            r->size = r->body.len;
         if (code == 200 && r->range == OME_RANGE_SUFFIX) /* a span is kept as it comes */
             slice_full_body(r);
         r->status = OME_OK;

@@ -23,9 +23,11 @@ int ome_mount_status_text(const char *mountpoint, const char *stats_json, const 
 {
     json_t *d = json_loads(stats_json, 0, NULL), *p = previous ? json_loads(previous, 0, NULL)
                                                                : NULL;
-    if (!d)
+    if (!d) {
+        json_decref(p);
         return snprintf(out, outlen, "%s: not an omefs mount (no readable .omefs/stats)\n",
                         mountpoint);
+    }
     char fetched[32], served[32], mem[32], disk[32], cap[32];
     ome_human_bytes(num(d, "network", "bytes_fetched"), fetched, sizeof fetched);
     ome_human_bytes(num(d, "reads", "bytes_served"), served, sizeof served);

@@ -38,7 +38,7 @@ typedef struct ome_zarr_array {
     uint64_t shard_inner[OME_ZARR_MAX_DIMS];
     uint64_t inner_per_shard;
     bool index_at_start, index_big_endian, index_crc32c;
-    struct ome_shard_cache *shard_cache; /* shard indexes fetched so far (zarr_shard.c) */
+    struct ome_shard_cache *shard_cache; /* what is known of its shards (shard_index.c) */
 } ome_zarr_array;
 
 /* A decoded chunk obtained by ome_zarr_get_chunks. */

@@ -1,123 +1,24 @@
-/* zarr_shard: reading inner chunks of Zarr v3 sharded arrays (sharding_indexed). A shard's
- * index — (offset, nbytes) per inner chunk, little- or big-endian, optionally followed by its
- * CRC-32C — is fetched with one range request (the last or the first bytes of the shard) and
- * kept per array; inner chunks are then fetched as byte ranges, runs of adjacent ones in one
- * request. An entry of all ones marks an empty inner chunk (read as the fill value). */
+/* zarr_shard: reading inner chunks of Zarr v3 sharded arrays (sharding_indexed). The entries
+ * (offset, nbytes) of the inner chunks asked for come from the shards' indexes — little- or
+ * big-endian, optionally followed by their CRC-32C, at the end or the start of the shard — found
+ * within bounded memory by shard_index.c; inner chunks are then fetched as byte ranges, runs of
+ * adjacent ones in one request. An entry of all ones marks an empty inner chunk (read as the
+ * fill value). */
 #include "zarr/zarr_shard.h"
 
 #include "base/key.h"
+#include "zarr/shard_index.h"
 
-#include "base/crc32c.h"
-#include "zarr/shard_index_cache.h"
-
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_RUN_BYTES ((uint64_t)16 << 20) /* coalesced range requests stay below this */
 #define EMPTY UINT64_MAX
 
-static uint64_t get_u64(const uint8_t *p, bool big)
+static int by_position(const void *x, const void *y)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[big ? 7 - i : i] << (8 * i);
-    return v;
-}
-
-int ome_zarr_shard_parse_index(const ome_zarr_array *a, const ome_buf *body, uint64_t *entries,
-                               const char *where, ome_err *err)
-{
-    size_t n = (size_t)a->inner_per_shard, want = n * 16 + (a->index_crc32c ? 4 : 0);
-    if (body->len != want)
-        return ome_err_set(err, OME_EINVAL, "%s: shard index of %zu bytes, expected %zu", where,
-                           body->len, want);
-    if (a->index_crc32c) {
-        const uint8_t *c = body->data + n * 16;
-        uint32_t stored = (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 |
-                          (uint32_t)c[3] << 24;
-        if (ome_crc32c(body->data, n * 16) != stored)
-            return ome_err_set(err, OME_EINVAL, "%s: shard index checksum mismatch", where);
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint64_t off = get_u64(body->data + 16 * i, a->index_big_endian);
-        uint64_t len = get_u64(body->data + 16 * i + 8, a->index_big_endian);
-        bool empty = off == EMPTY && len == EMPTY;
-        if (!empty && (len > ome_zarr_max_encoded(a) || off > UINT64_MAX - len))
-            return ome_err_set(err, OME_EINVAL,
-                               "%s: shard index entry %zu is out of range (%llu bytes from "
-                               "%llu; an inner chunk takes at most %llu)",
-                               where, i, (unsigned long long)len, (unsigned long long)off,
-                               (unsigned long long)ome_zarr_max_encoded(a));
-        entries[2 * i] = off;
-        entries[2 * i + 1] = len;
-    }
-    return OME_OK;
-}
-
-typedef struct {
-    char key[1024];    /* shard key */
-    uint64_t pos;      /* inner chunk index in the shard */
-    int shard;         /* index into the shard list */
-} chunk_ref;
-
-typedef struct {
-    char key[1024];
-    bool absent, failed;
-    ome_err err;
-    uint64_t *entries;
-} shard_ref;
-
-/* Fetches the indexes of the shards not cached yet, as one batch. */
-static void load_indexes(ome_store *store, const ome_zarr_array *a, shard_ref *shards,
-                         size_t nshards)
-{
-    size_t n = (size_t)a->inner_per_shard, index_len = n * 16 + (a->index_crc32c ? 4 : 0);
-    ome_store_req *reqs = calloc(nshards ? nshards : 1, sizeof *reqs);
-    size_t *which = calloc(nshards ? nshards : 1, sizeof *which), nreq = 0;
-    if (!reqs || !which) {
-        for (size_t s = 0; s < nshards; s++) {
-            shards[s].failed = true;
-            ome_err_set(&shards[s].err, OME_ENOMEM, "out of memory");
-        }
-        free(reqs), free(which);
-        return;
-    }
-    for (size_t s = 0; s < nshards; s++) {
-        if (ome_shard_cache_get(a->shard_cache, shards[s].key, shards[s].entries, n, &shards[s].absent))
-            continue;
-        /* a server that ignores the range sends the whole shard: at most every inner chunk
-         * at its largest, and the index */
-        uint64_t shard_max = 0;
-        if (!ome_mul_u64(a->inner_per_shard, ome_zarr_max_encoded(a), &shard_max) ||
-            shard_max > OME_MAX_OBJECT_BYTES - index_len)
-            shard_max = OME_MAX_OBJECT_BYTES - index_len;
-        reqs[nreq] = (ome_store_req){.key = shards[s].key,
-                                     .range = a->index_at_start ? OME_RANGE_SPAN : OME_RANGE_SUFFIX,
-                                     .off = 0, .len = index_len,
-                                     .max_bytes = shard_max + index_len};
-        which[nreq++] = s;
-    }
-    if (nreq)
-        ome_store_get_many(store, reqs, nreq);
-    for (size_t k = 0; k < nreq; k++) {
-        shard_ref *sh = &shards[which[k]];
-        char where[4096];
-        ome_store_describe(store, sh->key, where, sizeof where);
-        if (reqs[k].status == OME_ABSENT) {
-            sh->absent = true;
-            ome_shard_cache_put(a->shard_cache, sh->key, NULL, n, true);
-        } else if (reqs[k].status < 0) {
-            sh->failed = true;
-            sh->err = reqs[k].err;
-        } else if (ome_zarr_shard_parse_index(a, &reqs[k].body, sh->entries, where, &sh->err)) {
-            sh->failed = true;
-        } else {
-            ome_shard_cache_put(a->shard_cache, sh->key, sh->entries, n, false);
-        }
-    }
-    ome_store_reqs_free(reqs, nreq);
-    free(reqs), free(which);
+    const ome_shard_want *a = x, *b = y;
+    return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
 typedef struct {
@@ -140,49 +41,70 @@ static void fail_all(ome_store_req *reqs, size_t n)
         reqs[i].status = ome_err_set(&reqs[i].err, OME_ENOMEM, "out of memory");
 }
 
-/* The shards the chunks live in, each once; refs[i] says which and where in it. Returns the
- * number of shards. */
+/* The shards the chunks live in, each once, and the chunks wanted from each (want, grouped by
+ * shard, sorted by position). Returns the number of shards. */
 static size_t find_shards(const ome_zarr_array *a, const ome_zarr_chunk *chunks,
-                          ome_store_req *reqs, size_t n, chunk_ref *refs, shard_ref *shards)
+                          ome_store_req *reqs, size_t n, int *shard_of, ome_shard_ref *shards,
+                          ome_shard_want *want)
 {
     size_t nshards = 0;
+    uint64_t *pos = calloc(n ? n : 1, sizeof *pos);
+    if (!pos) {
+        fail_all(reqs, n);
+        return 0;
+    }
     for (size_t i = 0; i < n; i++) {
+        char key[1024];
         reqs[i].body.len = 0;
-        if (ome_zarr_shard_key(a, chunks[i].idx, refs[i].key, sizeof refs[i].key,
-                               &refs[i].pos)) {
+        shard_of[i] = -1;
+        if (ome_zarr_shard_key(a, chunks[i].idx, key, sizeof key, &pos[i])) {
             reqs[i].status = ome_err_set(&reqs[i].err, OME_ERANGE, "%s: shard key too long",
                                          a->where);
-            refs[i].shard = -1;
             continue;
         }
         size_t s = 0;
-        while (s < nshards && strcmp(shards[s].key, refs[i].key) != 0)
+        while (s < nshards && strcmp(shards[s].key, key) != 0)
             s++;
         if (s == nshards)
-            memcpy(shards[nshards++].key, refs[i].key, sizeof shards[s].key);
-        refs[i].shard = (int)s;
+            memcpy(shards[nshards++].key, key, sizeof key);
+        shard_of[i] = (int)s;
+        shards[s].count++;
     }
+    for (size_t s = 0, at = 0; s < nshards; s++) {
+        shards[s].first = at;
+        at += shards[s].count;
+        shards[s].count = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (shard_of[i] < 0)
+            continue;
+        ome_shard_ref *sh = &shards[shard_of[i]];
+        want[sh->first + sh->count++] = (ome_shard_want){.pos = pos[i], .chunk = i};
+    }
+    for (size_t s = 0; s < nshards; s++)
+        qsort(want + shards[s].first, shards[s].count, sizeof *want, by_position);
+    free(pos);
     return nshards;
 }
 
-/* Each chunk from its shard's index: empty (fill), failed with its shard, or a byte range to
- * fetch (into ranges). Returns the number of ranges. */
-static size_t locate_chunks(const chunk_ref *refs, const shard_ref *shards, ome_store_req *reqs,
-                            size_t n, range_ref *ranges)
+/* Each wanted chunk from its shard's index: empty (fill), failed with its shard, or a byte
+ * range to fetch (into ranges). Returns the number of ranges. */
+static size_t locate_chunks(const ome_shard_ref *shards, size_t nshards,
+                            const ome_shard_want *want, ome_store_req *reqs, range_ref *ranges)
 {
     size_t nranges = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (refs[i].shard < 0)
-            continue;
-        const shard_ref *sh = &shards[refs[i].shard];
-        uint64_t off = sh->entries[2 * refs[i].pos], len = sh->entries[2 * refs[i].pos + 1];
-        if (sh->failed) {
-            reqs[i].status = sh->err.code ? sh->err.code : OME_EIO;
-            reqs[i].err = sh->err;
-        } else if (sh->absent || (off == EMPTY && len == EMPTY)) {
-            reqs[i].status = OME_ABSENT;
-        } else {
-            ranges[nranges++] = (range_ref){i, refs[i].shard, off, len};
+    for (size_t s = 0; s < nshards; s++) {
+        const ome_shard_ref *sh = &shards[s];
+        for (size_t w = sh->first; w < sh->first + sh->count; w++) {
+            ome_store_req *r = &reqs[want[w].chunk];
+            if (sh->failed) {
+                r->status = sh->err.code ? sh->err.code : OME_EIO;
+                r->err = sh->err;
+            } else if (sh->absent || (want[w].off == EMPTY && want[w].len == EMPTY)) {
+                r->status = OME_ABSENT;
+            } else {
+                ranges[nranges++] = (range_ref){want[w].chunk, (int)s, want[w].off, want[w].len};
+            }
         }
     }
     return nranges;
@@ -190,7 +112,7 @@ static size_t locate_chunks(const chunk_ref *refs, const shard_ref *shards, ome_
 
 /* Fetches the ranges, runs of adjacent ones of a shard as one request, and cuts every run back
  * into its chunks. */
-static void fetch_ranges(ome_store *store, const shard_ref *shards, range_ref *ranges,
+static void fetch_ranges(ome_store *store, const ome_shard_ref *shards, range_ref *ranges,
                          size_t nranges, ome_store_req *reqs)
 {
     qsort(ranges, nranges, sizeof *ranges, by_shard_offset);
@@ -246,21 +168,17 @@ static void fetch_ranges(ome_store *store, const shard_ref *shards, range_ref *r
 void ome_zarr_shard_fetch(ome_store *store, const ome_zarr_array *a, const ome_zarr_chunk *chunks,
                           ome_store_req *reqs, size_t n)
 {
-    chunk_ref *refs = calloc(n ? n : 1, sizeof *refs);
-    shard_ref *shards = calloc(n ? n : 1, sizeof *shards);
+    int *shard_of = calloc(n ? n : 1, sizeof *shard_of);
+    ome_shard_ref *shards = calloc(n ? n : 1, sizeof *shards);
+    ome_shard_want *want = calloc(n ? n : 1, sizeof *want);
     range_ref *ranges = calloc(n ? n : 1, sizeof *ranges);
-    uint64_t *entries = NULL;
-    size_t nshards = refs && shards && ranges ? find_shards(a, chunks, reqs, n, refs, shards) : 0;
-    if (refs && shards && ranges)
-        entries = calloc((nshards ? nshards : 1) * 2 * (size_t)a->inner_per_shard, sizeof *entries);
-    if (!entries) {
+    if (!shard_of || !shards || !want || !ranges) {
         fail_all(reqs, n);
     } else {
-        for (size_t s = 0; s < nshards; s++)
-            shards[s].entries = entries + s * 2 * (size_t)a->inner_per_shard;
-        load_indexes(store, a, shards, nshards);
-        size_t nranges = locate_chunks(refs, shards, reqs, n, ranges);
+        size_t nshards = find_shards(a, chunks, reqs, n, shard_of, shards, want);
+        ome_shard_index_locate(store, a, shards, nshards, want);
+        size_t nranges = locate_chunks(shards, nshards, want, reqs, ranges);
         fetch_ranges(store, shards, ranges, nranges, reqs);
     }
-    free(refs), free(shards), free(ranges), free(entries);
+    free(shard_of), free(shards), free(want), free(ranges);
 }

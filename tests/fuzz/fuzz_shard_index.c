@@ -1,7 +1,7 @@
 /* Fuzz target: a shard index as a server could send it. Byte 0 sets the number of inner chunks
  * (1-64) and whether a CRC-32C follows, byte 1 the endianness; the rest is the index. */
 #include "zarr/zarr.h"
-#include "zarr/zarr_shard.h"
+#include "zarr/shard_index.h"
 
 #include <stdlib.h>
 
