@@ -451,6 +451,7 @@ static int zip_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         ome_store_req *r = &reqs[i];
         ome_buf_free(&r->body);
         r->etag[0] = r->last_modified[0] = '\0';
+        r->size = 0;
         ome_err_clear(&r->err);
         int rc;
         const zip_entry *e = find_entry(zs, r->key, &rc, &r->err);
@@ -573,6 +574,7 @@ static int zip_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         }
         r->body = data;
         r->status = OME_OK;
+        r->size = j->e->method ? j->e->usize : j->e->csize;
         snprintf(r->etag, sizeof r->etag, "%s", zs->etag);
     }
     ome_store_reqs_free(sub, nsub);
