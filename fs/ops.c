@@ -273,6 +273,7 @@ static int ops_open(const char *path, struct fuse_file_info *fi)
     if (!h)
         return -ENOMEM;
     h->file = f;
+    ome_vtiff_open(f->vt); /* its layout stays while it is open */
     if (ome_vtiff_kind_of(f->vt) == OME_VT_OME) {
         /* Tiled, read here and there (viewers, tile readers): no kernel read-ahead, which
          * would fetch neighbouring tiles' chunks in vain. The memory cache serves re-reads. */
@@ -289,6 +290,8 @@ static int ops_release(const char *path, struct fuse_file_info *fi)
 {
     (void)path;
     omefs_handle *h = (omefs_handle *)(uintptr_t)fi->fh;
+    if (h && h->file)
+        ome_vtiff_close(h->file->vt);
     if (h)
         handle_free(mount_of(), h);
     return 0;

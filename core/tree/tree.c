@@ -25,6 +25,7 @@ static int add_file(ome_tree *t, const char *name, ome_vtiff *vt, ome_err *err)
     t->files = f;
     f[t->nfiles].name = strdup(name);
     f[t->nfiles].vt = vt;
+    ome_vtiff_unload(vt); /* its layout is made again when the file is opened */
     if (!f[t->nfiles].name)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     t->nfiles++;

@@ -39,15 +39,122 @@ uint8_t *vt_own_blob(ome_vtiff *vt, size_t len)
     return p;
 }
 
-void ome_vtiff_free(ome_vtiff *vt)
+ome_vtiff *vt_new(const ome_image *img, ome_vtiff_kind kind, int level)
 {
+    ome_vtiff *vt = calloc(1, sizeof *vt);
     if (!vt)
-        return;
+        return NULL;
+    vt->img = img;
+    vt->kind = kind;
+    vt->level = level;
+    vt->built = true;
+    pthread_mutex_init(&vt->use_lock, NULL);
+    return vt;
+}
+
+/* Frees the layout (segments and what they hold); the file's size and kind stay. */
+static void layout_drop(ome_vtiff *vt)
+{
     for (int i = 0; i < vt->nblobs; i++)
         free(vt->blobs[i]);
     free(vt->blobs);
     free(vt->segs);
     free(vt->lazy);
+    free(vt->tile_w);
+    free(vt->tile_h);
+    vt->blobs = NULL;
+    vt->segs = NULL;
+    vt->lazy = NULL;
+    vt->tile_w = vt->tile_h = NULL;
+    vt->render = NULL;
+    vt->nblobs = vt->capblobs = vt->nsegs = vt->capsegs = 0;
+    vt->built = false;
+}
+
+/* Makes the layout again, called with use_lock held: the same metadata gives the same one. */
+static int layout_build(ome_vtiff *vt, ome_err *err)
+{
+    ome_vtiff *made;
+    int rc = vt->remake(vt->img, vt->level, &made, err);
+    if (rc)
+        return rc;
+    if (made->size != vt->size) { /* cannot be: the image's metadata does not change */
+        ome_vtiff_free(made);
+        return ome_err_set(err, OME_EIO, "%s: the file's layout came out %llu bytes, not %llu",
+                           vt->img->where, (unsigned long long)made->size,
+                           (unsigned long long)vt->size);
+    }
+    vt->nsegs = made->nsegs, vt->capsegs = made->capsegs, vt->segs = made->segs;
+    vt->nblobs = made->nblobs, vt->capblobs = made->capblobs, vt->blobs = made->blobs;
+    vt->tile_w = made->tile_w, vt->tile_h = made->tile_h;
+    vt->render = made->render, vt->lazy = made->lazy;
+    vt->built = true;
+    made->segs = NULL, made->blobs = NULL, made->tile_w = made->tile_h = NULL, made->lazy = NULL;
+    made->nblobs = 0;
+    ome_vtiff_free(made);
+    return OME_OK;
+}
+
+/* A reader of the layout begins: it is made if it was dropped. `idle_skip`: none is made for a
+ * file nobody has open (read-ahead after the file was closed), OME_ABSENT then. */
+static int layout_use(const ome_vtiff *cvt, bool idle_skip, ome_err *err)
+{
+    ome_vtiff *vt = (ome_vtiff *)cvt; /* the layout's life is not the file's content */
+    pthread_mutex_lock(&vt->use_lock);
+    int rc = OME_OK;
+    if (!vt->built && idle_skip && vt->opens == 0)
+        rc = OME_ABSENT;
+    else if (!vt->built && !vt->remake)
+        rc = ome_err_set(err, OME_EINVAL, "a layout without its maker");
+    else if (!vt->built)
+        rc = layout_build(vt, err);
+    if (rc == OME_OK)
+        vt->users++;
+    pthread_mutex_unlock(&vt->use_lock);
+    return rc;
+}
+
+static void layout_done(const ome_vtiff *cvt)
+{
+    ome_vtiff *vt = (ome_vtiff *)cvt;
+    pthread_mutex_lock(&vt->use_lock);
+    if (--vt->users == 0 && vt->opens == 0 && vt->unloadable && vt->built)
+        layout_drop(vt);
+    pthread_mutex_unlock(&vt->use_lock);
+}
+
+void ome_vtiff_unload(ome_vtiff *vt)
+{
+    pthread_mutex_lock(&vt->use_lock);
+    vt->unloadable = true;
+    if (vt->users == 0 && vt->opens == 0 && vt->built)
+        layout_drop(vt);
+    pthread_mutex_unlock(&vt->use_lock);
+}
+
+void ome_vtiff_open(const ome_vtiff *cvt)
+{
+    ome_vtiff *vt = (ome_vtiff *)cvt;
+    pthread_mutex_lock(&vt->use_lock);
+    vt->opens++;
+    pthread_mutex_unlock(&vt->use_lock);
+}
+
+void ome_vtiff_close(const ome_vtiff *cvt)
+{
+    ome_vtiff *vt = (ome_vtiff *)cvt;
+    pthread_mutex_lock(&vt->use_lock);
+    if (--vt->opens == 0 && vt->users == 0 && vt->unloadable && vt->built)
+        layout_drop(vt);
+    pthread_mutex_unlock(&vt->use_lock);
+}
+
+void ome_vtiff_free(ome_vtiff *vt)
+{
+    if (!vt)
+        return;
+    layout_drop(vt);
+    pthread_mutex_destroy(&vt->use_lock);
     free(vt);
 }
 
@@ -365,7 +472,7 @@ static int seg_at(const ome_vtiff *vt, uint64_t off)
     return lo;
 }
 
-int ome_vtiff_load(const ome_vtiff *vt, uint64_t off, uint64_t len, size_t *nchunks,
+static int load_built(const ome_vtiff *vt, uint64_t off, uint64_t len, size_t *nchunks,
                    ome_err *err)
 {
     if (nchunks)
@@ -395,7 +502,7 @@ int64_t ome_vtiff_read(const ome_vtiff *vt, uint64_t off, size_t len, void *buf,
     return ome_vtiff_read_as(vt, off, len, buf, OME_ACCESS_RANDOM, err);
 }
 
-int64_t ome_vtiff_read_as(const ome_vtiff *vt, uint64_t off, size_t len, void *buf,
+static int64_t read_as_built(const ome_vtiff *vt, uint64_t off, size_t len, void *buf,
                           ome_access access, ome_err *err)
 {
     if (off >= vt->size)
@@ -440,7 +547,7 @@ int64_t ome_vtiff_read_as(const ome_vtiff *vt, uint64_t off, size_t len, void *b
     return (int64_t)done;
 }
 
-uint64_t ome_vtiff_block_of(const ome_vtiff *vt, uint64_t off)
+static uint64_t block_of_built(const ome_vtiff *vt, uint64_t off)
 {
     if (off >= vt->size)
         return UINT64_MAX;
@@ -456,9 +563,9 @@ uint64_t ome_vtiff_block_of(const ome_vtiff *vt, uint64_t off)
     return ((uint64_t)i << 40) + rel / block_bytes(s);
 }
 
-bool ome_vtiff_block_span(const ome_vtiff *vt, uint64_t off, uint64_t *start, uint64_t *end)
+static bool block_span_built(const ome_vtiff *vt, uint64_t off, uint64_t *start, uint64_t *end)
 {
-    if (ome_vtiff_block_of(vt, off) == UINT64_MAX)
+    if (block_of_built(vt, off) == UINT64_MAX)
         return false;
     const vt_seg *s = &vt->segs[seg_at(vt, off)];
     uint64_t stride = block_bytes(s), first = s->off + (off - s->off) / stride * stride;
@@ -467,7 +574,7 @@ bool ome_vtiff_block_span(const ome_vtiff *vt, uint64_t off, uint64_t *start, ui
     return true;
 }
 
-uint64_t ome_vtiff_band_end(const ome_vtiff *vt, uint64_t off)
+static uint64_t band_end_built(const ome_vtiff *vt, uint64_t off)
 {
     if (off >= vt->size)
         return UINT64_MAX;
@@ -488,7 +595,7 @@ uint64_t ome_vtiff_band_end(const ome_vtiff *vt, uint64_t off)
     return rows_end * row_bytes < end - start ? start + rows_end * row_bytes : end;
 }
 
-bool ome_vtiff_only_gap(const ome_vtiff *vt, uint64_t from, uint64_t to)
+static bool only_gap_built(const ome_vtiff *vt, uint64_t from, uint64_t to)
 {
     if (from >= to)
         return from == to;
@@ -514,4 +621,70 @@ ome_vtiff_kind ome_vtiff_kind_of(const ome_vtiff *vt)
 const ome_image *ome_vtiff_image(const ome_vtiff *vt)
 {
     return vt->img;
+}
+
+/* ---- the public readers of the layout: made while they read it ---- */
+
+int ome_vtiff_load(const ome_vtiff *vt, uint64_t off, uint64_t len, size_t *nchunks,
+                   ome_err *err)
+{
+    if (nchunks)
+        *nchunks = 0;
+    int rc = layout_use(vt, true, err);
+    if (rc)
+        return rc == OME_ABSENT ? OME_OK : rc; /* closed meanwhile: nothing to read ahead */
+    rc = load_built(vt, off, len, nchunks, err);
+    layout_done(vt);
+    return rc;
+}
+
+int64_t ome_vtiff_read_as(const ome_vtiff *vt, uint64_t off, size_t len, void *buf,
+                          ome_access access, ome_err *err)
+{
+    int rc = layout_use(vt, false, err);
+    if (rc)
+        return rc;
+    int64_t n = read_as_built(vt, off, len, buf, access, err);
+    layout_done(vt);
+    return n;
+}
+
+uint64_t ome_vtiff_block_of(const ome_vtiff *vt, uint64_t off)
+{
+    ome_err err = {0};
+    if (layout_use(vt, false, &err))
+        return UINT64_MAX;
+    uint64_t b = block_of_built(vt, off);
+    layout_done(vt);
+    return b;
+}
+
+bool ome_vtiff_block_span(const ome_vtiff *vt, uint64_t off, uint64_t *start, uint64_t *end)
+{
+    ome_err err = {0};
+    if (layout_use(vt, false, &err))
+        return false;
+    bool ok = block_span_built(vt, off, start, end);
+    layout_done(vt);
+    return ok;
+}
+
+uint64_t ome_vtiff_band_end(const ome_vtiff *vt, uint64_t off)
+{
+    ome_err err = {0};
+    if (layout_use(vt, false, &err))
+        return UINT64_MAX;
+    uint64_t e = band_end_built(vt, off);
+    layout_done(vt);
+    return e;
+}
+
+bool ome_vtiff_only_gap(const ome_vtiff *vt, uint64_t from, uint64_t to)
+{
+    ome_err err = {0};
+    if (layout_use(vt, false, &err))
+        return false;
+    bool gap = only_gap_built(vt, from, to);
+    layout_done(vt);
+    return gap;
 }

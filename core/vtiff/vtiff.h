@@ -40,6 +40,14 @@ int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err);
  * hold this level (64-bit integers, a plane over 2^31-1 pixels). */
 int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_err *err);
 void ome_vtiff_free(ome_vtiff *vt);
+/* From now on the file's layout (its segments, headers, IFDs: a few KiB to tens of KiB) is held
+ * only while the file is open or read, and made again from the metadata when it is: a mount
+ * holding many images keeps only their sizes. Thread-safe. */
+void ome_vtiff_unload(ome_vtiff *vt);
+/* The file is open (ome_vtiff_open) or no longer (ome_vtiff_close): its layout is kept while
+ * it is. */
+void ome_vtiff_open(const ome_vtiff *vt);
+void ome_vtiff_close(const ome_vtiff *vt);
 
 /* Reads [off, off+len) into buf; returns the number of bytes (short at the end of the file) or
  * a negative error code. */

@@ -265,12 +265,10 @@ int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_
         return ome_err_set(err, OME_EUNSUPPORTED, "%s: level %d has %llu planes of %llu bytes, "
                            "more than a file can hold", img->where, level,
                            (unsigned long long)N, (unsigned long long)plane_bytes);
-    ome_vtiff *vt = calloc(1, sizeof *vt);
+    ome_vtiff *vt = vt_new(img, OME_VT_IMAGEJ, level);
     if (!vt)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
-    vt->img = img;
-    vt->kind = OME_VT_IMAGEJ;
-    vt->level = level;
+    vt->remake = ome_vtiff_make_imagej;
     vt->file_dtype = ft;
     char desc[1024];
     describe(img, L, true, desc, sizeof desc);

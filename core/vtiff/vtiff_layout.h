@@ -6,6 +6,9 @@
 
 #include "vtiff/vtiff.h"
 
+#include <pthread.h>
+#include <stdbool.h>
+
 typedef enum {
     VT_SEG_BLOB,     /* bytes held in memory */
     VT_SEG_ARITH,    /* little-endian integers start + i*stride (tile/strip offsets) */
@@ -46,15 +49,26 @@ struct ome_vtiff {
     int level;           /* ImageJ: the level shown */
     ome_dtype file_dtype; /* pixel type in the file (ImageJ may convert) */
     uint64_t size;
+    /* The layout: segments and what they hold. Made with the file; once ome_vtiff_unload has
+     * been called, dropped whenever the file is neither open nor read, and made again when it
+     * is (the same bytes: it follows from the metadata alone). */
     int nsegs, capsegs;
     vt_seg *segs;
     int nblobs, capblobs;
     uint8_t **blobs;     /* owned memory of BLOB/REPEAT segments */
-    uint64_t tile_w[64], tile_h[64]; /* OME: tile size per level */
+    uint64_t *tile_w, *tile_h; /* OME: tile size per level (owned) */
     /* LAZY segments: writes [off, off+n) into out; `lazy` is what it needs (owned, freed) */
     int (*render)(const ome_vtiff *vt, uint64_t off, size_t n, uint8_t *out, ome_err *err);
     void *lazy;
+    /* makes a new vtiff with the layout of this one's kind (its layout's maker) */
+    int (*remake)(const ome_image *img, int level, ome_vtiff **out, ome_err *err);
+    pthread_mutex_t use_lock; /* the layout's life: built, users, opens, unloadable */
+    bool built, unloadable;
+    int users, opens;
 };
+
+/* A vtiff's fields before a layout is made into it (vtiff.c). */
+ome_vtiff *vt_new(const ome_image *img, ome_vtiff_kind kind, int level);
 
 /* ---- helpers shared by the layouts (vtiff.c, vtiff_ifd.c) ---- */
 vt_seg *vt_add_seg(ome_vtiff *vt, vt_seg_kind kind, uint64_t len);

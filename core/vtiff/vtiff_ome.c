@@ -247,11 +247,9 @@ static int render_planes(const ome_vtiff *vt, uint64_t off, size_t n, uint8_t *o
     while (n > 0) {
         uint64_t p = (off - lp->pl.meta) / lp->pl.per_plane;
         uint64_t base = lp->pl.meta + p * lp->pl.per_plane;
-        ome_vtiff *one = calloc(1, sizeof *one);
+        ome_vtiff *one = vt_new(vt->img, OME_VT_OME, 0);
         if (!one)
             return ome_err_set(err, OME_ENOMEM, "out of memory");
-        one->img = vt->img;
-        one->kind = OME_VT_OME;
         one->size = base;
         int rc = emit_plane(one, vt->img, lp->K, lp->g, &lp->pl, p, lp->P0);
         uint64_t end = base + lp->pl.per_plane;
@@ -288,14 +286,24 @@ static int emit_tiles(ome_vtiff *vt, int K, const level_geom *g)
     return s ? OME_OK : OME_ENOMEM;
 }
 
+static int remake_ome(const ome_image *img, int level, ome_vtiff **out, ome_err *err)
+{
+    (void)level;
+    return ome_vtiff_make_ome(img, out, err);
+}
+
 int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err)
 {
     int K = img->nlevels < MAX_LEVELS ? img->nlevels : MAX_LEVELS;
-    ome_vtiff *vt = calloc(1, sizeof *vt);
+    ome_vtiff *vt = vt_new(img, OME_VT_OME, 0);
+    if (vt && (!(vt->tile_w = calloc(K > 0 ? (size_t)K : 1, sizeof *vt->tile_w)) ||
+               !(vt->tile_h = calloc(K > 0 ? (size_t)K : 1, sizeof *vt->tile_h)))) {
+        ome_vtiff_free(vt);
+        vt = NULL;
+    }
     if (!vt)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
-    vt->img = img;
-    vt->kind = OME_VT_OME;
+    vt->remake = remake_ome;
     vt->file_dtype = img->dtype;
     level_geom g[MAX_LEVELS];
     plan_levels(vt, img, K, g);
