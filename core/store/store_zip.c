@@ -700,7 +700,8 @@ static int read_end(zip_store *zs, uint32_t *fingerprint, ome_err *err)
         }
         p = r.body.data;
         len = r.body.len > want ? want : r.body.len;
-        p += r.body.len - len; /* a server that sent it all: its tail */
+        if (r.body.len > len)
+            p += r.body.len - len; /* a server that sent it all: its tail */
         at = find_eocd(p, len);
         if (at >= 0 || want == TAIL_BYTES || len < want)
             break;
