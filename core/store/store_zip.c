@@ -77,6 +77,7 @@ typedef struct {
     size_t nslots;
     char *cd_rest;         /* a directory entry cut at the end of a part, to be completed */
     size_t cd_rest_len;
+    ome_err damaged;       /* code non-zero: the directory's damage, found once, said since */
 } zip_store;
 
 static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -292,6 +293,10 @@ static int read_span(zip_store *zs, uint64_t off, uint64_t len, ome_buf *out, om
  * lock held. */
 static int load_cd(zip_store *zs, uint64_t until, ome_err *err)
 {
+    if (zs->damaged.code) { /* not read again for every key looked for beyond the damage */
+        *err = zs->damaged;
+        return zs->damaged.code;
+    }
     while (zs->cd_parsed + zs->cd_rest_len < until) {
         uint64_t from = zs->cd_parsed + zs->cd_rest_len;
         uint64_t len = until - from;
@@ -312,6 +317,8 @@ static int load_cd(zip_store *zs, uint64_t until, ome_err *err)
         }
         rc = parse_cd(zs, part.data, part.len, err);
         ome_buf_free(&part);
+        if (rc == OME_EINVAL)
+            zs->damaged = *err;
         if (rc)
             return rc;
     }

@@ -13,6 +13,7 @@ typedef struct {
     ome_store base;
     ome_buf bytes;
     void (*hook)(void);
+    uint64_t served; /* bytes answered */
 } mem_store;
 
 static int mem_get_many(ome_store *s, ome_store_req *reqs, size_t n)
@@ -28,6 +29,7 @@ static int mem_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         ome_store_req_part(&reqs[i], m->bytes.len, &off, &len);
         ome_buf_free(&reqs[i].body);
         reqs[i].status = ome_buf_append(&reqs[i].body, m->bytes.data + off, (size_t)len);
+        m->served += len;
     }
     return OME_OK;
 }
@@ -129,26 +131,37 @@ static void read_last_chunk(void)
     ome_buf_free(&b);
 }
 
+enum { N = 4001 };
+typedef struct {
+    zent es[N];
+    char names[N][16], data[N][8];
+} many_entries;
+
+/* zarr.json and chunks c/0 … c/3999 of 4 bytes: a directory of several parts. */
+static many_entries *chunk_entries(void)
+{
+    many_entries *me = calloc(1, sizeof *me);
+    me->es[0] = (zent){.name = "zarr.json", .data = "{\"a\":1}", .len = 7};
+    for (size_t i = 1; i < N; i++) {
+        snprintf(me->names[i], sizeof me->names[i], "c/%zu", i - 1);
+        snprintf(me->data[i], sizeof me->data[i], "%04zu", i - 1);
+        me->es[i] = (zent){.name = me->names[i], .data = me->data[i], .len = 4};
+    }
+    for (size_t i = 0; i < N; i++) {
+        me->es[i].usize = me->es[i].len;
+        me->es[i].crc = (uint32_t)crc32(0, me->es[i].data, (uInt)me->es[i].len);
+    }
+    return me;
+}
+
 /* An entry found before another request loads the rest of the directory (which moves the
  * entries in memory) is still read whole and right. */
 static void entry_survives_loading_the_rest(void **state)
 {
     (void)state;
-    enum { N = 4001 };
-    zent *es = calloc(N, sizeof *es);
-    char (*names)[16] = calloc(N, sizeof *names), (*data)[8] = calloc(N, sizeof *data);
-    es[0] = (zent){.name = "zarr.json", .data = "{\"a\":1}", .len = 7};
-    for (size_t i = 1; i < N; i++) {
-        snprintf(names[i], sizeof names[i], "c/%zu", i - 1);
-        snprintf(data[i], sizeof data[i], "%04zu", i - 1);
-        es[i] = (zent){.name = names[i], .data = data[i], .len = 4};
-    }
-    for (size_t i = 0; i < N; i++) {
-        es[i].usize = es[i].len;
-        es[i].crc = (uint32_t)crc32(0, es[i].data, (uInt)es[i].len);
-    }
+    many_entries *me = chunk_entries();
     mem_store *m = mem_open();
-    build_zip(&m->bytes, es, N, 0, json_first);
+    build_zip(&m->bytes, me->es, N, 0, json_first);
     ome_err err;
     assert_int_equal(ome_store_zip_open(&m->base, "", &g_zip, &err), OME_OK);
     m->hook = read_last_chunk; /* while zarr.json's bytes are on their way */
@@ -165,7 +178,39 @@ static void entry_survives_loading_the_rest(void **state)
     assert_memory_equal(r.body.data, "23", 2);
     ome_store_reqs_free(&r, 1);
     ome_store_close(g_zip);
-    free(es), free(names), free(data);
+    free(me);
+}
+
+/* A directory damaged beyond its first part: said for a key looked for there, and not read
+ * again for the next one. */
+static void damaged_directory_read_once(void **state)
+{
+    (void)state;
+    many_entries *me = chunk_entries();
+    mem_store *m = mem_open();
+    build_zip(&m->bytes, me->es, N, 0, json_first);
+    /* the signature of the last directory entry */
+    uint8_t *last = (uint8_t *)memmem(m->bytes.data + m->bytes.len - 200, 200, "PK\1\2", 4);
+    assert_non_null(last);
+    last[0] = 'X';
+    ome_store *zip;
+    ome_err err;
+    assert_int_equal(ome_store_zip_open(&m->base, "", &zip, &err), OME_OK);
+    ome_buf b = {0};
+    assert_int_equal(ome_store_get(zip, "c/absent", &b, &err), OME_EINVAL);
+    tu_assert_contains(err.msg, "the central directory is damaged");
+    uint64_t served = m->served;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(ome_store_get(zip, "c/absent", &b, &err), OME_EINVAL);
+        tu_assert_contains(err.msg, "the central directory is damaged");
+    }
+    assert_int_equal(m->served, served);
+    /* entries before the damage are read */
+    assert_int_equal(ome_store_get(zip, "c/3000", &b, &err), OME_OK);
+    assert_memory_equal(b.data, "3000", 4);
+    ome_buf_free(&b);
+    ome_store_close(zip);
+    free(me);
 }
 
 /* A ZIP64 compressed size near 2^64, chosen so that offset + size wraps to within the archive:
@@ -238,6 +283,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(entry_survives_loading_the_rest),
+        cmocka_unit_test(damaged_directory_read_once),
         cmocka_unit_test(refuses_sizes_beyond_the_archive),
         cmocka_unit_test(checks_crc_of_deflated_entries),
     };
