@@ -31,6 +31,10 @@ static size_t char_len(const unsigned char *s, size_t n)
     }
     if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
         return 0; /* overlong, beyond Unicode, a surrogate, a C1 control */
+    if (cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+        (cp >= 0x2066 && cp <= 0x2069))
+        return 0; /* a bidirectional mark, embedding, override or isolate: it reorders what
+                   * is shown after it (a name that reads as another) */
     return len;
 }
 

@@ -7,8 +7,9 @@
 #include <stddef.h>
 
 /* Copies [s, s+len) into out (outlen bytes, always terminated when outlen > 0), with each byte
- * of a C0 control (tab, CR, LF and ESC included), DEL, a C1 control (U+0080 to U+009F in UTF-8)
- * and each byte that is not part of valid UTF-8 (overlong forms, surrogates, above U+10FFFF,
+ * of a C0 control (tab, CR, LF and ESC included), DEL, a C1 control (U+0080 to U+009F in UTF-8),
+ * a bidirectional formatting character (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to
+ * U+2069) and each byte that is not part of valid UTF-8 (overlong forms, surrogates, above U+10FFFF,
  * cut sequences) written as "\xNN" (lower-case hex). Printable ASCII and valid UTF-8 pass as
  * they are; a backslash too, so escaping twice changes nothing. What does not fit is cut at a
  * whole character or escape. Returns the length written. */

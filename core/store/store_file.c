@@ -91,6 +91,7 @@ static void file_get_one(file_store *fs, ome_store_req *r)
     char path[4096];
     ome_store_describe(&fs->base, r->key, path, sizeof path);
     r->body.len = 0;
+    r->etag[0] = '\0';
     if (!key_is_safe(r->key)) {
         r->status = ome_err_set(&r->err, OME_EINVAL, "%s: key leaves the store root", path);
         return;
@@ -107,6 +108,11 @@ static void file_get_one(file_store *fs, ome_store_req *r)
                                         : ome_err_set(&r->err, OME_EIO, "%s: not a file", path);
         return;
     }
+    /* a validator as a web server's, with the inode: a file replaced (renamed over or written
+     * in place) answers with another, which a zipped archive's reader refuses to mix */
+    snprintf(r->etag, sizeof r->etag, "\"%llx-%llx-%llx.%09ld\"", (unsigned long long)st.st_ino,
+             (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec,
+             st.st_mtim.tv_nsec);
     uint64_t size = (uint64_t)st.st_size, off, len;
     if (r->range == OME_RANGE_ALL && size > ome_store_req_cap(r)) {
         close(fd);

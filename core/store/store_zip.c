@@ -15,6 +15,7 @@
  * with another ETag than the archive had at mount is refused. */
 #include "store/store_zip.h"
 
+#include "base/cancel.h"
 #include "base/crc32c.h"
 #include "base/key.h"
 #include "base/log.h"
@@ -76,6 +77,7 @@ typedef struct {
     size_t nslots;
     char *cd_rest;         /* a directory entry cut at the end of a part, to be completed */
     size_t cd_rest_len;
+    ome_err damaged;       /* code non-zero: the directory's damage, found once, said since */
 } zip_store;
 
 static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -291,6 +293,10 @@ static int read_span(zip_store *zs, uint64_t off, uint64_t len, ome_buf *out, om
  * lock held. */
 static int load_cd(zip_store *zs, uint64_t until, ome_err *err)
 {
+    if (zs->damaged.code) { /* not read again for every key looked for beyond the damage */
+        *err = zs->damaged;
+        return zs->damaged.code;
+    }
     while (zs->cd_parsed + zs->cd_rest_len < until) {
         uint64_t from = zs->cd_parsed + zs->cd_rest_len;
         uint64_t len = until - from;
@@ -311,6 +317,8 @@ static int load_cd(zip_store *zs, uint64_t until, ome_err *err)
         }
         rc = parse_cd(zs, part.data, part.len, err);
         ome_buf_free(&part);
+        if (rc == OME_EINVAL)
+            zs->damaged = *err;
         if (rc)
             return rc;
     }
@@ -320,18 +328,24 @@ static int load_cd(zip_store *zs, uint64_t until, ome_err *err)
     return OME_OK;
 }
 
-/* The entry called `key`, loading more of the directory when it may be beyond the part read;
- * NULL when the archive has none (err set on a failure to read). */
-static const zip_entry *find_entry(zip_store *zs, const char *key, int *rc, ome_err *err)
+/* A copy of the entry called `key` and its index, loading more of the directory when it may be
+ * beyond the part read (which moves the entries: none is used outside the lock); false when the
+ * archive has none (*rc set on a failure to read). */
+static bool find_entry(zip_store *zs, const char *key, zip_entry *e, size_t *idx, int *rc,
+                       ome_err *err)
 {
     size_t n = strlen(key);
-    *rc = OME_OK;
-    pthread_mutex_lock(&zs->lock);
-    const zip_entry *e = NULL;
+    if ((*rc = ome_cancel_lock(&zs->lock))) {
+        ome_err_set(err, *rc, "%s/%s: interrupted", zs->base.root, key);
+        return false;
+    }
+    bool found = false;
     for (;;) {
         size_t k = zs->nslots ? slot_of(zs, key, n) : 0;
         if (zs->nslots && zs->slots[k] >= 0) {
-            e = &zs->entries[zs->slots[k]];
+            *idx = (size_t)zs->slots[k];
+            *e = zs->entries[*idx];
+            found = true;
             break;
         }
         bool complete = zs->cd_parsed + zs->cd_rest_len >= zs->cd_size;
@@ -342,7 +356,16 @@ static const zip_entry *find_entry(zip_store *zs, const char *key, int *rc, ome_
             break;
     }
     pthread_mutex_unlock(&zs->lock);
-    return e;
+    return found;
+}
+
+/* Keeps an entry's data offset, once its local header was read. */
+static void set_data_off(zip_store *zs, size_t idx, uint64_t at)
+{
+    if (ome_cancel_lock(&zs->lock) == OME_OK) { /* else it is read again next time */
+        zs->entries[idx].data_off = at;
+        pthread_mutex_unlock(&zs->lock);
+    }
 }
 
 /* Decodes a deflated entry's data into exactly e->usize bytes. */
@@ -379,12 +402,16 @@ static int inflate_entry(const zip_store *zs, const zip_entry *e, const ome_buf 
                            "%llu bytes the directory gives", zs->base.root, key,
                            (unsigned long long)e->usize);
     out->len = e->usize;
+    if ((uint32_t)crc32_z(0L, out->data, (z_size_t)out->len) != e->crc)
+        return ome_err_set(err, OME_EINVAL, "%s/%s: the entry's CRC-32 does not match the "
+                           "directory's", zs->base.root, key);
     return OME_OK;
 }
 
 typedef struct {
     ome_store_req *req;
-    const zip_entry *e;
+    zip_entry e;       /* a copy: the directory's entries move while more of it is loaded */
+    size_t idx;        /* its index there */
     uint64_t data_off; /* resolved, or 0 */
     bool whole;        /* the entry's data is fetched whole (deflated, or no range asked) */
     bool pending;      /* to be fetched */
@@ -392,13 +419,17 @@ typedef struct {
 } zip_job;
 
 /* Where an entry's data starts, from its local header at the start of `head` (which was read
- * at the entry's header offset); 0 when the header is not valid. */
+ * at the entry's header offset); 0 when the header is not valid or the data would not lie
+ * inside the archive's data area, before the directory. */
 static uint64_t data_offset(const zip_store *zs, const zip_entry *e, const ome_buf *head)
 {
     if (head->len < LFH_LEN || le32(head->data) != LFH_SIG)
         return 0;
-    uint64_t off = e->header_off + LFH_LEN + le16(head->data + 26) + le16(head->data + 28);
-    return off + e->csize <= zs->cd_off ? off : 0; /* data inside the archive's data area */
+    uint64_t hlen = LFH_LEN + (uint64_t)le16(head->data + 26) + le16(head->data + 28);
+    if (e->header_off >= zs->cd_off || hlen > zs->cd_off - e->header_off ||
+        e->csize > zs->cd_off - e->header_off - hlen)
+        return 0;
+    return e->header_off + hlen;
 }
 
 /* A part of a stored entry asked before its data offset is known (a shard's index): its local
@@ -413,19 +444,18 @@ static void resolve_headers(zip_store *zs, zip_job *jobs, size_t n)
     }
     for (size_t i = 0; i < n; i++)
         if (jobs[i].pending && !jobs[i].whole && !jobs[i].data_off) {
-            archive_span(zs, &heads[nh], jobs[i].e->header_off,
-                         LFH_LEN + jobs[i].e->name_len + LFH_SLACK);
+            archive_span(zs, &heads[nh], jobs[i].e.header_off,
+                         LFH_LEN + jobs[i].e.name_len + LFH_SLACK);
             of[nh++] = i;
         }
     ome_store_get_many(zs->inner, heads, nh);
     for (size_t k = 0; k < nh; k++) {
         zip_job *j = &jobs[of[k]];
         check_same_archive(zs, &heads[k]);
-        uint64_t at = heads[k].status == OME_OK ? data_offset(zs, j->e, &heads[k].body) : 0;
+        uint64_t at = heads[k].status == OME_OK ? data_offset(zs, &j->e, &heads[k].body) : 0;
         if (at) {
-            pthread_mutex_lock(&zs->lock);
-            ((zip_entry *)j->e)->data_off = j->data_off = at;
-            pthread_mutex_unlock(&zs->lock);
+            set_data_off(zs, j->idx, at);
+            j->data_off = at;
         } else {
             j->whole = true; /* read with its header, which then says what is wrong */
         }
@@ -454,14 +484,14 @@ static int zip_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         r->size = 0;
         ome_err_clear(&r->err);
         int rc;
-        const zip_entry *e = find_entry(zs, r->key, &rc, &r->err);
+        const zip_entry *e = &jobs[i].e;
+        bool found = find_entry(zs, r->key, &jobs[i].e, &jobs[i].idx, &rc, &r->err);
         jobs[i].req = r;
-        jobs[i].e = e;
         if (rc) {
             r->status = rc;
             continue;
         }
-        if (!e) {
+        if (!found) {
             r->status = ome_err_set(&r->err, OME_ABSENT, "%s/%s: not in the archive",
                                     zs->base.root, r->key);
             continue;
@@ -474,14 +504,14 @@ static int zip_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         }
         uint64_t size = e->method ? e->usize : e->csize;
         if (ome_store_req_cap(r) < (r->range == OME_RANGE_ALL ? size : 0) ||
-            size > OME_MAX_OBJECT_BYTES || (e->method == 0 && e->usize != e->csize)) {
+            size > OME_MAX_OBJECT_BYTES || e->csize > OME_MAX_OBJECT_BYTES ||
+            (e->method == 0 && e->usize != e->csize)) {
             r->status = ome_err_set(&r->err, OME_ERANGE, "%s/%s: %llu bytes, more than it can "
-                                    "hold", zs->base.root, r->key, (unsigned long long)size);
+                                    "hold", zs->base.root, r->key,
+                                    (unsigned long long)(size > e->csize ? size : e->csize));
             continue;
         }
-        pthread_mutex_lock(&zs->lock);
         jobs[i].data_off = e->data_off;
-        pthread_mutex_unlock(&zs->lock);
         jobs[i].whole = e->method != 0 || r->range == OME_RANGE_ALL;
         jobs[i].pending = true;
     }
@@ -493,13 +523,13 @@ static int zip_get_many(ome_store *s, ome_store_req *reqs, size_t n)
             continue;
         if (j->data_off && !j->whole) {
             uint64_t off, len;
-            ome_store_req_part(j->req, j->e->csize, &off, &len);
+            ome_store_req_part(j->req, j->e.csize, &off, &len);
             archive_span(zs, &sub[nsub], j->data_off + off, len);
         } else if (j->data_off) {
-            archive_span(zs, &sub[nsub], j->data_off, j->e->csize);
+            archive_span(zs, &sub[nsub], j->data_off, j->e.csize);
         } else {
-            archive_span(zs, &sub[nsub], j->e->header_off,
-                         LFH_LEN + j->e->name_len + LFH_SLACK + j->e->csize);
+            archive_span(zs, &sub[nsub], j->e.header_off,
+                         LFH_LEN + j->e.name_len + LFH_SLACK + j->e.csize);
         }
         j->sub = nsub++;
     }
@@ -519,22 +549,20 @@ static int zip_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         }
         ome_buf data = {0};
         if (!j->data_off) { /* the local header came first */
-            uint64_t at = data_offset(zs, j->e, &q->body);
+            uint64_t at = data_offset(zs, &j->e, &q->body);
             if (!at) {
                 r->status = ome_err_set(&r->err, OME_EINVAL, "%s/%s: no valid local header at "
                                         "%llu", zs->base.root, r->key,
-                                        (unsigned long long)j->e->header_off);
+                                        (unsigned long long)j->e.header_off);
                 continue;
             }
-            pthread_mutex_lock(&zs->lock);
-            ((zip_entry *)j->e)->data_off = at;
-            pthread_mutex_unlock(&zs->lock);
-            uint64_t skip = at - j->e->header_off;
-            if (skip + j->e->csize <= q->body.len) {
-                if (ome_buf_append(&data, q->body.data + skip, j->e->csize))
+            set_data_off(zs, j->idx, at);
+            uint64_t skip = at - j->e.header_off;
+            if (skip + j->e.csize <= q->body.len) {
+                if (ome_buf_append(&data, q->body.data + skip, j->e.csize))
                     r->status = ome_err_set(&r->err, OME_ENOMEM, "out of memory");
             } else { /* a longer local extra field than the slack: read again */
-                r->status = read_span(zs, at, j->e->csize, &data, &r->err);
+                r->status = read_span(zs, at, j->e.csize, &data, &r->err);
             }
             if (r->status < 0)
                 continue;
@@ -542,22 +570,22 @@ static int zip_get_many(ome_store *s, ome_store_req *reqs, size_t n)
             data = q->body;
             q->body = (ome_buf){0};
         }
-        if (j->whole && data.len != j->e->csize) {
+        if (j->whole && data.len != j->e.csize) {
             ome_buf_free(&data);
             r->status = ome_err_set(&r->err, OME_EINVAL, "%s/%s: the archive is cut short",
                                     zs->base.root, r->key);
             continue;
         }
-        if (j->whole && j->e->method == 0 &&
-            (uint32_t)crc32_z(0L, data.data, (z_size_t)data.len) != j->e->crc) {
+        if (j->whole && j->e.method == 0 &&
+            (uint32_t)crc32_z(0L, data.data, (z_size_t)data.len) != j->e.crc) {
             ome_buf_free(&data);
             r->status = ome_err_set(&r->err, OME_EINVAL, "%s/%s: the entry's CRC-32 does not "
                                     "match the directory's", zs->base.root, r->key);
             continue;
         }
-        if (j->e->method == 8) {
+        if (j->e.method == 8) {
             ome_buf plain = {0};
-            int rc = inflate_entry(zs, j->e, &data, &plain, r->key, &r->err);
+            int rc = inflate_entry(zs, &j->e, &data, &plain, r->key, &r->err);
             ome_buf_free(&data);
             if (rc) {
                 ome_buf_free(&plain);
@@ -591,7 +619,8 @@ static int zip_list_dirs(ome_store *s, const char *path, char ***names, int *n, 
     zip_store *zs = (zip_store *)s;
     *names = NULL;
     *n = 0;
-    pthread_mutex_lock(&zs->lock);
+    if (ome_cancel_lock(&zs->lock))
+        return ome_err_set(err, OME_EINTR, "%s/%s: interrupted", zs->base.root, path);
     int rc = load_cd(zs, zs->cd_size, err);
     size_t plen = strlen(path);
     while (plen && path[plen - 1] == '/')
@@ -680,7 +709,8 @@ static int read_end(zip_store *zs, uint32_t *fingerprint, ome_err *err)
         }
         p = r.body.data;
         len = r.body.len > want ? want : r.body.len;
-        p += r.body.len - len; /* a server that sent it all: its tail */
+        if (r.body.len > len)
+            p += r.body.len - len; /* a server that sent it all: its tail */
         at = find_eocd(p, len);
         if (at >= 0 || want == TAIL_BYTES || len < want)
             break;

@@ -6,7 +6,11 @@ set -euo pipefail
 fixtures=$1 out=$2
 mkdir -p "$out/fuzz_zarr_meta" "$out/fuzz_ngff" "$out/fuzz_codec" "$out/fuzz_shard_index" \
   "$out/fuzz_s3_error" "$out/fuzz_omero_imgdata" "$out/fuzz_series_xml" "$out/fuzz_s3_list" \
-  "$out/fuzz_omero_listing"
+  "$out/fuzz_omero_listing" "$out/fuzz_zip_dir"
+# zipped OME-Zarr archives (tests/fixtures/make_ozx_fixtures.py), good and damaged
+i=0
+while IFS= read -r f; do cp "$f" "$out/fuzz_zip_dir/seed$((i++))"; done \
+  < <(find "$fixtures" -maxdepth 1 -name '*.ozx' | sort)
 # OMERO JSON API listing pages (byte 0: 0 dataset, 1 plate, 2 project, 3 screen), in the shapes
 # of omeroweb/api/views.py
 printf '\x00{"meta": {"totalCount": 2}, "data": [{"@id": 1, "Name": "a.tif"}, {"@id": 2, "Name": "b"}]}' \

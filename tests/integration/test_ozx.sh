@@ -104,14 +104,18 @@ if have v05_sharded.ozx && have v05_deflated.ozx; then
   else
     fail "ozx replaced: first mount: $(tail -2 "$work/swap1.log")"
   fi
-  # while mounted, over http: nginx's ETag changes with the file
+  # while mounted, over http (nginx's ETag changes with the file) and locally (the file's
+  # inode, size and modification time)
   live="live_test_$$.ozx"
-  cp "$fixtures/v05_sharded.ozx" "$fixtures/$live"
-  if do_mount live "$OMEFS_TEST_HTTP/$live" -o cache_dir=none,mem_cache=1M; then
-    ref="$work/ref-live"; mkdir -p "$ref"
-    build/asan/tools/vtiff_dump "$fixtures/v05_sharded_end.zarr" "${live%.ozx}" "$ref" 7 >/dev/null 2>&1
-    sleep 1.1 # a later modification time, so another ETag
-    $PY - "$fixtures/v05_sharded.ozx" "$fixtures/$live" <<'PY'
+  for how in http local; do
+    cp "$fixtures/v05_sharded.ozx" "$fixtures/$live"
+    address="$OMEFS_TEST_HTTP/$live"
+    [ "$how" = local ] && address="$fixtures/$live"
+    if do_mount "live-$how" "$address" -o cache_dir=none,mem_cache=1M; then
+      ref="$work/ref-live"; mkdir -p "$ref"
+      build/asan/tools/vtiff_dump "$fixtures/v05_sharded_end.zarr" "${live%.ozx}" "$ref" 7 >/dev/null 2>&1
+      sleep 1.1 # a later modification time, so another ETag
+      $PY - "$fixtures/v05_sharded.ozx" "$fixtures/$live" <<'PY'
 import os, sys
 data = bytearray(open(sys.argv[1], "rb").read())
 # the same directory, other content: every seventh byte of the entries' data flipped
@@ -120,7 +124,7 @@ for i in range(200, data.find(b"PK\x01\x02"), 7):
 open(sys.argv[2] + ".new", "wb").write(data)
 os.replace(sys.argv[2] + ".new", sys.argv[2])
 PY
-    verdict=$($PY - "$mnt/${live%.ozx}_L0.tif" "$ref/${live%.ozx}_L0.tif" <<'PY'
+      verdict=$($PY - "$mnt/${live%.ozx}_L0.tif" "$ref/${live%.ozx}_L0.tif" <<'PY'
 import sys
 good = bad = failed = 0
 with open(sys.argv[2], "rb") as f:
@@ -141,16 +145,17 @@ with open(sys.argv[1], "rb", buffering=0) as f:
             good += 1
 print(good, bad, failed)
 PY
-)
-    read -r good bad failed <<<"$verdict"
-    [ "${bad:-1}" = 0 ] && [ "${failed:-0}" -gt 0 ] && grep -q "the archive was replaced while mounted" "$work/live.log" &&
-      ok "ozx replaced while mounted: $failed reads fail, saying so, none wrong ($good served from before)" ||
-      fail "ozx replaced while mounted: $bad wrong reads, $failed failed: $(grep -c replaced "$work/live.log") messages"
-    do_unmount "$mnt" "$mnt_pid"
-  else
-    fail "ozx live mount: $(tail -2 "$work/live.log")"
-  fi
-  rm -f "$fixtures/$live"
+      )
+      read -r good bad failed <<<"$verdict"
+      [ "${bad:-1}" = 0 ] && [ "${failed:-0}" -gt 0 ] && grep -q "the archive was replaced while mounted" "$work/live-$how.log" &&
+        ok "ozx replaced while mounted ($how): $failed reads fail, saying so, none wrong ($good served from before)" ||
+        fail "ozx replaced while mounted ($how): $bad wrong reads, $failed failed: $(grep -c replaced "$work/live-$how.log") messages"
+      do_unmount "$mnt" "$mnt_pid"
+    else
+      fail "ozx live mount ($how): $(tail -2 "$work/live-$how.log")"
+    fi
+    rm -f "$fixtures/$live"
+  done
 fi
 
 # A folder of images holding an archive beside a folder: both listed as images

@@ -112,6 +112,19 @@ private_case "x-amz-security-token" 3 "" -H "x-amz-security-token: $secret"
 private_case "X-OMERO-Session-Key" 4 "" -H "X-OMERO-Session-Key: $secret"
 private_case "a Cookie" 5 "" -H "Cookie: sessionid=$secret"
 
+# A path that nginx decodes to another (an escaped dot segment) is its own object at an origin
+# that takes paths as sent (/literal/, as S3 does): its 404 must not be kept for the decoded
+# path, which would make a chunk read as absent (fill value) for every node.
+for obj in "${objs[@]:0:2}"; do
+  rel=${obj#"$fixtures"/} path="/literal/${obj#"$fixtures"/}"
+  odd="/literal/${rel%/*}/x/%2E%2E/${rel##*/}"
+  curl -s -o /dev/null "$cache_url$odd"
+  code=$(curl -s -o "$work/lit.body" -w '%{http_code}' "$cache_url$path")
+  [ "$code" = 200 ] && cmp -s "$work/lit.body" "$obj" &&
+    ok "site cache: ${rel##*/} asked with an escaped dot segment first is still served right" ||
+    fail "site cache: $path after $odd: $code, $(cmp -s "$work/lit.body" "$obj" && echo same || echo other) bytes"
+done
+
 # Metadata: cached whole, kept a minute (a second here), then revalidated with the origin.
 for path in "/$n.zarr/.zattrs" "/$n.zarr/0/.zarray" "/v05_sharded_end.zarr/zarr.json"; do
   curl -s -o /dev/null "$cache_url$path"

@@ -1,5 +1,6 @@
 /* Unit tests of text_escape: C0 controls, DEL, C1 controls and invalid UTF-8 (stray
- * continuation bytes, overlong forms, surrogates, beyond U+10FFFF, cut sequences) shown as \xNN;
+ * continuation bytes, overlong forms, surrogates, beyond U+10FFFF, cut sequences) and
+ * bidirectional formatting characters shown as \xNN;
  * printable ASCII and valid multibyte UTF-8 kept; escaping twice changes nothing; output cut at a
  * whole escape; log lines and error messages escaped. */
 #include "testutil.h"
@@ -28,6 +29,11 @@ static void controls_are_shown(void **state)
     /* C1: CSI (U+009B) and U+0080 in UTF-8, both bytes shown; U+00A0 is kept */
     CHECK("\xc2\x9b" "2J", "\\xc2\\x9b2J");
     CHECK("\xc2\x80|\xc2\x9f|\xc2\xa0", "\\xc2\\x80|\\xc2\\x9f|\xc2\xa0");
+    /* bidirectional overrides and isolates, which show "evil\u202Egpj.exe" as "evilexe.jpg";
+     * Hebrew letters and U+2010 (hyphen) are kept */
+    CHECK("evil\xe2\x80\xaegpj.exe", "evil\\xe2\\x80\\xaegpj.exe");
+    CHECK("\xe2\x81\xa6" "a\xe2\x81\xa9\xe2\x80\x8f\xd8\x9c", "\\xe2\\x81\\xa6a\\xe2\\x81\\xa9\\xe2\\x80\\x8f\\xd8\\x9c");
+    CHECK("\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d \xe2\x80\x90", "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d \xe2\x80\x90");
 }
 
 static void valid_utf8_is_kept(void **state)
