@@ -18,7 +18,9 @@ samba_start() {
     private+="   disable netbios = yes\n   private dir = $dir/private\n   lock directory = $dir/lock\n"
     private+="   state directory = $dir/state\n   cache directory = $dir/cache\n"
     private+="   pid directory = $dir/pid\n   ncalrpc dir = $dir/ncalrpc\n"
-    private+="   log file = $dir/log/smbd.log\n   passdb backend = tdbsam:$dir/private/passdb.tdb"
+    private+="   log file = $dir/log/smbd.log\n   passdb backend = tdbsam:$dir/private/passdb.tdb\n"
+    # no RPC helpers (samba-dcerpcd outlives smbd): file service only
+    private+="   rpc start on demand helpers = no"
     sed -e "s|^\[global\]|[global]\n$private|" -e "s|^   path = /srv/omefs/images|   path = $images|" \
         -e "s|^   valid users = @imaging|   valid users = $SMB_USER|" \
         "$_samba_repo/contrib/samba/omefs-share.conf" >"$SMB_CONF"
@@ -34,8 +36,8 @@ samba_start() {
     export SMB_PORT SMB_CONF SMB_USER SMB_PASS SMB_PID
     local _
     for _ in $(seq 100); do
-        smbclient -L 127.0.0.1 -p "$SMB_PORT" -s "$SMB_CONF" -U "$SMB_USER%$SMB_PASS" \
-            >/dev/null 2>&1 && return 0
+        smbclient //127.0.0.1/images -p "$SMB_PORT" -s "$SMB_CONF" -U "$SMB_USER%$SMB_PASS" \
+            -c ls >/dev/null 2>&1 && return 0
         kill -0 "$SMB_PID" 2>/dev/null || break
         sleep 0.1
     done
