@@ -14,10 +14,14 @@ FUSE_LIBS = $(shell pkg-config --libs $(FUSE_PKG) 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-truncation
 CFLAGS ?= -O2 -g
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Icore $(PKG_CFLAGS)
+# core/ is strict C11 and POSIX.1-2008 but for its platform files (core/*/platform_*.c: what is
+# Linux-only), which keep BASE_CFLAGS; fs/, the tests and the tools keep BASE_CFLAGS too.
+STRICT_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -pedantic -Icore $(PKG_CFLAGS)
 LDLIBS = $(PKG_LIBS) -lbz2 -lpthread -lm
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 CORE_SRC := $(wildcard core/*/*.c)
+CORE_PLATFORM := $(wildcard core/*/platform_*.c)
 CORE_HDR := $(wildcard core/*/*.h)
 FS_SRC := $(wildcard fs/*.c)
 UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
@@ -31,7 +35,7 @@ UNIT_BIN := $(foreach t,$(UNIT_SRC),build/asan/tests/$(notdir $(t:.c=)))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=build/asan/tools/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/asan/replay/%)
 
-.PHONY: all test test-run deps deps-user demo bench clean fixtures asan install fuzz
+.PHONY: all test test-run deps deps-user demo bench clean fixtures asan install fuzz strict-core
 
 all: build/libomefs.a $(if $(FS_SRC),build/omefs)
 
@@ -47,6 +51,9 @@ build/asan/obj/%.o: %.c $(CORE_HDR) $(wildcard fs/*.h)
 
 # Only the FUSE adapter sees FUSE's headers: a FUSE include in core/ fails to compile.
 build/obj/fs/%.o build/asan/obj/fs/%.o: XCFLAGS = $(FUSE_CFLAGS)
+# core/ outside its platform files: strict C11 + POSIX.1-2008, no _GNU_SOURCE
+$(filter-out $(CORE_PLATFORM:%.c=build/obj/%.o),$(OBJ)) \
+$(filter-out $(CORE_PLATFORM:%.c=build/asan/obj/%.o),$(ASAN_OBJ)): BASE_CFLAGS = $(STRICT_CFLAGS)
 
 build/libomefs.a: $(OBJ)
 	@mkdir -p $(dir $@)
@@ -88,6 +95,12 @@ build/tsan/omefs: $(CORE_SRC) $(FS_SRC) $(CORE_HDR) $(wildcard fs/*.h)
 	@echo "  LD tsan $@"
 	@$(CC) $(BASE_CFLAGS) -O1 -g -fsanitize=thread $(FUSE_CFLAGS) $(CORE_SRC) $(FS_SRC) -o $@ \
 		$(FUSE_LIBS) $(LDLIBS)
+
+# every file of core/ but its platform files, compiled alone with the strict flags (test_portable.sh)
+strict-core:
+	@fail=0; for f in $(filter-out $(CORE_PLATFORM),$(CORE_SRC)); do \
+		$(CC) $(STRICT_CFLAGS) -fsyntax-only $$f || { echo "not strict C11/POSIX: $$f"; fail=1; }; \
+	done; [ $$fail = 0 ]
 
 asan: build/asan/libomefs.a $(UNIT_BIN) $(TOOL_BIN) $(REPLAY_BIN) $(if $(FS_SRC),build/asan/omefs)
 

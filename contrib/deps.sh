@@ -15,7 +15,7 @@ DEMO=(python3-zarr python3-numcodecs python3-numpy python3-tifffile)
 TESTS=(libtiff-dev libcmocka-dev nginx libnginx-mod-http-lua openssl curl zstd brotli
        python3-fsspec python3-aiohttp python3-gdal bc bsdutils
        libtiff-tools libvips-tools imagej default-jdk-headless clang valgrind groff-base
-       libxml2-utils)
+       libxml2-utils samba samba-vfs-modules smbclient python3-smbc)
 case $what in
   runtime) PKGS=("${RUNTIME[@]}") ;;
   build) PKGS=("${RUNTIME[@]}" "${BUILD[@]}") ;;

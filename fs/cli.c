@@ -1,7 +1,7 @@
 /* cli: command-line checks and messages that say what to do. */
 #include "cli.h"
 
-#include "mount_table.h"
+#include "platform.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -2,6 +2,7 @@
 #include "credentials.h"
 
 #include "base/url.h"
+#include "platform.h"
 #include "secrets.h"
 
 #include <errno.h>
@@ -93,7 +94,7 @@ bool omefs_credentials_read(const char *path, omefs_credentials *c)
     bool ok = true;
     for (int no = 1; ok && fgets(line, sizeof line, f); no++)
         ok = take_line(c, line, path, no);
-    explicit_bzero(line, sizeof line);
+    omefs_wipe(line, sizeof line);
     fclose(f);
     if (!ok)
         omefs_credentials_free(c);

@@ -14,13 +14,13 @@
 #include "base/json_doc.h"
 #include "cli.h"
 #include "exit_deadline.h"
+#include "platform.h"
 #include "commands.h"
 #include "credentials.h"
 #include "secrets.h"
 #include "zarr/zarr.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <stddef.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -449,17 +449,6 @@ static void free_opts(omefs_opts *o)
         omefs_secrets_free(strings[i]); /* the proxy's password */
 }
 
-/* Keeps chunk-sized buffers in the heap for reuse instead of mapping (and faulting in) fresh
- * pages for each: faulting in fresh memory costs about as much as decoding into it, so the heap
- * is not trimmed often, and the threads share few arenas (one per two cores). */
-static void tune_malloc(void)
-{
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 32 << 20);
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    mallopt(M_ARENA_MAX, ncpu >= 2 ? (int)(ncpu / 2) : 1);
-}
-
 /* Parses the command line; returns -1 to go on, else the exit status (help, version, error). */
 static int parse_command_line(struct fuse_args *args, omefs_opts *o,
                               struct fuse_cmdline_opts *cl, const char *prog)
@@ -502,7 +491,7 @@ int main(int argc, char **argv)
         return omefs_status_main(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "prefetch") == 0)
         return omefs_prefetch_main(argc - 1, argv + 1);
-    tune_malloc();
+    omefs_tune_malloc();
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
     omefs_opts o = {.timeout_s = 10, .retries = 2, .connections = 16};
     struct fuse_cmdline_opts cl;

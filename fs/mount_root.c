@@ -4,7 +4,7 @@
 #include "commands.h"
 
 #include "base/text_escape.h"
-#include "mount_table.h"
+#include "platform.h"
 
 #include <stdio.h>
 #include <stdlib.h>

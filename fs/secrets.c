@@ -1,7 +1,9 @@
 /* secrets: passwords and queries taken out of argv and the environment once read. */
 #include "secrets.h"
 
+#include "base/mem_find.h"
 #include "base/url.h"
+#include "platform.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,7 +22,7 @@ static void hide_in_options(char *list)
             char *value = eq + 1;
             size_t vn = n - (size_t)(value - opt);
             bool proxy = (size_t)(eq - opt) == 5 && strncmp(opt, "proxy", 5) == 0;
-            if (proxy || memmem(value, vn, "://", 3))
+            if (proxy || ome_mem_find(value, vn, "://", 3))
                 ome_url_blank_secrets(value, vn);
         }
         opt += n + (opt[n] == ',');
@@ -54,7 +56,7 @@ char *omefs_secrets_take_env(const char *name)
 void omefs_secrets_free(char *secret)
 {
     if (secret) {
-        explicit_bzero(secret, strlen(secret));
+        omefs_wipe(secret, strlen(secret));
         free(secret);
     }
 }

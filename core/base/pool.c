@@ -1,11 +1,11 @@
 /* pool: worker threads running parallel-for tasks. Tasks are queued in a list; any thread (a
  * worker or the caller) claims the next index of a task until all are claimed. */
 #include "base/pool.h"
+#include "base/platform.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 typedef struct pool_task {
     void (*fn)(void *ctx, size_t i);
@@ -62,8 +62,8 @@ static void *worker(void *arg)
 ome_pool *ome_pool_new(int nthreads)
 {
     if (nthreads < 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        nthreads = cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus;
+        int cpus = ome_cpu_count();
+        nthreads = cpus > 8 ? 8 : cpus;
     }
     ome_pool *p = calloc(1, sizeof *p);
     if (!p || !(p->threads = calloc((size_t)nthreads + 1, sizeof *p->threads))) {

@@ -1,5 +1,6 @@
 /* url: percent-encoding and redaction of URLs for messages. */
 #include "base/url.h"
+#include "base/mem_find.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -50,7 +51,7 @@ void ome_url_redact(const char *url, char *out, size_t outlen)
 /* The authority of url ("user:pw@host:port"): its start and its length. */
 static size_t authority(const char *url, size_t len, const char **start)
 {
-    const char *scheme = memmem(url, len, "://", 3);
+    const char *scheme = ome_mem_find(url, len, "://", 3);
     *start = scheme ? scheme + 3 : url;
     size_t n = 0, rest = len - (size_t)(*start - url);
     while (n < rest && !memchr("/?#", (*start)[n], 3))

@@ -14,6 +14,7 @@
 
 #include "base/crc32c.h"
 #include "base/log.h"
+#include "base/platform.h"
 #include "base/stats.h"
 
 #include <dirent.h>
@@ -399,7 +400,7 @@ static void entry_write(disk_store *ds, const entry_ref *e, const ome_store_req 
     char tmp[4300];
     unsigned long long k = atomic_fetch_add(&ds->counter, 1);
     snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%ld-%ld-%llu", e->dir, ds->host, (long)getpid(),
-             (long)gettid(), k);
+             ome_thread_id(), k);
     const int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
     int fd = openat(ds->dir_fd, tmp, flags, 0600);
     if (fd < 0 && errno == ENOENT && /* the directory is new (or another process made it) */
@@ -907,7 +908,7 @@ static int check_parent(const char *dir, ome_err *err)
     if (stat(parent, &st))
         return ome_err_set(err, OME_EIO, "cache_dir %s: %s: %s", dir, parent, strerror(errno));
     if ((st.st_uid != geteuid() && st.st_uid != 0) ||
-        ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
+        ((st.st_mode & 022) && !ome_mode_sticky(st.st_mode)))
         return ome_err_set(err, OME_EDENIED,
                            "cache_dir %s: its folder %s can be written by another user, who could "
                            "swap the cache; choose a cache_dir in a folder of your own",

@@ -2,6 +2,8 @@
  * say what is wrong — access denied, no such bucket, a bucket in another region. */
 #include "store/s3_errors.h"
 
+#include "base/mem_find.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -10,7 +12,7 @@ bool ome_s3_code_is(const ome_store_req *r, const char *code)
 {
     char tag[96];
     snprintf(tag, sizeof tag, "<Code>%s</Code>", code);
-    return r->body.len && memmem(r->body.data, r->body.len, tag, strlen(tag)) != NULL;
+    return r->body.len && ome_mem_find(r->body.data, r->body.len, tag, strlen(tag)) != NULL;
 }
 
 /* The text of <Tag>…</Tag> in the body, or "". */
@@ -20,11 +22,12 @@ static void s3_field(const ome_store_req *r, const char *tag, char *out, size_t 
     snprintf(open, sizeof open, "<%s>", tag);
     snprintf(close, sizeof close, "</%s>", tag);
     out[0] = '\0';
-    const char *b = r->body.len ? memmem(r->body.data, r->body.len, open, strlen(open)) : NULL;
+    const char *b =
+        r->body.len ? ome_mem_find(r->body.data, r->body.len, open, strlen(open)) : NULL;
     if (!b)
         return;
     b += strlen(open);
-    const char *e = memmem(b, r->body.len - (size_t)(b - (const char *)r->body.data), close,
+    const char *e = ome_mem_find(b, r->body.len - (size_t)(b - (const char *)r->body.data), close,
                            strlen(close));
     size_t n = e ? (size_t)(e - b) : 0;
     n = n < outlen - 1 ? n : outlen - 1;

@@ -3,6 +3,7 @@
 
 #include "store/store_backend.h"
 #include "store/store_zip.h"
+#include "base/mem_find.h"
 #include "base/url.h"
 #include "base/xml_text.h"
 
@@ -20,11 +21,11 @@ static const char *element(const char *p, const char *end, const char *tag, size
     snprintf(open, sizeof open, "<%s>", tag);
     snprintf(close, sizeof close, "</%s>", tag);
     size_t ol = strlen(open), cl = strlen(close);
-    const char *s = memmem(p, (size_t)(end - p), open, ol);
+    const char *s = ome_mem_find(p, (size_t)(end - p), open, ol);
     if (!s)
         return NULL;
     s += ol;
-    const char *e = memmem(s, (size_t)(end - s), close, cl);
+    const char *e = ome_mem_find(s, (size_t)(end - s), close, cl);
     if (!e)
         return NULL;
     *len = (size_t)(e - s);
@@ -41,7 +42,7 @@ int ome_s3_list_parse(const char *xml, size_t len, const char *prefix, const cha
     *truncated = false;
     if (toklen)
         token[0] = '\0';
-    if (!memmem(xml, len, "<ListBucketResult", 17))
+    if (!ome_mem_find(xml, len, "<ListBucketResult", 17))
         return ome_err_set(err, OME_EINVAL, "%s: not an S3 listing (ListBucketResult)", where);
     size_t plen = strlen(prefix), l;
     const char *p = xml, *next;

@@ -1,21 +1,20 @@
 /* store_file: objects are files under a local directory. Every path is resolved beneath the
- * directory (openat2 RESOLVE_BENEATH): a symbolic link may lead elsewhere inside it, never out,
- * and a loop of links ends with ELOOP. */
+ * directory (base/platform.h; openat2 RESOLVE_BENEATH on Linux): a symbolic link may lead
+ * elsewhere inside it, never out, and a loop of links ends with ELOOP. */
 #include "store/store_file.h"
 #include "store/store_zip.h"
 #include "store/store_backend.h"
 
 #include "base/log.h"
+#include "base/platform.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 typedef struct {
@@ -23,38 +22,10 @@ typedef struct {
     int root_fd; /* the directory, opened once: every path is resolved from it */
 } file_store;
 
-/* Opens key beneath the root. Where the kernel has no openat2 (before Linux 5.6), no symbolic
- * link is followed at all. */
-static int open_beneath(const file_store *fs, const char *key, int flags)
+/* Opens key beneath the root (base/platform.h). */
+static int open_beneath(const file_store *fs, const char *key, ome_beneath how)
 {
-    struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
-                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-    int fd = (int)syscall(SYS_openat2, fs->root_fd, key[0] ? key : ".", &how, sizeof how);
-    if (fd >= 0 || errno != ENOSYS)
-        return fd;
-    /* not understood (an old kernel, or valgrind): walk by hand, following no link */
-    if (!key[0])
-        return openat(fs->root_fd, ".", flags | O_CLOEXEC);
-    int dir = dup(fs->root_fd);
-    for (const char *p = key; dir >= 0 && *p;) {
-        size_t n = strcspn(p, "/");
-        char part[256];
-        if (n == 0 || n >= sizeof part) {
-            close(dir);
-            errno = n ? ENAMETOOLONG : ENOENT;
-            return -1;
-        }
-        memcpy(part, p, n);
-        part[n] = '\0';
-        bool last = p[n] == '\0';
-        int next = openat(dir, part, (last ? flags : O_PATH | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
-        close(dir);
-        if (last)
-            return next;
-        dir = next;
-        p += n + 1;
-    }
-    return dir;
+    return ome_open_beneath(fs->root_fd, key, how);
 }
 
 /* The message for a path that could not be opened beneath the root. */
@@ -96,7 +67,7 @@ static void file_get_one(file_store *fs, ome_store_req *r)
         r->status = ome_err_set(&r->err, OME_EINVAL, "%s: key leaves the store root", path);
         return;
     }
-    int fd = open_beneath(fs, r->key, O_RDONLY | O_NONBLOCK); /* a FIFO: refused below, not waited on */
+    int fd = open_beneath(fs, r->key, OME_BENEATH_READ); /* a FIFO: refused below */
     if (fd < 0) {
         r->status = open_error(errno, path, &r->err);
         return;
@@ -178,7 +149,7 @@ static int folders_on_path(const file_store *fs, const char *path, folder_id *id
         if (i == 0 || i == len || path[i] == '/') {
             char prefix[4096];
             snprintf(prefix, sizeof prefix, "%.*s", (int)i, path);
-            int fd = open_beneath(fs, prefix, O_PATH | O_DIRECTORY);
+            int fd = open_beneath(fs, prefix, OME_BENEATH_DIR_REF);
             struct stat st;
             if (fd >= 0 && fstat(fd, &st) == 0)
                 ids[n++] = (folder_id){st.st_dev, st.st_ino};
@@ -200,7 +171,7 @@ static int file_list_dirs(ome_store *s, const char *path, char ***names, int *n,
     if (!key_is_safe(path))
         return ome_err_set(err, OME_EINVAL, "%s: leaves the store root", dir);
     file_store *fs = (file_store *)s;
-    int fd = open_beneath(fs, path, O_RDONLY | O_DIRECTORY);
+    int fd = open_beneath(fs, path, OME_BENEATH_LIST);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
         int e = errno, rc = open_error(e, dir, err);
@@ -220,11 +191,11 @@ static int file_list_dirs(ome_store *s, const char *path, char ***names, int *n,
         if (snprintf(key, sizeof key, "%s%s%s", path, path[0] ? "/" : "", e->d_name) >=
             (int)sizeof key)
             continue;
-        int sub = open_beneath(fs, key, O_PATH | O_DIRECTORY);
+        int sub = open_beneath(fs, key, OME_BENEATH_DIR_REF);
         if (sub < 0 && errno == ENOTDIR && ome_store_zip_name(e->d_name, strlen(e->d_name))) {
             /* a zipped OME-Zarr: listed as a folder is, its store reads inside it */
             struct stat zst;
-            int zfd = open_beneath(fs, key, O_PATH);
+            int zfd = open_beneath(fs, key, OME_BENEATH_REF);
             bool regular = zfd >= 0 && fstat(zfd, &zst) == 0 && S_ISREG(zst.st_mode);
             if (zfd >= 0)
                 close(zfd);
@@ -266,7 +237,7 @@ int ome_store_file_open(const char *path, ome_store **out, ome_err *err)
         return ome_err_set(err, OME_EINVAL, "%s: not a directory", path);
     /* Absolute, so that a later change of working directory (a daemon's chdir("/")) cannot
      * turn every chunk into "absent". */
-    char *abs = realpath(path, NULL);
+    char *abs = ome_real_path(path);
     if (!abs)
         return ome_err_set(err, OME_EIO, "%s: %s", path, strerror(errno));
     file_store *fs = calloc(1, sizeof *fs);
@@ -275,7 +246,7 @@ int ome_store_file_open(const char *path, ome_store **out, ome_err *err)
         free(fs);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     }
-    if ((fs->root_fd = open(abs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+    if ((fs->root_fd = ome_open_root(abs)) < 0) {
         int rc = ome_err_set(err, OME_EIO, "%s: %s", abs, strerror(errno));
         free(abs);
         free(fs);

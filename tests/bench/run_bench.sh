@@ -17,3 +17,5 @@ echo
 tests/bench/io_bench.sh
 echo
 tests/bench/access_bench.sh
+echo
+tests/bench/samba_bench.sh

@@ -1,11 +1,14 @@
-/* mount_table: /proc/self/mountinfo read for omefs's mounts (Linux only). */
-#include "mount_table.h"
+/* platform_linux: platform.h on Linux — /proc/self/mountinfo, glibc's mallopt and
+ * explicit_bzero. */
+#include "platform.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 /* A field of mountinfo as it is: the kernel writes space, tab, newline and backslash as \ooo. */
 static void unescape(char *s)
@@ -49,4 +52,17 @@ bool omefs_mount_table_has(const char *path)
     }
     fclose(f);
     return found;
+}
+
+void omefs_tune_malloc(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    mallopt(M_ARENA_MAX, ncpu >= 2 ? (int)(ncpu / 2) : 1);
+}
+
+void omefs_wipe(void *p, size_t n)
+{
+    explicit_bzero(p, n);
 }
