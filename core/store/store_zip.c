@@ -602,7 +602,7 @@ static int zip_get_many(ome_store *s, ome_store_req *reqs, size_t n)
         }
         r->body = data;
         r->status = OME_OK;
-        r->size = j->e->method ? j->e->usize : j->e->csize;
+        r->size = j->e.method ? j->e.usize : j->e.csize;
         snprintf(r->etag, sizeof r->etag, "%s", zs->etag);
     }
     ome_store_reqs_free(sub, nsub);
