@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,8 @@ typedef struct {
     ome_omero_session session;
     bool ready;           /* the session and the pixel service's store exist */
     bool probed;          /* the pixel service answered one pixel as it should */
-    unsigned session_gen; /* counts logins, so that one expiry makes one new login */
+    _Atomic unsigned session_gen; /* counts logins, so that one expiry makes one new login
+                                     (read without the lock, which renewals hold) */
     ome_store *tiles;     /* HTTP store at the pixel service's root */
     ome_omero_image **images; /* described so far */
     int nimages, capimages;
@@ -283,9 +285,7 @@ static int renew_for_tiles(omero_store *os, long long image_id, ome_err *err)
  * renewal) when the tile service refuses it. */
 static void fetch_tiles(omero_store *os, ome_store_req *tiles, size_t n)
 {
-    pthread_mutex_lock(&os->lock);
-    unsigned gen = os->session_gen;
-    pthread_mutex_unlock(&os->lock);
+    unsigned gen = atomic_load(&os->session_gen);
     ome_store_get_many(os->tiles, tiles, n);
     bool denied = false;
     for (size_t k = 0; k < n; k++)
@@ -299,11 +299,11 @@ static void fetch_tiles(omero_store *os, ome_store_req *tiles, size_t n)
         ome_err_set(&e2, rc, "%s: interrupted while the session was renewed", os->base.root);
     } else {
         bool renewed = false;
-        if (os->session_gen == gen) { /* not renewed by another batch meanwhile */
+        if (atomic_load(&os->session_gen) == gen) { /* not renewed by another batch meanwhile */
             long long id = strtoll(tiles[0].key + 5, NULL, 10); /* "tile/ID/…" */
             bool paused = os->session.login_refused || os->session.renew_not_before > ome_now();
             rc = renew_for_tiles(os, id, &e2);
-            os->session_gen++;
+            atomic_fetch_add(&os->session_gen, 1);
             renewed = rc == OME_OK;
             if (rc && !paused && rc != OME_EINTR)
                 OME_LOGE("%s: %s", os->base.root, e2.msg);
@@ -321,9 +321,10 @@ static void fetch_tiles(omero_store *os, ome_store_req *tiles, size_t n)
             bool helped = true;
             for (size_t k = 0; k < n; k++)
                 helped &= tiles[k].status != OME_EDENIED;
-            pthread_mutex_lock(&os->lock);
-            ome_omero_renew_outcome(&os->session, helped);
-            pthread_mutex_unlock(&os->lock);
+            if (ome_cancel_lock(&os->lock) == OME_OK) { /* given up: nothing learnt */
+                ome_omero_renew_outcome(&os->session, helped);
+                pthread_mutex_unlock(&os->lock);
+            }
         }
     }
     if (rc != OME_OK) {

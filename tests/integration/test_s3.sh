@@ -95,6 +95,19 @@ if [ -f "$fixtures/v05_sharded.ozx" ]; then
   else
     echo "FAIL s3 zipped prefix mount: $(tail -2 "$work/ozxdir.log")"
   fi
+  if [ -f "$fixtures/v06_image.ozx" ]; then # OME-Zarr 0.6, zipped
+    curl -sf -X PUT --data-binary @"$fixtures/v06_image.ozx" "$ep/bucket/zipped/img6.ozx" -o /dev/null
+    mkdir -p "$work/ref-img6"
+    build/asan/tools/vtiff_dump "$fixtures/v06/image.ome.zarr" img6 "$work/ref-img6" 7 >/dev/null 2>&1
+    if do_mount ozx6 "s3://bucket/zipped/img6.ozx" -o endpoint="$ep",no_sign,timeout=5,cache_dir=none; then
+      same_files "$mnt" img6 && echo "ok s3 zipped OME-Zarr 0.6 img6.ozx: every file identical to the unzipped image's" ||
+        echo "FAIL s3 zipped 0.6: files differ: $(tail -2 "$work/ozx6.log")"
+      do_unmount "$mnt" "$mnt_pid"
+    else
+      echo "FAIL s3 zipped 0.6 mount: $(tail -2 "$work/ozx6.log")"
+    fi
+    curl -sf -X DELETE "$ep/bucket/zipped/img6.ozx" -o /dev/null
+  fi
   # gone again, so the bucket's root lists what it did
   curl -sf -X DELETE "$ep/bucket/zipped/img.ozx" -o /dev/null
   (cd "$fixtures" && find v05_sharded_end.zarr -type f) | while read -r f; do
