@@ -74,18 +74,21 @@ for n in "${names[@]}"; do
 done
 
 # a zipped OME-Zarr (.ozx) as one object, read by ranges; and listed beside .zarr folders
-if [ -f "$fixtures/v05_sharded.ozx" ]; then
-  curl -sf -X PUT --data-binary @"$fixtures/v05_sharded.ozx" "$ep/bucket/zipped/img.ozx" -o /dev/null
-  upload v05_sharded_end zipped/
-  mkdir -p "$work/ref-img"
-  build/asan/tools/vtiff_dump "$fixtures/v05_sharded_end.zarr" img "$work/ref-img" 7 >/dev/null 2>&1
-  if do_mount ozx "s3://bucket/zipped/img.ozx" -o endpoint="$ep",no_sign,timeout=5,cache_dir=none; then
-    same_files "$mnt" img && echo "ok s3 zipped img.ozx: every file identical to the unzipped image's" ||
-      echo "FAIL s3 zipped img.ozx: files differ: $(tail -2 "$work/ozx.log")"
+zipped_object() { # ARCHIVE FOLDER NAME: uploaded as zipped/NAME.ozx, mounted, each file as unzipped
+  curl -sf -X PUT --data-binary @"$fixtures/$1" "$ep/bucket/zipped/$3.ozx" -o /dev/null
+  mkdir -p "$work/ref-$3"
+  build/asan/tools/vtiff_dump "$fixtures/$2" "$3" "$work/ref-$3" 7 >/dev/null 2>&1
+  if do_mount "ozx-$3" "s3://bucket/zipped/$3.ozx" -o endpoint="$ep",no_sign,timeout=5,cache_dir=none; then
+    same_files "$mnt" "$3" && echo "ok s3 zipped $3.ozx ($1): every file identical to the unzipped image's" ||
+      echo "FAIL s3 zipped $3.ozx: files differ: $(tail -2 "$work/ozx-$3.log")"
     do_unmount "$mnt" "$mnt_pid"
   else
-    echo "FAIL s3 zipped mount: $(tail -2 "$work/ozx.log")"
+    echo "FAIL s3 zipped $3.ozx mount: $(tail -2 "$work/ozx-$3.log")"
   fi
+}
+if [ -f "$fixtures/v05_sharded.ozx" ]; then
+  upload v05_sharded_end zipped/
+  zipped_object v05_sharded.ozx v05_sharded_end.zarr img
   if do_mount ozxdir "s3://bucket/zipped" -o endpoint="$ep",no_sign,timeout=5,cache_dir=none; then
     got=$(ls "$mnt" | tr '\n' ' ')
     [ "$got" = "img v05_sharded_end " ] && same_files "$mnt/img" img &&
@@ -96,16 +99,7 @@ if [ -f "$fixtures/v05_sharded.ozx" ]; then
     echo "FAIL s3 zipped prefix mount: $(tail -2 "$work/ozxdir.log")"
   fi
   if [ -f "$fixtures/v06_image.ozx" ]; then # OME-Zarr 0.6, zipped
-    curl -sf -X PUT --data-binary @"$fixtures/v06_image.ozx" "$ep/bucket/zipped/img6.ozx" -o /dev/null
-    mkdir -p "$work/ref-img6"
-    build/asan/tools/vtiff_dump "$fixtures/v06/image.ome.zarr" img6 "$work/ref-img6" 7 >/dev/null 2>&1
-    if do_mount ozx6 "s3://bucket/zipped/img6.ozx" -o endpoint="$ep",no_sign,timeout=5,cache_dir=none; then
-      same_files "$mnt" img6 && echo "ok s3 zipped OME-Zarr 0.6 img6.ozx: every file identical to the unzipped image's" ||
-        echo "FAIL s3 zipped 0.6: files differ: $(tail -2 "$work/ozx6.log")"
-      do_unmount "$mnt" "$mnt_pid"
-    else
-      echo "FAIL s3 zipped 0.6 mount: $(tail -2 "$work/ozx6.log")"
-    fi
+    zipped_object v06_image.ozx v06/image.ome.zarr img6
     curl -sf -X DELETE "$ep/bucket/zipped/img6.ozx" -o /dev/null
   fi
   # gone again, so the bucket's root lists what it did
