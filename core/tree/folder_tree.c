@@ -59,6 +59,7 @@ static ome_folder_tree *tree_new(ome_store *store, int n)
     if (ft) {
         pthread_mutex_init(&ft->ahead_lock, NULL);
         pthread_cond_init(&ft->ahead_grown, NULL);
+        atomic_init(&ft->first_look, -1);
         ft->store = store;
         ft->nslots = nslots;
         memset(ft->slots, 0xff, nslots * sizeof *ft->slots); /* every slot -1: empty */
@@ -586,7 +587,7 @@ static void folder_clear(ome_folder *f)
 static int load_now(ome_folder_tree *ft, ome_folder *f, ome_err *err);
 
 /* Loading ahead: the first window, in folders past the one looked into, and the largest. */
-#define AHEAD_FIRST 4
+#define AHEAD_FIRST 16 /* one per loader: a walk (ls -lR) is as fast as loading all at once */
 #define AHEAD_MOST 256
 #define AHEAD_THREADS 16 /* folders loaded at once, ahead of a walk */
 
@@ -604,34 +605,89 @@ static void ahead_loader(void *ctx, int worker)
             until.tv_sec += 1;
             pthread_cond_timedwait(&ft->ahead_grown, &ft->ahead_lock, &until);
         }
-        int i = ft->ahead_next++;
+        int p = ft->ahead_next++;
+        int i = ft->ahead_order ? ft->ahead_order[p] : p;
         pthread_mutex_unlock(&ft->ahead_lock);
         if (ome_cancelled())
             return;
+        ome_folder *f = &ft->folders[i];
+        if (atomic_load(&f->loaded) || atomic_load(&f->ahead_tried))
+            continue; /* the window passes over what is loaded or was tried already */
+        if (pthread_mutex_trylock(&f->lock) != 0)
+            continue; /* and over what another thread is loading: no loader waits for it */
+        pthread_mutex_unlock(&f->lock);
+        atomic_store(&f->ahead_tried, true);
         ome_err err = {0};
-        load_now(ft, &ft->folders[i], &err);
+        load_now(ft, f, &err);
     }
 }
 
+typedef struct {
+    const char *name;
+    int index;
+} named_folder;
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const named_folder *)a)->name, ((const named_folder *)b)->name);
+}
+
+/* At the second look (folder `second`, after `first`): the walk goes in name order when the two
+ * are neighbours by name and not by their own order; then the positions are by name. Called
+ * with ahead_lock held. */
+static void choose_order(ome_folder_tree *ft, int first, int second)
+{
+    if (first < 0 || second == first + 1)
+        return;
+    named_folder *nf = malloc((size_t)ft->nfolders * sizeof *nf);
+    int *order = malloc((size_t)ft->nfolders * sizeof *order);
+    int *pos = malloc((size_t)ft->nfolders * sizeof *pos);
+    if (nf && order && pos) {
+        for (int k = 0; k < ft->nfolders; k++)
+            nf[k] = (named_folder){ft->folders[k].name, k};
+        qsort(nf, (size_t)ft->nfolders, sizeof *nf, by_name);
+        for (int k = 0; k < ft->nfolders; k++) {
+            order[k] = nf[k].index;
+            pos[nf[k].index] = k;
+        }
+        if (pos[second] == pos[first] + 1) {
+            ft->ahead_order = order;
+            ft->ahead_pos = pos;
+            order = pos = NULL;
+        }
+    }
+    free(nf), free(order), free(pos);
+}
+
 /* A walk looked into folder i for the first time: from the second look on, the window ahead
- * starts after it, doubling at each look (a walk that jumps elsewhere starts a window there). */
+ * starts after it (also when that is behind where the loaders were: a walk in name order,
+ * A1 A10 A11 A12 A2 …, then has A3 … loaded too) and reaches as far as it did or `window`
+ * past it, four times as far at each look; a walk that jumps beyond the window starts one
+ * there. */
 static void ahead_note_look(ome_folder_tree *ft, int i)
 {
-    if (atomic_fetch_add(&ft->looks, 1) < 1 || ft->nfolders <= 2)
+    if (atomic_fetch_add(&ft->looks, 1) < 1) {
+        atomic_store(&ft->first_look, i);
+        return;
+    }
+    if (ft->nfolders <= 2)
         return;
     pthread_mutex_lock(&ft->ahead_lock);
-    if (!ft->ahead)
+    if (!ft->ahead) {
+        choose_order(ft, atomic_load(&ft->first_look), i);
         ft->ahead = ome_background_start(AHEAD_THREADS, AHEAD_THREADS, ahead_loader, ft);
-    int w = ft->ahead_window = ft->ahead_window ? ft->ahead_window * 2 : AHEAD_FIRST;
+    }
+    if (ft->ahead_pos)
+        i = ft->ahead_pos[i]; /* from here on, a position */
+    int w = ft->ahead_window = ft->ahead_window ? ft->ahead_window * 4 : AHEAD_FIRST;
     if (w > AHEAD_MOST)
         w = ft->ahead_window = AHEAD_MOST;
     int start = i + 1, end = start + w < ft->nfolders ? start + w : ft->nfolders;
-    if (start > ft->ahead_next || ft->ahead_next > end) {
-        ft->ahead_next = start;
+    if (start > ft->ahead_limit)
+        ft->ahead_limit = end; /* a jump past the window: a new one there */
+    else if (end > ft->ahead_limit)
         ft->ahead_limit = end;
-    } else if (end > ft->ahead_limit) {
-        ft->ahead_limit = end;
-    }
+    ft->ahead_next = start;
     pthread_cond_broadcast(&ft->ahead_grown);
     pthread_mutex_unlock(&ft->ahead_lock);
 }
@@ -721,6 +777,8 @@ void ome_folder_tree_free(ome_folder_tree *ft)
     if (!ft)
         return;
     ome_background_stop(ft->ahead); /* its loaders use the folders */
+    free(ft->ahead_order);
+    free(ft->ahead_pos);
     pthread_mutex_destroy(&ft->ahead_lock);
     pthread_cond_destroy(&ft->ahead_grown);
     for (int i = 0; i < ft->nfolders; i++) {

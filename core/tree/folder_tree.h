@@ -28,8 +28,11 @@ typedef struct ome_folder {
                             collection's OME-XML) and the image's metadata does not; or NULL */
     int npaths;
     pthread_mutex_t lock;
-    bool loaded;    /* a failed load is not kept: the next look tries again */
+    _Atomic bool loaded; /* a failed load is not kept: the next look tries again (set under
+                            lock; read without it by the loaders ahead, to pass it by) */
     _Atomic bool looked; /* a walk has looked into it */
+    _Atomic bool ahead_tried; /* a loader ahead has loaded it, or tried (once is enough: a
+                                 failure is tried again when a walk looks into it) */
     ome_tree tree;  /* the files of its images */
     ome_image **images;
     int nimages;
@@ -54,15 +57,20 @@ typedef struct ome_folder_tree {
     int *slots; /* hash table of folder indices by name (-1: empty) */
     size_t nslots;
     /* Loading ahead, as read-ahead does for a file: once a walk (ls -R, find, du) looks into a
-     * second folder, a few threads load the folders after the one looked into, in a window that
-     * doubles at each further look; a walk that stops leaves at most one window loaded that it
-     * did not look into. */
+     * second folder, a few threads load the folders after the one looked into, in a window
+     * that grows fourfold at each further look; a walk that stops leaves at most one window
+     * loaded that it did not look into. */
     _Atomic int looks;             /* folders a walk has looked into */
     struct ome_background *ahead;  /* the loaders ahead (owned) */
     pthread_mutex_t ahead_lock;
     pthread_cond_t ahead_grown;    /* the window moved or grew */
-    int ahead_next, ahead_limit;   /* folders [next, limit) are still to be loaded ahead */
+    int ahead_next, ahead_limit;   /* positions [next, limit) are still to be loaded ahead */
     int ahead_window;              /* the window's size: 0 until the second look */
+    /* The order the walk goes in: the folders' own (find, a listing's order), or their names'
+     * (ls sorts: A1 A10 A11 A12 A2 …), told by its first two looks. Positions in it: */
+    _Atomic int first_look;        /* the folder looked into first, or -1 */
+    int *ahead_order, *ahead_pos;  /* by name: the folder at a position, a folder's position;
+                                      NULL: the folders' own order */
 } ome_folder_tree;
 
 /* One image of a list: its folder's name, where it is in the store, its files' base name.
