@@ -55,7 +55,14 @@ int ome_tree_add_image(ome_tree *t, const ome_image *img, ome_err *err)
         if ((rc = add_file(t, name, vt, err)))
             return rc;
     }
-    return OME_OK;
+    ome_err why = {0};
+    if (ome_vtiff_make_preview(img, &vt, &why) != OME_OK) {
+        OME_LOGI("%s", why.msg);
+        return OME_OK;
+    }
+    ome_name_fit(stem, sizeof stem, img->name, OME_NAME_MAX - strlen(".preview.png"));
+    snprintf(name, sizeof name, "%s.preview.png", stem);
+    return add_file(t, name, vt, err);
 }
 
 const ome_tree_file *ome_tree_find(const ome_tree *t, const char *name)

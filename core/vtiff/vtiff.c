@@ -59,7 +59,10 @@ static void layout_drop(ome_vtiff *vt)
         free(vt->blobs[i]);
     free(vt->blobs);
     free(vt->segs);
-    free(vt->lazy);
+    if (vt->lazy_free)
+        vt->lazy_free(vt->lazy);
+    else
+        free(vt->lazy);
     free(vt->tile_w);
     free(vt->tile_h);
     vt->blobs = NULL;
@@ -87,7 +90,7 @@ static int layout_build(ome_vtiff *vt, ome_err *err)
     vt->nsegs = made->nsegs, vt->capsegs = made->capsegs, vt->segs = made->segs;
     vt->nblobs = made->nblobs, vt->capblobs = made->capblobs, vt->blobs = made->blobs;
     vt->tile_w = made->tile_w, vt->tile_h = made->tile_h;
-    vt->render = made->render, vt->lazy = made->lazy;
+    vt->render = made->render, vt->lazy = made->lazy, vt->lazy_free = made->lazy_free;
     vt->built = true;
     made->segs = NULL, made->blobs = NULL, made->tile_w = made->tile_h = NULL, made->lazy = NULL;
     made->nblobs = 0;

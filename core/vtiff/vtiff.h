@@ -7,7 +7,7 @@
 
 #include "image/image.h"
 
-typedef enum { OME_VT_OME = 0, OME_VT_IMAGEJ } ome_vtiff_kind;
+typedef enum { OME_VT_OME = 0, OME_VT_IMAGEJ, OME_VT_PREVIEW } ome_vtiff_kind;
 
 typedef struct ome_vtiff ome_vtiff; /* a layout: vtiff_layout.h */
 
@@ -39,6 +39,16 @@ int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err);
 /* ImageJ hyperstack of one level. Returns OME_EUNSUPPORTED (with the reason) when ImageJ cannot
  * hold this level (64-bit integers, a plane over 2^31-1 pixels). */
 int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_err *err);
+/* NAME.preview.png (preview.c): an 8-bit RGB PNG of the image, long side at most
+ * OME_PREVIEW_MAX, its channels composited additively with their colours and windows (the 0.1
+ * and 99.9 percentiles of the plane where the metadata gives none), middle Z, first T. Its size
+ * follows from the metadata; the pixels are rendered at its first read. */
+int ome_vtiff_make_preview(const ome_image *img, ome_vtiff **out, ome_err *err);
+#define OME_PREVIEW_MAX 1024
+/* The preview's width and height (level 0's shape scaled to a long side of
+ * min(long side, OME_PREVIEW_MAX), rounded) and the level it samples (nearest pixel): the
+ * smallest one whose long side is at least the preview's. */
+void ome_preview_geometry(const ome_image *img, int *level, uint32_t *w, uint32_t *h);
 void ome_vtiff_free(ome_vtiff *vt);
 /* From now on the file's layout (its segments, headers, IFDs: a few KiB to tens of KiB) is held
  * only while the file is open or read, and made again from the metadata when it is: a mount

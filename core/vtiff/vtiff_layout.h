@@ -60,6 +60,7 @@ struct ome_vtiff {
     /* LAZY segments: writes [off, off+n) into out; `lazy` is what it needs (owned, freed) */
     int (*render)(const ome_vtiff *vt, uint64_t off, size_t n, uint8_t *out, ome_err *err);
     void *lazy;
+    void (*lazy_free)(void *lazy); /* frees `lazy` (when not plain memory) */
     /* makes a new vtiff with the layout of this one's kind (its layout's maker) */
     int (*remake)(const ome_image *img, int level, ome_vtiff **out, ome_err *err);
     pthread_mutex_t use_lock; /* the layout's life: built, users, opens, unloadable */

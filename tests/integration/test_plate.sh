@@ -23,7 +23,7 @@ n=$(log_since "$start" | grep -c 'GET /plate.zarr/[A-Z]/')
 
 start=$(log_lines)
 files=$(ls "$mnt/A1" | tr '\n' ' ')
-[ "$files" = "A1_0.ome.tif A1_0_L0.tif A1_0_L1.tif A1_0_labels_cells.ome.tif A1_0_labels_cells_L0.tif A1_1.ome.tif A1_1_L0.tif A1_1_L1.tif " ] &&
+[ "$files" = "A1_0.ome.tif A1_0.preview.png A1_0_L0.tif A1_0_L1.tif A1_0_labels_cells.ome.tif A1_0_labels_cells.preview.png A1_0_labels_cells_L0.tif A1_1.ome.tif A1_1.preview.png A1_1_L0.tif A1_1_L1.tif " ] &&
   ok "plate: well A1 holds its fields' files ($files)" || fail "plate: A1 holds '$files'"
 other=$(log_since "$start" | grep -c 'GET /plate.zarr/\(A/3\|B/\)')
 mine=$(log_since "$start" | grep -c 'GET /plate.zarr/A/1/')
