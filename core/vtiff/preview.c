@@ -6,6 +6,7 @@
 #include "vtiff/vtiff_layout.h"
 
 #include "base/png_stored.h"
+#include "vtiff/pixel_stats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -44,96 +45,77 @@ void ome_preview_geometry(const ome_image *img, int *level, uint32_t *w, uint32_
     *level = best;
 }
 
-static double as_double(const uint8_t *p, ome_dtype t)
+/* Rows of a level read at once: whole rows of chunks, about this many bytes, so a preview of a
+ * level that is large (an image without a pyramid) is read in bounded memory. */
+#define BAND_BYTES (4u << 20)
+
+static uint64_t sample_at(uint64_t i, uint64_t n, uint64_t of)
 {
-    switch (t) {
-    case OME_DT_U8: return *p;
-    case OME_DT_I8: return (int8_t)*p;
-#define AS(T) { T v; memcpy(&v, p, sizeof v); return (double)v; }
-    case OME_DT_U16: AS(uint16_t)
-    case OME_DT_I16: AS(int16_t)
-    case OME_DT_U32: AS(uint32_t)
-    case OME_DT_I32: AS(int32_t)
-    case OME_DT_U64: AS(uint64_t)
-    case OME_DT_I64: AS(int64_t)
-    case OME_DT_F32: AS(float)
-    case OME_DT_F64: AS(double)
-#undef AS
-    default: return 0;
-    }
+    return (2 * i + 1) * of / (2 * n);
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Reads channel c's plane band by band: the sampled pixels into smp (w × h), every pixel into
+ * st when given. Bands with no sampled row are skipped when st is NULL. */
+static int sample_plane(const ome_image *img, const preview *pv, uint64_t c, double *smp,
+                        ome_pixel_stats *st, ome_err *err)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Percentile q (0..100) of sorted v[0..n), interpolated linearly between neighbours. */
-static double percentile(const double *v, size_t n, double q)
-{
-    double at = q / 100.0 * (double)(n - 1);
-    size_t lo = (size_t)floor(at), hi = lo + 1 < n ? lo + 1 : lo;
-    return v[lo] + (v[hi] - v[lo]) * (at - (double)lo);
-}
-
-/* The 0.1 and 99.9 percentiles of a plane's pixels (NaNs left out): a window where the
- * metadata gives none. */
-static int auto_window(const uint8_t *plane, size_t n, ome_dtype t, double *start, double *end,
-                       ome_err *err)
-{
-    double *v = malloc((n ? n : 1) * sizeof *v);
-    if (!v)
+    const ome_level *L = &img->levels[pv->level];
+    uint64_t H = L->shape[OME_Y], W = L->shape[OME_X], es = ome_dtype_size(img->dtype);
+    uint64_t ch = L->chunk[OME_Y] ? L->chunk[OME_Y] : 1, per = BAND_BYTES / (ch * W * es);
+    uint64_t rows = ch * (per ? per : 1);
+    rows = rows < H ? rows : H;
+    uint8_t *band = malloc((size_t)(rows * W * es));
+    if (!band)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
-    size_t es = ome_dtype_size(t), m = 0;
-    for (size_t i = 0; i < n; i++) {
-        double x = as_double(plane + i * es, t);
-        if (!isnan(x))
-            v[m++] = x;
+    int rc = OME_OK;
+    uint32_t y = 0; /* the next sampled row */
+    for (uint64_t y0 = 0; rc == OME_OK && y0 < H; y0 += rows) {
+        uint64_t h = H - y0 < rows ? H - y0 : rows;
+        if (!st && (y >= pv->h || sample_at(y, pv->h, H) >= y0 + h))
+            continue;
+        rc = ome_image_read_region_as(img, pv->level, 0, c, L->shape[OME_Z] / 2, y0, 0, h, W,
+                                      band, OME_ACCESS_STREAM, err);
+        if (rc == OME_OK && st)
+            rc = ome_pixel_stats_add(st, band, (size_t)(h * W), err);
+        for (uint64_t sy; rc == OME_OK && y < pv->h && (sy = sample_at(y, pv->h, H)) < y0 + h;
+             y++)
+            for (uint32_t x = 0; x < pv->w; x++)
+                smp[(size_t)y * pv->w + x] =
+                    ome_pixel_value(band + ((sy - y0) * W + sample_at(x, pv->w, W)) * es,
+                                    img->dtype);
     }
-    qsort(v, m, sizeof *v, cmp_double);
-    *start = m ? percentile(v, m, 0.1) : 0;
-    *end = m ? percentile(v, m, 99.9) : 0;
-    free(v);
-    return OME_OK;
+    free(band);
+    return rc;
 }
 
 /* Adds channel c's share of the picture to acc (w × h × 3). */
 static int add_channel(const ome_image *img, const preview *pv, uint64_t c, double *acc,
                        ome_err *err)
 {
-    const ome_level *L = &img->levels[pv->level];
-    uint64_t H = L->shape[OME_Y], W = L->shape[OME_X];
-    size_t es = ome_dtype_size(img->dtype);
-    uint8_t *plane = malloc((size_t)(H * W * es));
-    if (!plane)
-        return ome_err_set(err, OME_ENOMEM, "out of memory");
-    int rc = ome_image_read_region_as(img, pv->level, 0, c, L->shape[OME_Z] / 2, 0, 0, H, W,
-                                      plane, OME_ACCESS_STREAM, err);
     const ome_channel *ch = c < (uint64_t)img->nchannels ? &img->channels[c] : NULL;
-    double start = 0, end = 0;
-    if (rc == OME_OK && ch && ch->has_window)
-        start = ch->start, end = ch->end;
-    else if (rc == OME_OK)
-        rc = auto_window(plane, (size_t)(H * W), img->dtype, &start, &end, err);
+    bool known = ch && ch->has_window;
+    size_t n = (size_t)pv->w * pv->h;
+    double *smp = malloc(n * sizeof *smp), start = 0, end = 0;
+    ome_pixel_stats st;
+    int rc = smp ? ome_pixel_stats_init(&st, img->dtype, err)
+                 : ome_err_set(err, OME_ENOMEM, "out of memory");
+    if (rc == OME_OK) {
+        rc = sample_plane(img, pv, c, smp, known ? NULL : &st, err);
+        if (known)
+            start = ch->start, end = ch->end;
+        else
+            start = ome_pixel_stats_percentile(&st, 0.1), end = ome_pixel_stats_percentile(&st, 99.9);
+        ome_pixel_stats_free(&st);
+    }
     uint32_t rgb = ch ? ch->rgb : 0xFFFFFF;
     double col[3] = {(double)(rgb >> 16 & 0xFF), (double)(rgb >> 8 & 0xFF), (double)(rgb & 0xFF)};
-    for (uint32_t y = 0; rc == OME_OK && y < pv->h; y++) {
-        uint64_t sy = (2 * (uint64_t)y + 1) * H / (2 * (uint64_t)pv->h);
-        for (uint32_t x = 0; x < pv->w; x++) {
-            uint64_t sx = (2 * (uint64_t)x + 1) * W / (2 * (uint64_t)pv->w);
-            double v = as_double(plane + (sy * W + sx) * es, img->dtype), f;
-            if (end > start)
-                f = (v - start) / (end - start);
-            else
-                f = v > start ? 1 : 0;
-            f = isnan(f) ? 0 : f < 0 ? 0 : f > 1 ? 1 : f;
-            double *a = acc + ((size_t)y * pv->w + x) * 3;
-            for (int k = 0; k < 3; k++)
-                a[k] += f * col[k];
-        }
+    for (size_t i = 0; rc == OME_OK && i < n; i++) {
+        double f = end > start ? (smp[i] - start) / (end - start) : smp[i] > start ? 1 : 0;
+        f = isnan(f) ? 0 : f < 0 ? 0 : f > 1 ? 1 : f;
+        for (int k = 0; k < 3; k++)
+            acc[i * 3 + k] += f * col[k];
     }
-    free(plane);
+    free(smp);
     return rc;
 }
 

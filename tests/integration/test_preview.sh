@@ -10,7 +10,7 @@ if [ ! -f "$fixtures/plate.json" ]; then
 fi
 # The served root: some fixtures, and an image larger than the preview written here.
 root=$(mktemp -d /tmp/omefs-preview-root-XXXXXX)
-for n in axes_cyx axes_tczyx odd_700x900 with_labels plate; do ln -s "$fixtures/$n.zarr" "$root/"; done
+for n in axes_cyx axes_tczyx odd_700x900 with_labels dtype_i2le dtype_f4be fill_nan plate; do ln -s "$fixtures/$n.zarr" "$root/"; done
 $PY - "$root/big.zarr" <<'PY' || { echo "FAIL preview: could not write big.zarr"; rm -rf "$root"; exit 1; }
 import sys
 import numpy as np
@@ -28,6 +28,13 @@ axes = [{"name": "c", "type": "channel"}] + [{"name": a, "type": "space"} for a 
 root.attrs.put({"multiscales": [{"version": "0.4", "axes": axes, "datasets": ds}],
                 "omero": {"channels": [{"color": "FF00FF", "window": {"start": 200, "end": 1500}},
                                        {"color": "00FF00"}, {"color": "00FFFF"}]}})
+# one level of 10 MB, no omero: read in bands, its window from a histogram of every pixel
+flat = zarr.group(store=zarr.DirectoryStore(sys.argv[1].replace("big", "flat")), overwrite=True)
+flat.create_dataset("0", data=rng.gamma(3.0, 200.0, size=(2000, 2600)).astype("<u2"),
+                    chunks=(256, 256), compressor=None)
+flat.attrs.put({"multiscales": [{"version": "0.4", "datasets": [{"path": "0",
+    "coordinateTransformations": [{"type": "scale", "scale": [1, 1]}]}],
+    "axes": [{"name": a, "type": "space"} for a in "yx"]}]})
 PY
 real_fixtures=$fixtures
 fixtures=$root
@@ -65,8 +72,20 @@ else
   fail "preview: mount big: $(tail -2 "$work/big.log")"
 fi
 
-# 2. Fixtures with omero windows, several channels, T and Z, none: each checked.
-for n in axes_cyx axes_tczyx odd_700x900 with_labels; do
+# 2. An image without a pyramid, larger than a band: its preview reads each chunk once.
+if do_mount flat "$OMEFS_TEST_HTTP/flat.zarr" -o cache_dir=none; then
+  start=$(log_lines)
+  $PY tests/integration/check_preview.py "$root/flat.zarr" "$mnt/flat.preview.png" flat
+  n=$(chunk_gets "$start" flat.zarr | wc -l); u=$(chunk_gets "$start" flat.zarr | sort -u | wc -l)
+  [ "$n" = 88 ] && [ "$u" = 88 ] && ok "preview: a one-level image read in bands fetched each of its 88 chunks once" ||
+    fail "preview: flat fetched $n chunks ($u distinct), expected 88"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "preview: mount flat: $(tail -2 "$work/flat.log")"
+fi
+
+# 3. Fixtures with omero windows, several channels, T and Z, none: each checked.
+for n in axes_cyx axes_tczyx odd_700x900 with_labels dtype_i2le dtype_f4be fill_nan; do
   if do_mount "$n" "$OMEFS_TEST_HTTP/$n.zarr" -o cache_dir=none; then
     $PY tests/integration/check_preview.py "$root/$n.zarr" "$mnt/$n.preview.png" "$n"
     do_unmount "$mnt" "$mnt_pid"
@@ -75,7 +94,7 @@ for n in axes_cyx axes_tczyx odd_700x900 with_labels; do
   fi
 done
 
-# 3. A plate: every field has its preview; ls -l of a well fetches no pixels.
+# 4. A plate: every field has its preview; ls -l of a well fetches no pixels.
 if do_mount plate "$OMEFS_TEST_HTTP/plate.zarr" -o cache_dir=none; then
   start=$(log_lines)
   ls -l "$mnt/A1" >"$work/ls.out"
