@@ -12,10 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct preview {
-    pthread_mutex_t lock; /* rendering happens once, whoever reads first */
+/* A picture of an image: the level sampled, the size. */
+typedef struct shot {
     int level;
     uint32_t w, h;
+} shot;
+
+typedef struct preview {
+    pthread_mutex_t lock; /* rendering happens once, whoever reads first */
+    shot at;              /* an image's preview; a picture is painted by vt->paint */
     uint8_t *png;         /* the whole file once rendered, else NULL */
 } preview;
 
@@ -31,18 +36,31 @@ static uint32_t scaled(uint64_t n, uint64_t num, uint64_t den)
     return v ? (uint32_t)v : 1;
 }
 
-void ome_preview_geometry(const ome_image *img, int *level, uint32_t *w, uint32_t *h)
+/* The smallest level whose long side is at least `side` (level 0 when none is). */
+static int pick_level(const ome_image *img, uint64_t side)
 {
-    const ome_level *L0 = &img->levels[0];
-    uint64_t big = long_side(L0), side = big < OME_PREVIEW_MAX ? big : OME_PREVIEW_MAX;
-    *w = scaled(L0->shape[OME_X], side, big);
-    *h = scaled(L0->shape[OME_Y], side, big);
     int best = 0;
     for (int k = 1; k < img->nlevels; k++)
         if (long_side(&img->levels[k]) >= side &&
             long_side(&img->levels[k]) < long_side(&img->levels[best]))
             best = k;
-    *level = best;
+    return best;
+}
+
+void ome_preview_fit(const ome_image *img, uint64_t side, uint32_t *w, uint32_t *h)
+{
+    const ome_level *L0 = &img->levels[0];
+    uint64_t big = long_side(L0);
+    side = side < big ? side : big;
+    *w = scaled(L0->shape[OME_X], side, big);
+    *h = scaled(L0->shape[OME_Y], side, big);
+}
+
+void ome_preview_geometry(const ome_image *img, int *level, uint32_t *w, uint32_t *h)
+{
+    uint64_t big = long_side(&img->levels[0]), side = big < OME_PREVIEW_MAX ? big : OME_PREVIEW_MAX;
+    ome_preview_fit(img, side, w, h);
+    *level = pick_level(img, side);
 }
 
 /* Rows of a level read at once: whole rows of chunks, about this many bytes, so a preview of a
@@ -56,7 +74,7 @@ static uint64_t sample_at(uint64_t i, uint64_t n, uint64_t of)
 
 /* Reads channel c's plane band by band: the sampled pixels into smp (w × h), every pixel into
  * st when given. Bands with no sampled row are skipped when st is NULL. */
-static int sample_plane(const ome_image *img, const preview *pv, uint64_t c, double *smp,
+static int sample_plane(const ome_image *img, const shot *pv, uint64_t c, double *smp,
                         ome_pixel_stats *st, ome_err *err)
 {
     const ome_level *L = &img->levels[pv->level];
@@ -89,7 +107,7 @@ static int sample_plane(const ome_image *img, const preview *pv, uint64_t c, dou
 }
 
 /* Adds channel c's share of the picture to acc (w × h × 3). */
-static int add_channel(const ome_image *img, const preview *pv, uint64_t c, double *acc,
+static int add_channel(const ome_image *img, const shot *pv, uint64_t c, double *acc,
                        ome_err *err)
 {
     const ome_channel *ch = c < (uint64_t)img->nchannels ? &img->channels[c] : NULL;
@@ -119,24 +137,39 @@ static int add_channel(const ome_image *img, const preview *pv, uint64_t c, doub
     return rc;
 }
 
+/* The composite of every channel of shot `at` of img into rgb. */
+static int composite(const ome_image *img, const shot *at, uint8_t *rgb, ome_err *err)
+{
+    size_t n = (size_t)at->w * at->h;
+    double *acc = calloc(n * 3, sizeof *acc);
+    int rc = acc ? OME_OK : ome_err_set(err, OME_ENOMEM, "out of memory");
+    for (uint64_t c = 0; rc == OME_OK && c < img->levels[at->level].shape[OME_C]; c++)
+        rc = add_channel(img, at, c, acc, err);
+    for (size_t i = 0; rc == OME_OK && i < n * 3; i++)
+        rgb[i] = acc[i] >= 254.5 ? 255 : (uint8_t)floor(acc[i] + 0.5);
+    free(acc);
+    return rc;
+}
+
+int ome_preview_paint(const ome_image *img, uint32_t w, uint32_t h, uint8_t *rgb, ome_err *err)
+{
+    shot at = {pick_level(img, w > h ? w : h), w, h};
+    return composite(img, &at, rgb, err);
+}
+
 static int render_png(const ome_vtiff *vt, preview *pv, ome_err *err)
 {
-    const ome_image *img = vt->img;
-    size_t n = (size_t)pv->w * pv->h;
-    double *acc = calloc(n * 3, sizeof *acc);
-    uint8_t *rgb = malloc(n * 3);
+    uint8_t *rgb = calloc((size_t)pv->at.w * pv->at.h, 3);
     uint8_t *png = malloc((size_t)vt->size);
-    int rc = acc && rgb && png ? OME_OK : ome_err_set(err, OME_ENOMEM, "out of memory");
-    for (uint64_t c = 0; rc == OME_OK && c < img->levels[pv->level].shape[OME_C]; c++)
-        rc = add_channel(img, pv, c, acc, err);
+    int rc = rgb && png ? OME_OK : ome_err_set(err, OME_ENOMEM, "out of memory");
+    if (rc == OME_OK)
+        rc = vt->paint ? vt->paint(vt->paint_ctx, rgb, pv->at.w, pv->at.h, err)
+                       : composite(vt->img, &pv->at, rgb, err);
     if (rc == OME_OK) {
-        for (size_t i = 0; i < n * 3; i++)
-            rgb[i] = acc[i] >= 254.5 ? 255 : (uint8_t)floor(acc[i] + 0.5);
-        ome_png_stored_write(rgb, pv->w, pv->h, png);
+        ome_png_stored_write(rgb, pv->at.w, pv->at.h, png);
         pv->png = png;
         png = NULL;
     }
-    free(acc);
     free(rgb);
     free(png);
     return rc;
@@ -163,17 +196,9 @@ static void preview_free(void *p)
     free(pv);
 }
 
-static int make_preview(const ome_image *img, int level, ome_vtiff **out, ome_err *err)
+/* The layout: one segment rendered when read, for a picture of `at`'s size. */
+static int make_layout(const ome_image *img, const shot *at, ome_vtiff **out, ome_err *err)
 {
-    (void)level;
-    return ome_vtiff_make_preview(img, out, err);
-}
-
-int ome_vtiff_make_preview(const ome_image *img, ome_vtiff **out, ome_err *err)
-{
-    if (img->nlevels < 1)
-        return ome_err_set(err, OME_EUNSUPPORTED, "%s: an image without levels has no preview",
-                           img->where);
     preview *pv = calloc(1, sizeof *pv);
     ome_vtiff *vt = pv ? vt_new(img, OME_VT_PREVIEW, 0) : NULL;
     if (!vt) {
@@ -181,15 +206,57 @@ int ome_vtiff_make_preview(const ome_image *img, ome_vtiff **out, ome_err *err)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     }
     pthread_mutex_init(&pv->lock, NULL);
-    ome_preview_geometry(img, &pv->level, &pv->w, &pv->h);
+    pv->at = *at;
     vt->lazy = pv;
     vt->lazy_free = preview_free;
     vt->render = render;
-    vt->remake = make_preview;
-    if (!vt_add_seg(vt, VT_SEG_LAZY, ome_png_stored_size(pv->w, pv->h))) {
+    if (!vt_add_seg(vt, VT_SEG_LAZY, ome_png_stored_size(at->w, at->h))) {
         ome_vtiff_free(vt);
         return ome_err_set(err, OME_ENOMEM, "out of memory");
     }
     *out = vt;
+    return OME_OK;
+}
+
+static int remake_preview(const ome_vtiff *like, ome_vtiff **out, ome_err *err)
+{
+    return ome_vtiff_make_preview(like->img, out, err);
+}
+
+static int remake_picture(const ome_vtiff *like, ome_vtiff **out, ome_err *err)
+{
+    shot at = {0, like->pic_w, like->pic_h};
+    return make_layout(NULL, &at, out, err);
+}
+
+int ome_vtiff_make_preview(const ome_image *img, ome_vtiff **out, ome_err *err)
+{
+    if (img->nlevels < 1)
+        return ome_err_set(err, OME_EUNSUPPORTED, "%s: an image without levels has no preview",
+                           img->where);
+    shot at;
+    ome_preview_geometry(img, &at.level, &at.w, &at.h);
+    int rc = make_layout(img, &at, out, err);
+    if (rc == OME_OK)
+        (*out)->remake = remake_preview;
+    return rc;
+}
+
+int ome_vtiff_make_picture(const char *where, uint32_t w, uint32_t h, ome_paint_fn paint,
+                           const void *ctx, ome_vtiff **out, ome_err *err)
+{
+    if (w < 1 || h < 1 || w > OME_PREVIEW_MAX || h > OME_PREVIEW_MAX)
+        return ome_err_set(err, OME_EINVAL, "%s: a picture of %ux%u pixels", where, w, h);
+    shot at = {0, w, h};
+    int rc = make_layout(NULL, &at, out, err);
+    if (rc)
+        return rc;
+    (*out)->remake = remake_picture;
+    (*out)->paint = paint, (*out)->paint_ctx = ctx;
+    (*out)->pic_w = w, (*out)->pic_h = h;
+    if (!((*out)->where = strdup(where))) {
+        ome_vtiff_free(*out);
+        return ome_err_set(err, OME_ENOMEM, "out of memory");
+    }
     return OME_OK;
 }

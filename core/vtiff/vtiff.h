@@ -32,7 +32,10 @@ bool ome_vtiff_block_span(const ome_vtiff *vt, uint64_t off, uint64_t *start, ui
 uint64_t ome_vtiff_band_end(const ome_vtiff *vt, uint64_t off);
 uint64_t ome_vtiff_size(const ome_vtiff *vt);
 ome_vtiff_kind ome_vtiff_kind_of(const ome_vtiff *vt);
+/* The image a file shows: NULL for a picture of several (ome_vtiff_make_picture). */
 const ome_image *ome_vtiff_image(const ome_vtiff *vt);
+/* Where what the file shows comes from (the image's URL or path), for messages. */
+const char *ome_vtiff_where(const ome_vtiff *vt);
 
 /* OME-TIFF layout of the whole image. */
 int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err);
@@ -45,6 +48,19 @@ int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_
  * follows from the metadata; the pixels are rendered at its first read. */
 int ome_vtiff_make_preview(const ome_image *img, ome_vtiff **out, ome_err *err);
 #define OME_PREVIEW_MAX 1024
+/* Paints a w × h RGB picture (rows of w RGB triples) into rgb, which starts black. */
+typedef int (*ome_paint_fn)(const void *ctx, uint8_t *rgb, uint32_t w, uint32_t h,
+                            ome_err *err);
+/* A PNG file of w × h pixels (at most OME_PREVIEW_MAX each) painted by paint(ctx, …) when first
+ * read, kept while open; `where` names what it shows. ctx must outlive the file. */
+int ome_vtiff_make_picture(const char *where, uint32_t w, uint32_t h, ome_paint_fn paint,
+                           const void *ctx, ome_vtiff **out, ome_err *err);
+/* Paints img as its preview would look at w × h (the smallest level whose long side is at least
+ * max(w, h)) into rgb, adding to what is there. */
+int ome_preview_paint(const ome_image *img, uint32_t w, uint32_t h, uint8_t *rgb, ome_err *err);
+/* The size of img's level 0 scaled to a long side of min(its long side, side), rounded (at
+ * least 1). */
+void ome_preview_fit(const ome_image *img, uint64_t side, uint32_t *w, uint32_t *h);
 /* The preview's width and height (level 0's shape scaled to a long side of
  * min(long side, OME_PREVIEW_MAX), rounded) and the level it samples (nearest pixel): the
  * smallest one whose long side is at least the preview's. */

@@ -5,6 +5,9 @@ long side is at least the preview's), middle Z, first T, each channel's omero wi
 0.1 and 99.9 percentiles of the plane) scaled to 0..1, times its colour, summed, clipped.
 
 usage: check_preview.py ZARR_DIR PNG LABEL
+       check_preview.py --plate PLATE_DIR PNG LABEL   (each well's first field in its square
+                                                        of side min(1024 / max(rows, columns),
+                                                        256), centred; unreadable wells black)
 Decodes the PNG with a small zlib reader (every chunk's CRC, the zlib stream's Adler-32, filter
 byte 0 on each row) and with libvips (`vips copy` to a TIFF, read by tifffile); both must agree,
 and the picture must match the reference within 1 per component. Prints one ok/FAIL line."""
@@ -47,7 +50,7 @@ def decode_png(data):
     return raw[:, 1:].reshape(h, w, 3)
 
 
-def reference(zdir):
+def reference(zdir, most=MAX):
     attrs = json.load(open(os.path.join(zdir, ".zattrs")))
     ms = attrs["multiscales"][0]
     axes = [a["name"] if isinstance(a, dict) else a for a in ms["axes"]]
@@ -58,7 +61,7 @@ def reference(zdir):
 
     h0, w0 = yx(levels[0])
     big = max(h0, w0)
-    side = min(big, MAX)
+    side = min(big, most)
     pw = max(1, (2 * w0 * side + big) // (2 * big))
     ph = max(1, (2 * h0 * side + big) // (2 * big))
     best = 0
@@ -92,35 +95,74 @@ def reference(zdir):
     return np.clip(np.floor(acc + 0.5), 0, 255).astype(np.uint8), best
 
 
-def main():
-    zdir, png, label = sys.argv[1:4]
+def read_both(png, label):
+    """The picture decoded here and by libvips, or None (after a FAIL line)."""
     data = open(png, "rb").read()
-    size = os.stat(png).st_size
-    if size != len(data):
-        print("FAIL preview %s: stat says %d bytes, %d read" % (label, size, len(data)))
-        return
+    if os.stat(png).st_size != len(data):
+        print("FAIL preview %s: stat says %d bytes, %d read" % (label, os.stat(png).st_size,
+                                                               len(data)))
+        return None
     try:
         got = decode_png(data)
     except (AssertionError, zlib.error, struct.error) as e:
         print("FAIL preview %s: %s" % (label, e))
-        return
+        return None
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "v.tif")
         subprocess.run(["vips", "copy", png, out], check=True, capture_output=True)
         vips = tifffile.imread(out)
-    want, level = reference(zdir)
     if vips.shape != got.shape or not np.array_equal(vips, got):
         print("FAIL preview %s: libvips decodes %s, not the same picture" % (label, vips.shape))
-    elif got.shape != want.shape:
+        return None
+    return got
+
+
+def plate(pdir, png, label):
+    got = read_both(png, label)
+    if got is None:
+        return
+    p = json.load(open(os.path.join(pdir, ".zattrs")))["plate"]
+    rows, cols = len(p["rows"]), len(p["columns"])
+    side = min(MAX // max(rows, cols), 256)
+    want = np.zeros((rows * side, cols * side, 3), np.uint8)
+    painted = 0
+    for w in p["wells"]:
+        try:
+            well = json.load(open(os.path.join(pdir, w["path"], ".zattrs")))["well"]
+            tile, _ = reference(os.path.join(pdir, w["path"], well["images"][0]["path"]), side)
+        except Exception:  # pylint: disable=broad-except
+            continue  # a well that cannot be read stays black
+        th, tw = tile.shape[:2]
+        y0 = w["rowIndex"] * side + (side - th) // 2
+        x0 = w["columnIndex"] * side + (side - tw) // 2
+        want[y0:y0 + th, x0:x0 + tw] = tile
+        painted += 1
+    judge(got, want, label, "%dx%d, %d wells' first fields in squares of %d, libvips reads the "
+          "same" % (got.shape[1], got.shape[0], painted, side))
+
+
+def judge(got, want, label, what):
+    """One line: the picture against the reference, within 1 per component."""
+    diff = np.abs(got.astype(int) - want.astype(int)).max() if got.shape == want.shape else -1
+    if diff < 0:
         print("FAIL preview %s: %s, expected %s" % (label, got.shape, want.shape))
+    elif diff > 1:
+        print("FAIL preview %s: differs from the reference by up to %d" % (label, diff))
     else:
-        diff = np.abs(got.astype(int) - want.astype(int)).max()
-        if diff > 1:
-            print("FAIL preview %s: differs from the reference by up to %d" % (label, diff))
-        else:
-            print("ok preview %s: %dx%d from level %d, %d bytes as stat says; libvips reads the "
-                  "same; within %d of the composite from the source arrays"
-                  % (label, got.shape[1], got.shape[0], level, size, diff))
+        print("ok preview %s: %s; within %d of the composite from the source arrays"
+              % (label, what, diff))
+
+
+def main():
+    if sys.argv[1] == "--plate":
+        plate(*sys.argv[2:5])
+        return
+    zdir, png, label = sys.argv[1:4]
+    got = read_both(png, label)
+    if got is not None:
+        want, level = reference(zdir)
+        judge(got, want, label, "%dx%d from level %d, %d bytes as stat says; libvips reads the "
+              "same" % (got.shape[1], got.shape[0], level, os.stat(png).st_size))
 
 
 main()

@@ -94,8 +94,16 @@ for n in axes_cyx axes_tczyx odd_700x900 with_labels dtype_i2le dtype_f4be fill_
   fi
 done
 
-# 4. A plate: every field has its preview; ls -l of a well fetches no pixels.
+# 4. A plate: every field has its preview; ls -l of a well fetches no pixels; the plate's
+# picture at its root (listed without opening a well) shows each well's first field.
 if do_mount plate "$OMEFS_TEST_HTTP/plate.zarr" -o cache_dir=none; then
+  start=$(log_lines)
+  ls -l "$mnt" >"$work/ls.out"
+  n=$(log_since "$start" | grep -c 'GET /plate.zarr/[A-Z]/')
+  [ "$n" = 0 ] && grep -q " plate.preview.png$" "$work/ls.out" &&
+    ok "preview: ls -l of a plate lists plate.preview.png and opens no well" ||
+    fail "preview: ls -l of the plate: $n well requests; '$(tr '\n' ' ' <"$work/ls.out")'"
+  $PY tests/integration/check_preview.py --plate "$root/plate.zarr" "$mnt/plate.preview.png" plate
   start=$(log_lines)
   ls -l "$mnt/A1" >"$work/ls.out"
   n=$(chunk_gets "$start" plate.zarr | wc -l)

@@ -75,7 +75,7 @@ static void each_kind_of_source(void **state)
         int files, labels, folders;
     } cases[] = {
         {"with_labels", 4, 7, 0},  /* .ome.tif, _L0, _L1, .preview.png; two labels' files */
-        {"plate", 0, 0, 4},        /* a folder per well */
+        {"plate", 1, 0, 4},        /* a folder per well; plate.preview.png */
         {"series", 0, 0, 3},       /* a folder per image */
         {"series_single", 4, 0, 0}, /* its one image's files */
     };
@@ -92,7 +92,7 @@ static void each_kind_of_source(void **state)
         assert_int_equal(c.tree.nfiles, cases[i].files);
         assert_int_equal(c.labels.tree.nfiles, cases[i].labels);
         assert_int_equal(c.folders ? c.folders->nfolders : 0, cases[i].folders);
-        assert_true((c.image != NULL) == (cases[i].files > 0));
+        assert_true((c.image != NULL) == (cases[i].folders == 0));
         uint64_t bytes = ome_content_bytes(&c);
         assert_true(cases[i].files ? bytes > 0 : bytes == 0); /* folders not opened yet */
         ome_content_free(&c);
