@@ -2,7 +2,8 @@
  * additively with their colours and display windows, middle Z, first T — computed from the
  * smallest level at least as large as the picture. Its size follows from the metadata (a PNG of
  * stored deflate blocks); the picture is rendered when the file is first read and kept while
- * the file's layout is (while it is open or read). */
+ * the file's layout is (while it is open or read). The same file can hold a picture painted by
+ * its maker (ome_vtiff_make_picture: a plate's, of its wells). */
 #include "vtiff/vtiff_layout.h"
 
 #include "base/png_stored.h"
