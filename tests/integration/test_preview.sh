@@ -115,3 +115,23 @@ if do_mount plate "$OMEFS_TEST_HTTP/plate.zarr" -o cache_dir=none; then
 else
   fail "preview: mount plate: $(tail -2 "$work/plate.log")"
 fi
+
+# 5. Eight readers at once of a preview not yet rendered: the same bytes for each, each chunk
+# fetched once (the picture is rendered once, the others wait for it).
+if do_mount conc "$OMEFS_TEST_HTTP/big.zarr" -o cache_dir=none; then
+  start=$(log_lines)
+  readers=()
+  for i in 1 2 3 4 5 6 7 8; do
+    dd if="$mnt/big.preview.png" of="$work/c$i" bs=$((i * 4096)) status=none & readers+=($!)
+  done
+  wait "${readers[@]}"
+  same=1
+  for i in 1 2 3 4 5 6 7 8; do cmp -s "$work/c1" "$work/c$i" || same=0; done
+  n=$(chunk_gets "$start" big.zarr | wc -l)
+  [ $same = 1 ] && [ "$(stat -c %s "$work/c1")" = "$(stat -c %s "$mnt/big.preview.png")" ] && [ "$n" = 60 ] &&
+    ok "preview: eight readers at once got the same $(stat -c %s "$work/c1") bytes; its 60 chunks fetched once" ||
+    fail "preview: concurrent readers: same=$same, $n chunk requests"
+  do_unmount "$mnt" "$mnt_pid"
+else
+  fail "preview: mount conc: $(tail -2 "$work/conc.log")"
+fi
