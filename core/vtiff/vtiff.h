@@ -1,7 +1,8 @@
 /* vtiff: virtual TIFF files. A layout made from the image description alone (no I/O) gives the
  * exact size and every byte's origin; read() then produces any byte range on demand, gathering
  * pixels only for the bytes asked for. Two layouts: the pyramidal OME-TIFF (vtiff_ome.c) and the
- * ImageJ hyperstack of one level (vtiff_ij.c). */
+ * ImageJ hyperstack of one level (vtiff_ij.c); and, read the same way, a PNG preview whose size
+ * is known as theirs is (preview.c). */
 #ifndef OME_VTIFF_H
 #define OME_VTIFF_H
 
