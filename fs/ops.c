@@ -354,7 +354,7 @@ static int ops_getxattr(const char *path, const char *name, char *value, size_t 
         return rc;
     if (!f || strcmp(name, SOURCE_XATTR) != 0)
         return -ENODATA;
-    const char *where = ome_vtiff_image(f->vt)->where;
+    const char *where = ome_vtiff_where(f->vt);
     size_t len = strlen(where);
     for (const char *doc = "/.zattrs";; doc = "/zarr.json") { /* the group, not its document */
         size_t k = strlen(doc);

@@ -5,6 +5,7 @@
 #include "image/group.h"
 #include "image/ngff.h"
 #include "tree/omero_tree.h"
+#include "tree/plate_preview.h"
 #include "image/series.h"
 #include "zarr/zarr.h"
 
@@ -118,6 +119,11 @@ int ome_content_open(ome_store *store, const ome_source *src, ome_content *c, om
     switch (ome_group_kind_of(attrs)) {
     case OME_GROUP_PLATE:
         rc = ome_folder_tree_open_plate(store, "", attrs, where, &c->folders, err);
+        if (rc == OME_OK) {
+            ome_err why = {0};
+            if (ome_plate_preview_add(&c->tree, c->folders, src->name, where, &why) != OME_OK)
+                OME_LOGI("%s: no preview of the plate: %s", where, why.msg);
+        }
         break;
     case OME_GROUP_COLLECTION:
         rc = open_series(store, c, src->name, err);

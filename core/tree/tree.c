@@ -11,11 +11,11 @@
 /* Adds a file, or leaves it out (freeing vt) when the folder already has one of that name:
  * every name in a folder is unique (duplicate label names, two fields of one path, a field
  * named like another's label file). */
-static int add_file(ome_tree *t, const char *name, ome_vtiff *vt, ome_err *err)
+int ome_tree_add_file(ome_tree *t, const char *name, ome_vtiff *vt, ome_err *err)
 {
     if (ome_tree_find(t, name)) {
         OME_LOGW("%s: a second file of this name (from %s) left out", name,
-                 ome_vtiff_image(vt)->where);
+                 ome_vtiff_where(vt));
         ome_vtiff_free(vt);
         return OME_OK;
     }
@@ -43,7 +43,7 @@ int ome_tree_add_image(ome_tree *t, const ome_image *img, ome_err *err)
     int ending = snprintf(NULL, 0, "_L%d.tif", img->nlevels > 0 ? img->nlevels - 1 : 0);
     ome_name_fit(stem, sizeof stem, img->name, OME_NAME_MAX - (size_t)(ending > 8 ? ending : 8));
     snprintf(name, sizeof name, "%s.ome.tif", stem);
-    if ((rc = add_file(t, name, vt, err)))
+    if ((rc = ome_tree_add_file(t, name, vt, err)))
         return rc;
     for (int k = 0; k < img->nlevels; k++) {
         ome_err why = {0};
@@ -52,10 +52,17 @@ int ome_tree_add_image(ome_tree *t, const ome_image *img, ome_err *err)
             continue;
         }
         snprintf(name, sizeof name, "%s_L%d.tif", stem, k);
-        if ((rc = add_file(t, name, vt, err)))
+        if ((rc = ome_tree_add_file(t, name, vt, err)))
             return rc;
     }
-    return OME_OK;
+    ome_err why = {0};
+    if (ome_vtiff_make_preview(img, &vt, &why) != OME_OK) {
+        OME_LOGI("%s", why.msg);
+        return OME_OK;
+    }
+    ome_name_fit(stem, sizeof stem, img->name, OME_NAME_MAX - strlen(".preview.png"));
+    snprintf(name, sizeof name, "%s.preview.png", stem);
+    return ome_tree_add_file(t, name, vt, err);
 }
 
 const ome_tree_file *ome_tree_find(const ome_tree *t, const char *name)
@@ -77,7 +84,7 @@ int ome_tree_take(ome_tree *dst, ome_tree *src, ome_err *err)
     for (int i = 0; i < src->nfiles; i++) {
         if (ome_tree_find(dst, src->files[i].name)) { /* names stay unique */
             OME_LOGW("%s: a second file of this name (from %s) left out", src->files[i].name,
-                     ome_vtiff_image(src->files[i].vt)->where);
+                     ome_vtiff_where(src->files[i].vt));
             free(src->files[i].name);
             ome_vtiff_free(src->files[i].vt);
             continue;

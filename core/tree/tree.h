@@ -15,9 +15,12 @@ typedef struct ome_tree {
     ome_tree_file *files;
 } ome_tree;
 
-/* Adds NAME.ome.tif and NAME_L<k>.tif for every level ImageJ can hold (logging why a level has
- * no ImageJ file). */
+/* Adds NAME.ome.tif, NAME_L<k>.tif for every level ImageJ can hold (logging why a level has
+ * no ImageJ file) and NAME.preview.png. */
 int ome_tree_add_image(ome_tree *t, const ome_image *img, ome_err *err);
+/* Adds a file (taking vt), or leaves it out with a warning (freeing vt) when the tree has one
+ * of that name. */
+int ome_tree_add_file(ome_tree *t, const char *name, ome_vtiff *vt, ome_err *err);
 /* Finds a file by name (no slashes); NULL when absent. */
 const ome_tree_file *ome_tree_find(const ome_tree *t, const char *name);
 /* Moves every file of src to the end of dst (src is left empty). */

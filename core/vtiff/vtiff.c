@@ -59,7 +59,10 @@ static void layout_drop(ome_vtiff *vt)
         free(vt->blobs[i]);
     free(vt->blobs);
     free(vt->segs);
-    free(vt->lazy);
+    if (vt->lazy_free)
+        vt->lazy_free(vt->lazy);
+    else
+        free(vt->lazy);
     free(vt->tile_w);
     free(vt->tile_h);
     vt->blobs = NULL;
@@ -75,19 +78,19 @@ static void layout_drop(ome_vtiff *vt)
 static int layout_build(ome_vtiff *vt, ome_err *err)
 {
     ome_vtiff *made;
-    int rc = vt->remake(vt->img, vt->level, &made, err);
+    int rc = vt->remake(vt, &made, err);
     if (rc)
         return rc;
     if (made->size != vt->size) { /* cannot be: the image's metadata does not change */
         ome_vtiff_free(made);
         return ome_err_set(err, OME_EIO, "%s: the file's layout came out %llu bytes, not %llu",
-                           vt->img->where, (unsigned long long)made->size,
+                           ome_vtiff_where(vt), (unsigned long long)made->size,
                            (unsigned long long)vt->size);
     }
     vt->nsegs = made->nsegs, vt->capsegs = made->capsegs, vt->segs = made->segs;
     vt->nblobs = made->nblobs, vt->capblobs = made->capblobs, vt->blobs = made->blobs;
     vt->tile_w = made->tile_w, vt->tile_h = made->tile_h;
-    vt->render = made->render, vt->lazy = made->lazy;
+    vt->render = made->render, vt->lazy = made->lazy, vt->lazy_free = made->lazy_free;
     vt->built = true;
     made->segs = NULL, made->blobs = NULL, made->tile_w = made->tile_h = NULL, made->lazy = NULL;
     made->nblobs = 0;
@@ -154,6 +157,7 @@ void ome_vtiff_free(ome_vtiff *vt)
     if (!vt)
         return;
     layout_drop(vt);
+    free(vt->where);
     pthread_mutex_destroy(&vt->use_lock);
     free(vt);
 }
@@ -477,7 +481,7 @@ static int load_built(const ome_vtiff *vt, uint64_t off, uint64_t len, size_t *n
 {
     if (nchunks)
         *nchunks = 0;
-    if (off >= vt->size || !vt->img->cache)
+    if (off >= vt->size || !vt->img || !vt->img->cache)
         return OME_OK;
     if (len > vt->size - off)
         len = vt->size - off;
@@ -621,6 +625,11 @@ ome_vtiff_kind ome_vtiff_kind_of(const ome_vtiff *vt)
 const ome_image *ome_vtiff_image(const ome_vtiff *vt)
 {
     return vt->img;
+}
+
+const char *ome_vtiff_where(const ome_vtiff *vt)
+{
+    return vt->where ? vt->where : vt->img->where;
 }
 
 /* ---- the public readers of the layout: made while they read it ---- */

@@ -237,6 +237,11 @@ static void build_ifd(vt_ifd *ifd, const ome_level *L, ome_dtype ft, const char 
     }
 }
 
+static int remake_imagej(const ome_vtiff *like, ome_vtiff **out, ome_err *err)
+{
+    return ome_vtiff_make_imagej(like->img, like->level, out, err);
+}
+
 int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_err *err)
 {
     if (level < 0 || level >= img->nlevels)
@@ -268,7 +273,7 @@ int ome_vtiff_make_imagej(const ome_image *img, int level, ome_vtiff **out, ome_
     ome_vtiff *vt = vt_new(img, OME_VT_IMAGEJ, level);
     if (!vt)
         return ome_err_set(err, OME_ENOMEM, "out of memory");
-    vt->remake = ome_vtiff_make_imagej;
+    vt->remake = remake_imagej;
     vt->file_dtype = ft;
     char desc[1024];
     describe(img, L, true, desc, sizeof desc);

@@ -60,8 +60,15 @@ struct ome_vtiff {
     /* LAZY segments: writes [off, off+n) into out; `lazy` is what it needs (owned, freed) */
     int (*render)(const ome_vtiff *vt, uint64_t off, size_t n, uint8_t *out, ome_err *err);
     void *lazy;
-    /* makes a new vtiff with the layout of this one's kind (its layout's maker) */
-    int (*remake)(const ome_image *img, int level, ome_vtiff **out, ome_err *err);
+    void (*lazy_free)(void *lazy); /* frees `lazy` (when not plain memory) */
+    /* makes a new vtiff with the layout of `like` (its layout's maker) */
+    int (*remake)(const ome_vtiff *like, ome_vtiff **out, ome_err *err);
+    /* A picture (ome_vtiff_make_picture), not part of the layout: what it shows (owned), and
+     * what paints it */
+    char *where;
+    ome_paint_fn paint;
+    const void *paint_ctx;
+    uint32_t pic_w, pic_h;
     pthread_mutex_t use_lock; /* the layout's life: built, users, opens, unloadable */
     bool built, unloadable;
     int users, opens;

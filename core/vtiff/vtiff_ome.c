@@ -286,10 +286,9 @@ static int emit_tiles(ome_vtiff *vt, int K, const level_geom *g)
     return s ? OME_OK : OME_ENOMEM;
 }
 
-static int remake_ome(const ome_image *img, int level, ome_vtiff **out, ome_err *err)
+static int remake_ome(const ome_vtiff *like, ome_vtiff **out, ome_err *err)
 {
-    (void)level;
-    return ome_vtiff_make_ome(img, out, err);
+    return ome_vtiff_make_ome(like->img, out, err);
 }
 
 int ome_vtiff_make_ome(const ome_image *img, ome_vtiff **out, ome_err *err)

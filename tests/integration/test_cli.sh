@@ -64,7 +64,7 @@ expect "a level" 1 "is one Zarr array, not an image: if it is level 0 of the ima
   "$src/0" "$work/mp"
 if do_mount well "$OMEFS_TEST_HTTP/plate.zarr/A/1" -o cache_dir=none; then
   got=$(ls "$mnt" | tr '\n' ' ')
-  if [[ "$got" == "plate_A1_0.ome.tif plate_A1_0_L0.tif plate_A1_0_L1.tif plate_A1_0_labels_cells.ome.tif plate_A1_0_labels_cells_L0.tif plate_A1_1.ome.tif plate_A1_1_L0.tif plate_A1_1_L1.tif " ]] &&
+  if [[ "$got" == "plate_A1_0.ome.tif plate_A1_0.preview.png plate_A1_0_L0.tif plate_A1_0_L1.tif plate_A1_0_labels_cells.ome.tif plate_A1_0_labels_cells.preview.png plate_A1_0_labels_cells_L0.tif plate_A1_1.ome.tif plate_A1_1.preview.png plate_A1_1_L0.tif plate_A1_1_L1.tif " ]] &&
     $PY -c "
 import sys, numpy as np, tifffile
 a = tifffile.imread(sys.argv[1])
@@ -80,7 +80,7 @@ else
 fi
 if do_mount field "$OMEFS_TEST_HTTP/plate.zarr/A/1/0" -o cache_dir=none; then
   got=$(ls "$mnt" | tr '\n' ' ')
-  [[ "$got" == *"plate_A1_0.ome.tif plate_A1_0_L0.tif"* ]] &&
+  [[ "$got" == *"plate_A1_0.ome.tif plate_A1_0.preview.png plate_A1_0_L0.tif"* ]] &&
     ok "cli: a field mounted on its own is named after its plate, well and field ($got)" ||
     fail "cli: a field's files: '$got'"
   do_unmount "$mnt" "$mnt_pid"

@@ -58,7 +58,7 @@ if do_mount lab "$lab" -o cache_dir=none; then
     ok "folder: subfolders nest (notes/deeper/cells/cells_L1.tif), an empty one is empty" ||
     fail "folder: notes/ holds '$got', notes/deeper/ '$inner'"
   files=$(ls "$mnt/with_labels" | tr '\n' ' ')
-  [ "$files" = "with_labels.ome.tif with_labels_L0.tif with_labels_L1.tif with_labels_labels_cells.ome.tif with_labels_labels_cells_L0.tif with_labels_labels_cells_L1.tif with_labels_labels_nuclei.ome.tif with_labels_labels_nuclei_L0.tif " ] &&
+  [ "$files" = "with_labels.ome.tif with_labels.preview.png with_labels_L0.tif with_labels_L1.tif with_labels_labels_cells.ome.tif with_labels_labels_cells.preview.png with_labels_labels_cells_L0.tif with_labels_labels_cells_L1.tif with_labels_labels_nuclei.ome.tif with_labels_labels_nuclei.preview.png with_labels_labels_nuclei_L0.tif " ] &&
     ok "folder: an image's folder holds its files and its label images" ||
     fail "folder: with_labels/ holds '$files'"
   for n in axes_cyx with_labels; do
@@ -112,7 +112,7 @@ except OSError as e:
         sys.exit(1)
 PY
   got=$(ls "$mnt/series_single" | tr '\n' ' ')
-  [ "$got" = "series_single.ome.tif series_single_L0.tif series_single_L1.tif " ] &&
+  [ "$got" = "series_single.ome.tif series_single.preview.png series_single_L0.tif series_single_L1.tif " ] &&
     ok "folder: a collection of one image inside is that image's files" ||
     fail "folder: series_single/ holds '$got'"
   do_unmount "$mnt" "$mnt_pid"

@@ -58,13 +58,13 @@ sleep 0.5
 t=$(released KILL ls "$mnt/A3")
 wait "$patient"; rc=$?
 nginx_set slow=
-want="A3_0.ome.tif A3_0_L0.tif A3_0_L1.tif A3_1.ome.tif A3_1_L0.tif A3_1_L1.tif "
+want="A3_0.ome.tif A3_0.preview.png A3_0_L0.tif A3_0_L1.tif A3_1.ome.tif A3_1.preview.png A3_1_L0.tif A3_1_L1.tif "
 got=$(tr '\n' ' ' <"$work/patient.out")
 within "$t" 1.5 && [ $rc = 0 ] && [ "$got" = "$want" ] &&
   ok "of two programs waiting for a well, one killed (${t}s), the other lists it: $got" ||
   fail "two programs on one well: the killed one ended $t; the other: rc=$rc, '$got'"
 got=$(ls "$mnt/A1" | tr '\n' ' ')
-[ "$got" = "A1_0.ome.tif A1_0_L0.tif A1_0_L1.tif A1_0_labels_cells.ome.tif A1_0_labels_cells_L0.tif A1_1.ome.tif A1_1_L0.tif A1_1_L1.tif " ] &&
+[ "$got" = "A1_0.ome.tif A1_0.preview.png A1_0_L0.tif A1_0_L1.tif A1_0_labels_cells.ome.tif A1_0_labels_cells.preview.png A1_0_labels_cells_L0.tif A1_1.ome.tif A1_1.preview.png A1_1_L0.tif A1_1_L1.tif " ] &&
   ok "a well whose loading was given up is loaded again at the next look" ||
   fail "after the interrupted loads: A1 holds '$got'"
 grep -q "loading given up" "$work/stall.log" && ! grep -q "could not be read" "$work/stall.log" &&

@@ -158,7 +158,7 @@ fi
 n=with_labels
 if do_mount labels "$OMEFS_TEST_HTTP/$n.zarr" -o cache_dir=none; then
   got=$(ls "$mnt/labels" | tr '\n' ' ')
-  [ "$got" = "cells.ome.tif cells_L0.tif cells_L1.tif nuclei.ome.tif nuclei_L0.tif " ] &&
+  [ "$got" = "cells.ome.tif cells.preview.png cells_L0.tif cells_L1.tif nuclei.ome.tif nuclei.preview.png nuclei_L0.tif " ] &&
     ok "labels: folder labels/ holds $got" || fail "labels: labels/ holds '$got'"
   grep -q "label missing left out" "$work/labels.log" && ok "labels: the missing label is left out with a warning" ||
     fail "labels: no warning for the missing label: $(tail -2 "$work/labels.log")"

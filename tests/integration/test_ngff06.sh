@@ -56,7 +56,7 @@ PY
 
 if do_mount image "$OMEFS_TEST_HTTP/v06/image.ome.zarr" -o cache_dir="$work/cache"; then
   got=$(cd "$mnt" && ls | tr '\n' ' ')
-  [ "$got" = "image.ome.tif image_L0.tif image_L1.tif image_L2.tif labels " ] &&
+  [ "$got" = "image.ome.tif image.preview.png image_L0.tif image_L1.tif image_L2.tif labels " ] &&
     ok "ngff 0.6 over http: files $got" || fail "ngff 0.6 over http: files '$got'"
   check_image "over http"
   grep -q 'a "affine" transformation to "stage" is left out of the calibration' "$work/image.log" &&

@@ -78,7 +78,7 @@ if have v06_plate.ozx; then
   if do_mount plate "$OMEFS_TEST_HTTP/v06_plate.ozx" -o cache_dir=none; then
     got=$(ls "$mnt/A1" 2>&1 | tr '\n' ' ')
     mkdir -p "$work/pref"; build/asan/tools/vtiff_dump "$fixtures/v06/plate.ome.zarr/A/1/0" A1_0 "$work/pref" 7 >/dev/null 2>&1
-    [ "$got" = "A1_0.ome.tif A1_0_L0.tif A1_0_L1.tif " ] && cmp -s "$mnt/A1/A1_0_L0.tif" "$work/pref/A1_0_L0.tif" &&
+    [ "$got" = "A1_0.ome.tif A1_0.preview.png A1_0_L0.tif A1_0_L1.tif " ] && cmp -s "$mnt/A1/A1_0_L0.tif" "$work/pref/A1_0_L0.tif" &&
       ok "ozx: a plate in an archive: well A1 holds $got, the field's bytes as unzipped" ||
       fail "ozx plate: A1 holds '$got' or the field differs"
     do_unmount "$mnt" "$mnt_pid"

@@ -16,14 +16,14 @@ if ! do_mount plate "$OMEFS_TEST_HTTP/plate.zarr" -o cache_dir=none; then
   fail "plate mount: $(tail -2 "$work/plate.log")"; exit 1
 fi
 wells=$(ls "$mnt" | tr '\n' ' ')
-[ "$wells" = "A1 A3 B2 B3 " ] && ok "plate: a folder per well ($wells)" || fail "plate: folders '$wells'"
+[ "$wells" = "A1 A3 B2 B3 plate.preview.png " ] && ok "plate: a folder per well ($wells)" || fail "plate: folders '$wells'"
 n=$(log_since "$start" | grep -c 'GET /plate.zarr/[A-Z]/')
 [ "$n" = 0 ] && ok "plate: mounting and listing read no well's metadata" ||
   fail "plate: $n well requests before any well was opened"
 
 start=$(log_lines)
 files=$(ls "$mnt/A1" | tr '\n' ' ')
-[ "$files" = "A1_0.ome.tif A1_0_L0.tif A1_0_L1.tif A1_0_labels_cells.ome.tif A1_0_labels_cells_L0.tif A1_1.ome.tif A1_1_L0.tif A1_1_L1.tif " ] &&
+[ "$files" = "A1_0.ome.tif A1_0.preview.png A1_0_L0.tif A1_0_L1.tif A1_0_labels_cells.ome.tif A1_0_labels_cells.preview.png A1_0_labels_cells_L0.tif A1_1.ome.tif A1_1.preview.png A1_1_L0.tif A1_1_L1.tif " ] &&
   ok "plate: well A1 holds its fields' files ($files)" || fail "plate: A1 holds '$files'"
 other=$(log_since "$start" | grep -c 'GET /plate.zarr/\(A/3\|B/\)')
 mine=$(log_since "$start" | grep -c 'GET /plate.zarr/A/1/')

@@ -63,14 +63,14 @@ n=$(log_since "$start" | grep -c 'GET /series.zarr/[0-9]/')
   fail "series: $n image requests before any folder was opened"
 start=$(log_lines)
 files=$(ls "$mnt/1_Pos2__b_" | tr '\n' ' ')
-[ "$files" = "series_1.ome.tif series_1_L0.tif " ] && ok "series: folder 1 holds its image's files ($files)" ||
+[ "$files" = "series_1.ome.tif series_1.preview.png series_1_L0.tif " ] && ok "series: folder 1 holds its image's files ($files)" ||
   fail "series: 1_Pos2__b_ holds '$files'"
 other=$(log_since "$start" | grep -c 'GET /series.zarr/[02]/')
 mine=$(log_since "$start" | grep -c 'GET /series.zarr/1/')
 [ "$other" = 0 ] && [ "$mine" -gt 0 ] && ok "series: opening image 1 read only 1/ ($mine requests)" ||
   fail "series: opening image 1 made $mine requests for it and $other for the others"
 files=$(ls "$mnt/2" | tr '\n' ' ')
-[ "$files" = "series_2.ome.tif series_2_L0.tif series_2_labels_nuclei.ome.tif series_2_labels_nuclei_L0.tif " ] &&
+[ "$files" = "series_2.ome.tif series_2.preview.png series_2_L0.tif series_2_labels_nuclei.ome.tif series_2_labels_nuclei.preview.png series_2_labels_nuclei_L0.tif " ] &&
   ok "series: an image's label image sits beside it ($files)" || fail "series: folder 2 holds '$files'"
 out=$(check_pixels series "$mnt"); grep -q '^ok' <<<"$out" && ok "${out#ok }" || fail "$out"
 $PY - "$fixtures" "$mnt" <<'PY' && ok "series: the label image equals zarr-python's" || fail "series: label image differs"
@@ -107,7 +107,7 @@ collection_case() {
 collection_case numbered series_numbered "$(want_folders series_numbered) " \
   "without a list, the numbered groups found by probing"
 # 3. One image: its files at the root, as an image source shows them.
-collection_case single series_single "series_single.ome.tif series_single_L0.tif series_single_L1.tif " \
+collection_case single series_single "series_single.ome.tif series_single.preview.png series_single_L0.tif series_single_L1.tif " \
   "a collection of one image shows its files at the root"
 
 # 3b. OME-Zarr 0.5 (Zarr v3): the "series" list and the layout under "ome" in zarr.json.

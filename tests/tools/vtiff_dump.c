@@ -97,6 +97,13 @@ int main(int argc, char **argv)
         rc |= dump(vt, path, seed + (unsigned)k);
         ome_vtiff_free(vt);
     }
+    if (ome_vtiff_make_preview(img, &vt, &err) == OME_OK) {
+        snprintf(path, sizeof path, "%s/%s.preview.png", argv[3], argv[2]);
+        rc |= dump(vt, path, seed);
+        ome_vtiff_free(vt);
+    } else {
+        printf("no-preview %s: %s\n", argv[2], err.msg);
+    }
     ome_cache_free(img->cache);
     ome_image_free(img);
     ome_store_close(store);

@@ -74,10 +74,10 @@ static void each_kind_of_source(void **state)
         const char *fixture;
         int files, labels, folders;
     } cases[] = {
-        {"with_labels", 3, 5, 0},  /* .ome.tif, _L0, _L1; two labels' files */
-        {"plate", 0, 0, 4},        /* a folder per well */
+        {"with_labels", 4, 7, 0},  /* .ome.tif, _L0, _L1, .preview.png; two labels' files */
+        {"plate", 1, 0, 4},        /* a folder per well; plate.preview.png */
         {"series", 0, 0, 3},       /* a folder per image */
-        {"series_single", 3, 0, 0}, /* its one image's files */
+        {"series_single", 4, 0, 0}, /* its one image's files */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         snprintf(dir, sizeof dir, "%s/%s.zarr", tu_fixtures(), cases[i].fixture);
@@ -92,7 +92,7 @@ static void each_kind_of_source(void **state)
         assert_int_equal(c.tree.nfiles, cases[i].files);
         assert_int_equal(c.labels.tree.nfiles, cases[i].labels);
         assert_int_equal(c.folders ? c.folders->nfolders : 0, cases[i].folders);
-        assert_true((c.image != NULL) == (cases[i].files > 0));
+        assert_true((c.image != NULL) == (cases[i].folders == 0));
         uint64_t bytes = ome_content_bytes(&c);
         assert_true(cases[i].files ? bytes > 0 : bytes == 0); /* folders not opened yet */
         ome_content_free(&c);
@@ -177,7 +177,7 @@ static void names_in_a_folder_are_unique(void **state)
     ome_store *s;
     assert_int_equal(ome_store_file_open(dir, &s, &err), OME_OK);
     assert_int_equal(open_named(s, dir, "with_labels", &c, &err), OME_OK);
-    assert_names_unique(&c.labels.tree, 5); /* cells' 3 files and nuclei's 2, once each */
+    assert_names_unique(&c.labels.tree, 7); /* cells' 4 files and nuclei's 3, once each */
     ome_content_free(&c);
     ome_store_close(s);
     tu_rmtree(tmp);

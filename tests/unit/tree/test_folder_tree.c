@@ -88,7 +88,8 @@ static void plate_wells_open_on_demand(void **state)
     assert_int_equal(ome_folder_tree_loaded_bytes(pt), 0);
     assert_int_equal(ome_folder_tree_load(pt, a1, &err), OME_OK);
     assert_int_equal(a1->nimages, 3);     /* two fields, and field 0's label image */
-    assert_int_equal(a1->tree.nfiles, 8); /* per field: .ome.tif, _L0.tif, _L1.tif; label: 2 */
+    assert_int_equal(a1->tree.nfiles, 11); /* per field: .ome.tif, _L0.tif, _L1.tif,
+                                             .preview.png; label: 3 */
     assert_non_null(ome_tree_find(&a1->tree, "A1_0_labels_cells.ome.tif"));
     assert_non_null(ome_tree_find(&a1->tree, "A1_1_L1.tif"));
     assert_true(ome_folder_tree_loaded_bytes(pt) > 0);
