@@ -34,13 +34,7 @@ int ome_cancel_lock(pthread_mutex_t *m)
         return OME_OK;
     }
     for (;;) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)(CANCEL_SLICE_S * 1e9);
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = ome_realtime_after(CANCEL_SLICE_S);
         int rc = pthread_mutex_timedlock(m, &until);
         if (rc == 0)
             return OME_OK;

@@ -4,6 +4,7 @@
 
 #include "base/background.h"
 #include "base/cancel.h"
+#include "base/clock.h"
 #include "base/key.h"
 #include "base/log.h"
 #include "image/group.h"
@@ -228,13 +229,7 @@ static void wait_fields(fields_run *run, int count)
 {
     pthread_mutex_lock(&run->lock);
     while (run->finished < count) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 50 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = ome_realtime_after(0.05);
         pthread_cond_timedwait(&run->finished_one, &run->lock, &until);
         if (run->finished < count) {
             pthread_mutex_unlock(&run->lock);
@@ -600,9 +595,7 @@ static void ahead_loader(void *ctx, int worker)
     for (;;) {
         pthread_mutex_lock(&ft->ahead_lock);
         while (ft->ahead_next >= ft->ahead_limit && !ome_cancelled()) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += 1;
+            struct timespec until = ome_realtime_after(1);
             pthread_cond_timedwait(&ft->ahead_grown, &ft->ahead_lock, &until);
         }
         int p = ft->ahead_next++;
